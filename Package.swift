@@ -1,0 +1,61 @@
+// swift-tools-version: 6.1
+// Sightline: a real-time perception runtime. Pure cores have no I/O; edges wrap libpcap and
+// libzmq; the runtime wires them; `sightline` is the one executable. See docs/ARCHITECTURE.md.
+import PackageDescription
+
+let package = Package(
+  name: "Sightline",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "sightline", targets: ["sightline"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+  ],
+  targets: [
+    // C libraries (thin module maps; Tools/setup installs the -dev packages).
+    .systemLibrary(
+      name: "CLibPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+    .systemLibrary(
+      name: "CLibZMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+
+    // Pure cores: bytes in, values out. No I/O, no clocks.
+    .target(name: "SightlineNet"),
+    .target(name: "SightlineLidar"),
+    .target(name: "SightlineGrid"),
+    .target(name: "SightlineSchema"),
+
+    // I/O edges: small owning wrappers over C handles.
+    .target(name: "SightlinePcap", dependencies: ["CLibPcap"]),
+    .target(name: "SightlineZMQ", dependencies: ["CLibZMQ"]),
+
+    // The runtime wires cores and edges together.
+    .target(
+      name: "SightlineRuntime",
+      dependencies: [
+        "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
+        "SightlinePcap", "SightlineZMQ", "TOMLKit",
+      ]),
+
+    .executableTarget(
+      name: "sightline",
+      dependencies: [
+        "SightlineRuntime",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .testTarget(name: "SightlineNetTests", dependencies: ["SightlineNet"]),
+    .testTarget(
+      name: "SightlineLidarTests",
+      dependencies: ["SightlineLidar", "SightlineNet", "SightlinePcap"],
+      exclude: ["Fixtures"]),
+    .testTarget(name: "SightlineGridTests", dependencies: ["SightlineGrid"]),
+    .testTarget(name: "SightlineSchemaTests", dependencies: ["SightlineSchema"]),
+    .testTarget(name: "SightlineZMQTests", dependencies: ["SightlineZMQ"]),
+    .testTarget(
+      name: "SightlineRuntimeTests",
+      dependencies: ["SightlineRuntime", "SightlineSchema", "SightlineZMQ"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

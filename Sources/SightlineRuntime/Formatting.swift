@@ -1,0 +1,31 @@
+import Foundation
+import SightlineSchema
+
+/// Human-readable lines for the command line.
+public enum Report {
+  public static func utc(_ nanoseconds: Int64) -> String {
+    let seconds = nanoseconds / 1_000_000_000
+    let micros = (nanoseconds % 1_000_000_000) / 1000
+    let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+    return String(
+      format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!,
+      c.second!, Int(micros))
+  }
+
+  public static func frameLine(_ frame: GridFrame) -> String {
+    let sweep =
+      frame.flags.contains(.partialSweep)
+      ? "partial(\(fixed(Double(frame.azimuthCoverageCentidegrees) / 100, 1))°)" : "complete"
+    return "seq=\(frame.sequence) sensor_time=\(utc(frame.sensorTimeNanoseconds)) \(sweep)"
+      + " points=\(frame.pointsInSweep) used=\(frame.pointsUsed)"
+      + " occupied=\(frame.occupiedCells) free=\(frame.freeCells) unknown=\(frame.unknownCells)"
+      + " proc_ms=\(fixed(Double(frame.processingNanoseconds) / 1e6, 2))"
+  }
+
+  public static func fixed(_ value: Double, _ decimals: Int) -> String {
+    String(format: "%.\(decimals)f", value)
+  }
+}

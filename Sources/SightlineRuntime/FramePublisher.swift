@@ -1,0 +1,58 @@
+import SightlineSchema
+import SightlineZMQ
+
+/// Publishes frames on a ZeroMQ XPUB socket. XPUB rather than PUB so that a replay can wait
+/// until its subscribers have joined (the slow-joiner problem); sending never blocks.
+public final class FramePublisher {
+  let socket: ZMQSocket
+  public let endpoint: String
+  public private(set) var subscribersSeen = 0
+  public private(set) var framesPublished: UInt64 = 0
+
+  public init(context: ZMQContext, endpoint: String, sendHighWaterMark: Int) throws(ZMQError) {
+    socket = try ZMQSocket(context: context, type: .extendedPublisher)
+    try socket.setSendHighWaterMark(Int32(sendHighWaterMark))
+    try socket.setVerboseSubscriptions()
+    try socket.bind(endpoint)
+    self.endpoint = endpoint
+  }
+
+  public struct NoSubscribers: Error, CustomStringConvertible {
+    public let endpoint: String
+    public let wanted: Int
+    public let seen: Int
+    public let seconds: Double
+    public var description: String {
+      "only \(seen) of \(wanted) subscriber(s) joined \(endpoint) within \(seconds) s"
+    }
+  }
+
+  /// Blocks until `count` subscriptions have arrived, or throws after `timeoutSeconds`.
+  public func waitForSubscribers(_ count: Int, timeoutSeconds: Double) throws {
+    let deadline = MonotonicClock.nanoseconds() + Int64(timeoutSeconds * 1e9)
+    while subscribersSeen < count {
+      let left = Int((deadline - MonotonicClock.nanoseconds()) / 1_000_000)
+      guard left > 0 else {
+        throw NoSubscribers(
+          endpoint: endpoint, wanted: count, seen: subscribersSeen, seconds: timeoutSeconds)
+      }
+      // XPUB delivers each subscription as a message: 1 = subscribe, then the prefix.
+      if let message = try socket.receive(timeoutMilliseconds: left), message.first == 1,
+        Array(message.dropFirst()) == Topic.grid.prefix
+      {
+        subscribersSeen += 1
+      }
+    }
+  }
+
+  public func publish(_ message: [UInt8]) throws(ZMQError) {
+    _ = try socket.send(message)
+    framesPublished += 1
+  }
+
+  public func publishEndOfStream(status: UInt32) throws(ZMQError) {
+    _ = try socket.send(EndOfStream(framesPublished: framesPublished, status: status).encode())
+  }
+
+  public func close() { socket.close() }
+}

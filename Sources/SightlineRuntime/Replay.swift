@@ -1,0 +1,141 @@
+import SightlineLidar
+import SightlineNet
+import SightlinePcap
+import SightlineSchema
+import SightlineZMQ
+
+/// How fast a replay feeds the pipeline.
+public enum Pacing: String, Sendable, CaseIterable {
+  /// As fast as possible; time comes from the capture, never from the host clock.
+  case virtual
+  /// At the speed the packets were captured.
+  case realtime
+}
+
+public struct ReplayOptions: Sendable {
+  public var lidarPath: String
+  public var config: SightlineConfig
+  public var pacing: Pacing = .virtual
+  /// Wait for this many subscribers before the first frame, so that none is missed.
+  public var waitForSubscribers = 0
+  public var subscriberTimeoutSeconds: Double = 10
+
+  public init(lidarPath: String, config: SightlineConfig) {
+    self.lidarPath = lidarPath
+    self.config = config
+  }
+}
+
+/// One published frame, as the replay saw it.
+public struct SweepRecord: Sendable, Equatable, Codable {
+  public var sequence: UInt64
+  public var sensorTimeNanoseconds: Int64
+  public var points: Int
+  public var pointsUsed: Int
+  public var packets: Int
+  public var complete: Bool
+  public var coverageDegrees: Double
+  public var occupiedCells: Int
+  public var freeCells: Int
+  public var unknownCells: Int
+  public var processingNanoseconds: Int
+}
+
+public struct ReplaySummary: Sendable {
+  public var sweeps: [SweepRecord] = []
+  public var counters = IngestCounters()
+  /// Set when the capture ended on an error (for example truncated mid-record); the frames
+  /// before it were still published.
+  public var inputError: PcapError?
+}
+
+/// Replays a capture through the whole pipeline: pcap → UDP → decode → sweeps → grid → ZeroMQ.
+/// Single-threaded: the frame loop owns every stage (docs/ARCHITECTURE.md).
+public struct Replay {
+  public let options: ReplayOptions
+
+  public init(options: ReplayOptions) { self.options = options }
+
+  public static func makeIngest(config: SightlineConfig) throws -> LidarIngest {
+    let lidar = config.lidar
+    let decoder = try VelodyneDecoder(
+      model: lidar.model ?? .vlp16, modelOverride: lidar.model != nil,
+      range: RangeLimits(minimum: Float(lidar.minRangeMeters), maximum: Float(lidar.maxRangeMeters)))
+    let assembler = SweepAssembler(
+      cutAzimuthCentidegrees: Int((lidar.cutAngleDegrees * 100).rounded()))
+    return LidarIngest(decoder: decoder, assembler: assembler)
+  }
+
+  /// Runs to the end of the capture. `onFrame` sees every frame after it is published.
+  public func run(
+    context: ZMQContext, onFrame: (SweepRecord) -> Void = { _ in }
+  ) throws -> ReplaySummary {
+    let capture = try PcapFile(path: options.lidarPath)
+    guard let linkType = LinkType(rawValue: capture.linkType) else {
+      throw PcapError(
+        kind: .unsupportedLinkType(capture.linkType), path: options.lidarPath,
+        message: "Ethernet (1) and raw IPv4 (228) are supported")
+    }
+    var ingest = try Self.makeIngest(config: options.config)
+    var framer = SweepToFrame(config: options.config.grid)
+    let publisher = try FramePublisher(
+      context: context, endpoint: options.config.publish.endpoint,
+      sendHighWaterMark: options.config.publish.sendHighWaterMark)
+    defer { publisher.close() }
+    if options.waitForSubscribers > 0 {
+      try publisher.waitForSubscribers(
+        options.waitForSubscribers, timeoutSeconds: options.subscriberTimeoutSeconds)
+    }
+
+    var summary = ReplaySummary()
+    var pacer = Pacer(pacing: options.pacing)
+    func emit(_ sweep: borrowing Sweep, _ decodeNanoseconds: Int64) throws {
+      let frame = framer.process(sweep, decodeNanoseconds: decodeNanoseconds)
+      try publisher.publish(framer.message)
+      let record = SweepRecord(
+        sequence: frame.sequence, sensorTimeNanoseconds: frame.sensorTimeNanoseconds,
+        points: sweep.points.count, pointsUsed: Int(frame.pointsUsed), packets: sweep.packetCount,
+        complete: sweep.isComplete, coverageDegrees: sweep.coverageDegrees,
+        occupiedCells: Int(frame.occupiedCells), freeCells: Int(frame.freeCells),
+        unknownCells: Int(frame.unknownCells),
+        processingNanoseconds: Int(frame.processingNanoseconds))
+      summary.sweeps.append(record)
+      onFrame(record)
+    }
+    do {
+      while try capture.next({ record in
+        pacer.wait(untilCaptureTime: record.timestampNanoseconds)
+        try ingest.ingest(
+          frame: record.bytes, linkType: linkType, captureTime: record.timestampNanoseconds,
+          onSweep: emit)
+      }) {}
+    } catch let error as PcapError {
+      summary.inputError = error
+    }
+    try ingest.flush(onSweep: emit)
+    summary.counters = ingest.counters
+    try publisher.publishEndOfStream(status: summary.inputError == nil ? 0 : 1)
+    return summary
+  }
+}
+
+/// Sleeps so that records are processed at capture speed, when asked to.
+struct Pacer {
+  let pacing: Pacing
+  var firstCapture: Int64? = nil
+  var firstWall: Int64 = 0
+
+  init(pacing: Pacing) { self.pacing = pacing }
+
+  mutating func wait(untilCaptureTime captureTime: Int64) {
+    guard pacing == .realtime else { return }
+    guard let firstCapture else {
+      self.firstCapture = captureTime
+      firstWall = MonotonicClock.nanoseconds()
+      return
+    }
+    let due = firstWall + (captureTime - firstCapture)
+    let now = MonotonicClock.nanoseconds()
+    if due > now { sleepNanoseconds(due - now) }
+  }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import SightlineLidar
+import SightlineNet
+
+/// The end-of-replay summary, as text and as JSON.
+public enum ReplayReport {
+  public static func lines(_ summary: ReplaySummary, endpoint: String) -> [String] {
+    let c = summary.counters
+    let complete = summary.sweeps.filter(\.complete).count
+    var lines = [
+      "replay: \(summary.sweeps.count) frames published on \(endpoint)"
+        + " (\(complete) complete sweeps, \(summary.sweeps.count - complete) partial)",
+      "input: \(c.records) records, \(c.lidarPackets) LiDAR packets (\(c.decodedPackets) decoded),"
+        + " \(c.positionPackets) position packets, \(c.otherUDPDatagrams) other UDP,"
+        + " \(c.points) points, \(c.returnsOutOfRange) returns out of range",
+    ]
+    for reason in FrameSkipReason.allCases where c.framesSkipped[reason.rawValue] > 0 {
+      lines.append("skipped \(c.framesSkipped[reason.rawValue]) records: \(reason)")
+    }
+    for reason in PacketRejectReason.allCases where c.packetsRejected[reason.rawValue] > 0 {
+      lines.append("rejected \(c.packetsRejected[reason.rawValue]) LiDAR packets: \(reason)")
+    }
+    if !summary.sweeps.isEmpty {
+      let times = summary.sweeps.map(\.processingNanoseconds).sorted()
+      let median = Double(times[times.count / 2]) / 1e6
+      lines.append("processing: median \(Report.fixed(median, 2)) ms per frame")
+    }
+    return lines
+  }
+
+  struct JSONReport: Codable {
+    var sweeps: [SweepRecord]
+    var records: Int
+    var lidarPackets: Int
+    var decodedPackets: Int
+    var positionPackets: Int
+    var otherUDPDatagrams: Int
+    var framesSkipped: [String: Int]
+    var packetsRejected: [String: Int]
+    var inputError: String?
+  }
+
+  public static func writeJSON(_ summary: ReplaySummary, to path: String) throws {
+    let c = summary.counters
+    var skipped = [String: Int]()
+    for reason in FrameSkipReason.allCases { skipped["\(reason)"] = c.framesSkipped[reason.rawValue] }
+    var rejected = [String: Int]()
+    for reason in PacketRejectReason.allCases {
+      rejected["\(reason)"] = c.packetsRejected[reason.rawValue]
+    }
+    let report = JSONReport(
+      sweeps: summary.sweeps, records: c.records, lidarPackets: c.lidarPackets,
+      decodedPackets: c.decodedPackets, positionPackets: c.positionPackets,
+      otherUDPDatagrams: c.otherUDPDatagrams, framesSkipped: skipped, packetsRejected: rejected,
+      inputError: summary.inputError.map { "\($0)" })
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(report).write(to: URL(fileURLWithPath: path))
+  }
+}

@@ -1,0 +1,195 @@
+// SightlineRuntime: wires the pure cores to the I/O edges. This file is the configuration:
+// typed settings, their defaults, and a strict TOML loader that names the file and key of any
+// unknown key or bad value, so that a typo never silently falls back to a default.
+
+import SightlineLidar
+import TOMLKit
+
+public struct SightlineConfig: Sendable, Equatable {
+  public struct Lidar: Sendable, Equatable {
+    /// nil: take the model from each packet's product byte.
+    public var model: VelodyneModel? = nil
+    public var cutAngleDegrees: Double = 0
+    public var minRangeMeters: Double = 0.1
+    public var maxRangeMeters: Double = 200
+  }
+  public struct Grid: Sendable, Equatable {
+    public var columns = 1000
+    public var rows = 1000
+    public var resolutionMeters: Double = 0.1
+    /// Returns below this height (sensor frame, metres) are ground; above `obstacleMaxZ`,
+    /// overhangs.
+    public var obstacleMinZ: Double = -1.3
+    public var obstacleMaxZ: Double = 0.5
+  }
+  public struct Frame: Sendable, Equatable {
+    public var budgetMilliseconds: Double = 20
+  }
+  public struct Publish: Sendable, Equatable {
+    public var endpoint = "tcp://127.0.0.1:5560"
+    public var sendHighWaterMark = 1000
+  }
+
+  public var lidar = Lidar()
+  public var grid = Grid()
+  public var frame = Frame()
+  public var publish = Publish()
+
+  public init() {}
+}
+
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+  public let file: String
+  /// Dotted key, such as "grid.resolution_m"; empty when the file itself is at fault.
+  public let key: String
+  public let problem: String
+
+  public var description: String {
+    key.isEmpty ? "\(file): \(problem)" : "\(file): \(key): \(problem)"
+  }
+}
+
+extension SightlineConfig {
+  public static func load(path: String) throws(ConfigError) -> SightlineConfig {
+    let text: String
+    do {
+      text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      throw ConfigError(file: path, key: "", problem: "cannot read: \(error.localizedDescription)")
+    }
+    return try parse(text, file: path)
+  }
+
+  public static func parse(_ text: String, file: String) throws(ConfigError) -> SightlineConfig {
+    let root: TOMLTable
+    do {
+      root = try TOMLTable(string: text)
+    } catch {
+      throw ConfigError(file: file, key: "", problem: "not valid TOML: \(error)")
+    }
+    var config = SightlineConfig()
+    // Sorted so that the first error reported does not depend on hash order.
+    for section in root.keys.sorted() {
+      guard let setters = settings[section] else {
+        throw ConfigError(
+          file: file, key: section,
+          problem: "unknown section (known: \(settings.keys.sorted().joined(separator: ", ")))")
+      }
+      guard let table = root[section]?.table else {
+        throw ConfigError(file: file, key: section, problem: "must be a [\(section)] table")
+      }
+      for key in table.keys.sorted() {
+        let dotted = "\(section).\(key)"
+        guard let setter = setters[key] else {
+          throw ConfigError(
+            file: file, key: dotted,
+            problem: "unknown key (known: \(setters.keys.sorted().joined(separator: ", ")))")
+        }
+        do throws(ValueProblem) {
+          try setter(&config, table[key]!)
+        } catch {
+          throw ConfigError(file: file, key: dotted, problem: error.message)
+        }
+      }
+    }
+    return config
+  }
+
+  struct ValueProblem: Error { let message: String }
+  typealias Setter = @Sendable (inout SightlineConfig, TOMLValueConvertible) throws(ValueProblem)
+    -> Void
+
+  static func number(_ value: TOMLValueConvertible) throws(ValueProblem) -> Double {
+    if let double = value.double { return double }
+    if let int = value.int { return Double(int) }
+    throw ValueProblem(message: "expected a number, found \(value.type)")
+  }
+
+  static func number(_ value: TOMLValueConvertible, in range: ClosedRange<Double>)
+    throws(ValueProblem) -> Double
+  {
+    let number = try number(value)
+    guard number.isFinite, range.contains(number) else {
+      throw ValueProblem(message: "\(number) is outside \(range.lowerBound)...\(range.upperBound)")
+    }
+    return number
+  }
+
+  static func integer(_ value: TOMLValueConvertible, in range: ClosedRange<Int>)
+    throws(ValueProblem) -> Int
+  {
+    guard let int = value.int else {
+      throw ValueProblem(message: "expected an integer, found \(value.type)")
+    }
+    guard range.contains(int) else {
+      throw ValueProblem(message: "\(int) is outside \(range.lowerBound)...\(range.upperBound)")
+    }
+    return int
+  }
+
+  static func string(_ value: TOMLValueConvertible) throws(ValueProblem) -> String {
+    guard let string = value.string else {
+      throw ValueProblem(message: "expected a string, found \(value.type)")
+    }
+    return string
+  }
+
+  static let settings: [String: [String: Setter]] = [
+    "lidar": [
+      "model": { config, value throws(ValueProblem) in
+        let name = try string(value)
+        if name == "auto" {
+          config.lidar.model = nil
+        } else if let model = VelodyneModel(name: name) {
+          config.lidar.model = model
+        } else {
+          let known = VelodyneModel.allCases.map(\.description).joined(separator: ", ")
+          throw ValueProblem(message: "unknown model \"\(name)\" (auto, \(known))")
+        }
+      },
+      "cut_angle_deg": { config, value throws(ValueProblem) in
+        config.lidar.cutAngleDegrees = try number(value, in: 0...359.99)
+      },
+      "min_range_m": { config, value throws(ValueProblem) in
+        config.lidar.minRangeMeters = try number(value, in: 0...1000)
+      },
+      "max_range_m": { config, value throws(ValueProblem) in
+        config.lidar.maxRangeMeters = try number(value, in: 0.1...1000)
+      },
+    ],
+    "grid": [
+      "columns": { config, value throws(ValueProblem) in
+        config.grid.columns = try integer(value, in: 10...10_000)
+      },
+      "rows": { config, value throws(ValueProblem) in
+        config.grid.rows = try integer(value, in: 10...10_000)
+      },
+      "resolution_m": { config, value throws(ValueProblem) in
+        config.grid.resolutionMeters = try number(value, in: 0.01...10)
+      },
+      "obstacle_min_z_m": { config, value throws(ValueProblem) in
+        config.grid.obstacleMinZ = try number(value, in: -100...100)
+      },
+      "obstacle_max_z_m": { config, value throws(ValueProblem) in
+        config.grid.obstacleMaxZ = try number(value, in: -100...100)
+      },
+    ],
+    "frame": [
+      "budget_ms": { config, value throws(ValueProblem) in
+        config.frame.budgetMilliseconds = try number(value, in: 0.1...10_000)
+      }
+    ],
+    "publish": [
+      "endpoint": { config, value throws(ValueProblem) in
+        let endpoint = try string(value)
+        guard endpoint.contains("://") else {
+          throw ValueProblem(message: "\"\(endpoint)\" is not a ZeroMQ endpoint like tcp://host:port")
+        }
+        config.publish.endpoint = endpoint
+      },
+      "send_hwm": { config, value throws(ValueProblem) in
+        config.publish.sendHighWaterMark = try integer(value, in: 1...1_000_000)
+      },
+    ],
+  ]
+}

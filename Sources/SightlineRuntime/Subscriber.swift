@@ -1,0 +1,81 @@
+import SightlineSchema
+import SightlineZMQ
+
+/// What a subscriber saw of a stream.
+public struct SubscriptionSummary: Sendable, Equatable {
+  public var framesReceived = 0
+  /// Frames missing from the sequence (gaps), as counted by this subscriber.
+  public var framesLost: UInt64 = 0
+  public var framesOutOfOrder = 0
+  public var malformedMessages = 0
+  /// The publisher's own count, from its end-of-stream message, when one arrived.
+  public var framesPublished: UInt64? = nil
+  public var endedWithError = false
+}
+
+/// Receives grid frames, checks their sequence, and reports each one.
+public final class FrameSubscriber {
+  let socket: ZMQSocket
+  public private(set) var summary = SubscriptionSummary()
+  private var expectedSequence: UInt64? = nil
+
+  /// `latestOnly` keeps only the newest frame (CONFLATE), for consumers that must not queue.
+  public init(context: ZMQContext, endpoint: String, latestOnly: Bool = false) throws(ZMQError) {
+    socket = try ZMQSocket(context: context, type: .subscriber)
+    if latestOnly { try socket.setConflate(true) }
+    try socket.subscribe(prefix: Topic.grid.prefix)
+    try socket.subscribe(prefix: Topic.stats.prefix)
+    try socket.connect(endpoint)
+  }
+
+  public enum Event {
+    case frame(GridFrame)
+    case endOfStream(EndOfStream)
+    case idle
+  }
+
+  /// Waits up to `timeoutMilliseconds` (−1: forever) for the next message.
+  public func next(timeoutMilliseconds: Int) throws -> Event {
+    while true {
+      guard let message = try socket.receive(timeoutMilliseconds: timeoutMilliseconds) else {
+        return .idle
+      }
+      do {
+        switch topic(of: message) {
+        case .grid:
+          let frame = try GridFrame.decode(message)
+          account(sequence: frame.sequence)
+          return .frame(frame)
+        case .stats:
+          let end = try EndOfStream.decode(message)
+          summary.framesPublished = end.framesPublished
+          summary.endedWithError = end.status != 0
+          if let expected = expectedSequence, end.framesPublished > expected {
+            summary.framesLost += end.framesPublished - expected
+          } else if expectedSequence == nil {
+            summary.framesLost += end.framesPublished
+          }
+          return .endOfStream(end)
+        case nil:
+          summary.malformedMessages += 1
+        }
+      } catch {
+        summary.malformedMessages += 1
+      }
+    }
+  }
+
+  func account(sequence: UInt64) {
+    summary.framesReceived += 1
+    let expected = expectedSequence ?? 0
+    if sequence > expected {
+      summary.framesLost += sequence - expected
+    } else if sequence < expected {
+      summary.framesOutOfOrder += 1
+      return
+    }
+    expectedSequence = sequence + 1
+  }
+
+  public func close() { socket.close() }
+}

@@ -1,0 +1,150 @@
+// SightlineZMQ: the ZeroMQ edge. A context owner that threads may share, and sockets that belong
+// to one thread. Sends never block the caller: a full queue is reported, not waited on.
+
+import CLibZMQ
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+public struct ZMQError: Error, CustomStringConvertible, Equatable {
+  public let operation: String
+  public let code: Int32
+  public var description: String { "\(operation): \(String(cString: zmq_strerror(code)))" }
+
+  static func last(_ operation: String) -> ZMQError {
+    ZMQError(operation: operation, code: zmq_errno())
+  }
+}
+
+/// Owns a libzmq context. libzmq contexts are thread-safe, hence `@unchecked Sendable`.
+public final class ZMQContext: @unchecked Sendable {
+  let handle: UnsafeMutableRawPointer
+
+  public init() throws(ZMQError) {
+    guard let handle = zmq_ctx_new() else { throw .last("zmq_ctx_new") }
+    self.handle = handle
+  }
+
+  deinit { zmq_ctx_term(handle) }
+}
+
+public enum ZMQSocketType: Int32, Sendable {
+  case publisher = 1  // ZMQ_PUB
+  case subscriber = 2  // ZMQ_SUB
+  /// A publisher that also receives subscriptions: lets a replay wait for its subscribers.
+  case extendedPublisher = 9  // ZMQ_XPUB
+}
+
+/// One libzmq socket. Not Sendable: libzmq sockets must stay on the thread that uses them.
+public final class ZMQSocket {
+  private var handle: UnsafeMutableRawPointer?
+  // Keeps the context alive as long as the socket.
+  private let context: ZMQContext
+
+  public init(context: ZMQContext, type: ZMQSocketType) throws(ZMQError) {
+    guard let handle = zmq_socket(context.handle, type.rawValue) else {
+      throw .last("zmq_socket")
+    }
+    self.context = context
+    self.handle = handle
+    // Never let an absent subscriber hold up shutdown forever.
+    try setOption(ZMQ_LINGER, 1000)
+  }
+
+  deinit { close() }
+
+  public func close() {
+    if let handle { zmq_close(handle) }
+    handle = nil
+  }
+
+  private func live(_ operation: String) throws(ZMQError) -> UnsafeMutableRawPointer {
+    guard let handle else { throw ZMQError(operation: operation, code: ENOTSOCK) }
+    return handle
+  }
+
+  public func bind(_ endpoint: String) throws(ZMQError) {
+    guard zmq_bind(try live("bind"), endpoint) == 0 else { throw .last("bind \(endpoint)") }
+  }
+
+  public func connect(_ endpoint: String) throws(ZMQError) {
+    guard zmq_connect(try live("connect"), endpoint) == 0 else {
+      throw .last("connect \(endpoint)")
+    }
+  }
+
+  public func setOption(_ option: Int32, _ value: Int32) throws(ZMQError) {
+    var value = value
+    let result = zmq_setsockopt(try live("setsockopt"), option, &value, MemoryLayout<Int32>.size)
+    guard result == 0 else { throw .last("setsockopt \(option)") }
+  }
+
+  public func subscribe(prefix: [UInt8]) throws(ZMQError) {
+    let handle = try live("subscribe")
+    let result = prefix.withUnsafeBytes {
+      zmq_setsockopt(handle, ZMQ_SUBSCRIBE, $0.baseAddress, $0.count)
+    }
+    guard result == 0 else { throw .last("subscribe") }
+  }
+
+  public func setSendHighWaterMark(_ messages: Int32) throws(ZMQError) {
+    try setOption(ZMQ_SNDHWM, messages)
+  }
+  public func setReceiveHighWaterMark(_ messages: Int32) throws(ZMQError) {
+    try setOption(ZMQ_RCVHWM, messages)
+  }
+  /// XPUB: pass every subscription up, not only the first for each prefix.
+  public func setVerboseSubscriptions() throws(ZMQError) { try setOption(ZMQ_XPUB_VERBOSE, 1) }
+  /// Keep only the newest message (single-frame messages only).
+  public func setConflate(_ on: Bool) throws(ZMQError) { try setOption(ZMQ_CONFLATE, on ? 1 : 0) }
+
+  /// Sends one single-frame message without blocking. Returns false when the message could not
+  /// be queued right now (a full high-water mark); PUB sockets drop instead.
+  public func send(_ bytes: UnsafeRawBufferPointer) throws(ZMQError) -> Bool {
+    let handle = try live("send")
+    if zmq_send(handle, bytes.baseAddress, bytes.count, ZMQ_DONTWAIT) >= 0 { return true }
+    let code = zmq_errno()
+    if code == EAGAIN { return false }
+    throw ZMQError(operation: "send", code: code)
+  }
+
+  public func send(_ bytes: [UInt8]) throws(ZMQError) -> Bool {
+    var result: Result<Bool, ZMQError> = .success(false)
+    bytes.withUnsafeBytes { buffer in
+      do throws(ZMQError) { result = .success(try send(buffer)) } catch { result = .failure(error) }
+    }
+    return try result.get()
+  }
+
+  /// Waits up to `timeoutMilliseconds` (−1: forever) for a message and returns it whole, or nil
+  /// on time-out.
+  public func receive(timeoutMilliseconds: Int) throws(ZMQError) -> [UInt8]? {
+    guard try waitReadable(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+    let handle = try live("receive")
+    var message = zmq_msg_t()
+    zmq_msg_init(&message)
+    defer { zmq_msg_close(&message) }
+    guard zmq_msg_recv(&message, handle, ZMQ_DONTWAIT) >= 0 else {
+      let code = zmq_errno()
+      if code == EAGAIN { return nil }
+      throw ZMQError(operation: "receive", code: code)
+    }
+    let size = zmq_msg_size(&message)
+    guard size > 0, let data = zmq_msg_data(&message) else { return [] }
+    return Array(UnsafeRawBufferPointer(start: data, count: size))
+  }
+
+  /// Polls the socket for input; true when a message is ready.
+  public func waitReadable(timeoutMilliseconds: Int) throws(ZMQError) -> Bool {
+    var item = zmq_pollitem_t(
+      socket: try live("poll"), fd: -1, events: Int16(ZMQ_POLLIN), revents: 0)
+    let ready = zmq_poll(&item, 1, timeoutMilliseconds)
+    if ready < 0 {
+      let code = zmq_errno()
+      if code == EINTR { return false }
+      throw ZMQError(operation: "poll", code: code)
+    }
+    return ready > 0 && item.revents & Int16(ZMQ_POLLIN) != 0
+  }
+}

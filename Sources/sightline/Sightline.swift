@@ -1,0 +1,131 @@
+// The one executable: `sightline replay` and `sightline sub`. Parses arguments, loads config,
+// and hands over to SightlineRuntime.
+
+import ArgumentParser
+import Foundation
+import SightlineRuntime
+import SightlineZMQ
+
+@main
+struct Sightline: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Real-time LiDAR + V2X perception runtime.",
+    subcommands: [ReplayCommand.self, SubscribeCommand.self])
+}
+
+/// Exits non-zero with one clear line on stderr.
+struct Failure: Error, CustomStringConvertible {
+  let description: String
+}
+
+func loadConfig(_ path: String?) throws -> SightlineConfig {
+  guard let path else { return SightlineConfig() }
+  do {
+    return try SightlineConfig.load(path: path)
+  } catch {
+    throw Failure(description: "config error: \(error)")
+  }
+}
+
+func printLine(_ line: String) {
+  print(line)
+  fflush(nil)  // flush every stream: subscribers and tests read lines as they come
+}
+
+struct ReplayCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "replay", abstract: "Replay a LiDAR capture through the pipeline and publish grid frames.")
+
+  @Option(name: .long, help: "pcap or pcapng capture of the LiDAR's UDP packets.")
+  var lidar: String
+
+  @Option(name: .long, help: "TOML config; built-in defaults when omitted (see Config/sightline.toml).")
+  var config: String?
+
+  @Option(name: .long, help: "Override the publish endpoint from config.")
+  var publish: String?
+
+  @Option(name: .long, help: "virtual (as fast as possible) or realtime (capture speed).")
+  var pace: String = Pacing.virtual.rawValue
+
+  @Option(name: .long, help: "Wait for this many subscribers before the first frame.")
+  var waitSubscribers: Int = 0
+
+  @Option(name: .long, help: "Seconds to wait for subscribers.")
+  var waitTimeout: Double = 10
+
+  @Option(name: .long, help: "Write the per-sweep report as JSON to this file.")
+  var report: String?
+
+  @Flag(name: .long, help: "Print one line per published frame.")
+  var verbose = false
+
+  func run() throws {
+    var settings = try loadConfig(config)
+    if let publish { settings.publish.endpoint = publish }
+    guard let pacing = Pacing(rawValue: pace) else {
+      throw Failure(description: "--pace must be virtual or realtime, not \(pace)")
+    }
+    var options = ReplayOptions(lidarPath: lidar, config: settings)
+    options.pacing = pacing
+    options.waitForSubscribers = waitSubscribers
+    options.subscriberTimeoutSeconds = waitTimeout
+
+    let summary: ReplaySummary
+    do {
+      summary = try Replay(options: options).run(context: try ZMQContext()) { record in
+        if verbose { printLine("published seq=\(record.sequence) points=\(record.points)") }
+      }
+    } catch {
+      throw Failure(description: "replay failed: \(error)")
+    }
+    for line in ReplayReport.lines(summary, endpoint: settings.publish.endpoint) { printLine(line) }
+    if let report {
+      try ReplayReport.writeJSON(summary, to: report)
+    }
+    if let error = summary.inputError {
+      throw Failure(description: "replay stopped early: \(error)")
+    }
+  }
+}
+
+struct SubscribeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sub", abstract: "Subscribe to grid frames and print one line per frame.")
+
+  @Option(name: .long, help: "Endpoint to connect to.")
+  var connect = "tcp://127.0.0.1:5560"
+
+  @Flag(name: .long, help: "Keep only the newest frame (ZMQ_CONFLATE).")
+  var latest = false
+
+  @Option(name: .long, help: "Stop after this many frames.")
+  var count: Int?
+
+  @Option(name: .long, help: "Give up after this many seconds without a message.")
+  var idleTimeout: Double?
+
+  func run() throws {
+    let subscriber = try FrameSubscriber(
+      context: try ZMQContext(), endpoint: connect, latestOnly: latest)
+    let timeout = idleTimeout.map { Int($0 * 1000) } ?? -1
+    loop: while true {
+      switch try subscriber.next(timeoutMilliseconds: timeout) {
+      case .frame(let frame):
+        printLine(Report.frameLine(frame))
+        if let count, subscriber.summary.framesReceived >= count { break loop }
+      case .endOfStream:
+        break loop
+      case .idle:
+        printLine("no message for \(idleTimeout ?? 0) s; stopping")
+        break loop
+      }
+    }
+    let s = subscriber.summary
+    var line = "received \(s.framesReceived) frames, lost \(s.framesLost)"
+    if let published = s.framesPublished { line += ", publisher sent \(published)" }
+    if s.malformedMessages > 0 { line += ", \(s.malformedMessages) malformed" }
+    if s.endedWithError { line += "; the publisher's input ended with an error" }
+    printLine(line)
+  }
+}
