@@ -92,7 +92,22 @@ extension SightlineConfig {
         }
       }
     }
+    try config.checkConsistency(file: file)
     return config
+  }
+
+  /// Rules that involve more than one key; the error names the key that must change.
+  func checkConsistency(file: String) throws(ConfigError) {
+    if lidar.minRangeMeters >= lidar.maxRangeMeters {
+      throw ConfigError(
+        file: file, key: "lidar.min_range_m",
+        problem: "\(lidar.minRangeMeters) must be below lidar.max_range_m (\(lidar.maxRangeMeters))")
+    }
+    if grid.obstacleMinZ >= grid.obstacleMaxZ {
+      throw ConfigError(
+        file: file, key: "grid.obstacle_min_z_m",
+        problem: "\(grid.obstacleMinZ) must be below grid.obstacle_max_z_m (\(grid.obstacleMaxZ))")
+    }
   }
 
   struct ValueProblem: Error { let message: String }

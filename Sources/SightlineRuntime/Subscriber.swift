@@ -11,6 +11,8 @@ public struct SubscriptionSummary: Sendable, Equatable {
   /// The publisher's own count, from its end-of-stream message, when one arrived.
   public var framesPublished: UInt64? = nil
   public var endedWithError = false
+
+  public init() {}
 }
 
 /// Receives grid frames, checks their sequence, and reports each one.

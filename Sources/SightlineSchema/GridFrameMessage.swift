@@ -33,7 +33,7 @@ public enum SchemaError: Error, Equatable, CustomStringConvertible {
 public struct GridFrame: Sendable, Equatable {
   public static let magic: UInt32 = 0x4647_4C53  // "SLGF" on the wire
   public static let version: UInt16 = 1
-  public static let headerSize = 88
+  public static let headerSize = 84
 
   public struct Flags: OptionSet, Sendable, Equatable {
     public let rawValue: UInt16
