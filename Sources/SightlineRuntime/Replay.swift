@@ -30,6 +30,8 @@ public struct ReplayOptions: Sendable {
 public struct SweepRecord: Sendable, Equatable, Codable {
   public var sequence: UInt64
   public var sensorTimeNanoseconds: Int64
+  /// Timestamp of the sweep's last packet (velodyne-decoder stamps scans with it).
+  public var lastPacketTimeNanoseconds: Int64
   public var points: Int
   public var pointsUsed: Int
   public var packets: Int
@@ -94,6 +96,7 @@ public struct Replay {
       try publisher.publish(framer.message)
       let record = SweepRecord(
         sequence: frame.sequence, sensorTimeNanoseconds: frame.sensorTimeNanoseconds,
+        lastPacketTimeNanoseconds: sweep.endNanoseconds,
         points: sweep.points.count, pointsUsed: Int(frame.pointsUsed), packets: sweep.packetCount,
         complete: sweep.isComplete, coverageDegrees: sweep.coverageDegrees,
         occupiedCells: Int(frame.occupiedCells), freeCells: Int(frame.freeCells),

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The main job (`make demo`): replays the bundled drive through the whole pipeline and shows the
+# frames exactly as a separate subscriber process received them, then the replay's summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+Tools/setup.sh
+command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
+
+swift build -c release --product sightline
+bin=.build/release/sightline
+capture=Replay/vlp16-strongest-gps/vlp16-strongest-gps.pcap
+endpoint=${SIGHTLINE_ENDPOINT:-tcp://127.0.0.1:5560}
+
+echo "== subscriber (sightline sub --connect $endpoint) =="
+"$bin" sub --connect "$endpoint" --idle-timeout 30 &
+subscriber=$!
+# The replay waits for the subscriber's subscription before it sends the first frame.
+replay_log=$(mktemp)
+status=0
+"$bin" replay --lidar "$capture" --config Config/sightline.toml --publish "$endpoint" \
+  --wait-subscribers 1 >"$replay_log" 2>&1 || status=$?
+wait "$subscriber" || true
+echo
+echo "== replay (sightline replay --lidar $capture) =="
+cat "$replay_log"
+rm -f "$replay_log"
+exit "$status"

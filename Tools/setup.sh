@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what Sightline needs on a fresh Debian machine, and nothing that is already there.
+#   Tools/setup.sh          system packages (libzmq, libpcap, pkg-config)
+#   Tools/setup.sh --test   also the Python peer decoder used by the tests, in .venv/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libzmq3-dev libpcap-dev pkg-config)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
+  command -v swift >/dev/null 2>&1 || { echo "setup: Swift 6.1 or later is required" >&2; exit 1; }
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  # velodyne-decoder is the independent decoder the tests compare against.
+  if ! .venv/bin/python -c "import velodyne_decoder" >/dev/null 2>&1; then
+    echo "setup: installing velodyne-decoder into .venv"
+    python3 -m venv .venv
+    .venv/bin/pip install -q --disable-pip-version-check "velodyne-decoder==3.1.0"
+  fi
+fi

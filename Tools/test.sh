@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The test command (`make test`, and CI through .ci/run): builds, runs every Swift test
+# (Swift Testing and XCTest) and the live check against velodyne-decoder, then prints one line
+# "N passed, N failed" that counts them all.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+Tools/setup.sh --test || exit 1
+command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
+
+results=.build/test-results
+rm -rf "$results" && mkdir -p "$results"
+
+swift build --build-tests || { echo "0 passed, 1 failed"; exit 1; }
+swift test --skip-build --xunit-output "$results/xunit.xml" 2>&1 | tee "$results/swift-test.log"
+swift_status=${PIPESTATUS[0]}
+
+.venv/bin/python Tools/oracle/check_replay.py .build/debug/sightline \
+  Replay/vlp16-strongest-gps/vlp16-strongest-gps.pcap \
+  Tests/SightlineLidarTests/Fixtures/vlp16-strongest-gps.velodyne-decoder.json \
+  | tee "$results/oracle.log"
+oracle_status=${PIPESTATUS[0]}
+
+# Sum the xunit files (one per test library that ran) and the oracle's own line.
+read -r passed failed < <(python3 - "$results" <<'PY'
+import glob, re, sys, xml.etree.ElementTree as ET
+passed = failed = 0
+for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        tests = int(suite.get("tests", 0))
+        bad = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        skipped = int(suite.get("skipped", 0))
+        passed += tests - bad - skipped
+        failed += bad
+oracle = open(sys.argv[1] + "/oracle.log").read()
+m = re.search(r"^(\d+) passed, (\d+) failed$", oracle, re.M)
+if m:
+    passed += int(m.group(1)); failed += int(m.group(2))
+else:
+    failed += 1
+print(passed, failed)
+PY
+)
+if [ "$swift_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # the test process died before writing its results
+fi
+echo "$passed passed, $failed failed"
+[ "$swift_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$failed" -eq 0 ]
