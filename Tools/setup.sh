@@ -24,10 +24,11 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
-  # velodyne-decoder is the independent decoder the tests compare against.
-  if ! .venv/bin/python -c "import velodyne_decoder" >/dev/null 2>&1; then
-    echo "setup: installing velodyne-decoder into .venv"
+  # Independent peers the tests compare against: velodyne-decoder decodes the same captures,
+  # pyzmq subscribes to what we publish.
+  if ! .venv/bin/python -c "import velodyne_decoder, zmq" >/dev/null 2>&1; then
+    echo "setup: installing velodyne-decoder and pyzmq into .venv"
     python3 -m venv .venv
-    .venv/bin/pip install -q --disable-pip-version-check "velodyne-decoder==3.1.0"
+    .venv/bin/pip install -q --disable-pip-version-check "velodyne-decoder==3.1.0" "pyzmq>=25"
   fi
 fi

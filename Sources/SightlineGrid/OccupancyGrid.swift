@@ -106,8 +106,9 @@ public struct OccupancyGrid: Sendable {
       if isObstacle { result.pointsUsed += 1 } else { result.pointsGround += 1 }
       let column = Int((p.x * inverseResolution).rounded(.down)) + originColumn
       let row = Int((p.y * inverseResolution).rounded(.down)) + originRow
-      traceRay(fromColumn: originColumn, row: originRow, toColumn: column, row: row,
-               endpointOccupied: isObstacle)
+      traceRay(
+        fromColumn: originColumn, row: originRow, toColumn: column, row: row,
+        endpointOccupied: isObstacle)
     }
     result.cellsTouched = touched.count
     applySweep()
@@ -116,8 +117,10 @@ public struct OccupancyGrid: Sendable {
 
   /// Marks the cells from the origin towards the endpoint as free, stopping at the grid edge,
   /// and the endpoint as occupied (or free for ground) when it lies inside the grid.
-  mutating func traceRay(fromColumn c0: Int, row r0: Int, toColumn c1: Int, row r1: Int,
-                         endpointOccupied: Bool) {
+  mutating func traceRay(
+    fromColumn c0: Int, row r0: Int, toColumn c1: Int, row r1: Int,
+    endpointOccupied: Bool
+  ) {
     let columns = geometry.columns
     let rows = geometry.rows
     let dc = abs(c1 - c0)

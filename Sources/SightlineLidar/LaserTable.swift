@@ -38,12 +38,15 @@ public struct LaserTable: Sendable {
         offsets.append(55_296 * sequence + 2_304 * Int64(channel % 16))
       }
     }
-    return LaserTable(model: .vlp16, verticalDegrees: verticalDegrees, focalDistance: 0.04191,
-                      distanceUnit: 0.002, firingOffsetNanoseconds: offsets)
+    return LaserTable(
+      model: .vlp16, verticalDegrees: verticalDegrees, focalDistance: 0.04191,
+      distanceUnit: 0.002, firingOffsetNanoseconds: offsets)
   }()
 
-  init(model: VelodyneModel, verticalDegrees: [Double], focalDistance: Double,
-       distanceUnit: Float, firingOffsetNanoseconds: [Int64]) {
+  init(
+    model: VelodyneModel, verticalDegrees: [Double], focalDistance: Double,
+    distanceUnit: Float, firingOffsetNanoseconds: [Int64]
+  ) {
     self.model = model
     self.laserCount = verticalDegrees.count
     self.distanceUnit = distanceUnit

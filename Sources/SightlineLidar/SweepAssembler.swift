@@ -31,8 +31,10 @@ public struct SweepAssembler: Sendable {
   var previousTime: Int64 = 0
   var nextBeginsAtCut = false
 
-  public init(cutAzimuthCentidegrees: Int = 0, gapNanoseconds: Int64 = 100_000_000,
-              pointCapacity: Int = 100_000) {
+  public init(
+    cutAzimuthCentidegrees: Int = 0, gapNanoseconds: Int64 = 100_000_000,
+    pointCapacity: Int = 100_000
+  ) {
     cutAzimuth = ((cutAzimuthCentidegrees % 36000) + 36000) % 36000
     self.gapNanoseconds = gapNanoseconds
     sweep.points.reserveCapacity(pointCapacity)
@@ -59,9 +61,11 @@ public struct SweepAssembler: Sendable {
       sweep.beganAtCut = nextBeginsAtCut
       previousAzimuth = first
     }
-    let crossedCut = sweep.packetCount > 0 && crosses(from: previousAzimuth, to: last)
+    let crossedCut =
+      sweep.packetCount > 0 && crosses(from: previousAzimuth, to: last)
       || sweep.packetCount == 0 && crosses(from: first, to: last)
-    sweep.coverageCentidegrees += Self.advance(from: previousAzimuth, to: first)
+    sweep.coverageCentidegrees +=
+      Self.advance(from: previousAzimuth, to: first)
       + Self.advance(from: first, to: last)
     sweep.packetCount += 1
     sweep.endNanoseconds = packetTime

@@ -40,8 +40,10 @@ public struct VelodyneDecoder: Sendable {
     }
   }
 
-  public init(model: VelodyneModel = .vlp16, modelOverride: Bool = false,
-              range: RangeLimits = RangeLimits()) throws(InitError) {
+  public init(
+    model: VelodyneModel = .vlp16, modelOverride: Bool = false,
+    range: RangeLimits = RangeLimits()
+  ) throws(InitError) {
     guard let table = LaserTable.builtIn(for: model) else { throw .unsupportedModel(model) }
     self.table = table
     self.range = range

@@ -22,9 +22,11 @@ public enum VelodyneModel: UInt8, Sendable, CaseIterable, CustomStringConvertibl
   /// Accepts the names used in config and on the command line ("VLP-16", "vlp16", ...).
   public init?(name: String) {
     let key = name.lowercased().filter { $0.isLetter || $0.isNumber }
-    guard let model = Self.allCases.first(where: {
-      $0.description.lowercased().filter { $0.isLetter || $0.isNumber } == key
-    }) else { return nil }
+    guard
+      let model = Self.allCases.first(where: {
+        $0.description.lowercased().filter { $0.isLetter || $0.isNumber } == key
+      })
+    else { return nil }
     self = model
   }
 }

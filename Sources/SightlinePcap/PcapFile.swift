@@ -25,7 +25,8 @@ public struct PcapError: Error, CustomStringConvertible, Equatable {
     switch kind {
     case .open: "cannot open capture \(path): \(message)"
     case .read: "capture \(path) is damaged: \(message)"
-    case .unsupportedLinkType(let type): "capture \(path): unsupported link type \(type) (\(message))"
+    case .unsupportedLinkType(let type):
+      "capture \(path): unsupported link type \(type) (\(message))"
     }
   }
 }
@@ -49,10 +50,13 @@ public final class PcapFile {
     self.path = path
     var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
     // Nanosecond precision whatever the file stores, so time needs no second code path.
-    guard let handle = pcap_open_offline_with_tstamp_precision(
-      path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+    guard
+      let handle = pcap_open_offline_with_tstamp_precision(
+        path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
     else {
-      throw PcapError(kind: .open, path: path, message: errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+      throw PcapError(
+        kind: .open, path: path,
+        message: errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
     }
     self.handle = handle
     linkType = pcap_datalink(handle)

@@ -30,8 +30,10 @@ public struct LidarIngest {
   public private(set) var sweepDecodeNanoseconds: Int64 = 0
   let dataPort: UInt16
 
-  public init(decoder: VelodyneDecoder, assembler: SweepAssembler,
-              dataPort: UInt16 = VelodynePacketLayout.dataPort) {
+  public init(
+    decoder: VelodyneDecoder, assembler: SweepAssembler,
+    dataPort: UInt16 = VelodynePacketLayout.dataPort
+  ) {
     self.decoder = decoder
     self.assembler = assembler
     self.dataPort = dataPort

@@ -62,7 +62,8 @@ public struct Replay {
     let lidar = config.lidar
     let decoder = try VelodyneDecoder(
       model: lidar.model ?? .vlp16, modelOverride: lidar.model != nil,
-      range: RangeLimits(minimum: Float(lidar.minRangeMeters), maximum: Float(lidar.maxRangeMeters)))
+      range: RangeLimits(minimum: Float(lidar.minRangeMeters), maximum: Float(lidar.maxRangeMeters))
+    )
     let assembler = SweepAssembler(
       cutAzimuthCentidegrees: Int((lidar.cutAngleDegrees * 100).rounded()))
     return LidarIngest(decoder: decoder, assembler: assembler)

@@ -43,7 +43,9 @@ public enum ReplayReport {
   public static func writeJSON(_ summary: ReplaySummary, to path: String) throws {
     let c = summary.counters
     var skipped = [String: Int]()
-    for reason in FrameSkipReason.allCases { skipped["\(reason)"] = c.framesSkipped[reason.rawValue] }
+    for reason in FrameSkipReason.allCases {
+      skipped["\(reason)"] = c.framesSkipped[reason.rawValue]
+    }
     var rejected = [String: Int]()
     for reason in PacketRejectReason.allCases {
       rejected["\(reason)"] = c.packetsRejected[reason.rawValue]

@@ -101,7 +101,8 @@ extension SightlineConfig {
     if lidar.minRangeMeters >= lidar.maxRangeMeters {
       throw ConfigError(
         file: file, key: "lidar.min_range_m",
-        problem: "\(lidar.minRangeMeters) must be below lidar.max_range_m (\(lidar.maxRangeMeters))")
+        problem: "\(lidar.minRangeMeters) must be below lidar.max_range_m (\(lidar.maxRangeMeters))"
+      )
     }
     if grid.obstacleMinZ >= grid.obstacleMaxZ {
       throw ConfigError(
@@ -111,7 +112,8 @@ extension SightlineConfig {
   }
 
   struct ValueProblem: Error { let message: String }
-  typealias Setter = @Sendable (inout SightlineConfig, TOMLValueConvertible) throws(ValueProblem)
+  typealias Setter =
+    @Sendable (inout SightlineConfig, TOMLValueConvertible) throws(ValueProblem)
     -> Void
 
   static func number(_ value: TOMLValueConvertible) throws(ValueProblem) -> Double {
@@ -198,7 +200,8 @@ extension SightlineConfig {
       "endpoint": { config, value throws(ValueProblem) in
         let endpoint = try string(value)
         guard endpoint.contains("://") else {
-          throw ValueProblem(message: "\"\(endpoint)\" is not a ZeroMQ endpoint like tcp://host:port")
+          throw ValueProblem(
+            message: "\"\(endpoint)\" is not a ZeroMQ endpoint like tcp://host:port")
         }
         config.publish.endpoint = endpoint
       },

@@ -118,7 +118,9 @@ public struct GridFrame: Sendable, Equatable {
     frame.unknownCells = reader.uint32()
     let cellCount = Int(reader.uint32())
     let declared = Int(frame.columns) * Int(frame.rows)
-    guard cellCount == declared else { throw .cellCountMismatch(expected: declared, got: cellCount) }
+    guard cellCount == declared else {
+      throw .cellCountMismatch(expected: declared, got: cellCount)
+    }
     guard reader.remaining == cellCount else {
       throw .cellCountMismatch(expected: cellCount, got: reader.remaining)
     }

@@ -34,12 +34,14 @@ func printLine(_ line: String) {
 
 struct ReplayCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "replay", abstract: "Replay a LiDAR capture through the pipeline and publish grid frames.")
+    commandName: "replay",
+    abstract: "Replay a LiDAR capture through the pipeline and publish grid frames.")
 
   @Option(name: .long, help: "pcap or pcapng capture of the LiDAR's UDP packets.")
   var lidar: String
 
-  @Option(name: .long, help: "TOML config; built-in defaults when omitted (see Config/sightline.toml).")
+  @Option(
+    name: .long, help: "TOML config; built-in defaults when omitted (see Config/sightline.toml).")
   var config: String?
 
   @Option(name: .long, help: "Override the publish endpoint from config.")

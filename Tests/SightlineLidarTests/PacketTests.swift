@@ -130,7 +130,8 @@ func parse(_ bytes: [UInt8]) -> VelodynePacketHeaderParse {
   let base: Int64 = 1_453_363_200_000_000_000  // 2016-01-21T08:00:00Z
 
   @Test func picksTheReferenceHour() {
-    let t = TopOfHour.resolve(microsecondsPastHour: 1_082_000_000, referenceNanoseconds: base + 1_082_500_000_000)
+    let t = TopOfHour.resolve(
+      microsecondsPastHour: 1_082_000_000, referenceNanoseconds: base + 1_082_500_000_000)
     #expect(t == base + 1_082_000_000_000)
   }
 
@@ -142,7 +143,8 @@ func parse(_ bytes: [UInt8]) -> VelodynePacketHeaderParse {
   }
 
   @Test func packetJustAfterTheHourWithReferenceJustBefore() {
-    let t = TopOfHour.resolve(microsecondsPastHour: 100_000, referenceNanoseconds: base + hour - 300_000_000)
+    let t = TopOfHour.resolve(
+      microsecondsPastHour: 100_000, referenceNanoseconds: base + hour - 300_000_000)
     #expect(t == base + hour + 100_000_000)
   }
 
@@ -152,7 +154,8 @@ func parse(_ bytes: [UInt8]) -> VelodynePacketHeaderParse {
       let sensor = base + hour - 2_000_000_000 + Int64(step) * 100_000_000
       let micros = UInt32((sensor % hour) / 1000)
       // The reference lags by 370 ms, as the bundled capture's host clock does.
-      let t = TopOfHour.resolve(microsecondsPastHour: micros, referenceNanoseconds: sensor + 370_000_000)
+      let t = TopOfHour.resolve(
+        microsecondsPastHour: micros, referenceNanoseconds: sensor + 370_000_000)
       #expect(t == sensor)
       #expect(t > previous)
       previous = t

@@ -56,7 +56,10 @@ func sightline(_ arguments: [String]) throws -> ProcessResult {
     #expect(replay.output.contains("3 complete sweeps, 2 partial"))
     let frameLines = received.output.split(separator: "\n").filter { $0.hasPrefix("seq=") }
     #expect(frameLines.count == 5)
-    #expect(frameLines.map { $0.split(separator: " ")[0] } == ["seq=0", "seq=1", "seq=2", "seq=3", "seq=4"])
+    #expect(
+      frameLines.map { $0.split(separator: " ")[0] } == [
+        "seq=0", "seq=1", "seq=2", "seq=3", "seq=4",
+      ])
     #expect(frameLines[0].contains("partial("))
     #expect(frameLines[1].contains("complete points=18705"))
     #expect(frameLines[1].contains("sensor_time=2016-01-21T08:18:02.408"))

@@ -21,7 +21,8 @@ struct PcapBytes {
     }
     while offset + 16 <= bytes.count {
       let length = Int(u32(offset + 8))
-      records.append((u32(offset), u32(offset + 4), Array(bytes[(offset + 16)..<(offset + 16 + length)])))
+      records.append(
+        (u32(offset), u32(offset + 4), Array(bytes[(offset + 16)..<(offset + 16 + length)])))
       offset += 16 + length
     }
   }

@@ -149,7 +149,8 @@ final class ReceivedFrames: @unchecked Sendable {
   @Test func missingCaptureIsAClearError() throws {
     var config = SightlineConfig()
     config.publish.endpoint = uniqueEndpoint()
-    let replay = Replay(options: ReplayOptions(lidarPath: "/nonexistent/drive.pcap", config: config))
+    let replay = Replay(
+      options: ReplayOptions(lidarPath: "/nonexistent/drive.pcap", config: config))
     do {
       _ = try replay.run(context: try ZMQContext())
       Issue.record("replayed a missing file")

@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
-"""Checks `sightline replay` against velodyne-decoder, live, on a capture.
+"""Checks `sightline replay` against independent peers, live, on a capture.
 
 Usage: check_replay.py SIGHTLINE_BINARY CAPTURE.pcap COMMITTED_REFERENCE.json
 
-It runs both decoders on the same capture and compares, sweep by sweep, the point counts and the
-time stamp of the last packet; it also checks that the committed reference, which the Swift
-tests use offline, still matches what velodyne-decoder produces. Prints one line per check and
-ends with "N passed, N failed".
+It runs sightline and velodyne-decoder on the same capture and compares, sweep by sweep, the
+point counts and the time stamp of the last packet, while a pyzmq subscriber decodes the
+published frames by docs/SCHEMA.md alone. It also checks that the committed reference, which the
+Swift tests use offline, still matches what velodyne-decoder produces. Prints one line per
+check and ends with "N passed, N failed".
 """
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 
 import velodyne_decoder as vd
+import zmq
 
 failures = 0
 passes = 0
@@ -30,6 +34,43 @@ def check(name, ok, detail=""):
         print(f"FAIL {name} {detail}")
 
 
+def decode_grid_frame(message):
+    """Decodes a `grid` message from the layout in docs/SCHEMA.md, without Sightline's code."""
+    assert message.startswith(b"grid\0")
+    body = message[5:]
+    magic, version, flags, sequence, sensor_ns, _ = struct.unpack_from("<4sHHQqq", body, 0)
+    points, used = struct.unpack_from("<II", body, 36)
+    columns, rows, _ = struct.unpack_from("<IIf", body, 48)
+    occupied, free, unknown, count = struct.unpack_from("<IIII", body, 68)
+    cells = memoryview(body)[84:84 + count].cast("b")
+    return {
+        "magic": magic, "version": version, "partial": bool(flags & 1), "sequence": sequence,
+        "points": points, "cells": count, "declared": columns * rows,
+        "counts_match": (sum(1 for c in cells if c > 50) == occupied
+                         and sum(1 for c in cells if c == -1) == unknown
+                         and occupied + free + unknown == count),
+    }
+
+
+def subscribe(endpoint, frames, ready):
+    context = zmq.Context.instance()
+    socket = context.socket(zmq.SUB)
+    socket.setsockopt(zmq.SUBSCRIBE, b"grid\0")
+    socket.setsockopt(zmq.SUBSCRIBE, b"stats\0")
+    socket.setsockopt(zmq.RCVTIMEO, 20000)
+    socket.connect(endpoint)
+    ready.set()
+    try:
+        while True:
+            message = socket.recv()
+            if message.startswith(b"stats\0"):
+                break
+            frames.append(decode_grid_frame(message))
+    except zmq.Again:
+        pass
+    socket.close()
+
+
 def main(binary, capture, committed):
     peer = [
         (round(stamp.device * 1e9), len(points))
@@ -38,9 +79,15 @@ def main(binary, capture, committed):
     with tempfile.TemporaryDirectory() as tmp:
         report_path = os.path.join(tmp, "report.json")
         endpoint = f"ipc://{tmp}/oracle"
+        frames, ready = [], threading.Event()
+        listener = threading.Thread(target=subscribe, args=(endpoint, frames, ready))
+        listener.start()
+        ready.wait()
         run = subprocess.run(
-            [binary, "replay", "--lidar", capture, "--publish", endpoint, "--report", report_path],
+            [binary, "replay", "--lidar", capture, "--publish", endpoint, "--report", report_path,
+             "--wait-subscribers", "1"],
             capture_output=True, text=True, timeout=120)
+        listener.join()
         check("sightline replay exits 0", run.returncode == 0, run.stderr.strip())
         if run.returncode != 0:
             return
@@ -58,6 +105,15 @@ def main(binary, capture, committed):
     check("exactly the middle sweeps are complete",
           [s["complete"] for s in ours] == [False] + [True] * (len(ours) - 2) + [False],
           str([s["complete"] for s in ours]))
+
+    check("pyzmq subscriber got every frame in order",
+          [f["sequence"] for f in frames] == list(range(len(peer))),
+          str([f["sequence"] for f in frames]))
+    check("frames decode by the documented schema",
+          all(f["magic"] == b"SLGF" and f["version"] == 1 and f["cells"] == f["declared"]
+              and f["counts_match"] for f in frames))
+    check("published point counts match the peer",
+          [f["points"] for f in frames] == peer_counts)
 
     with open(committed) as f:
         reference = json.load(f)
