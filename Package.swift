@@ -29,13 +29,14 @@ let package = Package(
     // I/O edges: small owning wrappers over C handles.
     .target(name: "SightlinePcap", dependencies: ["CLibPcap"]),
     .target(name: "SightlineZMQ", dependencies: ["CLibZMQ"]),
+    .target(name: "SightlineUDP"),
 
     // The runtime wires cores and edges together.
     .target(
       name: "SightlineRuntime",
       dependencies: [
         "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
-        "SightlinePcap", "SightlineZMQ", "TOMLKit",
+        "SightlinePcap", "SightlineZMQ", "SightlineUDP", "TOMLKit",
       ]),
 
     .executableTarget(
@@ -53,6 +54,8 @@ let package = Package(
     .testTarget(name: "SightlineGridTests", dependencies: ["SightlineGrid"]),
     .testTarget(name: "SightlineSchemaTests", dependencies: ["SightlineSchema"]),
     .testTarget(name: "SightlineZMQTests", dependencies: ["SightlineZMQ"]),
+    .testTarget(name: "SightlineUDPTests", dependencies: ["SightlineUDP"]),
+    .testTarget(name: "SightlinePcapTests", dependencies: ["SightlinePcap", "SightlineNet"]),
     .testTarget(
       name: "SightlineRuntimeTests",
       dependencies: ["SightlineRuntime", "SightlineSchema", "SightlineZMQ"]),

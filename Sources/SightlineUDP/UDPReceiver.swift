@@ -1,0 +1,1 @@
+// SightlineUDP: the live-socket edge. Placeholder until the receiver lands ([B] §5).
