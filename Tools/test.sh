@@ -20,6 +20,16 @@ swift_status=${PIPESTATUS[0]}
   | tee "$results/oracle.log"
 oracle_status=${PIPESTATUS[0]}
 
+# Point-by-point against velodyne-decoder on every Velodyne capture we have: the bundled one,
+# and the shared set beside the checkout when it is there (it is in CI).
+captures=(Replay/vlp16-strongest-gps/vlp16-strongest-gps.pcap)
+for capture in ../shared/data/lidar/{hdl32e-strongest-gps,vls128-strongest,vlp16-dual}.pcap; do
+  [ -f "$capture" ] && captures+=("$capture")
+done
+.venv/bin/python Tools/oracle/compare_decode.py .build/debug/sightline "${captures[@]}" \
+  | tee "$results/decode-oracle.log"
+decode_status=${PIPESTATUS[0]}
+
 # Sum the xunit files (one per test library that ran) and the oracle's own line.
 read -r passed failed < <(python3 - "$results" <<'PY'
 import glob, re, sys, xml.etree.ElementTree as ET
@@ -31,12 +41,13 @@ for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
         skipped = int(suite.get("skipped", 0))
         passed += tests - bad - skipped
         failed += bad
-oracle = open(sys.argv[1] + "/oracle.log").read()
-m = re.search(r"^(\d+) passed, (\d+) failed$", oracle, re.M)
-if m:
-    passed += int(m.group(1)); failed += int(m.group(2))
-else:
-    failed += 1
+for log in ("oracle.log", "decode-oracle.log"):
+    text = open(sys.argv[1] + "/" + log).read()
+    m = re.search(r"^(\d+) passed, (\d+) failed$", text, re.M)
+    if m:
+        passed += int(m.group(1)); failed += int(m.group(2))
+    else:
+        failed += 1
 print(passed, failed)
 PY
 )
@@ -44,4 +55,5 @@ if [ "$swift_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # the test process died before writing its results
 fi
 echo "$passed passed, $failed failed"
-[ "$swift_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$failed" -eq 0 ]
+[ "$swift_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$decode_status" -eq 0 ] \
+  && [ "$failed" -eq 0 ]

@@ -55,8 +55,10 @@ public enum VelodynePacketLayout {
   public static let timestampOffset = 1200
   public static let returnModeOffset = 1204
   public static let productOffset = 1205
-  /// `FF EE` on the wire: the flag of an upper (bank 0) block.
+  /// `FF EE` on the wire: the flag of a bank-0 block (every block of single-bank models).
   public static let bank0Flag: UInt16 = 0xEEFF
+  /// VLS-128 blocks cycle through four banks: `FF EE`, `FF DD`, `FF CC`, `FF BB`.
+  public static let bankFlags: [UInt16] = [0xEEFF, 0xDDFF, 0xCCFF, 0xBBFF]
   public static let dataPort: UInt16 = 2368
   public static let positionPort: UInt16 = 8308
 }
@@ -77,11 +79,14 @@ public struct VelodynePacketHeader: Sendable, Equatable {
   public var productByte: UInt8
   public var firstBlockAzimuth: UInt16
   public var lastBlockAzimuth: UInt16
+  /// True when the blocks cycle through four bank flags (VLS-128), false when all are `FF EE`.
+  public var hasBankFlags: Bool
 
   public init(
     microsecondsPastHour: UInt32, returnModeByte: UInt8, productByte: UInt8,
-    firstBlockAzimuth: UInt16, lastBlockAzimuth: UInt16
+    firstBlockAzimuth: UInt16, lastBlockAzimuth: UInt16, hasBankFlags: Bool = false
   ) {
+    self.hasBankFlags = hasBankFlags
     self.microsecondsPastHour = microsecondsPastHour
     self.returnModeByte = returnModeByte
     self.productByte = productByte
@@ -102,16 +107,18 @@ public enum PacketRejectReason: Int, CaseIterable, Sendable, CustomStringConvert
   case unknownReturnMode
   case unsupportedModel
   case unsupportedReturnMode
+  case structureContradictsModel
 
   public var description: String {
     switch self {
     case .wrongSize: "payload is not 1206 bytes"
-    case .badBlockFlag: "block flag is not FF EE"
+    case .badBlockFlag: "block flags neither all FF EE nor the VLS-128 bank cycle"
     case .impossibleAzimuth: "azimuth beyond 359.99°"
     case .impossibleTimestamp: "timestamp beyond one hour"
     case .unknownReturnMode: "unknown return-mode byte"
-    case .unsupportedModel: "model not decoded yet"
-    case .unsupportedReturnMode: "dual return not decoded yet"
+    case .unsupportedModel: "unknown product byte"
+    case .unsupportedReturnMode: "VLS-128 dual return not decoded yet"
+    case .structureContradictsModel: "block flags contradict the model (bank cycle only on VLS-128)"
     }
   }
 }
@@ -128,12 +135,17 @@ extension VelodynePacketHeader {
   public static func parse(_ payload: UnsafeRawBufferPointer) -> VelodynePacketHeaderParse {
     typealias L = VelodynePacketLayout
     guard payload.count == L.payloadSize else { return .rejected(.wrongSize) }
+    var allBank0 = true
+    var bankCycle = true
     for block in 0..<L.blockCount {
       let base = block * L.blockSize
-      guard payload.littleEndianUInt16(at: base) == L.bank0Flag else {
-        return .rejected(.badBlockFlag)
-      }
-      guard payload.littleEndianUInt16(at: base + 2) < 36000 else {
+      let flag = payload.littleEndianUInt16(at: base)
+      allBank0 = allBank0 && flag == L.bank0Flag
+      bankCycle = bankCycle && flag == L.bankFlags[block % 4]
+    }
+    guard allBank0 || bankCycle else { return .rejected(.badBlockFlag) }
+    for block in 0..<L.blockCount {
+      guard payload.littleEndianUInt16(at: block * L.blockSize + 2) < 36000 else {
         return .rejected(.impossibleAzimuth)
       }
     }
@@ -144,7 +156,8 @@ extension VelodynePacketHeader {
       returnModeByte: payload[L.returnModeOffset],
       productByte: payload[L.productOffset],
       firstBlockAzimuth: payload.littleEndianUInt16(at: 2),
-      lastBlockAzimuth: payload.littleEndianUInt16(at: (L.blockCount - 1) * L.blockSize + 2))
+      lastBlockAzimuth: payload.littleEndianUInt16(at: (L.blockCount - 1) * L.blockSize + 2),
+      hasBankFlags: bankCycle)
     guard header.returnMode != nil else { return .rejected(.unknownReturnMode) }
     return .header(header)
   }

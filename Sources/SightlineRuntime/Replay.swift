@@ -58,10 +58,10 @@ public struct Replay {
 
   public init(options: ReplayOptions) { self.options = options }
 
-  public static func makeIngest(config: SightlineConfig) throws -> LidarIngest {
+  public static func makeIngest(config: SightlineConfig) -> LidarIngest {
     let lidar = config.lidar
-    let decoder = try VelodyneDecoder(
-      model: lidar.model ?? .vlp16, modelOverride: lidar.model != nil,
+    let decoder = VelodyneDecoder(
+      modelOverride: lidar.model,
       range: RangeLimits(minimum: Float(lidar.minRangeMeters), maximum: Float(lidar.maxRangeMeters))
     )
     let assembler = SweepAssembler(
@@ -79,7 +79,7 @@ public struct Replay {
         kind: .unsupportedLinkType(capture.linkType), path: options.lidarPath,
         message: "Ethernet (1) and raw IPv4 (228) are supported")
     }
-    var ingest = try Self.makeIngest(config: options.config)
+    var ingest = Self.makeIngest(config: options.config)
     var framer = SweepToFrame(config: options.config.grid)
     let publisher = try FramePublisher(
       context: context, endpoint: options.config.publish.endpoint,

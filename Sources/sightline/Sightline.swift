@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import SightlineLidar
 import SightlineRuntime
 import SightlineZMQ
 
@@ -10,7 +11,7 @@ import SightlineZMQ
 struct Sightline: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Real-time LiDAR + V2X perception runtime.",
-    subcommands: [ReplayCommand.self, SubscribeCommand.self])
+    subcommands: [ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self])
 }
 
 /// Exits non-zero with one clear line on stderr.
@@ -129,5 +130,51 @@ struct SubscribeCommand: ParsableCommand {
     if s.malformedMessages > 0 { line += ", \(s.malformedMessages) malformed" }
     if s.endedWithError { line += "; the publisher's input ended with an error" }
     printLine(line)
+  }
+}
+
+struct DecodeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "decode",
+    abstract: "Decode every LiDAR point of a capture to CSV, one row per point.",
+    discussion: "Columns: \(DecodeToCSV.header). return_type: 1 strongest, 2 last, 3 both.")
+
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(
+    name: .long,
+    help:
+      "Decode as this model whatever the product byte says (VLP-16, Puck Hi-Res, VLP-32C, HDL-32E, VLS-128)."
+  )
+  var model: String?
+
+  @Option(name: .long, help: "Cut sweeps at this azimuth, degrees.")
+  var cutAngle: Double?
+
+  @Option(name: .long, help: "TOML config; --model and --cut-angle override it.")
+  var config: String?
+
+  @Option(name: .long, help: "Output format; only csv.")
+  var format = "csv"
+
+  @Option(name: .long, help: "Output file, or - for standard output.")
+  var out = "-"
+
+  func run() throws {
+    var settings = try loadConfig(config)
+    if let model {
+      guard let parsed = VelodyneModel(name: model) else {
+        throw Failure(description: "unknown model \(model)")
+      }
+      settings.lidar.model = parsed
+    }
+    if let cutAngle { settings.lidar.cutAngleDegrees = cutAngle }
+    guard format == "csv" else { throw Failure(description: "--format must be csv") }
+    do {
+      _ = try DecodeToCSV.run(capture: capture, config: settings, output: out)
+    } catch {
+      throw Failure(description: "decode failed: \(error)")
+    }
   }
 }

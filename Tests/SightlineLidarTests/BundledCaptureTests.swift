@@ -50,7 +50,7 @@ struct DecodedSweep {
 /// Runs the pure decoding path over a capture, the way the runtime does.
 func decodeSweeps(_ path: String, cutCentidegrees: Int = 0) throws -> [DecodedSweep] {
   let capture = try PcapFile(path: path)
-  let decoder = try VelodyneDecoder(model: .vlp16)
+  let decoder = VelodyneDecoder()
   var assembler = SweepAssembler(cutAzimuthCentidegrees: cutCentidegrees)
   var sweeps = [DecodedSweep]()
   func emit() {

@@ -76,21 +76,26 @@ func parse(_ bytes: [UInt8]) -> VelodynePacketHeaderParse {
     #expect(got == input.reason)
   }
 
-  @Test func decoderRefusesOtherModelsUnlessOverridden() throws {
+  @Test func modelComesFromTheProductByteUnlessOverridden() throws {
     guard case .header(let hdl) = parse(syntheticPacket(product: 0x21)) else {
       Issue.record("rejected")
       return
     }
-    #expect(try VelodyneDecoder(model: .vlp16).rejection(of: hdl) == .unsupportedModel)
-    // Early VLP-16 firmware reports 0x21: an override decodes it anyway.
-    #expect(try VelodyneDecoder(model: .vlp16, modelOverride: true).rejection(of: hdl) == nil)
-    #expect(throws: VelodyneDecoder.InitError.self) { try VelodyneDecoder(model: .vls128) }
+    #expect(VelodyneDecoder().rejection(of: hdl) == nil)
+    #expect(VelodyneDecoder().model(of: hdl) == .hdl32e)
+    // Early VLP-16 firmware reports 0x21: an override decodes it as a VLP-16 anyway.
+    #expect(VelodyneDecoder(modelOverride: .vlp16).model(of: hdl) == .vlp16)
+    guard case .header(let unknown) = parse(syntheticPacket(product: 0x99)) else { return }
+    #expect(VelodyneDecoder().rejection(of: unknown) == .unsupportedModel)
+    // A VLS-128 product byte on a packet whose blocks are all FF EE contradicts the structure.
+    guard case .header(let fake) = parse(syntheticPacket(product: 0xA1)) else { return }
+    #expect(VelodyneDecoder().rejection(of: fake) == .structureContradictsModel)
   }
 
   @Test func decodesGeometryAndTime() throws {
     let bytes = syntheticPacket(azimuth: 9000, step: 40, rawDistance: 5000)  // 10 m at 90°
     guard case .header(let header) = parse(bytes) else { return }
-    let decoder = try VelodyneDecoder(model: .vlp16)
+    let decoder = VelodyneDecoder()
     var points = [LidarPoint]()
     let result = bytes.withUnsafeBytes {
       decoder.decode($0, header: header, packetTimeNanoseconds: 1_000, into: &points)
@@ -117,7 +122,7 @@ func parse(_ bytes: [UInt8]) -> VelodynePacketHeaderParse {
     guard case .header(let header) = parse(bytes) else { return }
     var points = [LidarPoint]()
     let result = bytes.withUnsafeBytes {
-      try! VelodyneDecoder(model: .vlp16).decode(
+      VelodyneDecoder().decode(
         $0, header: header, packetTimeNanoseconds: 0, into: &points)
     }
     #expect(points.isEmpty)
