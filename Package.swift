@@ -12,6 +12,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
     // C libraries (thin module maps; Tools/setup installs the -dev packages).
@@ -25,6 +26,8 @@ let package = Package(
     .target(name: "SightlineLidar"),
     .target(name: "SightlineGrid"),
     .target(name: "SightlineSchema"),
+    // Pure: calibration file text → per-laser corrections (VeloView XML, ros-drivers/nebula YAML).
+    .target(name: "SightlineCalibration", dependencies: ["SightlineLidar", "Yams"]),
 
     // I/O edges: small owning wrappers over C handles.
     .target(name: "SightlinePcap", dependencies: ["CLibPcap"]),
@@ -36,7 +39,7 @@ let package = Package(
       name: "SightlineRuntime",
       dependencies: [
         "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
-        "SightlinePcap", "SightlineZMQ", "SightlineUDP", "TOMLKit",
+        "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "TOMLKit",
       ]),
 
     .executableTarget(
@@ -52,6 +55,9 @@ let package = Package(
       dependencies: ["SightlineLidar", "SightlineNet", "SightlinePcap"],
       exclude: ["Fixtures"]),
     .testTarget(name: "SightlineGridTests", dependencies: ["SightlineGrid"]),
+    .testTarget(
+      name: "SightlineCalibrationTests", dependencies: ["SightlineCalibration", "SightlineLidar"],
+      exclude: ["Fixtures"]),
     .testTarget(name: "SightlineSchemaTests", dependencies: ["SightlineSchema"]),
     .testTarget(name: "SightlineZMQTests", dependencies: ["SightlineZMQ"]),
     .testTarget(name: "SightlineUDPTests", dependencies: ["SightlineUDP"]),

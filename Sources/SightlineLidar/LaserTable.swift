@@ -121,10 +121,48 @@ public struct LaserTable: Sendable {
     case millimetres([Double])
   }
 
+  /// A table from a calibration file (VeloView `.xml`, ros-drivers or nebula `.yaml`): the
+  /// model's firing timing with the file's per-laser angles and vertical offsets.
+  public init(model: VelodyneModel, corrections: [LaserCorrection], distanceUnit: Float? = nil)
+    throws(CalibrationError)
+  {
+    let builtIn = Self.builtIn(for: model)
+    guard corrections.count == builtIn.laserCount else {
+      throw CalibrationError.laserCount(model: model, expected: builtIn.laserCount,
+                                        found: corrections.count)
+    }
+    for (index, laser) in corrections.enumerated() {
+      guard laser.verticalDegrees.isFinite, abs(laser.verticalDegrees) < 90,
+        laser.rotationDegrees.isFinite, abs(laser.rotationDegrees) < 180,
+        laser.verticalOffsetMeters.isFinite, abs(laser.verticalOffsetMeters) < 1
+      else { throw CalibrationError.implausibleLaser(index) }
+    }
+    self.init(
+      model: model, verticalDegrees: corrections.map(\.verticalDegrees),
+      rotationDegrees: corrections.map(\.rotationDegrees),
+      heightOffsets: .millimetres(corrections.map { $0.verticalOffsetMeters * 1000 }),
+      distanceUnit: distanceUnit ?? builtIn.distanceUnit,
+      firingOffsetNanoseconds: builtIn.firingOffsetNanoseconds)
+  }
+
   init(
     model: VelodyneModel, verticalDegrees: [Double], rotationDegrees: [Double]? = nil,
     heightOffsets: HeightOffsets, distanceUnit: Float,
     timing: (_ column: Int, _ slot: Int) -> Int64
+  ) {
+    var offsets = [Int64]()
+    offsets.reserveCapacity(Self.columnCount * Self.slotsPerColumn)
+    for column in 0..<Self.columnCount {
+      for slot in 0..<Self.slotsPerColumn { offsets.append(timing(column, slot)) }
+    }
+    self.init(
+      model: model, verticalDegrees: verticalDegrees, rotationDegrees: rotationDegrees,
+      heightOffsets: heightOffsets, distanceUnit: distanceUnit, firingOffsetNanoseconds: offsets)
+  }
+
+  init(
+    model: VelodyneModel, verticalDegrees: [Double], rotationDegrees: [Double]?,
+    heightOffsets: HeightOffsets, distanceUnit: Float, firingOffsetNanoseconds offsets: [Int64]
   ) {
     self.model = model
     laserCount = verticalDegrees.count
@@ -148,13 +186,39 @@ public struct LaserTable: Sendable {
     var ring = [UInt8](repeating: 0, count: laserCount)
     for (rank, laser) in order.enumerated() { ring[laser] = UInt8(rank) }
     self.ring = ring
-    var offsets = [Int64]()
-    offsets.reserveCapacity(Self.columnCount * Self.slotsPerColumn)
-    for column in 0..<Self.columnCount {
-      for slot in 0..<Self.slotsPerColumn { offsets.append(timing(column, slot)) }
-    }
     firingOffsetNanoseconds = offsets
     firingOffsetSeconds = offsets.map { Float(Double($0) * 1e-9) }
+  }
+}
+
+/// One laser's geometry from a calibration file. Angles in degrees, offsets in metres.
+public struct LaserCorrection: Sendable, Equatable {
+  public var verticalDegrees: Double
+  /// Horizontal angle relative to the block azimuth (positive: counter-clockwise seen from above,
+  /// as VeloView's rotCorrection).
+  public var rotationDegrees: Double
+  /// Height added to every return of this laser.
+  public var verticalOffsetMeters: Double
+
+  public init(verticalDegrees: Double, rotationDegrees: Double, verticalOffsetMeters: Double) {
+    self.verticalDegrees = verticalDegrees
+    self.rotationDegrees = rotationDegrees
+    self.verticalOffsetMeters = verticalOffsetMeters
+  }
+}
+
+public enum CalibrationError: Error, Equatable, CustomStringConvertible {
+  case laserCount(model: VelodyneModel, expected: Int, found: Int)
+  case implausibleLaser(Int)
+  case unreadable(String)
+
+  public var description: String {
+    switch self {
+    case .laserCount(let model, let expected, let found):
+      "a \(model) has \(expected) lasers but the calibration describes \(found)"
+    case .implausibleLaser(let index): "laser \(index) has an impossible angle or offset"
+    case .unreadable(let reason): reason
+    }
   }
 }
 

@@ -41,10 +41,16 @@ public struct VelodyneDecoder: Sendable {
   let cosAzimuth: [Float]
   let sinAzimuth: [Float]
 
-  public init(modelOverride: VelodyneModel? = nil, range: RangeLimits = RangeLimits()) {
+  /// `calibration` replaces the built-in table of its model.
+  public init(
+    modelOverride: VelodyneModel? = nil, calibration: LaserTable? = nil,
+    range: RangeLimits = RangeLimits()
+  ) {
     self.range = range
     self.modelOverride = modelOverride
-    tables = VelodyneModel.allCases.map { LaserTable.builtIn(for: $0) }
+    tables = VelodyneModel.allCases.map { model in
+      calibration.flatMap { $0.model == model ? $0 : nil } ?? LaserTable.builtIn(for: model)
+    }
     let radiansPerUnit = Float.pi / 18000
     cosAzimuth = (0..<36000).map { cosf(Float($0) * radiansPerUnit) }
     sinAzimuth = (0..<36000).map { sinf(Float($0) * radiansPerUnit) }

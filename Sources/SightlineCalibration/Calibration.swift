@@ -1,0 +1,1 @@
+// SightlineCalibration: placeholder until the parsers land.
