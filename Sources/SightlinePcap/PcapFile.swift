@@ -1,5 +1,6 @@
-// SightlinePcap: the libpcap edge. Opens a capture file and hands out its records one at a time;
-// the bytes of a record are valid only inside the callback (libpcap reuses its buffer).
+// SightlinePcap: the libpcap edge. Opens a capture file (pcap or pcapng), optionally behind a BPF
+// filter, and hands out its records one at a time; the bytes of a record are valid only inside
+// the callback (libpcap reuses its buffer).
 
 import CLibPcap
 
@@ -10,6 +11,8 @@ public struct PcapError: Error, CustomStringConvertible, Equatable {
     /// The file ended inside a record, or libpcap could not read on.
     case read
     case unsupportedLinkType(Int32)
+    /// The BPF filter expression did not compile or could not be installed.
+    case filter
   }
   public let kind: Kind
   public let path: String
@@ -27,6 +30,7 @@ public struct PcapError: Error, CustomStringConvertible, Equatable {
     case .read: "capture \(path) is damaged: \(message)"
     case .unsupportedLinkType(let type):
       "capture \(path): unsupported link type \(type) (\(message))"
+    case .filter: "capture \(path): bad filter: \(message)"
     }
   }
 }
@@ -38,28 +42,47 @@ public struct PcapRecord {
   /// Bytes on the wire; `bytes.count` is what was captured.
   public var originalLength: Int
   public var bytes: UnsafeRawBufferPointer
+
+  /// The capture kept fewer bytes than were on the wire (snap length).
+  public var isTruncated: Bool { bytes.count < originalLength }
 }
 
 /// An open capture file (pcap or pcapng). Not Sendable: one thread reads it.
 public final class PcapFile {
   public let path: String
+  /// The DLT_* number libpcap reports (LINKTYPE_RAW files report DLT_RAW, 12 on Linux).
   public let linkType: Int32
+  /// The BPF filter expression records must match, if any.
+  public let filter: String?
+  /// Records delivered so far.
+  public private(set) var records = 0
+  /// Records delivered with fewer bytes captured than were on the wire.
+  public private(set) var truncatedRecords = 0
   private var handle: OpaquePointer?
 
-  public init(path: String) throws(PcapError) {
+  /// Opens `path`. With `filter` (tcpdump syntax, e.g. "udp port 2368") only matching records
+  /// are delivered; a filter libpcap cannot compile throws `.filter` with libpcap's message.
+  public init(path: String, filter: String? = nil) throws(PcapError) {
     self.path = path
-    var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+    self.filter = filter
+    var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
     // Nanosecond precision whatever the file stores, so time needs no second code path.
     guard
       let handle = pcap_open_offline_with_tstamp_precision(
         path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
     else {
-      throw PcapError(
-        kind: .open, path: path,
-        message: errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+      throw PcapError(kind: .open, path: path, message: Self.message(in: errorBuffer))
+    }
+    linkType = pcap_datalink(handle)
+    if let filter {
+      do throws(PcapError) {
+        try Self.install(filter: filter, on: handle, path: path)
+      } catch {
+        pcap_close(handle)
+        throw error
+      }
     }
     self.handle = handle
-    linkType = pcap_datalink(handle)
   }
 
   deinit { close() }
@@ -78,10 +101,13 @@ public final class PcapFile {
     switch pcap_next_ex(handle, &headerPointer, &dataPointer) {
     case 1:
       guard let header = headerPointer?.pointee, let dataPointer else { return true }
+      // With nanosecond precision libpcap stores nanoseconds in tv_usec.
       let record = PcapRecord(
         timestampNanoseconds: Int64(header.ts.tv_sec) * 1_000_000_000 + Int64(header.ts.tv_usec),
         originalLength: Int(header.len),
         bytes: UnsafeRawBufferPointer(start: dataPointer, count: Int(header.caplen)))
+      records += 1
+      if record.isTruncated { truncatedRecords += 1 }
       try body(record)
       return true
     case PCAP_ERROR_BREAK:  // -2: no more records
@@ -89,5 +115,23 @@ public final class PcapFile {
     default:
       throw PcapError(kind: .read, path: path, message: String(cString: pcap_geterr(handle)))
     }
+  }
+
+  private static func install(filter: String, on handle: OpaquePointer, path: String)
+    throws(PcapError)
+  {
+    var program = bpf_program()
+    guard pcap_compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+      throw PcapError(kind: .filter, path: path, message: String(cString: pcap_geterr(handle)))
+    }
+    defer { pcap_freecode(&program) }
+    guard pcap_setfilter(handle, &program) == 0 else {
+      throw PcapError(kind: .filter, path: path, message: String(cString: pcap_geterr(handle)))
+    }
+  }
+
+  private static func message(in errorBuffer: [CChar]) -> String {
+    let bytes = errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
   }
 }
