@@ -128,8 +128,9 @@ public struct LaserTable: Sendable {
   {
     let builtIn = Self.builtIn(for: model)
     guard corrections.count == builtIn.laserCount else {
-      throw CalibrationError.laserCount(model: model, expected: builtIn.laserCount,
-                                        found: corrections.count)
+      throw CalibrationError.laserCount(
+        model: model, expected: builtIn.laserCount,
+        found: corrections.count)
     }
     for (index, laser) in corrections.enumerated() {
       guard laser.verticalDegrees.isFinite, abs(laser.verticalDegrees) < 90,

@@ -3,6 +3,9 @@ public struct Sweep: Sendable {
   /// Points in firing order. Capacity is kept between sweeps.
   public var points: [LidarPoint] = []
   public var packetCount = 0
+  /// Packets that should have been in this sweep but never arrived, judged from jumps in
+  /// azimuth between consecutive packets (the rotation rate is tracked, so RPM drift is fine).
+  public var packetsMissing = 0
   /// Time of the first packet's first firing.
   public var startNanoseconds: Int64 = 0
   /// Time of the last packet's timestamp.
@@ -16,6 +19,23 @@ public struct Sweep: Sendable {
   public var hadGap = false
 
   public var coverageDegrees: Double { Double(coverageCentidegrees) / 100 }
+  public var packetsExpected: Int { packetCount + packetsMissing }
+  /// Revolutions per minute over this sweep, from its coverage and duration.
+  public var rpm: Double {
+    let seconds = Double(endNanoseconds - startNanoseconds) / 1e9
+    return seconds > 0 ? Double(coverageCentidegrees) / 36000 / seconds * 60 : 0
+  }
+}
+
+/// Where a packet goes.
+public enum PacketPlacement: Sendable, Equatable {
+  /// Into the current sweep.
+  case append
+  /// Emit the current sweep first (the stream paused or its clock jumped), then append.
+  case cutThenAppend
+  /// It is older than the packet before it: counted and dropped, never merged into a sweep
+  /// it does not belong to.
+  case dropLate
 }
 
 /// Cuts the packet stream into sweeps where the azimuth crosses `cutAzimuth`, at packet
@@ -26,29 +46,44 @@ public struct SweepAssembler: Sendable {
   public let cutAzimuth: Int
   /// A pause longer than this between packets ends the sweep (the peers use 0.1 s ≈ one turn).
   public let gapNanoseconds: Int64
+  /// A step back in time larger than this is a clock jump (cut and start again), not a late
+  /// packet.
+  public let clockJumpNanoseconds: Int64
   public var sweep = Sweep()
+  public private(set) var latePackets = 0
   var previousAzimuth = -1
+  var previousFirstAzimuth = -1
   var previousTime: Int64 = 0
   var nextBeginsAtCut = false
+  /// Smoothed azimuth advance per packet, centidegrees; 0 until two packets were seen.
+  var typicalAdvance: Double = 0
 
   public init(
     cutAzimuthCentidegrees: Int = 0, gapNanoseconds: Int64 = 100_000_000,
-    pointCapacity: Int = 100_000
+    clockJumpNanoseconds: Int64 = 1_000_000_000, pointCapacity: Int = 300_000
   ) {
     cutAzimuth = ((cutAzimuthCentidegrees % 36000) + 36000) % 36000
     self.gapNanoseconds = gapNanoseconds
+    self.clockJumpNanoseconds = clockJumpNanoseconds
     sweep.points.reserveCapacity(pointCapacity)
   }
 
-  /// Call before decoding a packet into `sweep.points`. Returns true when the current sweep must
-  /// be emitted (and then `reset`) first, because the stream paused.
-  public mutating func needsCutBefore(packetTime: Int64) -> Bool {
-    guard sweep.packetCount > 0 else { return false }
-    if packetTime - previousTime > gapNanoseconds || packetTime < previousTime {
-      sweep.hadGap = true
-      return true
+  /// Call before decoding a packet into `sweep.points`.
+  public mutating func place(packetTime: Int64) -> PacketPlacement {
+    guard previousAzimuth >= 0 else { return .append }
+    let step = packetTime - previousTime
+    if step < 0 && -step < clockJumpNanoseconds {
+      latePackets += 1
+      return .dropLate
     }
-    return false
+    guard sweep.packetCount > 0 else { return .append }
+    if step > gapNanoseconds || step < 0 {
+      sweep.hadGap = true
+      // Continuity is lost: do not count the jump as missing packets.
+      previousFirstAzimuth = -1
+      return .cutThenAppend
+    }
+    return .append
   }
 
   /// Call after the packet's points were appended. Returns true when this packet closed the
@@ -56,6 +91,7 @@ public struct SweepAssembler: Sendable {
   public mutating func didAppend(_ header: VelodynePacketHeader, packetTime: Int64) -> Bool {
     let first = Int(header.firstBlockAzimuth)
     let last = Int(header.lastBlockAzimuth)
+    countMissing(firstAzimuth: first)
     if sweep.packetCount == 0 {
       sweep.startNanoseconds = packetTime
       sweep.beganAtCut = nextBeginsAtCut
@@ -65,11 +101,11 @@ public struct SweepAssembler: Sendable {
       sweep.packetCount > 0 && crosses(from: previousAzimuth, to: last)
       || sweep.packetCount == 0 && crosses(from: first, to: last)
     sweep.coverageCentidegrees +=
-      Self.advance(from: previousAzimuth, to: first)
-      + Self.advance(from: first, to: last)
+      Self.advance(from: previousAzimuth, to: first) + Self.advance(from: first, to: last)
     sweep.packetCount += 1
     sweep.endNanoseconds = packetTime
     previousAzimuth = last
+    previousFirstAzimuth = first
     previousTime = packetTime
     if crossedCut {
       sweep.endedAtCut = true
@@ -78,12 +114,26 @@ public struct SweepAssembler: Sendable {
     return false
   }
 
+  /// A packet normally advances the azimuth by `typicalAdvance`; a jump of n times that means
+  /// n − 1 packets went missing in between.
+  mutating func countMissing(firstAzimuth: Int) {
+    guard previousFirstAzimuth >= 0 else { return }
+    let advance = Double(Self.advance(from: previousFirstAzimuth, to: firstAzimuth))
+    guard advance < 18000 else { return }  // backwards jitter or a reset, not a gap
+    if typicalAdvance > 0, advance > 1.5 * typicalAdvance {
+      sweep.packetsMissing += Int((advance / typicalAdvance).rounded()) - 1
+    } else if advance > 0 {
+      typicalAdvance = typicalAdvance == 0 ? advance : 0.9 * typicalAdvance + 0.1 * advance
+    }
+  }
+
   /// Starts the next sweep, keeping the point buffer's capacity.
   public mutating func reset() {
     nextBeginsAtCut = sweep.endedAtCut
     let hadPackets = sweep.packetCount > 0
     sweep.points.removeAll(keepingCapacity: true)
     sweep.packetCount = 0
+    sweep.packetsMissing = 0
     sweep.coverageCentidegrees = 0
     sweep.beganAtCut = false
     sweep.endedAtCut = false

@@ -8,10 +8,17 @@ public struct IngestCounters: Sendable, Equatable {
   public var lidarPackets = 0
   public var decodedPackets = 0
   public var positionPackets = 0
+  public var gnssFixes = 0
   public var otherUDPDatagrams = 0
   public var framesSkipped = [Int](repeating: 0, count: FrameSkipReason.allCases.count)
   public var packetsRejected = [Int](repeating: 0, count: PacketRejectReason.allCases.count)
+  public var positionProblems = [Int](repeating: 0, count: PositionPacket.Problem.allCases.count)
+  /// Older than the packet before them: dropped, never merged into the wrong sweep.
+  public var latePackets = 0
+  /// Judged missing from jumps in azimuth, summed over the sweeps emitted so far.
+  public var packetsMissing = 0
   public var returnsOutOfRange = 0
+  public var mergedDualReturns = 0
   public var points = 0
 
   public init() {}
@@ -20,53 +27,102 @@ public struct IngestCounters: Sendable, Equatable {
   public var totalPacketsRejected: Int { packetsRejected.reduce(0, +) }
 }
 
+/// The outside reference that supplies the hour for the sensor's microseconds-past-the-hour:
+/// the latest GPRMC fix when the sensor relays one, carried forward by the capture (or receive)
+/// clock; the capture clock alone otherwise.
+public struct HourReference: Sendable {
+  var fixTime: Int64?
+  var fixCaptureTime: Int64 = 0
+
+  public init() {}
+
+  mutating func observe(_ fix: GNSSFix, captureTime: Int64) {
+    fixTime = fix.utcNanoseconds
+    fixCaptureTime = captureTime
+  }
+
+  public func reference(captureTime: Int64) -> Int64 {
+    guard let fixTime else { return captureTime }
+    return fixTime + (captureTime - fixCaptureTime)
+  }
+
+  public var usesGNSS: Bool { fixTime != nil }
+}
+
 /// Takes captured link-layer frames (or UDP payloads), decodes the LiDAR packets among them and
-/// hands every finished sweep to `onSweep`. Shared by replay and, later, live capture.
+/// hands every finished sweep to `onSweep`. Shared by replay and live capture.
 public struct LidarIngest {
   public private(set) var counters = IngestCounters()
   public let decoder: VelodyneDecoder
   public private(set) var assembler: SweepAssembler
+  public private(set) var extractor = DatagramExtractor()
+  public private(set) var hour = HourReference()
+  /// Every GNSS fix the sensor relayed, in arrival order, for the ego-pose stage ([D]).
+  public var onFix: ((GNSSFix) -> Void)?
+  /// The most recent packet's model and return mode, for reports.
+  public private(set) var lastHeader: VelodynePacketHeader?
   /// Nanoseconds spent decoding the packets of the sweep being assembled.
   public private(set) var sweepDecodeNanoseconds: Int64 = 0
   let dataPort: UInt16
+  let positionPort: UInt16
 
   public init(
     decoder: VelodyneDecoder, assembler: SweepAssembler,
-    dataPort: UInt16 = VelodynePacketLayout.dataPort
+    dataPort: UInt16 = VelodynePacketLayout.dataPort,
+    positionPort: UInt16 = VelodynePacketLayout.positionPort
   ) {
     self.decoder = decoder
     self.assembler = assembler
     self.dataPort = dataPort
+    self.positionPort = positionPort
   }
 
-  /// One captured record. `captureTime` (UTC ns) supplies the hour for the sensor's
-  /// microseconds-past-the-hour.
+  /// One captured record. `captureTime` (UTC ns) stands in for the hour until a GPRMC fix
+  /// arrives.
   public mutating func ingest(
     frame: UnsafeRawBufferPointer, linkType: LinkType, captureTime: Int64,
     onSweep: (borrowing Sweep, Int64) throws -> Void
   ) rethrows {
     counters.records += 1
-    switch UDPDatagramParser.parse(frame, linkType: linkType) {
+    switch extractor.extract(frame, linkType: linkType, captureTimeNanoseconds: captureTime) {
     case .skipped(let reason):
       counters.framesSkipped[reason.rawValue] += 1
+    case .pendingFragment:
+      break  // counted by the extractor
     case .datagram(let datagram):
       counters.udpDatagrams += 1
-      try ingest(datagram: datagram, captureTime: captureTime, onSweep: onSweep)
+      try ingest(
+        payload: datagram.payload, destinationPort: datagram.destinationPort,
+        captureTime: captureTime, onSweep: onSweep)
     }
   }
 
+  /// One UDP payload, from a capture or a live socket.
   public mutating func ingest(
-    datagram: UDPDatagram, captureTime: Int64,
+    payload: UnsafeRawBufferPointer, destinationPort: UInt16, captureTime: Int64,
     onSweep: (borrowing Sweep, Int64) throws -> Void
   ) rethrows {
-    switch datagram.destinationPort {
+    switch destinationPort {
     case dataPort:
       counters.lidarPackets += 1
-      try ingest(lidarPayload: datagram.payload, captureTime: captureTime, onSweep: onSweep)
-    case VelodynePacketLayout.positionPort:
-      counters.positionPackets += 1  // GPRMC time and fixes: [B]
+      try ingest(lidarPayload: payload, captureTime: captureTime, onSweep: onSweep)
+    case positionPort:
+      counters.positionPackets += 1
+      ingest(positionPayload: payload, captureTime: captureTime)
     default:
       counters.otherUDPDatagrams += 1
+    }
+  }
+
+  mutating func ingest(positionPayload payload: UnsafeRawBufferPointer, captureTime: Int64) {
+    switch PositionPacket.parse(payload) {
+    case .failure(let failure):
+      counters.positionProblems[failure.problem.rawValue] += 1
+    case .success(let packet):
+      guard let fix = packet.fix else { return }
+      counters.gnssFixes += 1
+      hour.observe(fix, captureTime: captureTime)
+      onFix?(fix)
     }
   }
 
@@ -86,10 +142,18 @@ public struct LidarIngest {
       counters.packetsRejected[reason.rawValue] += 1
       return
     }
+    lastHeader = header
     let packetTime = TopOfHour.resolve(
-      microsecondsPastHour: header.microsecondsPastHour, referenceNanoseconds: captureTime)
-    if assembler.needsCutBefore(packetTime: packetTime) {
+      microsecondsPastHour: header.microsecondsPastHour,
+      referenceNanoseconds: hour.reference(captureTime: captureTime))
+    switch assembler.place(packetTime: packetTime) {
+    case .dropLate:
+      counters.latePackets += 1
+      return
+    case .cutThenAppend:
       try finishSweep(onSweep)
+    case .append:
+      break
     }
     let started = MonotonicClock.nanoseconds()
     let result = decoder.decode(
@@ -98,6 +162,7 @@ public struct LidarIngest {
     counters.decodedPackets += 1
     counters.points += result.pointsEmitted
     counters.returnsOutOfRange += result.returnsOutOfRange
+    counters.mergedDualReturns += result.mergedDualReturns
     if assembler.didAppend(header, packetTime: packetTime) {
       try finishSweep(onSweep)
     }
@@ -113,6 +178,7 @@ public struct LidarIngest {
       assembler.reset()
       sweepDecodeNanoseconds = 0
     }
+    counters.packetsMissing += assembler.sweep.packetsMissing
     try onSweep(assembler.sweep, sweepDecodeNanoseconds)
   }
 }

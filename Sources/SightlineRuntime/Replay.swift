@@ -77,7 +77,7 @@ public struct Replay {
     guard let linkType = LinkType(rawValue: capture.linkType) else {
       throw PcapError(
         kind: .unsupportedLinkType(capture.linkType), path: options.lidarPath,
-        message: "Ethernet (1) and raw IPv4 (228) are supported")
+        message: "supported: Ethernet, raw IP, Linux cooked (SLL, SLL2)")
     }
     var ingest = Self.makeIngest(config: options.config)
     var framer = SweepToFrame(config: options.config.grid)

@@ -11,7 +11,9 @@ import SightlineZMQ
 struct Sightline: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Real-time LiDAR + V2X perception runtime.",
-    subcommands: [ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self])
+    subcommands: [
+      ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self, InspectCommand.self,
+    ])
 }
 
 /// Exits non-zero with one clear line on stderr.
@@ -176,5 +178,44 @@ struct DecodeCommand: ParsableCommand {
     } catch {
       throw Failure(description: "decode failed: \(error)")
     }
+  }
+}
+
+struct InspectCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "inspect",
+    abstract: "Describe a capture per sensor: model, mode, RPM, sweeps, losses, GNSS, anomalies.")
+
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(name: .long, help: "Decode as this model whatever the product byte says.")
+  var model: String?
+
+  @Flag(name: .long, help: "Print JSON instead of text.")
+  var json = false
+
+  func run() throws {
+    var settings = SightlineConfig()
+    if let model {
+      guard let parsed = VelodyneModel(name: model) else {
+        throw Failure(description: "unknown model \(model)")
+      }
+      settings.lidar.model = parsed
+    }
+    let report: Inspect.CaptureReport
+    do {
+      report = try Inspect.run(capture: capture, config: settings)
+    } catch {
+      throw Failure(description: "inspect failed: \(error)")
+    }
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      printLine(String(decoding: try encoder.encode(report), as: UTF8.self))
+    } else {
+      for line in Inspect.text(report) { printLine(line) }
+    }
+    if let error = report.error { throw Failure(description: error) }
   }
 }

@@ -69,7 +69,11 @@ func decodeSweeps(_ path: String, cutCentidegrees: Int = 0) throws -> [DecodedSw
     let time = TopOfHour.resolve(
       microsecondsPastHour: header.microsecondsPastHour,
       referenceNanoseconds: record.timestampNanoseconds)
-    if assembler.needsCutBefore(packetTime: time) { emit() }
+    switch assembler.place(packetTime: time) {
+    case .dropLate: return
+    case .cutThenAppend: emit()
+    case .append: break
+    }
     decoder.decode(
       datagram.payload, header: header, packetTimeNanoseconds: time, into: &assembler.sweep.points)
     if assembler.didAppend(header, packetTime: time) { emit() }

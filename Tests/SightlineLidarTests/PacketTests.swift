@@ -183,8 +183,8 @@ func parse(_ bytes: [UInt8]) -> VelodynePacketHeaderParse {
       let first = UInt16(azimuth % 36000)
       let last = UInt16((azimuth + 440) % 36000)
       let t = Int64(index) * 1_327_000
-      let cutBefore = assembler.needsCutBefore(packetTime: t)
-      #expect(!cutBefore)
+      let placement = assembler.place(packetTime: t)
+      #expect(placement == .append)
       if assembler.didAppend(header(first, last), packetTime: t) {
         closed.append(index)
         assembler.reset()
@@ -209,16 +209,41 @@ func parse(_ bytes: [UInt8]) -> VelodynePacketHeaderParse {
   @Test func aPauseEndsTheSweepAsIncomplete() {
     var assembler = SweepAssembler(cutAzimuthCentidegrees: 0, gapNanoseconds: 100_000_000)
     _ = assembler.didAppend(header(100, 540), packetTime: 0)
-    let cut = assembler.needsCutBefore(packetTime: 500_000_000)
-    #expect(cut)
+    let placement = assembler.place(packetTime: 500_000_000)
+    #expect(placement == .cutThenAppend)
     #expect(!assembler.sweep.isComplete)
     #expect(assembler.sweep.hadGap)
   }
 
-  @Test func packetGoingBackInTimeEndsTheSweep() {
+  @Test func aLatePacketIsDroppedAndCountedNotMerged() {
     var assembler = SweepAssembler()
-    _ = assembler.didAppend(header(100, 540), packetTime: 1_000_000)
-    let cut = assembler.needsCutBefore(packetTime: 0)
-    #expect(cut)
+    _ = assembler.didAppend(header(100, 540), packetTime: 2_000_000)
+    let placement = assembler.place(packetTime: 1_000_000)
+    #expect(placement == .dropLate)
+    #expect(assembler.latePackets == 1)
+    #expect(assembler.sweep.packetCount == 1)
+  }
+
+  @Test func aClockJumpBackwardsCutsTheSweep() {
+    var assembler = SweepAssembler()
+    _ = assembler.didAppend(header(100, 540), packetTime: 5_000_000_000)
+    let placement = assembler.place(packetTime: 1_000_000_000)
+    #expect(placement == .cutThenAppend)
+  }
+
+  @Test func missingPacketsAreCountedFromAzimuthJumpsDespiteRPMDrift() {
+    var assembler = SweepAssembler(cutAzimuthCentidegrees: 0)
+    var azimuth = 1000
+    var step = 480
+    for index in 0..<60 {
+      if index == 30 { azimuth += 3 * step }  // three packets lost
+      if index == 40 { step = 500 }  // the motor speeds up a little
+      let first = UInt16(azimuth % 36000)
+      _ = assembler.didAppend(
+        header(first, UInt16((azimuth + step - 40) % 36000)), packetTime: Int64(index) * 1_327_000)
+      azimuth += step
+    }
+    #expect(assembler.sweep.packetsMissing == 3)
+    #expect(assembler.sweep.packetsExpected == 63)
   }
 }
