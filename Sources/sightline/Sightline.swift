@@ -13,6 +13,7 @@ struct Sightline: ParsableCommand {
     abstract: "Real-time LiDAR + V2X perception runtime.",
     subcommands: [
       ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self, InspectCommand.self,
+      BenchCommand.self,
     ])
 }
 
@@ -217,5 +218,33 @@ struct InspectCommand: ParsableCommand {
       for line in Inspect.text(report) { printLine(line) }
     }
     if let error = report.error { throw Failure(description: error) }
+  }
+}
+
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench", abstract: "Repeatable measurements.",
+    subcommands: [BenchDecodeCommand.self])
+}
+
+struct BenchDecodeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "decode",
+    abstract: "Decode a whole capture N times in memory; last line: points_per_s=<median>.")
+
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(name: .long, help: "Passes over the capture.")
+  var `repeat` = 20
+
+  func run() throws {
+    let result = try DecodeBenchmark.run(
+      capture: capture, config: SightlineConfig(), repeat: self.repeat)
+    printLine(
+      "passes=\(result.pointsPerSecond.count) points_per_pass=\(result.pointsPerPass)"
+        + " packets_per_pass=\(result.packetsPerPass)"
+        + (result.allocations.map { " allocations_in_timed_loops=\($0)" } ?? ""))
+    printLine("points_per_s=\(Int(result.median))")
   }
 }

@@ -1,0 +1,68 @@
+import SightlineLidar
+import SightlineNet
+import SightlinePcap
+
+/// `sightline bench decode`: decodes a whole capture N times from memory (link layer, packet
+/// decode and sweep assembly included, no I/O) and reports points per second. The same
+/// measurement anyone can repeat; Tools/bench compares it with velodyne-decoder.
+public enum DecodeBenchmark {
+  public struct Result: Sendable {
+    public var pointsPerSecond: [Double]
+    public var pointsPerPass: Int
+    public var packetsPerPass: Int
+    /// Heap allocations inside the timed loops, when Tools/bench/malloc_count.c is preloaded.
+    public var allocations: UInt?
+    public var median: Double {
+      let sorted = pointsPerSecond.sorted()
+      return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+  }
+
+  /// Loads every record of the capture into one contiguous buffer first.
+  public static func load(_ path: String) throws -> (bytes: [UInt8], records: [Range<Int>], times: [Int64], linkType: LinkType) {
+    let capture = try PcapFile(path: path)
+    guard let linkType = LinkType(rawValue: capture.linkType) else {
+      throw PcapError(kind: .unsupportedLinkType(capture.linkType), path: path, message: "")
+    }
+    var bytes = [UInt8]()
+    var records = [Range<Int>]()
+    var times = [Int64]()
+    while try capture.next({ record in
+      let start = bytes.count
+      bytes.append(contentsOf: record.bytes)
+      records.append(start..<bytes.count)
+      times.append(record.timestampNanoseconds)
+    }) {}
+    return (bytes, records, times, linkType)
+  }
+
+  public static func run(capture path: String, config: SightlineConfig, repeat passes: Int) throws
+    -> Result
+  {
+    let loaded = try load(path)
+    var result = Result(pointsPerSecond: [], pointsPerPass: 0, packetsPerPass: 0, allocations: nil)
+    for _ in 0..<max(1, passes) {
+      var ingest = Replay.makeIngest(config: config)
+      var points = 0
+      let allocationsBefore = AllocationCounter.count()
+      let started = MonotonicClock.nanoseconds()
+      loaded.bytes.withUnsafeBytes { all in
+        for (index, range) in loaded.records.enumerated() {
+          ingest.ingest(
+            frame: UnsafeRawBufferPointer(rebasing: all[range]), linkType: loaded.linkType,
+            captureTime: loaded.times[index]
+          ) { sweep, _ in points += sweep.points.count }
+        }
+        ingest.flush { sweep, _ in points += sweep.points.count }
+      }
+      let elapsed = Double(MonotonicClock.nanoseconds() - started) / 1e9
+      if let before = allocationsBefore, let after = AllocationCounter.count() {
+        result.allocations = (result.allocations ?? 0) + (after - before)
+      }
+      result.pointsPerSecond.append(Double(points) / elapsed)
+      result.pointsPerPass = points
+      result.packetsPerPass = ingest.counters.decodedPackets
+    }
+    return result
+  }
+}
