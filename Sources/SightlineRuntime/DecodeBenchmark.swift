@@ -19,7 +19,9 @@ public enum DecodeBenchmark {
   }
 
   /// Loads every record of the capture into one contiguous buffer first.
-  public static func load(_ path: String) throws -> (bytes: [UInt8], records: [Range<Int>], times: [Int64], linkType: LinkType) {
+  public static func load(_ path: String) throws -> (
+    bytes: [UInt8], records: [Range<Int>], times: [Int64], linkType: LinkType
+  ) {
     let capture = try PcapFile(path: path)
     guard let linkType = LinkType(rawValue: capture.linkType) else {
       throw PcapError(kind: .unsupportedLinkType(capture.linkType), path: path, message: "")
@@ -42,7 +44,7 @@ public enum DecodeBenchmark {
     let loaded = try load(path)
     var result = Result(pointsPerSecond: [], pointsPerPass: 0, packetsPerPass: 0, allocations: nil)
     for _ in 0..<max(1, passes) {
-      var ingest = Replay.makeIngest(config: config)
+      var ingest = try Replay.makeIngest(config: config)
       var points = 0
       let allocationsBefore = AllocationCounter.count()
       let started = MonotonicClock.nanoseconds()

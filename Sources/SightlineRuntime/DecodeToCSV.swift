@@ -29,9 +29,9 @@ public enum DecodeToCSV {
     defer { if output != "-" { fclose(file) } }
     fputs(header + "\n", file)
 
-    var ingest = Replay.makeIngest(config: config)
+    var ingest = try Replay.makeIngest(config: config)
     var frame = 0
-    func write(_ sweep: borrowing Sweep, _: Int64) {
+    func write(_ sweep: inout Sweep, _: Int64) {
       for p in sweep.points {
         fputs(
           "\(frame),\(p.timeNanoseconds),\(p.x),\(p.y),\(p.z),\(p.intensity),\(p.ring),"

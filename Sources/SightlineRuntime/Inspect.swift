@@ -70,12 +70,12 @@ public enum Inspect {
     var lastPacketTime: Int64?
     var fixes: [GNSSFix] = []
 
-    init(config: SightlineConfig) {
-      ingest = Replay.makeIngest(config: config)
-      ingest.onFix = { [unowned self] in self.fixes.append($0) }
+    init(ingest: LidarIngest) {
+      self.ingest = ingest
+      self.ingest.onFix = { [unowned self] in self.fixes.append($0) }
     }
 
-    func sweep(_ sweep: borrowing Sweep, _: Int64) {
+    func sweep(_ sweep: inout Sweep, _: Int64) {
       if sweep.isComplete {
         sweepsComplete += 1
         rpms.append(sweep.rpm)
@@ -94,6 +94,7 @@ public enum Inspect {
         kind: .unsupportedLinkType(capture.linkType), path: path,
         message: "supported: Ethernet, raw IP, Linux cooked (SLL, SLL2)")
     }
+    let template = try Replay.makeIngest(config: config)
     var extractor = DatagramExtractor()
     var streams: [UInt32: Stream] = [:]
     var order: [UInt32] = []
@@ -118,7 +119,7 @@ public enum Inspect {
           if let existing = streams[datagram.sourceAddress] {
             stream = existing
           } else {
-            stream = Stream(config: config)
+            stream = Stream(ingest: template)
             streams[datagram.sourceAddress] = stream
             order.append(datagram.sourceAddress)
           }

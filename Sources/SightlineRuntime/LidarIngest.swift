@@ -50,7 +50,9 @@ public struct HourReference: Sendable {
 }
 
 /// Takes captured link-layer frames (or UDP payloads), decodes the LiDAR packets among them and
-/// hands every finished sweep to `onSweep`. Shared by replay and live capture.
+/// hands every finished sweep to `onSweep`. Shared by replay and live capture. `onSweep` may
+/// take the sweep's point buffer by swapping in another with capacity (the live run hands it to
+/// the frame thread that way, without copying).
 public struct LidarIngest {
   public private(set) var counters = IngestCounters()
   public let decoder: VelodyneDecoder
@@ -81,7 +83,7 @@ public struct LidarIngest {
   /// arrives.
   public mutating func ingest(
     frame: UnsafeRawBufferPointer, linkType: LinkType, captureTime: Int64,
-    onSweep: (borrowing Sweep, Int64) throws -> Void
+    onSweep: (inout Sweep, Int64) throws -> Void
   ) rethrows {
     counters.records += 1
     switch extractor.extract(frame, linkType: linkType, captureTimeNanoseconds: captureTime) {
@@ -100,7 +102,7 @@ public struct LidarIngest {
   /// One UDP payload, from a capture or a live socket.
   public mutating func ingest(
     payload: UnsafeRawBufferPointer, destinationPort: UInt16, captureTime: Int64,
-    onSweep: (borrowing Sweep, Int64) throws -> Void
+    onSweep: (inout Sweep, Int64) throws -> Void
   ) rethrows {
     switch destinationPort {
     case dataPort:
@@ -128,7 +130,7 @@ public struct LidarIngest {
 
   mutating func ingest(
     lidarPayload payload: UnsafeRawBufferPointer, captureTime: Int64,
-    onSweep: (borrowing Sweep, Int64) throws -> Void
+    onSweep: (inout Sweep, Int64) throws -> Void
   ) rethrows {
     let header: VelodynePacketHeader
     switch VelodynePacketHeader.parse(payload) {
@@ -169,16 +171,16 @@ public struct LidarIngest {
   }
 
   /// Emits whatever sweep is being assembled (the partial one at the end of a capture).
-  public mutating func flush(onSweep: (borrowing Sweep, Int64) throws -> Void) rethrows {
+  public mutating func flush(onSweep: (inout Sweep, Int64) throws -> Void) rethrows {
     if assembler.sweep.packetCount > 0 { try finishSweep(onSweep) }
   }
 
-  mutating func finishSweep(_ onSweep: (borrowing Sweep, Int64) throws -> Void) rethrows {
+  mutating func finishSweep(_ onSweep: (inout Sweep, Int64) throws -> Void) rethrows {
     defer {
       assembler.reset()
       sweepDecodeNanoseconds = 0
     }
     counters.packetsMissing += assembler.sweep.packetsMissing
-    try onSweep(assembler.sweep, sweepDecodeNanoseconds)
+    try onSweep(&assembler.sweep, sweepDecodeNanoseconds)
   }
 }

@@ -1,3 +1,4 @@
+import SightlineCalibration
 import SightlineLidar
 import SightlineNet
 import SightlinePcap
@@ -35,6 +36,7 @@ public struct SweepRecord: Sendable, Equatable, Codable {
   public var points: Int
   public var pointsUsed: Int
   public var packets: Int
+  public var packetsMissing: Int
   public var complete: Bool
   public var coverageDegrees: Double
   public var occupiedCells: Int
@@ -58,10 +60,15 @@ public struct Replay {
 
   public init(options: ReplayOptions) { self.options = options }
 
-  public static func makeIngest(config: SightlineConfig) -> LidarIngest {
+  /// The LiDAR ingest that a config describes. Loads the calibration file when one is named.
+  public static func makeIngest(config: SightlineConfig) throws -> LidarIngest {
     let lidar = config.lidar
+    var calibration: LaserTable?
+    if let path = lidar.calibrationPath, let model = lidar.model {
+      calibration = try VelodyneCalibration.load(path: path, model: model)
+    }
     let decoder = VelodyneDecoder(
-      modelOverride: lidar.model,
+      modelOverride: lidar.model, calibration: calibration,
       range: RangeLimits(minimum: Float(lidar.minRangeMeters), maximum: Float(lidar.maxRangeMeters))
     )
     let assembler = SweepAssembler(
@@ -79,32 +86,18 @@ public struct Replay {
         kind: .unsupportedLinkType(capture.linkType), path: options.lidarPath,
         message: "supported: Ethernet, raw IP, Linux cooked (SLL, SLL2)")
     }
-    var ingest = Self.makeIngest(config: options.config)
-    var framer = SweepToFrame(config: options.config.grid)
-    let publisher = try FramePublisher(
-      context: context, endpoint: options.config.publish.endpoint,
-      sendHighWaterMark: options.config.publish.sendHighWaterMark)
-    defer { publisher.close() }
+    var ingest = try Self.makeIngest(config: options.config)
+    let frames = try FrameLoop(context: context, config: options.config)
+    defer { frames.close() }
     if options.waitForSubscribers > 0 {
-      try publisher.waitForSubscribers(
+      try frames.publisher.waitForSubscribers(
         options.waitForSubscribers, timeoutSeconds: options.subscriberTimeoutSeconds)
     }
 
     var summary = ReplaySummary()
     var pacer = Pacer(pacing: options.pacing)
-    func emit(_ sweep: borrowing Sweep, _ decodeNanoseconds: Int64) throws {
-      let frame = framer.process(sweep, decodeNanoseconds: decodeNanoseconds)
-      try publisher.publish(framer.message)
-      let record = SweepRecord(
-        sequence: frame.sequence, sensorTimeNanoseconds: frame.sensorTimeNanoseconds,
-        lastPacketTimeNanoseconds: sweep.endNanoseconds,
-        points: sweep.points.count, pointsUsed: Int(frame.pointsUsed), packets: sweep.packetCount,
-        complete: sweep.isComplete, coverageDegrees: sweep.coverageDegrees,
-        occupiedCells: Int(frame.occupiedCells), freeCells: Int(frame.freeCells),
-        unknownCells: Int(frame.unknownCells),
-        processingNanoseconds: Int(frame.processingNanoseconds))
-      summary.sweeps.append(record)
-      onFrame(record)
+    func emit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
+      onFrame(try frames.process(sweep, decodeNanoseconds: decodeNanoseconds))
     }
     do {
       while try capture.next({ record in
@@ -117,10 +110,46 @@ public struct Replay {
       summary.inputError = error
     }
     try ingest.flush(onSweep: emit)
+    summary.sweeps = frames.records
     summary.counters = ingest.counters
-    try publisher.publishEndOfStream(status: summary.inputError == nil ? 0 : 1)
+    try frames.publisher.publishEndOfStream(status: summary.inputError == nil ? 0 : 1)
     return summary
   }
+}
+
+/// The frame stage shared by replay and live runs: sweep → grid → encoded frame → publisher.
+/// Owned by one thread, which also owns the publisher's socket.
+public final class FrameLoop {
+  var framer: SweepToFrame
+  public let publisher: FramePublisher
+  /// One record per published frame.
+  public private(set) var records: [SweepRecord] = []
+
+  public init(context: ZMQContext, config: SightlineConfig) throws {
+    framer = SweepToFrame(config: config.grid)
+    publisher = try FramePublisher(
+      context: context, endpoint: config.publish.endpoint,
+      sendHighWaterMark: config.publish.sendHighWaterMark)
+  }
+
+  @discardableResult
+  public func process(_ sweep: borrowing Sweep, decodeNanoseconds: Int64) throws -> SweepRecord {
+    let frame = framer.process(sweep, decodeNanoseconds: decodeNanoseconds)
+    try publisher.publish(framer.message)
+    let record = SweepRecord(
+      sequence: frame.sequence, sensorTimeNanoseconds: frame.sensorTimeNanoseconds,
+      lastPacketTimeNanoseconds: sweep.endNanoseconds,
+      points: sweep.points.count, pointsUsed: Int(frame.pointsUsed), packets: sweep.packetCount,
+      packetsMissing: sweep.packetsMissing,
+      complete: sweep.isComplete, coverageDegrees: sweep.coverageDegrees,
+      occupiedCells: Int(frame.occupiedCells), freeCells: Int(frame.freeCells),
+      unknownCells: Int(frame.unknownCells),
+      processingNanoseconds: Int(frame.processingNanoseconds))
+    records.append(record)
+    return record
+  }
+
+  public func close() { publisher.close() }
 }
 
 /// Sleeps so that records are processed at capture speed, when asked to.

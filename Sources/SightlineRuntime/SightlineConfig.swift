@@ -9,6 +9,8 @@ public struct SightlineConfig: Sendable, Equatable {
   public struct Lidar: Sendable, Equatable {
     /// nil: take the model from each packet's product byte.
     public var model: VelodyneModel? = nil
+    /// VeloView `.xml` or ros-drivers/nebula `.yaml`; needs `model`. Built-in tables otherwise.
+    public var calibrationPath: String? = nil
     public var cutAngleDegrees: Double = 0
     public var minRangeMeters: Double = 0.1
     public var maxRangeMeters: Double = 200
@@ -97,7 +99,12 @@ extension SightlineConfig {
   }
 
   /// Rules that involve more than one key; the error names the key that must change.
-  func checkConsistency(file: String) throws(ConfigError) {
+  public func checkConsistency(file: String) throws(ConfigError) {
+    if lidar.calibrationPath != nil && lidar.model == nil {
+      throw ConfigError(
+        file: file, key: "lidar.calibration",
+        problem: "a calibration file describes one model: set lidar.model too")
+    }
     if lidar.minRangeMeters >= lidar.maxRangeMeters {
       throw ConfigError(
         file: file, key: "lidar.min_range_m",
@@ -163,6 +170,9 @@ extension SightlineConfig {
           let known = VelodyneModel.allCases.map(\.description).joined(separator: ", ")
           throw ValueProblem(message: "unknown model \"\(name)\" (auto, \(known))")
         }
+      },
+      "calibration": { config, value throws(ValueProblem) in
+        config.lidar.calibrationPath = try string(value)
       },
       "cut_angle_deg": { config, value throws(ValueProblem) in
         config.lidar.cutAngleDegrees = try number(value, in: 0...359.99)

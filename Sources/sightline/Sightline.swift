@@ -13,7 +13,7 @@ struct Sightline: ParsableCommand {
     abstract: "Real-time LiDAR + V2X perception runtime.",
     subcommands: [
       ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self, InspectCommand.self,
-      BenchCommand.self,
+      RunCommand.self, BenchCommand.self,
     ])
 }
 
@@ -246,5 +246,75 @@ struct BenchDecodeCommand: ParsableCommand {
         + " packets_per_pass=\(result.packetsPerPass)"
         + (result.allocations.map { " allocations_in_timed_loops=\($0)" } ?? ""))
     printLine("points_per_s=\(Int(result.median))")
+  }
+}
+
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Read live sensor packets from UDP and publish grid frames until stopped.")
+
+  @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
+  var config: String?
+
+  @Option(name: .long, help: "Address to bind.")
+  var bind = "0.0.0.0"
+
+  @Option(name: .long, help: "UDP port of the data packets.")
+  var port: UInt16 = 2368
+
+  @Option(name: .long, help: "UDP port of the position (GPRMC) packets.")
+  var positionPort: UInt16 = 8308
+
+  @Option(name: .long, help: "Override the publish endpoint from config.")
+  var publish: String?
+
+  @Option(name: .long, help: "Kernel receive buffer, MiB.")
+  var receiveBufferMb = 16
+
+  @Option(name: .long, help: "Stop after this many seconds.")
+  var duration: Double?
+
+  @Option(name: .long, help: "Stop once data has flowed and then paused this many seconds.")
+  var idleExit: Double?
+
+  @Option(name: .long, help: "Wait for this many subscribers before the first frame.")
+  var waitSubscribers = 0
+
+  @Option(name: .long, help: "Write the run's summary as JSON to this file.")
+  var report: String?
+
+  func run() throws {
+    var settings = try loadConfig(config)
+    if let publish { settings.publish.endpoint = publish }
+    var options = LiveOptions(config: settings)
+    options.bindAddress = bind
+    options.dataPort = port
+    options.positionPort = positionPort
+    options.receiveBufferBytes = receiveBufferMb << 20
+    options.durationSeconds = duration
+    options.idleExitSeconds = idleExit
+    options.waitForSubscribers = waitSubscribers
+    installStopHandlers()
+    let summary: LiveSummary
+    do {
+      summary = try LiveRun(options: options).run(context: try ZMQContext()) { printLine($0) }
+    } catch {
+      throw Failure(description: "run failed: \(error)")
+    }
+    printLine(
+      "run: \(summary.datagramsReceived) datagrams, \(summary.decodedPackets) LiDAR packets decoded,"
+        + " lost \(summary.packetsLost), late \(summary.packetsLate),"
+        + " kernel drops \(summary.kernelDrops.map(String.init) ?? "n/a"),"
+        + " truncated \(summary.truncatedDatagrams), rejected \(summary.packetsRejected)")
+    printLine(
+      "frames: \(summary.sweepsPublished) published on \(settings.publish.endpoint),"
+        + " \(summary.sweepsDroppedFrameLoopBusy) sweeps dropped while the frame loop was busy;"
+        + " \(summary.gnssFixes) GNSS fixes")
+    if let report {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      try encoder.encode(summary).write(to: URL(fileURLWithPath: report))
+    }
   }
 }

@@ -1,0 +1,276 @@
+import Foundation
+import SightlineLidar
+import SightlineUDP
+import SightlineZMQ
+import Synchronization
+
+/// Set by SIGINT/SIGTERM; the live loop checks it between batches and stops cleanly.
+public let stopRequested = Atomic<Bool>(false)
+
+public func installStopHandlers() {
+  signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
+  signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+}
+
+public struct LiveOptions: Sendable {
+  public var config: SightlineConfig
+  public var bindAddress = "0.0.0.0"
+  public var dataPort: UInt16 = VelodynePacketLayout.dataPort
+  public var positionPort: UInt16 = VelodynePacketLayout.positionPort
+  /// Kernel receive buffer per socket. 16 MiB holds about 2 s of VLS-128 traffic.
+  public var receiveBufferBytes = 16 << 20
+  /// Stop after this long (nil: until a signal).
+  public var durationSeconds: Double?
+  /// Stop once data has flowed and then nothing arrived for this long (tests, scripted runs).
+  public var idleExitSeconds: Double?
+  public var waitForSubscribers = 0
+  public var subscriberTimeoutSeconds: Double = 10
+
+  public init(config: SightlineConfig) { self.config = config }
+}
+
+public struct LiveSummary: Sendable, Codable {
+  public var datagramsReceived = 0
+  public var truncatedDatagrams = 0
+  /// Datagrams the kernel dropped before we read them (SO_RXQ_OVFL); nil if not available.
+  public var kernelDrops: Int?
+  public var decodedPackets = 0
+  /// Missing from the sensor's sequence (azimuth gaps): lost on the wire or by the kernel.
+  public var packetsLost = 0
+  public var packetsLate = 0
+  public var packetsRejected = 0
+  public var gnssFixes = 0
+  public var sweepsPublished = 0
+  /// Sweeps not turned into frames because the frame thread was still busy with older ones.
+  public var sweepsDroppedFrameLoopBusy = 0
+  public var receiveBufferGrantedBytes = 0
+  public var receiveBufferCapped = false
+  public var sweeps: [SweepRecord] = []
+}
+
+/// Hands finished sweeps from the ingest thread to the frame thread without copying points:
+/// buffers circulate through a small pool. When the frame thread falls behind, new sweeps are
+/// dropped and counted, so the ingest thread never blocks and never loses packets.
+final class SweepMailbox: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var pool: [[LidarPoint]]
+  private var queue: [(Sweep, Int64)] = []
+  private var finished = false
+  private(set) var dropped = 0
+
+  init(buffers: Int, capacity: Int) {
+    pool = (0..<buffers).map { _ in
+      var buffer = [LidarPoint]()
+      buffer.reserveCapacity(capacity)
+      return buffer
+    }
+    queue.reserveCapacity(buffers)
+  }
+
+  /// Ingest side: takes the sweep's points (leaving an empty buffer with capacity behind).
+  func deposit(_ sweep: inout Sweep, decodeNanoseconds: Int64) {
+    condition.lock()
+    defer { condition.unlock() }
+    guard var buffer = pool.popLast() else {
+      dropped += 1
+      return
+    }
+    swap(&buffer, &sweep.points)
+    var handed = sweep
+    handed.points = buffer
+    queue.append((handed, decodeNanoseconds))
+    condition.signal()
+  }
+
+  /// Frame side: waits for the next sweep; nil once the ingest side finished and all are done.
+  func take() -> (Sweep, Int64)? {
+    condition.lock()
+    defer { condition.unlock() }
+    while queue.isEmpty && !finished { condition.wait() }
+    return queue.isEmpty ? nil : queue.removeFirst()
+  }
+
+  /// Frame side: gives a processed sweep's buffer back.
+  func recycle(_ sweep: inout Sweep) {
+    var buffer = [LidarPoint]()
+    swap(&buffer, &sweep.points)
+    buffer.removeAll(keepingCapacity: true)
+    condition.lock()
+    pool.append(buffer)
+    condition.unlock()
+  }
+
+  func finish() {
+    condition.lock()
+    finished = true
+    condition.broadcast()
+    condition.unlock()
+  }
+}
+
+/// `sightline run`: live packets from UDP sockets through the same pipeline as a replay.
+/// The calling thread receives and decodes; a frame thread builds and publishes frames.
+public struct LiveRun {
+  public let options: LiveOptions
+
+  public init(options: LiveOptions) { self.options = options }
+
+  public func run(context: ZMQContext, log: @escaping @Sendable (String) -> Void) throws
+    -> LiveSummary
+  {
+    var ingest = try Replay.makeIngest(config: options.config)
+    let data = try UDPReceiver(
+      bindAddress: options.bindAddress, port: options.dataPort,
+      receiveBufferBytes: options.receiveBufferBytes)
+    let position = try UDPReceiver(
+      bindAddress: options.bindAddress, port: options.positionPort,
+      receiveBufferBytes: 1 << 20, batchSize: 8, maxDatagramSize: 1024)
+    var summary = LiveSummary()
+    summary.receiveBufferGrantedBytes = data.grantedReceiveBufferBytes / 2
+    summary.receiveBufferCapped = data.receiveBufferWasCapped
+    if data.receiveBufferWasCapped {
+      log(
+        "warning: the kernel capped the receive buffer at \(data.grantedReceiveBufferBytes / 2)"
+          + " bytes (asked \(options.receiveBufferBytes)); raise net.core.rmem_max")
+    }
+    log("listening on \(options.bindAddress):\(data.boundPort) (position \(position.boundPort))")
+
+    let mailbox = SweepMailbox(buffers: 3, capacity: 300_000)
+    let frameThread = FrameThread(
+      context: context, config: options.config, mailbox: mailbox,
+      waitForSubscribers: options.waitForSubscribers,
+      subscriberTimeoutSeconds: options.subscriberTimeoutSeconds)
+    frameThread.start()
+    guard frameThread.waitUntilReady() else {
+      mailbox.finish()
+      frameThread.join()
+      throw frameThread.failure ?? CancellationError()
+    }
+
+    func deposit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) {
+      mailbox.deposit(&sweep, decodeNanoseconds: decodeNanoseconds)
+    }
+    let started = MonotonicClock.nanoseconds()
+    var lastData: Int64?
+    while !stopRequested.load(ordering: .relaxed) {
+      let now = MonotonicClock.nanoseconds()
+      if let duration = options.durationSeconds, Double(now - started) / 1e9 >= duration { break }
+      if let idle = options.idleExitSeconds, let lastData, Double(now - lastData) / 1e9 >= idle {
+        break
+      }
+      let received = try data.receiveBatch(timeoutMilliseconds: 20) { datagram in
+        let time =
+          datagram.kernelTimeNanoseconds != 0
+          ? datagram.kernelTimeNanoseconds : WallClock.nanoseconds()
+        ingest.ingest(
+          payload: datagram.payload, destinationPort: VelodynePacketLayout.dataPort,
+          captureTime: time, onSweep: deposit)
+      }
+      if received > 0 { lastData = MonotonicClock.nanoseconds() }
+      try position.receiveBatch(timeoutMilliseconds: 0) { datagram in
+        let time =
+          datagram.kernelTimeNanoseconds != 0
+          ? datagram.kernelTimeNanoseconds : WallClock.nanoseconds()
+        ingest.ingest(
+          payload: datagram.payload, destinationPort: VelodynePacketLayout.positionPort,
+          captureTime: time, onSweep: deposit)
+      }
+    }
+    ingest.flush(onSweep: deposit)
+    mailbox.finish()
+    frameThread.join()
+
+    let c = ingest.counters
+    summary.datagramsReceived = data.datagramsReceived
+    summary.truncatedDatagrams = data.truncatedDatagrams
+    summary.kernelDrops = data.kernelDrops()
+    summary.decodedPackets = c.decodedPackets
+    summary.packetsLost = c.packetsMissing
+    summary.packetsLate = c.latePackets
+    summary.packetsRejected = c.totalPacketsRejected
+    summary.gnssFixes = c.gnssFixes
+    summary.sweeps = frameThread.records
+    summary.sweepsPublished = frameThread.records.count
+    summary.sweepsDroppedFrameLoopBusy = mailbox.dropped
+    if let failure = frameThread.failure { throw failure }
+    return summary
+  }
+}
+
+/// Owns the frame loop (and so the publisher socket) on its own thread.
+final class FrameThread: @unchecked Sendable {
+  let context: ZMQContext
+  let config: SightlineConfig
+  let mailbox: SweepMailbox
+  let waitForSubscribers: Int
+  let subscriberTimeoutSeconds: Double
+  private let state = NSCondition()
+  private var ready: Bool?
+  private var done = false
+  private(set) var records: [SweepRecord] = []
+  private(set) var failure: (any Error)?
+
+  init(
+    context: ZMQContext, config: SightlineConfig, mailbox: SweepMailbox, waitForSubscribers: Int,
+    subscriberTimeoutSeconds: Double
+  ) {
+    self.context = context
+    self.config = config
+    self.mailbox = mailbox
+    self.waitForSubscribers = waitForSubscribers
+    self.subscriberTimeoutSeconds = subscriberTimeoutSeconds
+  }
+
+  func start() {
+    let thread = Thread { [self] in body() }
+    thread.name = "sightline-frames"
+    thread.start()
+  }
+
+  private func body() {
+    var frames: FrameLoop?
+    do {
+      let loop = try FrameLoop(context: context, config: config)
+      frames = loop
+      if waitForSubscribers > 0 {
+        try loop.publisher.waitForSubscribers(
+          waitForSubscribers, timeoutSeconds: subscriberTimeoutSeconds)
+      }
+      signalReady(true)
+      while var (sweep, decodeNanoseconds) = mailbox.take() {
+        try loop.process(sweep, decodeNanoseconds: decodeNanoseconds)
+        mailbox.recycle(&sweep)
+      }
+      try loop.publisher.publishEndOfStream(status: 0)
+    } catch {
+      failure = error
+      signalReady(false)
+    }
+    state.lock()
+    records = frames?.records ?? []
+    frames?.close()
+    done = true
+    state.broadcast()
+    state.unlock()
+  }
+
+  private func signalReady(_ value: Bool) {
+    state.lock()
+    if ready == nil { ready = value }
+    state.broadcast()
+    state.unlock()
+  }
+
+  func waitUntilReady() -> Bool {
+    state.lock()
+    defer { state.unlock() }
+    while ready == nil { state.wait() }
+    return ready ?? false
+  }
+
+  func join() {
+    state.lock()
+    while !done { state.wait() }
+    state.unlock()
+  }
+}
