@@ -25,10 +25,11 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
   # Independent peers the tests compare against: velodyne-decoder decodes the same captures,
-  # pyzmq subscribes to what we publish.
-  if ! .venv/bin/python -c "import velodyne_decoder, zmq" >/dev/null 2>&1; then
-    echo "setup: installing velodyne-decoder and pyzmq into .venv"
+  # pyzmq subscribes to what we publish; scipy pairs points with nebula's reference clouds.
+  if ! .venv/bin/python -c "import velodyne_decoder, zmq, scipy" >/dev/null 2>&1; then
+    echo "setup: installing velodyne-decoder, pyzmq and scipy into .venv"
     python3 -m venv .venv
-    .venv/bin/pip install -q --disable-pip-version-check "velodyne-decoder==3.1.0" "pyzmq>=25"
+    .venv/bin/pip install -q --disable-pip-version-check "velodyne-decoder==3.1.0" "pyzmq>=25" \
+      scipy
   fi
 fi

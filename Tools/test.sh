@@ -30,6 +30,19 @@ done
   | tee "$results/decode-oracle.log"
 decode_status=${PIPESTATUS[0]}
 
+# Sanity check against nebula's reference clouds, decoded with nebula's own calibration.
+: >"$results/nebula.log"
+nebula_status=0
+shared=../shared/data/lidar
+for pair in "vls128-strongest VLS-128 VLS128" "vlp16-dual VLP-16 VLP16"; do
+  set -- $pair
+  [ -f "$shared/reference/$1.nebula.pcd" ] || continue
+  .venv/bin/python Tools/oracle/compare_nebula.py .build/debug/sightline "$shared/$1.pcap" \
+    "$shared/reference/$1.nebula.pcd" "$2" "$shared/calibration/nebula-$3.yaml" \
+    | tee -a "$results/nebula.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || nebula_status=1
+done
+
 # Live: VLS-128-rate traffic over loopback into `sightline run` (a release build: the debug
 # build decodes slower than a VLS-128 sends), which must lose nothing.
 loopback_status=1
@@ -58,12 +71,12 @@ for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
         skipped = int(suite.get("skipped", 0))
         passed += tests - bad - skipped
         failed += bad
-for log in ("oracle.log", "decode-oracle.log", "loopback.log"):
+for log in ("oracle.log", "decode-oracle.log", "nebula.log", "loopback.log"):
     text = open(sys.argv[1] + "/" + log).read()
-    m = re.search(r"^(\d+) passed, (\d+) failed", text, re.M)
-    if m:
-        passed += int(m.group(1)); failed += int(m.group(2))
-    else:
+    found = re.findall(r"^(\d+) passed, (\d+) failed", text, re.M)
+    if found:
+        passed += sum(int(p) for p, _ in found); failed += sum(int(f) for _, f in found)
+    elif log != "nebula.log":
         failed += 1
 print(passed, failed)
 PY
@@ -73,4 +86,4 @@ if [ "$swift_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
 fi
 echo "$passed passed, $failed failed"
 [ "$swift_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$decode_status" -eq 0 ] \
-  && [ "$loopback_status" -eq 0 ] && [ "$failed" -eq 0 ]
+  && [ "$nebula_status" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$failed" -eq 0 ]

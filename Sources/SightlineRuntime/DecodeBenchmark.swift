@@ -19,10 +19,10 @@ public enum DecodeBenchmark {
   }
 
   /// Loads every record of the capture into one contiguous buffer first.
-  public static func load(_ path: String) throws -> (
+  public static func load(_ path: String, filter: String? = nil) throws -> (
     bytes: [UInt8], records: [Range<Int>], times: [Int64], linkType: LinkType
   ) {
-    let capture = try PcapFile(path: path)
+    let capture = try PcapFile(path: path, filter: filter)
     guard let linkType = LinkType(rawValue: capture.linkType) else {
       throw PcapError(kind: .unsupportedLinkType(capture.linkType), path: path, message: "")
     }
@@ -41,7 +41,7 @@ public enum DecodeBenchmark {
   public static func run(capture path: String, config: SightlineConfig, repeat passes: Int) throws
     -> Result
   {
-    let loaded = try load(path)
+    let loaded = try load(path, filter: config.lidar.captureFilter)
     var result = Result(pointsPerSecond: [], pointsPerPass: 0, packetsPerPass: 0, allocations: nil)
     for _ in 0..<max(1, passes) {
       var ingest = try Replay.makeIngest(config: config)

@@ -16,7 +16,7 @@ public enum DecodeToCSV {
   public static func run(capture path: String, config: SightlineConfig, output: String) throws
     -> IngestCounters
   {
-    let capture = try PcapFile(path: path)
+    let capture = try PcapFile(path: path, filter: config.lidar.captureFilter)
     guard let linkType = LinkType(rawValue: capture.linkType) else {
       throw PcapError(
         kind: .unsupportedLinkType(capture.linkType), path: path,

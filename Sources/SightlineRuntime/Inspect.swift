@@ -88,7 +88,7 @@ public enum Inspect {
   }
 
   public static func run(capture path: String, config: SightlineConfig) throws -> CaptureReport {
-    let capture = try PcapFile(path: path)
+    let capture = try PcapFile(path: path, filter: config.lidar.captureFilter)
     guard let linkType = LinkType(rawValue: capture.linkType) else {
       throw PcapError(
         kind: .unsupportedLinkType(capture.linkType), path: path,

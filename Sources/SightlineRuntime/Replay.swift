@@ -80,7 +80,7 @@ public struct Replay {
   public func run(
     context: ZMQContext, onFrame: (SweepRecord) -> Void = { _ in }
   ) throws -> ReplaySummary {
-    let capture = try PcapFile(path: options.lidarPath)
+    let capture = try PcapFile(path: options.lidarPath, filter: options.config.lidar.captureFilter)
     guard let linkType = LinkType(rawValue: capture.linkType) else {
       throw PcapError(
         kind: .unsupportedLinkType(capture.linkType), path: options.lidarPath,

@@ -11,6 +11,8 @@ public struct SightlineConfig: Sendable, Equatable {
     public var model: VelodyneModel? = nil
     /// VeloView `.xml` or ros-drivers/nebula `.yaml`; needs `model`. Built-in tables otherwise.
     public var calibrationPath: String? = nil
+    /// BPF filter applied when reading captures (for example "udp and host 192.168.1.201").
+    public var captureFilter: String? = nil
     public var cutAngleDegrees: Double = 0
     public var minRangeMeters: Double = 0.1
     public var maxRangeMeters: Double = 200
@@ -173,6 +175,9 @@ extension SightlineConfig {
       },
       "calibration": { config, value throws(ValueProblem) in
         config.lidar.calibrationPath = try string(value)
+      },
+      "capture_filter": { config, value throws(ValueProblem) in
+        config.lidar.captureFilter = try string(value)
       },
       "cut_angle_deg": { config, value throws(ValueProblem) in
         config.lidar.cutAngleDegrees = try number(value, in: 0...359.99)

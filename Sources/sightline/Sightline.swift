@@ -17,6 +17,45 @@ struct Sightline: ParsableCommand {
     ])
 }
 
+/// LiDAR options shared by every command that reads packets; they override the config file.
+struct LidarOptions: ParsableArguments {
+  @Option(
+    name: .long,
+    help: "Decode as this model whatever the product byte says (VLP-16, Puck Hi-Res, VLP-32C, HDL-32E, VLS-128).")
+  var model: String?
+
+  @Option(name: .long, help: "Calibration file (VeloView .xml, ros-drivers/nebula .yaml); needs --model.")
+  var calibration: String?
+
+  @Option(name: .long, help: "BPF filter for captures, e.g. \"udp and host 192.168.1.201\".")
+  var filter: String?
+
+  @Option(name: .long, help: "Cut sweeps at this azimuth, degrees.")
+  var cutAngle: Double?
+
+  func apply(to config: inout SightlineConfig) throws {
+    if let model {
+      guard let parsed = VelodyneModel(name: model) else {
+        throw Failure(description: "unknown model \(model)")
+      }
+      config.lidar.model = parsed
+    }
+    if let calibration {
+      guard config.lidar.model != nil else {
+        throw Failure(description: "--calibration needs --model: a calibration file describes one model")
+      }
+      config.lidar.calibrationPath = calibration
+    }
+    if let filter { config.lidar.captureFilter = filter }
+    if let cutAngle { config.lidar.cutAngleDegrees = cutAngle }
+    do {
+      try config.checkConsistency(file: "command line")
+    } catch {
+      throw Failure(description: "\(error)")
+    }
+  }
+}
+
 /// Exits non-zero with one clear line on stderr.
 struct Failure: Error, CustomStringConvertible {
   let description: String
@@ -51,6 +90,8 @@ struct ReplayCommand: ParsableCommand {
   @Option(name: .long, help: "Override the publish endpoint from config.")
   var publish: String?
 
+  @OptionGroup var lidarOptions: LidarOptions
+
   @Option(name: .long, help: "virtual (as fast as possible) or realtime (capture speed).")
   var pace: String = Pacing.virtual.rawValue
 
@@ -69,6 +110,7 @@ struct ReplayCommand: ParsableCommand {
   func run() throws {
     var settings = try loadConfig(config)
     if let publish { settings.publish.endpoint = publish }
+    try lidarOptions.apply(to: &settings)
     guard let pacing = Pacing(rawValue: pace) else {
       throw Failure(description: "--pace must be virtual or realtime, not \(pace)")
     }
@@ -145,17 +187,9 @@ struct DecodeCommand: ParsableCommand {
   @Argument(help: "pcap or pcapng capture.")
   var capture: String
 
-  @Option(
-    name: .long,
-    help:
-      "Decode as this model whatever the product byte says (VLP-16, Puck Hi-Res, VLP-32C, HDL-32E, VLS-128)."
-  )
-  var model: String?
+  @OptionGroup var lidarOptions: LidarOptions
 
-  @Option(name: .long, help: "Cut sweeps at this azimuth, degrees.")
-  var cutAngle: Double?
-
-  @Option(name: .long, help: "TOML config; --model and --cut-angle override it.")
+  @Option(name: .long, help: "TOML config; the options above override it.")
   var config: String?
 
   @Option(name: .long, help: "Output format; only csv.")
@@ -166,13 +200,7 @@ struct DecodeCommand: ParsableCommand {
 
   func run() throws {
     var settings = try loadConfig(config)
-    if let model {
-      guard let parsed = VelodyneModel(name: model) else {
-        throw Failure(description: "unknown model \(model)")
-      }
-      settings.lidar.model = parsed
-    }
-    if let cutAngle { settings.lidar.cutAngleDegrees = cutAngle }
+    try lidarOptions.apply(to: &settings)
     guard format == "csv" else { throw Failure(description: "--format must be csv") }
     do {
       _ = try DecodeToCSV.run(capture: capture, config: settings, output: out)
@@ -190,20 +218,14 @@ struct InspectCommand: ParsableCommand {
   @Argument(help: "pcap or pcapng capture.")
   var capture: String
 
-  @Option(name: .long, help: "Decode as this model whatever the product byte says.")
-  var model: String?
+  @OptionGroup var lidarOptions: LidarOptions
 
   @Flag(name: .long, help: "Print JSON instead of text.")
   var json = false
 
   func run() throws {
     var settings = SightlineConfig()
-    if let model {
-      guard let parsed = VelodyneModel(name: model) else {
-        throw Failure(description: "unknown model \(model)")
-      }
-      settings.lidar.model = parsed
-    }
+    try lidarOptions.apply(to: &settings)
     let report: Inspect.CaptureReport
     do {
       report = try Inspect.run(capture: capture, config: settings)
@@ -238,9 +260,12 @@ struct BenchDecodeCommand: ParsableCommand {
   @Option(name: .long, help: "Passes over the capture.")
   var `repeat` = 20
 
+  @OptionGroup var lidarOptions: LidarOptions
+
   func run() throws {
-    let result = try DecodeBenchmark.run(
-      capture: capture, config: SightlineConfig(), repeat: self.repeat)
+    var settings = SightlineConfig()
+    try lidarOptions.apply(to: &settings)
+    let result = try DecodeBenchmark.run(capture: capture, config: settings, repeat: self.repeat)
     printLine(
       "passes=\(result.pointsPerSecond.count) points_per_pass=\(result.pointsPerPass)"
         + " packets_per_pass=\(result.packetsPerPass)"
@@ -269,6 +294,8 @@ struct RunCommand: ParsableCommand {
   @Option(name: .long, help: "Override the publish endpoint from config.")
   var publish: String?
 
+  @OptionGroup var lidarOptions: LidarOptions
+
   @Option(name: .long, help: "Kernel receive buffer, MiB.")
   var receiveBufferMb = 16
 
@@ -287,6 +314,7 @@ struct RunCommand: ParsableCommand {
   func run() throws {
     var settings = try loadConfig(config)
     if let publish { settings.publish.endpoint = publish }
+    try lidarOptions.apply(to: &settings)
     var options = LiveOptions(config: settings)
     options.bindAddress = bind
     options.dataPort = port

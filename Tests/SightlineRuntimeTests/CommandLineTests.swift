@@ -94,3 +94,49 @@ func sightline(_ arguments: [String]) throws -> ProcessResult {
     #expect(result.errors.contains("truncated"))
   }
 }
+
+@Suite(.serialized) struct InspectAndDecodeCommandTests {
+  @Test func inspectDescribesTheBundledCapture() throws {
+    let result = try sightline(["inspect", bundledCapture, "--json"])
+    #expect(result.status == 0, "\(result.errors)")
+    let report = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+    let stream = try #require((report?["streams"] as? [[String: Any]])?.first)
+    #expect(stream["model"] as? String == "VLP-16")
+    #expect(stream["returnMode"] as? String == "strongest")
+    #expect(stream["sweepsComplete"] as? Int == 3)
+    #expect(stream["sweepsPartial"] as? Int == 2)
+    #expect(stream["gnssFixes"] as? Int == 57)
+    #expect(stream["hourFrom"] as? String == "GPRMC")
+    #expect(stream["packetsLost"] as? Int == 0)
+    #expect((stream["rpm"] as? Double).map { $0 > 590 && $0 < 620 } == true)
+    #expect((stream["anomalies"] as? [String])?.isEmpty == true)
+  }
+
+  @Test func aLyingProductByteIsReportedAndTheOverrideDecodesIt() throws {
+    // Early VLP-16 firmware reports 0x21 (HDL-32E).
+    var capture = try PcapBytes(path: bundledCapture)
+    capture.records = capture.records.map { record in
+      var data = record.data
+      if data.count == 1248 { data[42 + 1205] = 0x21 }
+      return (record.seconds, record.micros, data)
+    }
+    let path = temporaryPath("lying.pcap")
+    try capture.write(to: path)
+    let inspected = try sightline(["inspect", path])
+    #expect(inspected.output.contains("HDL-32E"))
+    #expect(inspected.output.contains("anomaly: packet rate"))
+    #expect(inspected.output.contains("it fits VLP-16"))
+
+    let decoded = try sightline(["decode", path, "--model", "VLP-16", "--out", "-"])
+    #expect(decoded.status == 0)
+    let rows = decoded.output.split(separator: "\n")
+    #expect(rows.first == "frame,time_ns,x,y,z,intensity,ring,azimuth_cdeg,return_type,distance_m")
+    #expect(rows.count == 1 + 73486)
+  }
+
+  @Test func decodeRejectsAnUnknownModel() throws {
+    let result = try sightline(["decode", bundledCapture, "--model", "HDL-64E"])
+    #expect(result.status != 0)
+    #expect(result.errors.contains("unknown model HDL-64E"))
+  }
+}
