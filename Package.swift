@@ -26,6 +26,8 @@ let package = Package(
     .target(name: "SightlineLidar"),
     .target(name: "SightlineGrid"),
     .target(name: "SightlineSchema"),
+    // Pure: SAE J2735 MessageFrames in UPER (BSM, PSM), IEEE 1609.3/1609.2 unwrapping.
+    .target(name: "SightlineV2X"),
     // Pure: calibration file text → per-laser corrections (VeloView XML, ros-drivers/nebula YAML).
     .target(name: "SightlineCalibration", dependencies: ["SightlineLidar", "Yams"]),
 
@@ -39,7 +41,7 @@ let package = Package(
       name: "SightlineRuntime",
       dependencies: [
         "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
-        "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "TOMLKit",
+        "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "SightlineV2X", "TOMLKit",
       ]),
 
     .executableTarget(
@@ -55,6 +57,8 @@ let package = Package(
       dependencies: ["SightlineLidar", "SightlineNet", "SightlinePcap"],
       exclude: ["Fixtures"]),
     .testTarget(name: "SightlineGridTests", dependencies: ["SightlineGrid"]),
+    .testTarget(
+      name: "SightlineV2XTests", dependencies: ["SightlineV2X"], exclude: ["Fixtures"]),
     .testTarget(
       name: "SightlineCalibrationTests", dependencies: ["SightlineCalibration", "SightlineLidar"],
       exclude: ["Fixtures"]),
