@@ -6,7 +6,7 @@
 /// benchmarks can prove a loop allocates nothing; nil when it is not.
 public enum AllocationCounter {
   typealias CountFunction = @convention(c) () -> UInt
-  nonisolated(unsafe) static let function: CountFunction? = {
+  static let function: CountFunction? = {
     guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sightline_malloc_count")
     else { return nil }
     return unsafeBitCast(symbol, to: CountFunction.self)

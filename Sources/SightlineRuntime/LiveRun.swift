@@ -45,6 +45,9 @@ public struct LiveSummary: Sendable, Codable {
   public var sweepsDroppedFrameLoopBusy = 0
   public var receiveBufferGrantedBytes = 0
   public var receiveBufferCapped = false
+  public var v2x = V2XCounters()
+  /// Decoded V2X messages dropped because the frame loop did not take them in time.
+  public var v2xQueueOverflow = 0
   public var sweeps: [SweepRecord] = []
 }
 
@@ -140,8 +143,17 @@ public struct LiveRun {
       context: context, config: options.config, mailbox: mailbox,
       waitForSubscribers: options.waitForSubscribers,
       subscriberTimeoutSeconds: options.subscriberTimeoutSeconds)
+    var v2xThread: V2XThread?
+    if !options.config.v2x.sources.isEmpty {
+      let queue = V2XQueue(capacity: options.config.v2x.queueCapacity)
+      frameThread.v2xQueue = queue
+      v2xThread = V2XThread(context: context, config: options.config, queue: queue)
+      v2xThread?.start()
+    }
     frameThread.start()
     guard frameThread.waitUntilReady() else {
+      v2xThread?.stop()
+      v2xThread?.join()
       mailbox.finish()
       frameThread.join()
       throw frameThread.failure ?? CancellationError()
@@ -179,6 +191,13 @@ public struct LiveRun {
     ingest.flush(onSweep: deposit)
     mailbox.finish()
     frameThread.join()
+    v2xThread?.stop()
+    v2xThread?.join()
+    if let v2xThread {
+      summary.v2x = v2xThread.counters
+      summary.v2xQueueOverflow = frameThread.v2xQueue?.overflowed ?? 0
+      if let failure = v2xThread.failure { throw failure }
+    }
 
     let c = ingest.counters
     summary.datagramsReceived = data.datagramsReceived
@@ -204,6 +223,7 @@ final class FrameThread: @unchecked Sendable {
   let mailbox: SweepMailbox
   let waitForSubscribers: Int
   let subscriberTimeoutSeconds: Double
+  var v2xQueue: V2XQueue?
   private let state = NSCondition()
   private var ready: Bool?
   private var done = false
@@ -238,7 +258,9 @@ final class FrameThread: @unchecked Sendable {
       }
       signalReady(true)
       while var (sweep, decodeNanoseconds) = mailbox.take() {
-        try loop.process(sweep, decodeNanoseconds: decodeNanoseconds)
+        v2xQueue?.drain { loop.agents.observe($0) }
+        try loop.process(
+          sweep, decodeNanoseconds: decodeNanoseconds, clock: WallClock.nanoseconds())
         mailbox.recycle(&sweep)
       }
       try loop.publisher.publishEndOfStream(status: 0)

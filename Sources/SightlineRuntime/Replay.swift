@@ -15,6 +15,8 @@ public enum Pacing: String, Sendable, CaseIterable {
 
 public struct ReplayOptions: Sendable {
   public var lidarPath: String
+  /// A V2X log (docs/V2X-LOG.md) merged with the LiDAR capture on one virtual clock.
+  public var v2xPath: String?
   public var config: SightlineConfig
   public var pacing: Pacing = .virtual
   /// Wait for this many subscribers before the first frame, so that none is missed.
@@ -43,11 +45,14 @@ public struct SweepRecord: Sendable, Equatable, Codable {
   public var freeCells: Int
   public var unknownCells: Int
   public var processingNanoseconds: Int
+  /// V2X senders heard within the second before the frame's capture time.
+  public var v2xAgents: Int
 }
 
 public struct ReplaySummary: Sendable {
   public var sweeps: [SweepRecord] = []
   public var counters = IngestCounters()
+  public var v2x = V2XCounters()
   /// Set when the capture ended on an error (for example truncated mid-record); the frames
   /// before it were still published.
   public var inputError: PcapError?
@@ -96,12 +101,31 @@ public struct Replay {
 
     var summary = ReplaySummary()
     var pacer = Pacer(pacing: options.pacing)
+    // One virtual clock: each V2X entry is fed once the capture reaches its receive time.
+    let v2xLog = try options.v2xPath.map { try V2XLog.read(path: $0) } ?? []
+    var v2xNext = 0
+    var v2x = V2XIngest(staleAfterMilliseconds: Int64(options.config.v2x.staleAfterMilliseconds))
+    defer { v2x.release() }
+    var clock: Int64 = .min
+    func feedV2X(through time: Int64) {
+      while v2xNext < v2xLog.count, v2xLog[v2xNext].t_ns <= time {
+        let entry = v2xLog[v2xNext]
+        v2xNext += 1
+        guard let payload = entry.payload else { continue }
+        let observation = payload.withUnsafeBytes {
+          v2x.ingest($0, format: entry.format, receiveTimeNanoseconds: entry.t_ns)
+        }
+        if let observation { frames.agents.observe(observation) }
+      }
+    }
     func emit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
-      onFrame(try frames.process(sweep, decodeNanoseconds: decodeNanoseconds))
+      onFrame(try frames.process(sweep, decodeNanoseconds: decodeNanoseconds, clock: clock))
     }
     do {
       while try capture.next({ record in
         pacer.wait(untilCaptureTime: record.timestampNanoseconds)
+        clock = record.timestampNanoseconds
+        feedV2X(through: clock)
         try ingest.ingest(
           frame: record.bytes, linkType: linkType, captureTime: record.timestampNanoseconds,
           onSweep: emit)
@@ -110,6 +134,8 @@ public struct Replay {
       summary.inputError = error
     }
     try ingest.flush(onSweep: emit)
+    feedV2X(through: .max)
+    summary.v2x = v2x.counters
     summary.sweeps = frames.records
     summary.counters = ingest.counters
     try frames.publisher.publishEndOfStream(status: summary.inputError == nil ? 0 : 1)
@@ -122,6 +148,8 @@ public struct Replay {
 public final class FrameLoop {
   var framer: SweepToFrame
   public let publisher: FramePublisher
+  /// V2X senders heard so far (fed by the replay's merge or the live V2X queue).
+  public var agents = V2XAgents()
   /// One record per published frame.
   public private(set) var records: [SweepRecord] = []
 
@@ -133,7 +161,10 @@ public final class FrameLoop {
   }
 
   @discardableResult
-  public func process(_ sweep: borrowing Sweep, decodeNanoseconds: Int64) throws -> SweepRecord {
+  /// `clock` is the virtual (replay) or host (live) time the frame is made at.
+  public func process(_ sweep: borrowing Sweep, decodeNanoseconds: Int64, clock: Int64)
+    throws -> SweepRecord
+  {
     let frame = framer.process(sweep, decodeNanoseconds: decodeNanoseconds)
     try publisher.publish(framer.message)
     let record = SweepRecord(
@@ -144,7 +175,8 @@ public final class FrameLoop {
       complete: sweep.isComplete, coverageDegrees: sweep.coverageDegrees,
       occupiedCells: Int(frame.occupiedCells), freeCells: Int(frame.freeCells),
       unknownCells: Int(frame.unknownCells),
-      processingNanoseconds: Int(frame.processingNanoseconds))
+      processingNanoseconds: Int(frame.processingNanoseconds),
+      v2xAgents: agents.heard(at: clock))
     records.append(record)
     return record
   }

@@ -20,6 +20,15 @@ public enum ReplayReport {
     for reason in PacketRejectReason.allCases where c.packetsRejected[reason.rawValue] > 0 {
       lines.append("rejected \(c.packetsRejected[reason.rawValue]) LiDAR packets: \(reason)")
     }
+    let v = summary.v2x
+    if v.received > 0 {
+      lines.append(
+        "v2x: \(v.received) messages: \(v.bsm) BSM, \(v.psm) PSM, \(v.knownNotDecoded) other J2735;"
+          + " dropped " + V2XDropReason.allCases.map { "\(v.dropped[$0.rawValue]) \($0)" }
+          .joined(separator: ", ") + "; \(v.outOfOrder) out of order")
+      let agents = summary.sweeps.map { "\($0.v2xAgents)" }.joined(separator: " ")
+      lines.append("v2x agents heard per frame: \(agents)")
+    }
     if !summary.sweeps.isEmpty {
       let times = summary.sweeps.map(\.processingNanoseconds).sorted()
       let median = Double(times[times.count / 2]) / 1e6

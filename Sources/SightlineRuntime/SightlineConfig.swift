@@ -34,7 +34,34 @@ public struct SightlineConfig: Sendable, Equatable {
     public var sendHighWaterMark = 1000
   }
 
+  /// One ZeroMQ source of V2X messages (`[[v2x.source]]`).
+  public struct V2XSource: Sendable, Equatable {
+    public enum Framing: String, Sendable, CaseIterable {
+      /// One frame: the subscription topic, then the payload.
+      case single
+      /// Several frames: the last is the payload.
+      case multipart
+    }
+    public var name = "v2x"
+    public var endpoint = "tcp://127.0.0.1:5570"
+    /// Bind instead of connecting (when the radio's forwarder connects to us).
+    public var bind = false
+    /// Subscription prefixes; in single framing the matched prefix is cut off the payload.
+    public var topics = [""]
+    public var format = V2XPayloadFormat.uper
+    public var framing = Framing.single
+    public var receiveHighWaterMark = 10_000
+  }
+  public struct V2X: Sendable, Equatable {
+    public var sources: [V2XSource] = []
+    /// Messages older than this on arrival are dropped as stale.
+    public var staleAfterMilliseconds = 2000
+    /// Decoded messages waiting for the frame loop; beyond this the oldest are dropped.
+    public var queueCapacity = 4096
+  }
+
   public var lidar = Lidar()
+  public var v2x = V2X()
   public var grid = Grid()
   public var frame = Frame()
   public var publish = Publish()
@@ -153,6 +180,68 @@ extension SightlineConfig {
     return int
   }
 
+  static let sourceKeys = [
+    "name", "endpoint", "bind", "topics", "format", "framing", "rcvhwm",
+  ]
+
+  /// `[[v2x.source]]` tables; a problem names the source's position and key.
+  static func v2xSources(_ value: TOMLValueConvertible) throws(ValueProblem) -> [V2XSource] {
+    guard let array = value.array else {
+      throw ValueProblem(message: "expected [[v2x.source]] tables")
+    }
+    var sources = [V2XSource]()
+    for (index, element) in array.enumerated() {
+      let at = "[\(index + 1)]"
+      guard let table = element.table else {
+        throw ValueProblem(message: "\(at) is not a table")
+      }
+      var source = V2XSource()
+      source.name = "source\(index + 1)"
+      for key in table.keys.sorted() {
+        let item = table[key]!
+        func problem(_ message: String) -> ValueProblem {
+          ValueProblem(message: "\(at).\(key): \(message)")
+        }
+        switch key {
+        case "name":
+          guard let name = item.string, !name.isEmpty else { throw problem("expected a name") }
+          source.name = name
+        case "endpoint":
+          guard let endpoint = item.string, endpoint.contains("://") else {
+            throw problem("expected a ZeroMQ endpoint like tcp://host:port")
+          }
+          source.endpoint = endpoint
+        case "bind":
+          guard let bind = item.bool else { throw problem("expected true or false") }
+          source.bind = bind
+        case "topics":
+          guard let topics = item.array?.compactMap({ $0.string }), topics.count == item.array?.count
+          else { throw problem("expected a list of strings") }
+          source.topics = topics.isEmpty ? [""] : topics
+        case "format":
+          guard let format = item.string.flatMap(V2XPayloadFormat.init(rawValue:)) else {
+            throw problem("expected one of uper, hex, json")
+          }
+          source.format = format
+        case "framing":
+          guard let framing = item.string.flatMap(V2XSource.Framing.init(rawValue:)) else {
+            throw problem("expected single or multipart")
+          }
+          source.framing = framing
+        case "rcvhwm":
+          guard let hwm = item.int, (1...10_000_000).contains(hwm) else {
+            throw problem("expected an integer in 1...10000000")
+          }
+          source.receiveHighWaterMark = hwm
+        default:
+          throw problem("unknown key (known: \(sourceKeys.sorted().joined(separator: ", ")))")
+        }
+      }
+      sources.append(source)
+    }
+    return sources
+  }
+
   static func string(_ value: TOMLValueConvertible) throws(ValueProblem) -> String {
     guard let string = value.string else {
       throw ValueProblem(message: "expected a string, found \(value.type)")
@@ -204,6 +293,17 @@ extension SightlineConfig {
       },
       "obstacle_max_z_m": { config, value throws(ValueProblem) in
         config.grid.obstacleMaxZ = try number(value, in: -100...100)
+      },
+    ],
+    "v2x": [
+      "stale_after_ms": { config, value throws(ValueProblem) in
+        config.v2x.staleAfterMilliseconds = try integer(value, in: 1...600_000)
+      },
+      "queue_capacity": { config, value throws(ValueProblem) in
+        config.v2x.queueCapacity = try integer(value, in: 16...10_000_000)
+      },
+      "source": { config, value throws(ValueProblem) in
+        config.v2x.sources = try v2xSources(value)
       },
     ],
     "frame": [

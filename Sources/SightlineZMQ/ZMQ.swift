@@ -135,6 +135,35 @@ public final class ZMQSocket {
     return Array(UnsafeRawBufferPointer(start: data, count: size))
   }
 
+  /// One frame received into a caller's buffer. `size` is the frame's real size: when it is
+  /// larger than the buffer, only the buffer's worth was kept (the caller counts it oversized).
+  public struct ReceivedFrame: Sendable, Equatable {
+    public var size: Int
+    /// More frames of the same multipart message follow.
+    public var more: Bool
+  }
+
+  /// Receives the next frame into `buffer` without blocking and without allocating; nil when
+  /// nothing is waiting.
+  public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(ZMQError)
+    -> ReceivedFrame?
+  {
+    let handle = try live("receive")
+    let size = zmq_recv(handle, buffer.baseAddress, buffer.count, ZMQ_DONTWAIT)
+    if size < 0 {
+      let code = zmq_errno()
+      if code == EAGAIN || code == EINTR { return nil }
+      throw ZMQError(operation: "receive", code: code)
+    }
+    var more: Int32 = 0
+    var length = MemoryLayout<Int32>.size
+    zmq_getsockopt(handle, ZMQ_RCVMORE, &more, &length)
+    return ReceivedFrame(size: Int(size), more: more != 0)
+  }
+
+  /// The raw handle, for `ZMQPoller`.
+  var pollHandle: UnsafeMutableRawPointer? { handle }
+
   /// Polls the socket for input; true when a message is ready.
   public func waitReadable(timeoutMilliseconds: Int) throws(ZMQError) -> Bool {
     var item = zmq_pollitem_t(
@@ -146,5 +175,34 @@ public final class ZMQSocket {
       throw ZMQError(operation: "poll", code: code)
     }
     return ready > 0 && item.revents & Int16(ZMQ_POLLIN) != 0
+  }
+}
+
+/// Waits on several sockets at once. Not Sendable: it belongs with its sockets' thread.
+public final class ZMQPoller {
+  private var items: [zmq_pollitem_t]
+
+  public init(_ sockets: [ZMQSocket]) {
+    items = sockets.map {
+      zmq_pollitem_t(socket: $0.pollHandle, fd: -1, events: Int16(ZMQ_POLLIN), revents: 0)
+    }
+  }
+
+  /// Waits up to `timeoutMilliseconds`; returns how many sockets have input.
+  @discardableResult
+  public func wait(timeoutMilliseconds: Int) throws(ZMQError) -> Int {
+    let ready = items.withUnsafeMutableBufferPointer {
+      zmq_poll($0.baseAddress, Int32($0.count), timeoutMilliseconds)
+    }
+    if ready < 0 {
+      let code = zmq_errno()
+      if code == EINTR { return 0 }
+      throw ZMQError(operation: "poll", code: code)
+    }
+    return Int(ready)
+  }
+
+  public func isReadable(_ index: Int) -> Bool {
+    items[index].revents & Int16(ZMQ_POLLIN) != 0
   }
 }

@@ -13,7 +13,7 @@ struct Sightline: ParsableCommand {
     abstract: "Real-time LiDAR + V2X perception runtime.",
     subcommands: [
       ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self, InspectCommand.self,
-      RunCommand.self, BenchCommand.self,
+      RunCommand.self, BenchCommand.self, V2XCommand.self, RecordCommand.self,
     ])
 }
 
@@ -115,6 +115,7 @@ struct ReplayCommand: ParsableCommand {
       throw Failure(description: "--pace must be virtual or realtime, not \(pace)")
     }
     var options = ReplayOptions(lidarPath: lidar, config: settings)
+    options.v2xPath = v2x
     options.pacing = pacing
     options.waitForSubscribers = waitSubscribers
     options.subscriberTimeoutSeconds = waitTimeout
@@ -122,7 +123,10 @@ struct ReplayCommand: ParsableCommand {
     let summary: ReplaySummary
     do {
       summary = try Replay(options: options).run(context: try ZMQContext()) { record in
-        if verbose { printLine("published seq=\(record.sequence) points=\(record.points)") }
+        if verbose {
+          printLine(
+            "published seq=\(record.sequence) points=\(record.points) v2x_agents=\(record.v2xAgents)")
+        }
       }
     } catch {
       throw Failure(description: "replay failed: \(error)")
@@ -344,5 +348,89 @@ struct RunCommand: ParsableCommand {
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       try encoder.encode(summary).write(to: URL(fileURLWithPath: report))
     }
+  }
+}
+
+struct V2XCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "v2x", abstract: "V2X tools.", subcommands: [V2XDecodeCommand.self])
+}
+
+struct V2XDecodeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "decode",
+    abstract: "Decode J2735 payloads: one hex payload per line in, one JSON line out.")
+
+  @Argument(help: "File of hex payloads, or - (the default) for standard input.")
+  var input = "-"
+
+  func run() throws {
+    let text: String
+    if input == "-" {
+      text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    } else {
+      do {
+        text = try String(contentsOfFile: input, encoding: .utf8)
+      } catch {
+        throw Failure(description: "cannot read \(input): \(error.localizedDescription)")
+      }
+    }
+    for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+      printLine(V2XDecodeLines.decode(line: line))
+    }
+  }
+}
+
+struct RecordCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "record", abstract: "Record inputs for replay.", subcommands: [RecordV2XCommand.self])
+}
+
+struct RecordV2XCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "v2x",
+    abstract: "Record V2X messages from ZeroMQ as JSON Lines (docs/V2X-LOG.md).")
+
+  @Option(name: .long, help: "Endpoint to connect to.")
+  var connect: String
+
+  @Option(name: .long, help: "Subscription prefix; repeat for several. Default: everything.")
+  var topic: [String] = []
+
+  @Option(name: .long, help: "Payload format: uper, hex or json.")
+  var format = "uper"
+
+  @Option(name: .long, help: "single (topic + payload in one frame) or multipart (last frame).")
+  var framing = "single"
+
+  @Option(name: .long, help: "Name of this source in the log.")
+  var name = "v2x"
+
+  @Option(name: .long, help: "Output file (JSON Lines).")
+  var out: String
+
+  @Option(name: .long, help: "Stop after this many messages.")
+  var count: Int?
+
+  @Option(name: .long, help: "Stop after this many seconds.")
+  var duration: Double?
+
+  func run() throws {
+    guard let payloadFormat = V2XPayloadFormat(rawValue: format) else {
+      throw Failure(description: "--format must be uper, hex or json")
+    }
+    guard let framingMode = SightlineConfig.V2XSource.Framing(rawValue: framing) else {
+      throw Failure(description: "--framing must be single or multipart")
+    }
+    var source = SightlineConfig.V2XSource()
+    source.name = name
+    source.endpoint = connect
+    source.topics = topic.isEmpty ? [""] : topic
+    source.format = payloadFormat
+    source.framing = framingMode
+    installStopHandlers()
+    let recorded = try V2XRecorder.record(
+      source: source, to: out, count: count, durationSeconds: duration)
+    printLine("recorded \(recorded.messages) messages to \(out) (\(recorded.oversized) oversized)")
   }
 }

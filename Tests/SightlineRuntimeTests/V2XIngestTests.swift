@@ -1,0 +1,156 @@
+import Foundation
+import SightlineRuntime
+import SightlineV2X
+import SightlineZMQ
+import Testing
+
+let v2xFixtures = repositoryRoot.appendingPathComponent("Tests/SightlineV2XTests/Fixtures")
+
+/// The frames of bsm-real.jsonl, as bytes.
+func realBSMFrames() throws -> [[UInt8]] {
+  let text = try String(
+    contentsOf: v2xFixtures.appendingPathComponent("bsm-real.jsonl"), encoding: .utf8)
+  return text.split(separator: "\n").compactMap { line in
+    let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+    return (object?["hex"] as? String).flatMap(V2XLogEntry.bytesForTests(hex:))
+  }
+}
+
+extension V2XLogEntry {
+  static func bytesForTests(hex: String) -> [UInt8]? {
+    V2XLogEntry(t_ns: 0, source: "", topic: "", format: .uper, payload: []).withHex(hex).payload
+  }
+  func withHex(_ hex: String) -> V2XLogEntry {
+    var copy = self
+    copy.payload_hex = hex
+    return copy
+  }
+}
+
+@Suite(.serialized) struct V2XIngestTests {
+  @Test func aBurstOverZeroMQBalancesToTheMessage() throws {
+    let frames = try realBSMFrames()
+    #expect(frames.count == 993)
+    // What the mix should produce, worked out message by message from the frames themselves.
+    var keys = Set<UInt64>()
+    for frame in frames {
+      let decoded = frame.withUnsafeBytes { J2735.decodeFrame($0) }
+      guard case .success(let f) = decoded, case .bsm(let bsm) = f.body else {
+        Issue.record("a shared BSM vector did not decode")
+        continue
+      }
+      let c = bsm.coreData
+      keys.insert(UInt64(c.id) << 32 | UInt64(c.msgCnt) << 16 | UInt64(c.secMark))
+    }
+    let spat = try String(
+      contentsOf: v2xFixtures.appendingPathComponent("raw/SpatReceiverTest_ValidSPAT.txt.hex"),
+      encoding: .utf8
+    ).split(separator: "\n").first.flatMap { V2XLogEntry.bytesForTests(hex: String($0)) }
+    let spatFrame = try #require(spat)
+
+    var messages = [[UInt8]]()
+    var expected = V2XCounters()
+    var random = SystemRandomNumberGenerator()
+    var sent = 0
+    while messages.count < 50_000 {
+      switch sent % 10 {
+      case 0...5:  // real BSMs, cycling: after the first pass they are duplicates
+        messages.append(frames[(sent / 10 * 6 + sent % 10) % frames.count])
+      case 6:  // cut short somewhere inside the frame
+        let frame = frames[sent % frames.count]
+        messages.append(Array(frame.prefix(Int.random(in: 1...(frame.count / 2), using: &random))))
+      case 7:
+        messages.append(spatFrame)
+      case 8:
+        messages.append([UInt8](repeating: 0x11, count: 70_000))  // beyond any payload
+      default:
+        var wrongId = frames[sent % frames.count]
+        wrongId[1] = 0x7E  // message id 126: not a DSRC message
+        messages.append(wrongId)
+      }
+      sent += 1
+    }
+    expected.received = messages.count
+
+    let context = try ZMQContext()
+    let endpoint = uniqueEndpoint()
+    let publisher = try ZMQSocket(context: context, type: .extendedPublisher)
+    try publisher.setSendHighWaterMark(0)
+    try publisher.bind(endpoint)
+    var source = SightlineConfig.V2XSource()
+    source.endpoint = endpoint
+    source.receiveHighWaterMark = 0
+    let sockets = try V2XSockets(context: context, sources: [source])
+    _ = try publisher.receive(timeoutMilliseconds: 5000)  // the subscription: joined
+    for message in messages { #expect(try publisher.send(message)) }
+
+    var ingest = V2XIngest(staleAfterMilliseconds: 600_000)
+    defer { ingest.release() }
+    var idle = 0
+    while ingest.counters.received < messages.count && idle < 50 {
+      let got = try sockets.receive(timeoutMilliseconds: 100) { _, payload, received in
+        guard let payload else {
+          ingest.countOversized()
+          return
+        }
+        _ = ingest.ingest(payload, format: .uper, receiveTimeNanoseconds: received)
+      }
+      idle = got == 0 ? idle + 1 : 0
+    }
+    let c = ingest.counters
+    #expect(c.received == messages.count)
+    #expect(c.balances)
+    #expect(c.knownNotDecoded == 5_000)
+    #expect(c.dropped[V2XDropReason.oversized.rawValue] == 5_000)
+    #expect(c.dropped[V2XDropReason.unknownType.rawValue] == 5_000)
+    #expect(c.bsm == keys.count)
+    #expect(c.dropped[V2XDropReason.duplicate.rawValue] == 30_000 - keys.count)
+    #expect(c.dropped[V2XDropReason.malformed.rawValue] == 5_000)
+    #expect(c.dropped[V2XDropReason.stale.rawValue] == 0)
+  }
+
+  @Test func replayMergesTheRealV2XLogWithTheLidarOnOneClock() throws {
+    var config = SightlineConfig()
+    config.publish.endpoint = uniqueEndpoint()
+    config.grid.columns = 200
+    config.grid.rows = 200
+    var options = ReplayOptions(lidarPath: bundledCapture, config: config)
+    options.v2xPath = repositoryRoot.appendingPathComponent(
+      "Replay/vlp16-strongest-gps/v2x-real-bsm.jsonl"
+    ).path
+    let summary = try Replay(options: options).run(context: try ZMQContext())
+    #expect(summary.v2x.received == 35)
+    #expect(summary.v2x.dropped[V2XDropReason.duplicate.rawValue] == 1)
+    #expect(summary.v2x.bsm == 34)
+    #expect(summary.v2x.balances)
+    // Both senders are heard in the second before the later frames, and none before the first
+    // message time; the counts grow as the clock moves, frame by frame.
+    let agents = summary.sweeps.map(\.v2xAgents)
+    #expect(agents.last == 2)
+    #expect(agents == agents.sorted())
+  }
+
+  @Test func secMarkAgeAcrossTheMinute() {
+    // secMark 59950 received at :00.030 of the next minute is 80 ms old.
+    let received: Int64 = 1_453_364_280_030_000_000  // 08:18:00.030
+    #expect(SecMark.ageMilliseconds(secMark: 59950, receiveTimeNanoseconds: received) == 80)
+    // Stamped 100 ms in the future: negative and visible.
+    #expect(SecMark.ageMilliseconds(secMark: 130, receiveTimeNanoseconds: received) == -100)
+    #expect(SecMark.ageMilliseconds(secMark: 65535, receiveTimeNanoseconds: received) == nil)
+    #expect(SecMark.ageMilliseconds(secMark: 60500, receiveTimeNanoseconds: received) == nil)
+  }
+
+  @Test func hygieneDropsDuplicatesAndStaleAndNoticesOutOfOrder() {
+    var hygiene = StreamHygiene(staleAfterMilliseconds: 500, capacity: 4)
+    let t: Int64 = 1_453_364_282_000_000_000  // :02.000
+    #expect(hygiene.admit(id: 1, msgCnt: 1, secMark: 1900, receiveTimeNanoseconds: t) == .fresh(ageMilliseconds: 100, outOfOrder: false))
+    #expect(hygiene.admit(id: 1, msgCnt: 1, secMark: 1900, receiveTimeNanoseconds: t + 5) == .duplicate)
+    #expect(hygiene.admit(id: 1, msgCnt: 0, secMark: 1800, receiveTimeNanoseconds: t) == .fresh(ageMilliseconds: 200, outOfOrder: true))
+    #expect(hygiene.admit(id: 2, msgCnt: 9, secMark: 1000, receiveTimeNanoseconds: t) == .stale(ageMilliseconds: 1000))
+    // Bounded: after `capacity` newer messages the oldest key is forgotten.
+    for count in 2...6 {
+      _ = hygiene.admit(id: 3, msgCnt: UInt8(count), secMark: UInt16(1900 + count), receiveTimeNanoseconds: t)
+    }
+    #expect(hygiene.admit(id: 1, msgCnt: 1, secMark: 1900, receiveTimeNanoseconds: t) != .duplicate)
+  }
+}
