@@ -51,6 +51,8 @@ public struct SightlineConfig: Sendable, Equatable {
     public var format = V2XPayloadFormat.uper
     public var framing = Framing.single
     public var receiveHighWaterMark = 10_000
+
+    public init() {}
   }
   public struct V2X: Sendable, Equatable {
     public var sources: [V2XSource] = []

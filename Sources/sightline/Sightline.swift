@@ -84,6 +84,10 @@ struct ReplayCommand: ParsableCommand {
   var lidar: String
 
   @Option(
+    name: .long, help: "V2X log (JSON Lines, docs/V2X-LOG.md) merged with the capture on one clock.")
+  var v2x: String?
+
+  @Option(
     name: .long, help: "TOML config; built-in defaults when omitted (see Config/sightline.toml).")
   var config: String?
 
