@@ -17,8 +17,9 @@ subscriber=$!
 # The replay waits for the subscriber's subscription before it sends the first frame.
 replay_log=$(mktemp)
 status=0
-"$bin" replay --lidar "$capture" --config Config/sightline.toml --publish "$endpoint" \
-  --wait-subscribers 1 >"$replay_log" 2>&1 || status=$?
+"$bin" replay --lidar "$capture" --v2x Replay/vlp16-strongest-gps/v2x-real-bsm.jsonl \
+  --config Config/sightline.toml --publish "$endpoint" --wait-subscribers 1 \
+  >"$replay_log" 2>&1 || status=$?
 wait "$subscriber" || true
 echo
 echo "== replay (sightline replay --lidar $capture) =="

@@ -30,6 +30,12 @@ done
   | tee "$results/decode-oracle.log"
 decode_status=${PIPESTATUS[0]}
 
+# J2735: `sightline v2x decode` against the expected values of every shared vector (the copies
+# in the test fixtures, so this runs without shared/ too).
+.venv/bin/python Tools/oracle/check_v2x_decode.py .build/debug/sightline \
+  Tests/SightlineV2XTests/Fixtures | tee "$results/v2x.log"
+v2x_status=${PIPESTATUS[0]}
+
 # Sanity check against nebula's reference clouds, decoded with nebula's own calibration.
 : >"$results/nebula.log"
 nebula_status=0
@@ -71,7 +77,7 @@ for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
         skipped = int(suite.get("skipped", 0))
         passed += tests - bad - skipped
         failed += bad
-for log in ("oracle.log", "decode-oracle.log", "nebula.log", "loopback.log"):
+for log in ("oracle.log", "decode-oracle.log", "v2x.log", "nebula.log", "loopback.log"):
     text = open(sys.argv[1] + "/" + log).read()
     found = re.findall(r"^(\d+) passed, (\d+) failed", text, re.M)
     if found:
@@ -86,4 +92,4 @@ if [ "$swift_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
 fi
 echo "$passed passed, $failed failed"
 [ "$swift_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$decode_status" -eq 0 ] \
-  && [ "$nebula_status" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$failed" -eq 0 ]
+  && [ "$v2x_status" -eq 0 ] && [ "$nebula_status" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$failed" -eq 0 ]
