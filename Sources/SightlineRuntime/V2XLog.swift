@@ -23,7 +23,7 @@ public struct V2XLogEntry: Codable, Sendable, Equatable {
 
   public var payload: [UInt8]? { Self.bytes(hex: payload_hex) }
 
-  static func bytes(hex: String) -> [UInt8]? {
+  public static func bytes(hex: String) -> [UInt8]? {
     let digits = Array(hex.utf8)
     guard digits.count % 2 == 0 else { return nil }
     var out = [UInt8]()

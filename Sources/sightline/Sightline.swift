@@ -254,7 +254,7 @@ struct InspectCommand: ParsableCommand {
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench", abstract: "Repeatable measurements.",
-    subcommands: [BenchDecodeCommand.self])
+    subcommands: [BenchDecodeCommand.self, BenchV2XCommand.self])
 }
 
 struct BenchDecodeCommand: ParsableCommand {
@@ -436,5 +436,39 @@ struct RecordV2XCommand: ParsableCommand {
     let recorded = try V2XRecorder.record(
       source: source, to: out, count: count, durationSeconds: duration)
     printLine("recorded \(recorded.messages) messages to \(out) (\(recorded.oversized) oversized)")
+  }
+}
+
+struct BenchV2XCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "v2x",
+    abstract: "Locate and decode J2735 payloads (one hex per line) repeatedly; last line: bsm_per_s=<median>.")
+
+  @Argument(help: "File with one hex payload per line, or a .jsonl file with a \"hex\" key per line.")
+  var input: String
+
+  @Option(name: .long, help: "Timed passes (each about 200k messages).")
+  var `repeat` = 10
+
+  func run() throws {
+    let text = try String(contentsOfFile: input, encoding: .utf8)
+    var payloads = [[UInt8]]()
+    for line in text.split(separator: "\n") {
+      var hex = String(line)
+      if let range = line.range(of: "\"hex\": \""),
+        let end = line[range.upperBound...].firstIndex(of: "\"")
+      {
+        hex = String(line[range.upperBound..<end])
+      }
+      if let bytes = V2XLogEntry.bytes(hex: hex.trimmingCharacters(in: .whitespaces)) {
+        payloads.append(bytes)
+      }
+    }
+    guard !payloads.isEmpty else { throw Failure(description: "no hex payloads in \(input)") }
+    let result = V2XBenchmark.run(payloads: payloads, passes: self.repeat)
+    printLine(
+      "payloads=\(result.messagesPerPass) bsm_decoded_per_pass=\(result.decodedPerPass)"
+        + (result.allocations.map { " allocations_in_timed_loops=\($0)" } ?? ""))
+    printLine("bsm_per_s=\(Int(result.median))")
   }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks, side by side in one command so that the ratios hold on a noisy machine.
 #   Tools/bench/run.sh decode [CAPTURE]   Sightline vs velodyne-decoder's stream API
+#   Tools/bench/run.sh v2x [VECTORS]      BSM decodes per second on one core, allocations
 # Results are appended to Tools/bench/RESULTS.md by hand after a run (see there).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,5 +24,12 @@ peer = int(sys.argv[1].split("=")[1]); ours = int(sys.argv[2].split("=")[1])
 print(f"ratio sightline/velodyne-decoder = {ours / peer:.2f}x ({ours / 1e6:.1f} vs {peer / 1e6:.1f} M points/s)")
 PY
     ;;
-  *) echo "usage: $0 decode [CAPTURE]" >&2; exit 2 ;;
+  v2x)
+    vectors=${2:-Tests/SightlineV2XTests/Fixtures/bsm-real.jsonl}
+    swift build -c release --product sightline >/dev/null
+    gcc -O2 -shared -fPIC -o .build/malloc_count.so Tools/bench/malloc_count.c -ldl
+    echo "== sightline bench v2x, $vectors (locate + decode, malloc counter preloaded) =="
+    LD_PRELOAD=$PWD/.build/malloc_count.so taskset -c 0 .build/release/sightline bench v2x "$vectors"
+    ;;
+  *) echo "usage: $0 decode [CAPTURE] | v2x [VECTORS]" >&2; exit 2 ;;
 esac
