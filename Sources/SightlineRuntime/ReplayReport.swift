@@ -24,7 +24,8 @@ public enum ReplayReport {
     if v.received > 0 {
       lines.append(
         "v2x: \(v.received) messages: \(v.bsm) BSM, \(v.psm) PSM, \(v.knownNotDecoded) other J2735;"
-          + " dropped " + V2XDropReason.allCases.map { "\(v.dropped[$0.rawValue]) \($0)" }
+          + " dropped "
+          + V2XDropReason.allCases.map { "\(v.dropped[$0.rawValue]) \($0)" }
           .joined(separator: ", ") + "; \(v.outOfOrder) out of order")
       let agents = summary.sweeps.map { "\($0.v2xAgents)" }.joined(separator: " ")
       lines.append("v2x agents heard per frame: \(agents)")

@@ -217,7 +217,8 @@ extension SightlineConfig {
           guard let bind = item.bool else { throw problem("expected true or false") }
           source.bind = bind
         case "topics":
-          guard let topics = item.array?.compactMap({ $0.string }), topics.count == item.array?.count
+          guard let topics = item.array?.compactMap({ $0.string }),
+            topics.count == item.array?.count
           else { throw problem("expected a list of strings") }
           source.topics = topics.isEmpty ? [""] : topics
         case "format":

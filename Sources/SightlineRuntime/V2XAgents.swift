@@ -18,7 +18,9 @@ public struct V2XAgents: Sendable {
     case .psm(let psm): id = psm.id
     }
     if latest[id] == nil, latest.count >= capacity,
-      let oldest = latest.min(by: { $0.value.receiveTimeNanoseconds < $1.value.receiveTimeNanoseconds })
+      let oldest = latest.min(by: {
+        $0.value.receiveTimeNanoseconds < $1.value.receiveTimeNanoseconds
+      })
     {
       latest.removeValue(forKey: oldest.key)
     }

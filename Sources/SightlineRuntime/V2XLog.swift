@@ -13,7 +13,9 @@ public struct V2XLogEntry: Codable, Sendable, Equatable {
   public var format: V2XPayloadFormat
   public var payload_hex: String
 
-  public init(t_ns: Int64, source: String, topic: String, format: V2XPayloadFormat, payload: [UInt8]) {
+  public init(
+    t_ns: Int64, source: String, topic: String, format: V2XPayloadFormat, payload: [UInt8]
+  ) {
     self.t_ns = t_ns
     self.source = source
     self.topic = topic

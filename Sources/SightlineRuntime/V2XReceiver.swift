@@ -27,7 +27,11 @@ public final class V2XSockets {
       let socket = try ZMQSocket(context: context, type: .subscriber)
       try socket.setReceiveHighWaterMark(Int32(source.receiveHighWaterMark))
       for topic in source.topics { try socket.subscribe(prefix: Array(topic.utf8)) }
-      if source.bind { try socket.bind(source.endpoint) } else { try socket.connect(source.endpoint) }
+      if source.bind {
+        try socket.bind(source.endpoint)
+      } else {
+        try socket.connect(source.endpoint)
+      }
       sockets.append(socket)
     }
     self.sockets = sockets
@@ -59,7 +63,8 @@ public final class V2XSockets {
           handler(index, nil, received)
           continue
         }
-        var payload = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<last.size])
+        var payload = UnsafeRawBufferPointer(
+          rebasing: UnsafeRawBufferPointer(buffer)[0..<last.size])
         if source.framing == .single {
           let prefix = Self.matchedTopicLength(payload, topics: source.topics)
           payload = UnsafeRawBufferPointer(rebasing: payload[prefix...])

@@ -1,7 +1,8 @@
+import SightlineZMQ
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import SightlineZMQ
 
 /// `sightline record v2x`: what arrives, as it arrives, into the V2X log format.
 public enum V2XRecorder {
@@ -24,7 +25,9 @@ public enum V2XRecorder {
     let started = MonotonicClock.nanoseconds()
     while !stopRequested.load(ordering: .relaxed) {
       if let count, result.messages >= count { break }
-      if let durationSeconds, Double(MonotonicClock.nanoseconds() - started) / 1e9 >= durationSeconds {
+      if let durationSeconds,
+        Double(MonotonicClock.nanoseconds() - started) / 1e9 >= durationSeconds
+      {
         break
       }
       _ = try sockets.receive(timeoutMilliseconds: 100) { _, payload, received in

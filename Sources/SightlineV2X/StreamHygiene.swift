@@ -19,7 +19,8 @@ public enum SecMark {
 
   /// Generation time in UTC nanoseconds, at millisecond resolution.
   public static func generationTime(secMark: UInt16, receiveTimeNanoseconds: Int64) -> Int64? {
-    guard let age = ageMilliseconds(secMark: secMark, receiveTimeNanoseconds: receiveTimeNanoseconds)
+    guard
+      let age = ageMilliseconds(secMark: secMark, receiveTimeNanoseconds: receiveTimeNanoseconds)
     else { return nil }
     let receivedMillis = receiveTimeNanoseconds / 1_000_000
     return (receivedMillis - age) * 1_000_000
@@ -63,7 +64,8 @@ public struct StreamHygiene: Sendable {
   ) -> Admission {
     let key = UInt64(id) << 32 | UInt64(msgCnt) << 16 | UInt64(secMark)
     if seen.contains(key) { return .duplicate }
-    let age = SecMark.ageMilliseconds(secMark: secMark, receiveTimeNanoseconds: receiveTimeNanoseconds)
+    let age = SecMark.ageMilliseconds(
+      secMark: secMark, receiveTimeNanoseconds: receiveTimeNanoseconds)
     if let age, age > staleAfterMilliseconds { return .stale(ageMilliseconds: age) }
     remember(key)
 

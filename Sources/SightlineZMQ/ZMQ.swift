@@ -101,18 +101,24 @@ public final class ZMQSocket {
 
   /// Sends one single-frame message without blocking. Returns false when the message could not
   /// be queued right now (a full high-water mark); PUB sockets drop instead.
-  public func send(_ bytes: UnsafeRawBufferPointer) throws(ZMQError) -> Bool {
+  /// `more`: further frames of the same multipart message follow.
+  public func send(_ bytes: UnsafeRawBufferPointer, more: Bool = false) throws(ZMQError) -> Bool {
     let handle = try live("send")
-    if zmq_send(handle, bytes.baseAddress, bytes.count, ZMQ_DONTWAIT) >= 0 { return true }
+    let flags = ZMQ_DONTWAIT | (more ? ZMQ_SNDMORE : 0)
+    if zmq_send(handle, bytes.baseAddress, bytes.count, flags) >= 0 { return true }
     let code = zmq_errno()
     if code == EAGAIN { return false }
     throw ZMQError(operation: "send", code: code)
   }
 
-  public func send(_ bytes: [UInt8]) throws(ZMQError) -> Bool {
+  public func send(_ bytes: [UInt8], more: Bool = false) throws(ZMQError) -> Bool {
     var result: Result<Bool, ZMQError> = .success(false)
     bytes.withUnsafeBytes { buffer in
-      do throws(ZMQError) { result = .success(try send(buffer)) } catch { result = .failure(error) }
+      do throws(ZMQError) {
+        result = .success(try send(buffer, more: more))
+      } catch {
+        result = .failure(error)
+      }
     }
     return try result.get()
   }

@@ -21,10 +21,13 @@ struct Sightline: ParsableCommand {
 struct LidarOptions: ParsableArguments {
   @Option(
     name: .long,
-    help: "Decode as this model whatever the product byte says (VLP-16, Puck Hi-Res, VLP-32C, HDL-32E, VLS-128).")
+    help:
+      "Decode as this model whatever the product byte says (VLP-16, Puck Hi-Res, VLP-32C, HDL-32E, VLS-128)."
+  )
   var model: String?
 
-  @Option(name: .long, help: "Calibration file (VeloView .xml, ros-drivers/nebula .yaml); needs --model.")
+  @Option(
+    name: .long, help: "Calibration file (VeloView .xml, ros-drivers/nebula .yaml); needs --model.")
   var calibration: String?
 
   @Option(name: .long, help: "BPF filter for captures, e.g. \"udp and host 192.168.1.201\".")
@@ -42,7 +45,8 @@ struct LidarOptions: ParsableArguments {
     }
     if let calibration {
       guard config.lidar.model != nil else {
-        throw Failure(description: "--calibration needs --model: a calibration file describes one model")
+        throw Failure(
+          description: "--calibration needs --model: a calibration file describes one model")
       }
       config.lidar.calibrationPath = calibration
     }
@@ -84,7 +88,8 @@ struct ReplayCommand: ParsableCommand {
   var lidar: String
 
   @Option(
-    name: .long, help: "V2X log (JSON Lines, docs/V2X-LOG.md) merged with the capture on one clock.")
+    name: .long, help: "V2X log (JSON Lines, docs/V2X-LOG.md) merged with the capture on one clock."
+  )
   var v2x: String?
 
   @Option(
@@ -129,7 +134,8 @@ struct ReplayCommand: ParsableCommand {
       summary = try Replay(options: options).run(context: try ZMQContext()) { record in
         if verbose {
           printLine(
-            "published seq=\(record.sequence) points=\(record.points) v2x_agents=\(record.v2xAgents)")
+            "published seq=\(record.sequence) points=\(record.points) v2x_agents=\(record.v2xAgents)"
+          )
         }
       }
     } catch {
@@ -387,7 +393,8 @@ struct V2XDecodeCommand: ParsableCommand {
 
 struct RecordCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "record", abstract: "Record inputs for replay.", subcommands: [RecordV2XCommand.self])
+    commandName: "record", abstract: "Record inputs for replay.",
+    subcommands: [RecordV2XCommand.self])
 }
 
 struct RecordV2XCommand: ParsableCommand {
@@ -442,9 +449,12 @@ struct RecordV2XCommand: ParsableCommand {
 struct BenchV2XCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "v2x",
-    abstract: "Locate and decode J2735 payloads (one hex per line) repeatedly; last line: bsm_per_s=<median>.")
+    abstract:
+      "Locate and decode J2735 payloads (one hex per line) repeatedly; last line: bsm_per_s=<median>."
+  )
 
-  @Argument(help: "File with one hex payload per line, or a .jsonl file with a \"hex\" key per line.")
+  @Argument(
+    help: "File with one hex payload per line, or a .jsonl file with a \"hex\" key per line.")
   var input: String
 
   @Option(name: .long, help: "Timed passes (each about 200k messages).")

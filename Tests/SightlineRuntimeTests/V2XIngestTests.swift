@@ -115,9 +115,10 @@ extension V2XLogEntry {
     config.grid.columns = 200
     config.grid.rows = 200
     var options = ReplayOptions(lidarPath: bundledCapture, config: config)
-    options.v2xPath = repositoryRoot.appendingPathComponent(
-      "Replay/vlp16-strongest-gps/v2x-real-bsm.jsonl"
-    ).path
+    options.v2xPath =
+      repositoryRoot.appendingPathComponent(
+        "Replay/vlp16-strongest-gps/v2x-real-bsm.jsonl"
+      ).path
     let summary = try Replay(options: options).run(context: try ZMQContext())
     #expect(summary.v2x.received == 35)
     #expect(summary.v2x.dropped[V2XDropReason.duplicate.rawValue] == 1)
@@ -143,14 +144,165 @@ extension V2XLogEntry {
   @Test func hygieneDropsDuplicatesAndStaleAndNoticesOutOfOrder() {
     var hygiene = StreamHygiene(staleAfterMilliseconds: 500, capacity: 4)
     let t: Int64 = 1_453_364_282_000_000_000  // :02.000
-    #expect(hygiene.admit(id: 1, msgCnt: 1, secMark: 1900, receiveTimeNanoseconds: t) == .fresh(ageMilliseconds: 100, outOfOrder: false))
-    #expect(hygiene.admit(id: 1, msgCnt: 1, secMark: 1900, receiveTimeNanoseconds: t + 5) == .duplicate)
-    #expect(hygiene.admit(id: 1, msgCnt: 0, secMark: 1800, receiveTimeNanoseconds: t) == .fresh(ageMilliseconds: 200, outOfOrder: true))
-    #expect(hygiene.admit(id: 2, msgCnt: 9, secMark: 1000, receiveTimeNanoseconds: t) == .stale(ageMilliseconds: 1000))
+    #expect(
+      hygiene.admit(id: 1, msgCnt: 1, secMark: 1900, receiveTimeNanoseconds: t)
+        == .fresh(ageMilliseconds: 100, outOfOrder: false))
+    #expect(
+      hygiene.admit(id: 1, msgCnt: 1, secMark: 1900, receiveTimeNanoseconds: t + 5) == .duplicate)
+    #expect(
+      hygiene.admit(id: 1, msgCnt: 0, secMark: 1800, receiveTimeNanoseconds: t)
+        == .fresh(ageMilliseconds: 200, outOfOrder: true))
+    #expect(
+      hygiene.admit(id: 2, msgCnt: 9, secMark: 1000, receiveTimeNanoseconds: t)
+        == .stale(ageMilliseconds: 1000))
     // Bounded: after `capacity` newer messages the oldest key is forgotten.
     for count in 2...6 {
-      _ = hygiene.admit(id: 3, msgCnt: UInt8(count), secMark: UInt16(1900 + count), receiveTimeNanoseconds: t)
+      _ = hygiene.admit(
+        id: 3, msgCnt: UInt8(count), secMark: UInt16(1900 + count), receiveTimeNanoseconds: t)
     }
     #expect(hygiene.admit(id: 1, msgCnt: 1, secMark: 1900, receiveTimeNanoseconds: t) != .duplicate)
+  }
+}
+
+@Suite(.serialized) struct V2XLiveAndRecordTests {
+  @Test func liveRunTakesV2XFromZeroMQBesideTheLidar() throws {
+    let frames = try realBSMFrames()
+    var config = SightlineConfig()
+    config.publish.endpoint = uniqueEndpoint()
+    config.v2x.staleAfterMilliseconds = 600_000
+    var source = SightlineConfig.V2XSource()
+    source.endpoint = uniqueEndpoint()
+    source.bind = true
+    source.format = .hex
+    source.topics = ["bsm "]
+    config.v2x.sources = [source]
+    var options = LiveOptions(config: config)
+    options.bindAddress = "127.0.0.1"
+    options.dataPort = 0
+    options.positionPort = 0
+    options.durationSeconds = 3
+
+    let context = try ZMQContext()
+    let endpoint = source.endpoint
+    let sender = Thread {
+      do {
+        let publisher = try ZMQSocket(context: context, type: .publisher)
+        try publisher.connect(endpoint)
+        Thread.sleep(forTimeInterval: 1.0)  // the run binds and subscribes
+        for frame in frames.prefix(100) {
+          let hex = frame.map { String(format: "%02x", $0) }.joined()
+          _ = try publisher.send(Array("bsm \(hex)".utf8))
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+      } catch {}
+    }
+    sender.start()
+    let summary = try LiveRun(options: options).run(context: context) { _ in }
+    #expect(summary.v2x.received == 100)
+    #expect(summary.v2x.balances)
+    #expect(summary.v2x.bsm + summary.v2x.dropped[V2XDropReason.duplicate.rawValue] == 100)
+    #expect(summary.v2x.bsm > 90)
+  }
+
+  @Test func recordedMessagesReplayByteForByte() throws {
+    let frames = Array(try realBSMFrames().prefix(25))
+    let context = try ZMQContext()
+    let endpoint = uniqueEndpoint()
+    let publisher = try ZMQSocket(context: context, type: .extendedPublisher)
+    try publisher.bind(endpoint)
+    let log = temporaryPath("recorded.jsonl")
+    let recorder = try RunningCommand([
+      "record", "v2x", "--connect", endpoint, "--out", log, "--count", "25", "--duration", "20",
+      "--name", "test-radio",
+    ])
+    _ = try publisher.receive(timeoutMilliseconds: 10_000)  // the recorder subscribed
+    for frame in frames { _ = try publisher.send(frame) }
+    let result = recorder.finish()
+    #expect(result.status == 0, "\(result.errors)")
+    #expect(result.output.contains("recorded 25 messages"))
+    let entries = try V2XLog.read(path: log)
+    #expect(entries.count == 25)
+    #expect(entries.compactMap(\.payload) == frames)
+    #expect(entries.allSatisfy { $0.source == "test-radio" && $0.format == .uper })
+    let times = entries.map(\.t_ns)
+    #expect(times == times.sorted())
+  }
+
+  @Test func aDamagedLogLineIsNamed() throws {
+    let path = temporaryPath("bad.jsonl")
+    try
+      "{\"t_ns\":1,\"source\":\"a\",\"topic\":\"\",\"format\":\"uper\",\"payload_hex\":\"0014\"}\n{\"t_ns\":2}\n"
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    do {
+      _ = try V2XLog.read(path: path)
+      Issue.record("read a damaged log")
+    } catch {
+      #expect("\(error)".hasPrefix("\(path):2:"))
+    }
+  }
+}
+
+@Suite struct V2XFramingTests {
+  /// Sends `messages` through a source configured as given and returns the ingest counters.
+  func counters(
+    _ configure: (inout SightlineConfig.V2XSource) -> Void,
+    send: (ZMQSocket) throws -> Int
+  ) throws -> V2XCounters {
+    let context = try ZMQContext()
+    var source = SightlineConfig.V2XSource()
+    source.endpoint = uniqueEndpoint()
+    configure(&source)
+    let publisher = try ZMQSocket(context: context, type: .extendedPublisher)
+    try publisher.bind(source.endpoint)
+    let sockets = try V2XSockets(context: context, sources: [source])
+    _ = try publisher.receive(timeoutMilliseconds: 5000)
+    let sent = try send(publisher)
+    var ingest = V2XIngest(staleAfterMilliseconds: 600_000)
+    defer { ingest.release() }
+    var idle = 0
+    while ingest.counters.received < sent && idle < 30 {
+      let got = try sockets.receive(timeoutMilliseconds: 100) { _, payload, time in
+        guard let payload else { return ingest.countOversized() }
+        _ = ingest.ingest(payload, format: source.format, receiveTimeNanoseconds: time)
+      }
+      idle = got == 0 ? idle + 1 : 0
+    }
+    return ingest.counters
+  }
+
+  @Test func multipartTakesTheLastFrameAsThePayload() throws {
+    let frames = Array(try realBSMFrames().prefix(10))
+    let c = try counters({ $0.framing = .multipart }) { publisher in
+      for frame in frames {
+        _ = try publisher.send(Array("bsm".utf8), more: true)
+        _ = try publisher.send(Array("envelope".utf8), more: true)
+        _ = try publisher.send(frame)
+      }
+      return frames.count
+    }
+    #expect(c.received == 10)
+    #expect(c.bsm == 10)
+  }
+
+  @Test func odeStyleJSONWithATopicPrefix() throws {
+    let frames = Array(try realBSMFrames().prefix(10))
+    let c = try counters({
+      $0.format = .json
+      $0.topics = ["j2735."]
+    }) { publisher in
+      for frame in frames {
+        let hex = frame.map { String(format: "%02X", $0) }.joined()
+        let json =
+          "{\"metadata\":{\"payloadType\":\"us.dot.its.jpo.ode.model.OdeAsn1Payload\"},"
+          + "\"payload\":{\"dataType\":\"us.dot.its.jpo.ode.model.OdeHexByteArray\","
+          + "\"data\":{\"bytes\":\"\(hex)\"}}}"
+        _ = try publisher.send(Array("j2735.\(json)".utf8))
+      }
+      _ = try publisher.send(Array("j2735.{\"payload\":{\"data\":{}}}".utf8))  // no hex in it
+      return frames.count + 1
+    }
+    #expect(c.received == 11)
+    #expect(c.bsm == 10)
+    #expect(c.dropped[V2XDropReason.malformed.rawValue] == 1)
   }
 }
