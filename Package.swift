@@ -26,6 +26,8 @@ let package = Package(
     .target(name: "SightlineLidar"),
     .target(name: "SightlineGrid"),
     .target(name: "SightlineSchema"),
+    // Pure: one timeline — clock alignment, WGS-84/ENU, ego pose, agent tracks, extrapolation.
+    .target(name: "SightlineTimeline"),
     // Pure: SAE J2735 MessageFrames in UPER (BSM, PSM), IEEE 1609.3/1609.2 unwrapping.
     .target(name: "SightlineV2X"),
     // Pure: calibration file text → per-laser corrections (VeloView XML, ros-drivers/nebula YAML).
@@ -41,7 +43,7 @@ let package = Package(
       name: "SightlineRuntime",
       dependencies: [
         "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
-        "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "SightlineV2X", "TOMLKit",
+        "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "SightlineV2X", "SightlineTimeline", "TOMLKit",
       ]),
 
     .executableTarget(
@@ -57,6 +59,7 @@ let package = Package(
       dependencies: ["SightlineLidar", "SightlineNet", "SightlinePcap"],
       exclude: ["Fixtures"]),
     .testTarget(name: "SightlineGridTests", dependencies: ["SightlineGrid"]),
+    .testTarget(name: "SightlineTimelineTests", dependencies: ["SightlineTimeline"]),
     .testTarget(
       name: "SightlineV2XTests", dependencies: ["SightlineV2X"], exclude: ["Fixtures"]),
     .testTarget(

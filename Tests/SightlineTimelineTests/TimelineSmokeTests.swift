@@ -1,0 +1,4 @@
+import SightlineTimeline
+import Testing
+
+@Test func timelineModuleBuilds() { #expect(Bool(true) == true) }
