@@ -25,6 +25,22 @@ public enum Report {
       + " proc_ms=\(fixed(Double(frame.processingNanoseconds) / 1e6, 2))"
   }
 
+  public static func agentsLine(_ frame: AgentsFrame) -> String {
+    var line = "  agents seq=\(frame.sequence) n=\(frame.agents.count)"
+    if frame.egoKnown {
+      line += " ego=(\(fixed(frame.egoEast, 1)), \(fixed(frame.egoNorth, 1)))"
+    }
+    for agent in frame.agents.prefix(4) {
+      let sigma = (Double(agent.covarianceEE + agent.covarianceNN) / 2).squareRoot()
+      line +=
+        " [\(String(format: "%08x", agent.id)) \(agent.kind) \(agent.model)"
+        + " latency=\(fixed(Double(agent.latencyNanoseconds) / 1e6, 0))ms σ=\(fixed(sigma, 1))m"
+        + " moved=\(fixed(Double(agent.distanceTravelled), 1))m]"
+    }
+    if frame.agents.count > 4 { line += " …" }
+    return line
+  }
+
   public static func fixed(_ value: Double, _ decimals: Int) -> String {
     String(format: "%.\(decimals)f", value)
   }

@@ -50,6 +50,11 @@ public final class FramePublisher {
     framesPublished += 1
   }
 
+  /// A message that accompanies a frame (agents); not counted as a frame.
+  public func publishSide(_ message: [UInt8]) throws(ZMQError) {
+    _ = try socket.send(message)
+  }
+
   public func publishEndOfStream(status: UInt32) throws(ZMQError) {
     _ = try socket.send(EndOfStream(framesPublished: framesPublished, status: status).encode())
   }

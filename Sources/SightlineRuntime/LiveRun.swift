@@ -159,6 +159,8 @@ public struct LiveRun {
       throw frameThread.failure ?? CancellationError()
     }
 
+    let fixes = frameThread.fixQueue
+    ingest.onFix = { fixes.push($0) }
     func deposit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) {
       mailbox.deposit(&sweep, decodeNanoseconds: decodeNanoseconds)
     }
@@ -224,6 +226,7 @@ final class FrameThread: @unchecked Sendable {
   let waitForSubscribers: Int
   let subscriberTimeoutSeconds: Double
   var v2xQueue: V2XQueue?
+  let fixQueue = BoundedQueue<GNSSFix>(capacity: 256)
   private let state = NSCondition()
   private var ready: Bool?
   private var done = false
@@ -258,9 +261,10 @@ final class FrameThread: @unchecked Sendable {
       }
       signalReady(true)
       while var (sweep, decodeNanoseconds) = mailbox.take() {
-        v2xQueue?.drain { loop.agents.observe($0) }
+        v2xQueue?.drain { loop.timeline.observe($0) }
+        fixQueue.drain { loop.timeline.observe($0) }
         try loop.process(
-          sweep, decodeNanoseconds: decodeNanoseconds, clock: WallClock.nanoseconds())
+          &sweep, decodeNanoseconds: decodeNanoseconds, clock: WallClock.nanoseconds())
         mailbox.recycle(&sweep)
       }
       try loop.publisher.publishEndOfStream(status: 0)

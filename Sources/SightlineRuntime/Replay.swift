@@ -1,5 +1,6 @@
 import SightlineCalibration
 import SightlineLidar
+import SightlineTimeline
 import SightlineNet
 import SightlinePcap
 import SightlineSchema
@@ -45,7 +46,7 @@ public struct SweepRecord: Sendable, Equatable, Codable {
   public var freeCells: Int
   public var unknownCells: Int
   public var processingNanoseconds: Int
-  /// V2X senders heard within the second before the frame's capture time.
+  /// V2X agents live at the frame's time (tracks younger than their maximum age).
   public var v2xAgents: Int
 }
 
@@ -93,6 +94,7 @@ public struct Replay {
     }
     var ingest = try Self.makeIngest(config: options.config)
     let frames = try FrameLoop(context: context, config: options.config)
+    ingest.onFix = { frames.timeline.observe($0) }
     defer { frames.close() }
     if options.waitForSubscribers > 0 {
       try frames.publisher.waitForSubscribers(
@@ -115,11 +117,11 @@ public struct Replay {
         let observation = payload.withUnsafeBytes {
           v2x.ingest($0, format: entry.format, receiveTimeNanoseconds: entry.t_ns)
         }
-        if let observation { frames.agents.observe(observation) }
+        if let observation { frames.timeline.observe(observation) }
       }
     }
     func emit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
-      onFrame(try frames.process(sweep, decodeNanoseconds: decodeNanoseconds, clock: clock))
+      onFrame(try frames.process(&sweep, decodeNanoseconds: decodeNanoseconds, clock: clock))
     }
     do {
       while try capture.next({ record in
@@ -148,8 +150,18 @@ public struct Replay {
 public final class FrameLoop {
   var framer: SweepToFrame
   public let publisher: FramePublisher
-  /// V2X senders heard so far (fed by the replay's merge or the live V2X queue).
-  public var agents = V2XAgents()
+  /// Ego pose and V2X agent tracks (fed by the replay's merge or the live queues).
+  public var timeline = TimelineStage()
+  var agentsFrame = AgentsFrame()
+  var agentsMessage: [UInt8] = []
+  /// Sweeps motion-compensated with the ego trajectory.
+  public private(set) var deskewedSweeps = 0
+
+  static func pose(_ state: EgoState) -> PlanarPose {
+    PlanarPose(
+      timeNanoseconds: state.timeNanoseconds, x: state.position.east, y: state.position.north,
+      yaw: state.yaw)
+  }
   /// One record per published frame.
   public private(set) var records: [SweepRecord] = []
 
@@ -162,11 +174,23 @@ public final class FrameLoop {
 
   @discardableResult
   /// `clock` is the virtual (replay) or host (live) time the frame is made at.
-  public func process(_ sweep: borrowing Sweep, decodeNanoseconds: Int64, clock: Int64)
+  public func process(_ sweep: inout Sweep, decodeNanoseconds: Int64, clock: Int64)
     throws -> SweepRecord
   {
+    // De-skew into the sensor frame at the sweep's end when the ego's motion is known.
+    if let start = timeline.ego.state(at: sweep.startNanoseconds),
+      let end = timeline.ego.state(at: sweep.endNanoseconds)
+    {
+      Deskew.apply(
+        &sweep.points, from: Self.pose(start), to: Self.pose(end), reference: Self.pose(end))
+      deskewedSweeps += 1
+    }
     let frame = framer.process(sweep, decodeNanoseconds: decodeNanoseconds)
     try publisher.publish(framer.message)
+    // The agents at the sweep's own time (the sensor's GNSS-disciplined clock, like secMark).
+    timeline.agentsFrame(sequence: frame.sequence, at: sweep.endNanoseconds, into: &agentsFrame)
+    agentsFrame.encode(into: &agentsMessage)
+    try publisher.publishSide(agentsMessage)
     let record = SweepRecord(
       sequence: frame.sequence, sensorTimeNanoseconds: frame.sensorTimeNanoseconds,
       lastPacketTimeNanoseconds: sweep.endNanoseconds,
@@ -176,7 +200,7 @@ public final class FrameLoop {
       occupiedCells: Int(frame.occupiedCells), freeCells: Int(frame.freeCells),
       unknownCells: Int(frame.unknownCells),
       processingNanoseconds: Int(frame.processingNanoseconds),
-      v2xAgents: agents.heard(at: clock))
+      v2xAgents: agentsFrame.agents.count)
     records.append(record)
     return record
   }

@@ -26,12 +26,14 @@ public final class FrameSubscriber {
     socket = try ZMQSocket(context: context, type: .subscriber)
     if latestOnly { try socket.setConflate(true) }
     try socket.subscribe(prefix: Topic.grid.prefix)
+    try socket.subscribe(prefix: Topic.agents.prefix)
     try socket.subscribe(prefix: Topic.stats.prefix)
     try socket.connect(endpoint)
   }
 
   public enum Event {
     case frame(GridFrame)
+    case agents(AgentsFrame)
     case endOfStream(EndOfStream)
     case idle
   }
@@ -48,6 +50,8 @@ public final class FrameSubscriber {
           let frame = try GridFrame.decode(message)
           account(sequence: frame.sequence)
           return .frame(frame)
+        case .agents:
+          return .agents(try AgentsFrame.decode(message))
         case .stats:
           let end = try EndOfStream.decode(message)
           summary.framesPublished = end.framesPublished

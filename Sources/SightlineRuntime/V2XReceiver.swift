@@ -94,10 +94,11 @@ public final class V2XSockets {
   }
 }
 
-/// Observations waiting for the frame loop: bounded; when full the oldest goes (counted).
-public final class V2XQueue: @unchecked Sendable {
+/// Items waiting for the frame loop (V2X observations, GNSS fixes): bounded; when full the
+/// oldest goes and is counted, so a stalled frame loop never grows memory.
+public final class BoundedQueue<Item: Sendable>: @unchecked Sendable {
   private let lock = NSLock()
-  private var items: [V2XObservation] = []
+  private var items: [Item] = []
   private var head = 0
   public let capacity: Int
   public private(set) var overflowed = 0
@@ -107,7 +108,7 @@ public final class V2XQueue: @unchecked Sendable {
     items.reserveCapacity(capacity)
   }
 
-  public func push(_ observation: V2XObservation) {
+  public func push(_ item: Item) {
     lock.lock()
     defer { lock.unlock() }
     if items.count - head >= capacity {
@@ -118,11 +119,11 @@ public final class V2XQueue: @unchecked Sendable {
       items.removeFirst(head)
       head = 0
     }
-    items.append(observation)
+    items.append(item)
   }
 
-  /// Hands every waiting observation to `body`, oldest first.
-  public func drain(_ body: (V2XObservation) -> Void) {
+  /// Hands every waiting item to `body`, oldest first.
+  public func drain(_ body: (Item) -> Void) {
     lock.lock()
     defer { lock.unlock() }
     for index in head..<items.count { body(items[index]) }
@@ -130,6 +131,8 @@ public final class V2XQueue: @unchecked Sendable {
     head = 0
   }
 }
+
+public typealias V2XQueue = BoundedQueue<V2XObservation>
 
 /// The V2X thread of a live run: owns the sockets and the decoder state, feeds the queue.
 final class V2XThread: @unchecked Sendable {

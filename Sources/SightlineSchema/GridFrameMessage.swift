@@ -5,6 +5,7 @@
 /// Topics are single-frame prefixes, so that CONFLATE ("latest only") subscribers work.
 public enum Topic: String, Sendable, CaseIterable {
   case grid
+  case agents
   case stats
 
   /// The subscription prefix: the topic name and a NUL, so "grid" never matches "gridx".

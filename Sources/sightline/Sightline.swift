@@ -14,6 +14,7 @@ struct Sightline: ParsableCommand {
     subcommands: [
       ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self, InspectCommand.self,
       RunCommand.self, BenchCommand.self, V2XCommand.self, RecordCommand.self,
+      AnnotateCommand.self, CheckCommand.self,
     ])
 }
 
@@ -176,6 +177,8 @@ struct SubscribeCommand: ParsableCommand {
       case .frame(let frame):
         printLine(Report.frameLine(frame))
         if let count, subscriber.summary.framesReceived >= count { break loop }
+      case .agents(let agents):
+        if !agents.agents.isEmpty || agents.egoKnown { printLine(Report.agentsLine(agents)) }
       case .endOfStream:
         break loop
       case .idle:
@@ -480,5 +483,67 @@ struct BenchV2XCommand: ParsableCommand {
       "payloads=\(result.messagesPerPass) bsm_decoded_per_pass=\(result.decodedPerPass)"
         + (result.allocations.map { " allocations_in_timed_loops=\($0)" } ?? ""))
     printLine("bsm_per_s=\(Int(result.median))")
+  }
+}
+
+struct AnnotateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "annotate",
+    abstract: "Latency annotation of every V2X message: generation, receive, latency, distance moved, error bound.")
+
+  @Option(name: .long, help: "V2X log (docs/V2X-LOG.md).")
+  var v2x: String
+
+  @Option(name: .long, help: "jsonl or csv.")
+  var format = "jsonl"
+
+  @Option(name: .long, help: "Messages older than this on arrival are dropped as stale (ms).")
+  var staleAfterMs = 2000
+
+  func run() throws {
+    guard format == "jsonl" || format == "csv" else {
+      throw Failure(description: "--format must be jsonl or csv")
+    }
+    let log: [V2XLogEntry]
+    do { log = try V2XLog.read(path: v2x) } catch { throw Failure(description: "\(error)") }
+    let (rows, counters) = Annotate.rows(log: log, staleAfterMilliseconds: Int64(staleAfterMs))
+    if format == "csv" { printLine(Annotate.csvHeader) }
+    for row in rows { printLine(format == "csv" ? Annotate.csv(row) : Annotate.json(row)) }
+    FileHandle.standardError.write(
+      Data(
+        ("annotated \(rows.count) of \(counters.received) messages"
+          + " (\(counters.totalDropped) dropped, \(counters.knownNotDecoded) other J2735)\n").utf8))
+  }
+}
+
+struct CheckCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "check", abstract: "Synchronisation QA report for a drive (folder, capture or V2X log).")
+
+  @Argument(help: "A drive folder (its .pcap and .jsonl), or a capture.")
+  var drive: String
+
+  @Option(name: .long, help: "V2X log, when not in the drive folder.")
+  var v2x: String?
+
+  @Flag(name: .long, help: "Print JSON.")
+  var json = false
+
+  func run() throws {
+    var (lidar, log) = Check.inputs(drive)
+    if let v2x { log = v2x }
+    let report: Check.CheckReport
+    do {
+      report = try Check.run(lidar: lidar, v2x: log, config: SightlineConfig())
+    } catch {
+      throw Failure(description: "check failed: \(error)")
+    }
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      printLine(String(decoding: try encoder.encode(report), as: UTF8.self))
+    } else {
+      for line in Check.text(report) { printLine(line) }
+    }
   }
 }

@@ -28,6 +28,7 @@ func replayWithSubscriber(
       loop: while true {
         switch try subscriber.next(timeoutMilliseconds: 10_000) {
         case .frame(let frame): received.append(frame)
+        case .agents: continue
         case .endOfStream, .idle: break loop
         }
       }

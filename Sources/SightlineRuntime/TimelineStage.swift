@@ -1,0 +1,161 @@
+import SightlineLidar
+import SightlineSchema
+import SightlineTimeline
+import SightlineV2X
+
+/// Puts the ego and the V2X agents on the drive's timeline: GNSS fixes become the ego
+/// trajectory, admitted BSMs/PSMs become agent tracks, and each frame gets the agents
+/// extrapolated to its own time. All positions are in one ENU plane, anchored at the first
+/// position any stream reports.
+public struct TimelineStage {
+  public private(set) var plane: LocalTangentPlane?
+  public private(set) var ego = EgoTrajectory()
+  public private(set) var tracks = AgentTrackStore()
+  private var lastEgo: EgoState?
+  private var scratch: [ExtrapolatedAgent] = []
+  /// Messages that carried no position or time and so could not become a track.
+  public private(set) var unplaceable = 0
+
+  public init() { scratch.reserveCapacity(256) }
+
+  mutating func planeAnchored(at latitude: Double, _ longitude: Double, _ height: Double)
+    -> LocalTangentPlane
+  {
+    if let plane { return plane }
+    let anchored = LocalTangentPlane(
+      origin: GeodeticPosition(
+        latitudeDegrees: latitude, longitudeDegrees: longitude, heightMeters: height))
+    plane = anchored
+    return anchored
+  }
+
+  public mutating func observe(_ fix: GNSSFix) {
+    guard fix.isValid else { return }
+    let plane = planeAnchored(at: fix.latitude, fix.longitude, 0)
+    let state = EgoFromGNSS.state(
+      latitude: fix.latitude, longitude: fix.longitude, heightMeters: 0,
+      speedMetersPerSecond: fix.speedMetersPerSecond, courseDegrees: fix.courseDegrees,
+      timeNanoseconds: fix.utcNanoseconds, plane: plane, previous: lastEgo)
+    if ego.append(state) { lastEgo = state }
+  }
+
+  public mutating func observe(_ observation: V2XObservation) {
+    guard let measurement = Self.measurement(observation, plane: &self) else {
+      unplaceable += 1
+      return
+    }
+    _ = tracks.observe(measurement)
+  }
+
+  /// A decoded message as a track measurement; every sentinel stays nil.
+  static func measurement(_ observation: V2XObservation, plane stage: inout TimelineStage)
+    -> AgentMeasurement?
+  {
+    let received = observation.receiveTimeNanoseconds
+    switch observation.message {
+    case .bsm(let bsm):
+      let si = BSMSIView(bsm.coreData)
+      guard let latitude = si.latitudeDegrees, let longitude = si.longitudeDegrees,
+        let generated = SecMark.generationTime(
+          secMark: bsm.coreData.secMark, receiveTimeNanoseconds: received)
+      else { return nil }
+      let plane = stage.planeAnchored(at: latitude, longitude, si.elevationMetres ?? 0)
+      let point = plane.enu(
+        GeodeticPosition(
+          latitudeDegrees: latitude, longitudeDegrees: longitude,
+          heightMeters: si.elevationMetres ?? 0))
+      // Devices send yaw rate 0 when they have none (the field has no sentinel).
+      let yawRate = si.acceleration.yawRateDegreesPerSecond == 0
+        ? nil : si.acceleration.yawRateRadiansPerSecond
+      return AgentMeasurement(
+        id: bsm.coreData.id, kind: .vehicle, generationTimeNanoseconds: generated,
+        receiveTimeNanoseconds: received, x: point.east, y: point.north,
+        speed: si.speedMetresPerSecond,
+        heading: si.headingDegrees.map { headingToENUYaw(degreesFromNorthClockwise: $0) },
+        longitudinalAcceleration: si.acceleration.longitudinal, yawRate: yawRate,
+        accuracySemiMajor: si.accuracy.semiMajor, accuracySemiMinor: si.accuracy.semiMinor,
+        accuracyOrientation: si.accuracy.orientationDegrees.map {
+          headingToENUYaw(degreesFromNorthClockwise: $0)
+        },
+        length: si.lengthMetres, width: si.widthMetres)
+    case .psm(let psm):
+      let si = PSMSIView(psm)
+      guard let latitude = si.latitudeDegrees, let longitude = si.longitudeDegrees,
+        let generated = SecMark.generationTime(secMark: psm.secMark, receiveTimeNanoseconds: received)
+      else { return nil }
+      let plane = stage.planeAnchored(at: latitude, longitude, si.elevationMetres ?? 0)
+      let point = plane.enu(
+        GeodeticPosition(
+          latitudeDegrees: latitude, longitudeDegrees: longitude,
+          heightMeters: si.elevationMetres ?? 0))
+      let kind: AgentKind =
+        switch psm.basicType {
+        case 1: .pedestrian  // aPEDESTRIAN
+        case 2: .cyclist  // aPEDALCYCLIST
+        case 3: .pedestrian  // aPUBLICSAFETYWORKER
+        default: .other
+        }
+      let yawRate = si.acceleration.flatMap {
+        $0.yawRateDegreesPerSecond == 0 ? nil : $0.yawRateRadiansPerSecond
+      }
+      return AgentMeasurement(
+        id: psm.id, kind: kind, generationTimeNanoseconds: generated,
+        receiveTimeNanoseconds: received, x: point.east, y: point.north,
+        speed: si.speedMetresPerSecond,
+        heading: si.headingDegrees.map { headingToENUYaw(degreesFromNorthClockwise: $0) },
+        longitudinalAcceleration: si.acceleration?.longitudinal, yawRate: yawRate,
+        accuracySemiMajor: si.accuracy.semiMajor, accuracySemiMinor: si.accuracy.semiMinor,
+        accuracyOrientation: si.accuracy.orientationDegrees.map {
+          headingToENUYaw(degreesFromNorthClockwise: $0)
+        },
+        length: nil, width: nil)
+    }
+  }
+
+  /// The agents extrapolated to `time`, with the ego pose if known, as the `agents` message.
+  public mutating func agentsFrame(sequence: UInt64, at time: Int64, into frame: inout AgentsFrame) {
+    frame.sequence = sequence
+    frame.timeNanoseconds = time
+    if let state = ego.state(at: time) {
+      frame.egoKnown = true
+      frame.egoEast = state.position.east
+      frame.egoNorth = state.position.north
+      frame.egoYaw = state.yaw
+    } else {
+      frame.egoKnown = false
+    }
+    scratch.removeAll(keepingCapacity: true)
+    tracks.agents(at: time, into: &scratch)
+    frame.agents.removeAll(keepingCapacity: true)
+    for agent in scratch {
+      var out = AgentsFrame.Agent()
+      out.id = agent.id
+      out.kind =
+        switch agent.kind {
+        case .vehicle: .vehicle
+        case .pedestrian: .pedestrian
+        case .cyclist: .cyclist
+        case .other: .other
+        }
+      out.model =
+        switch agent.model {
+        case .ctra: .ctra
+        case .constantVelocity: .constantVelocity
+        case .constantPosition: .constantPosition
+        }
+      out.east = agent.x
+      out.north = agent.y
+      out.heading = agent.heading.map(Float.init) ?? .nan
+      out.speed = agent.speed.map(Float.init) ?? .nan
+      out.flags = (agent.heading != nil ? 1 : 0) | (agent.speed != nil ? 2 : 0)
+        | (agent.futureDated ? 4 : 0)
+      out.covarianceEE = Float(agent.covarianceXX)
+      out.covarianceEN = Float(agent.covarianceXY)
+      out.covarianceNN = Float(agent.covarianceYY)
+      out.latencyNanoseconds = agent.latencyNanoseconds
+      out.generationTimeNanoseconds = time - agent.latencyNanoseconds
+      out.distanceTravelled = Float(agent.distanceTravelled)
+      frame.agents.append(out)
+    }
+  }
+}

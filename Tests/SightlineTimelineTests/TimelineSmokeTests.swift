@@ -1,4 +1,0 @@
-import SightlineTimeline
-import Testing
-
-@Test func timelineModuleBuilds() { #expect(Bool(true) == true) }
