@@ -33,7 +33,8 @@ public enum Annotate {
           ingest.ingest($0, format: entry.format, receiveTimeNanoseconds: entry.t_ns)
         })
       else { continue }
-      let (type, id, msgCnt, secMark, speed, semiMajor): (String, UInt32, UInt8, UInt16, Double?, Double?)
+      let (type, id, msgCnt, secMark, speed, semiMajor):
+        (String, UInt32, UInt8, UInt16, Double?, Double?)
       switch observation.message {
       case .bsm(let bsm):
         let si = BSMSIView(bsm.coreData)
@@ -52,7 +53,8 @@ public enum Annotate {
       rows.append(
         Row(
           receive_ns: entry.t_ns,
-          generation_ns: SecMark.generationTime(secMark: secMark, receiveTimeNanoseconds: entry.t_ns),
+          generation_ns: SecMark.generationTime(
+            secMark: secMark, receiveTimeNanoseconds: entry.t_ns),
           latency_ms: latency.map(Double.init), type: type, id: String(format: "%08x", id),
           msg_cnt: Int(msgCnt), speed_mps: speed, distance_travelled_m: travelled,
           position_error_bound_m: travelled.map { $0 + (semiMajor ?? 0) },

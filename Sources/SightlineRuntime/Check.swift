@@ -38,7 +38,12 @@ public enum Check {
     public var v2xLatencyP99Milliseconds: Double?
     public var v2xNegativeLatencies = 0
     public var v2xClock: ClockReport?
-    /// LiDAR sensor-clock offset minus the V2X senders' clock offset, both against the host.
+    /// V2X latency after moving receive times onto the LiDAR's GNSS timeline (host offset
+    /// removed): what the runtime uses.
+    public var v2xAlignedLatencyP50Milliseconds: Double?
+    public var v2xAlignedLatencyMinimumMilliseconds: Double?
+    /// How far V2X and LiDAR disagree once aligned: a message that seems to arrive before it
+    /// was sent shows the two timelines are off by at least that much.
     public var lidarV2XMisalignmentMilliseconds: Double?
     public var flags: [String] = []
   }
@@ -65,8 +70,11 @@ public enum Check {
       quality: estimate.map { "\($0.quality)" } ?? "unknown", jumps: jumps)
   }
 
-  public static func run(lidar: String?, v2x: String?, config: SightlineConfig) throws -> CheckReport {
+  public static func run(lidar: String?, v2x: String?, config: SightlineConfig) throws
+    -> CheckReport
+  {
     var report = CheckReport(lidar: lidar, v2x: v2x)
+    var alignedLatencies = [Double]()
     var lidarAlignment = ClockAlignment()
     var lidarJumps = 0
     var lidarSamples = 0
@@ -118,8 +126,12 @@ public enum Check {
       if report.gnssFixes > 0 && report.gnssValid < report.gnssFixes {
         report.flags.append("\(report.gnssFixes - report.gnssValid) GNSS fixes not valid")
       }
-      if report.lidarPacketsLost > 0 { report.flags.append("\(report.lidarPacketsLost) LiDAR packets lost") }
-      if report.lidarPacketsLate > 0 { report.flags.append("\(report.lidarPacketsLate) LiDAR packets late") }
+      if report.lidarPacketsLost > 0 {
+        report.flags.append("\(report.lidarPacketsLost) LiDAR packets lost")
+      }
+      if report.lidarPacketsLate > 0 {
+        report.flags.append("\(report.lidarPacketsLate) LiDAR packets late")
+      }
       if lidarJumps > 0 { report.flags.append("\(lidarJumps) LiDAR clock jumps") }
     }
 
@@ -143,11 +155,14 @@ public enum Check {
         case .psm(let psm): secMark = psm.secMark
         }
         guard let age = observation.ageMilliseconds,
-          let generated = SecMark.generationTime(secMark: secMark, receiveTimeNanoseconds: entry.t_ns)
+          let generated = SecMark.generationTime(
+            secMark: secMark, receiveTimeNanoseconds: entry.t_ns)
         else { continue }
         latencies.append(Double(age))
         samples += 1
-        if case .jump = v2xAlignment.add(sensorTimeNanoseconds: generated, receiveTimeNanoseconds: entry.t_ns) {
+        if case .jump = v2xAlignment.add(
+          sensorTimeNanoseconds: generated, receiveTimeNanoseconds: entry.t_ns)
+        {
           jumps += 1
         }
       }
@@ -165,21 +180,23 @@ public enum Check {
       report.v2xLatencyP90Milliseconds = percentile(0.9)
       report.v2xLatencyP99Milliseconds = percentile(0.99)
       report.v2xClock = clockReport(v2xAlignment, jumps: jumps, samples: samples)
+      alignedLatencies = latencies
       if report.v2xNegativeLatencies > 0 {
         report.flags.append("\(report.v2xNegativeLatencies) V2X messages dated in the future")
       }
       if report.v2xDuplicates > 0 { report.flags.append("\(report.v2xDuplicates) V2X duplicates") }
     }
 
-    if let lidarOffset = report.lidarClock?.offsetMilliseconds,
-      let v2xOffset = report.v2xClock?.offsetMilliseconds
-    {
-      let misalignment = lidarOffset - v2xOffset
+    if let lidarOffset = report.lidarClock?.offsetMilliseconds, !alignedLatencies.isEmpty {
+      let aligned = alignedLatencies.map { $0 - lidarOffset }.sorted()
+      report.v2xAlignedLatencyP50Milliseconds = aligned[aligned.count / 2]
+      report.v2xAlignedLatencyMinimumMilliseconds = aligned.first
+      let misalignment = max(0, -(aligned.first ?? 0))
       report.lidarV2XMisalignmentMilliseconds = misalignment
-      if abs(misalignment) > 1 {
+      if misalignment > 1 {
         report.flags.append(
-          "LiDAR and V2X clocks disagree by \(Report.fixed(misalignment, 1)) ms against the host"
-            + " (above 1 ms)")
+          "V2X arrives up to \(Report.fixed(misalignment, 1)) ms before it was sent on the LiDAR's"
+            + " timeline: the streams are misaligned (above 1 ms)")
       }
     }
     return report
@@ -219,7 +236,10 @@ public enum Check {
           + " \(clock.quality)")
     }
     if let misalignment = r.lidarV2XMisalignmentMilliseconds {
-      lines.append("LiDAR ↔ V2X misalignment: \(ms(misalignment))")
+      lines.append(
+        "on the LiDAR's GNSS timeline (host offset removed): V2X latency p50"
+          + " \(ms(r.v2xAlignedLatencyP50Milliseconds)), minimum"
+          + " \(ms(r.v2xAlignedLatencyMinimumMilliseconds)); misalignment \(ms(misalignment))")
     }
     lines.append(r.flags.isEmpty ? "no problems found" : "flags:")
     lines += r.flags.map { "  ! \($0)" }

@@ -1,5 +1,6 @@
 import SightlineLidar
 import SightlineNet
+import SightlineTimeline
 
 /// Counts of everything that arrived and what became of it. Nothing is dropped uncounted.
 public struct IngestCounters: Sendable, Equatable {
@@ -42,6 +43,7 @@ public struct HourReference: Sendable {
   }
 
   public func reference(captureTime: Int64) -> Int64 {
+    // (the hour only: a host clock minutes off still gives the right hour)
     guard let fixTime else { return captureTime }
     return fixTime + (captureTime - fixCaptureTime)
   }
@@ -59,6 +61,9 @@ public struct LidarIngest {
   public private(set) var assembler: SweepAssembler
   public private(set) var extractor = DatagramExtractor()
   public private(set) var hour = HourReference()
+  /// The sensor's (GNSS-disciplined) clock against the host clock that stamped the packets;
+  /// every 16th packet feeds it, which is plenty for offset and drift.
+  public private(set) var clock = ClockAlignment()
   /// Every GNSS fix the sensor relayed, in arrival order, for the ego-pose stage ([D]).
   public var onFix: ((GNSSFix) -> Void)?
   /// The most recent packet's model and return mode, for reports.
@@ -148,6 +153,9 @@ public struct LidarIngest {
     let packetTime = TopOfHour.resolve(
       microsecondsPastHour: header.microsecondsPastHour,
       referenceNanoseconds: hour.reference(captureTime: captureTime))
+    if counters.decodedPackets % 16 == 0 {
+      _ = clock.add(sensorTimeNanoseconds: packetTime, receiveTimeNanoseconds: captureTime)
+    }
     switch assembler.place(packetTime: packetTime) {
     case .dropLate:
       counters.latePackets += 1

@@ -1,9 +1,9 @@
 import SightlineCalibration
 import SightlineLidar
-import SightlineTimeline
 import SightlineNet
 import SightlinePcap
 import SightlineSchema
+import SightlineTimeline
 import SightlineZMQ
 
 /// How fast a replay feeds the pipeline.
@@ -114,8 +114,11 @@ public struct Replay {
         let entry = v2xLog[v2xNext]
         v2xNext += 1
         guard let payload = entry.payload else { continue }
+        // Receive times are host times; the LiDAR's GNSS clock tells how far the host is off,
+        // which puts the message's receive time on the GNSS timeline of secMark.
+        let hostAhead = ingest.clock.estimate?.offsetNanoseconds ?? 0
         let observation = payload.withUnsafeBytes {
-          v2x.ingest($0, format: entry.format, receiveTimeNanoseconds: entry.t_ns)
+          v2x.ingest($0, format: entry.format, receiveTimeNanoseconds: entry.t_ns - hostAhead)
         }
         if let observation { frames.timeline.observe(observation) }
       }

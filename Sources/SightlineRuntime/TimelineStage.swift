@@ -65,7 +65,8 @@ public struct TimelineStage {
           latitudeDegrees: latitude, longitudeDegrees: longitude,
           heightMeters: si.elevationMetres ?? 0))
       // Devices send yaw rate 0 when they have none (the field has no sentinel).
-      let yawRate = si.acceleration.yawRateDegreesPerSecond == 0
+      let yawRate =
+        si.acceleration.yawRateDegreesPerSecond == 0
         ? nil : si.acceleration.yawRateRadiansPerSecond
       return AgentMeasurement(
         id: bsm.coreData.id, kind: .vehicle, generationTimeNanoseconds: generated,
@@ -81,7 +82,8 @@ public struct TimelineStage {
     case .psm(let psm):
       let si = PSMSIView(psm)
       guard let latitude = si.latitudeDegrees, let longitude = si.longitudeDegrees,
-        let generated = SecMark.generationTime(secMark: psm.secMark, receiveTimeNanoseconds: received)
+        let generated = SecMark.generationTime(
+          secMark: psm.secMark, receiveTimeNanoseconds: received)
       else { return nil }
       let plane = stage.planeAnchored(at: latitude, longitude, si.elevationMetres ?? 0)
       let point = plane.enu(
@@ -113,7 +115,8 @@ public struct TimelineStage {
   }
 
   /// The agents extrapolated to `time`, with the ego pose if known, as the `agents` message.
-  public mutating func agentsFrame(sequence: UInt64, at time: Int64, into frame: inout AgentsFrame) {
+  public mutating func agentsFrame(sequence: UInt64, at time: Int64, into frame: inout AgentsFrame)
+  {
     frame.sequence = sequence
     frame.timeNanoseconds = time
     if let state = ego.state(at: time) {
@@ -147,7 +150,8 @@ public struct TimelineStage {
       out.north = agent.y
       out.heading = agent.heading.map(Float.init) ?? .nan
       out.speed = agent.speed.map(Float.init) ?? .nan
-      out.flags = (agent.heading != nil ? 1 : 0) | (agent.speed != nil ? 2 : 0)
+      out.flags =
+        (agent.heading != nil ? 1 : 0) | (agent.speed != nil ? 2 : 0)
         | (agent.futureDated ? 4 : 0)
       out.covarianceEE = Float(agent.covarianceXX)
       out.covarianceEN = Float(agent.covarianceXY)

@@ -7,8 +7,17 @@ public struct AgentsFrame: Sendable, Equatable {
   public static let agentSize = 64
 
   public struct Agent: Sendable, Equatable {
-    public enum Kind: UInt8, Sendable { case other = 0, vehicle = 1, pedestrian = 2, cyclist = 3 }
-    public enum Model: UInt8, Sendable { case constantPosition = 0, constantVelocity = 1, ctra = 2 }
+    public enum Kind: UInt8, Sendable {
+      case other = 0
+      case vehicle = 1
+      case pedestrian = 2
+      case cyclist = 3
+    }
+    public enum Model: UInt8, Sendable {
+      case constantPosition = 0
+      case constantVelocity = 1
+      case ctra = 2
+    }
     public var id: UInt32 = 0
     public var kind: Kind = .other
     public var model: Model = .constantPosition

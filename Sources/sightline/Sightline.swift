@@ -489,7 +489,9 @@ struct BenchV2XCommand: ParsableCommand {
 struct AnnotateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "annotate",
-    abstract: "Latency annotation of every V2X message: generation, receive, latency, distance moved, error bound.")
+    abstract:
+      "Latency annotation of every V2X message: generation, receive, latency, distance moved, error bound."
+  )
 
   @Option(name: .long, help: "V2X log (docs/V2X-LOG.md).")
   var v2x: String
@@ -518,7 +520,8 @@ struct AnnotateCommand: ParsableCommand {
 
 struct CheckCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "check", abstract: "Synchronisation QA report for a drive (folder, capture or V2X log).")
+    commandName: "check",
+    abstract: "Synchronisation QA report for a drive (folder, capture or V2X log).")
 
   @Argument(help: "A drive folder (its .pcap and .jsonl), or a capture.")
   var drive: String

@@ -1,5 +1,6 @@
 import Foundation
 import SightlineRuntime
+import SightlineSchema
 import SightlineV2X
 import SightlineZMQ
 import Testing
@@ -304,5 +305,84 @@ extension V2XLogEntry {
     #expect(c.received == 11)
     #expect(c.bsm == 10)
     #expect(c.dropped[V2XDropReason.malformed.rawValue] == 1)
+  }
+}
+
+@Suite(.serialized) struct TimelineReplayTests {
+  @Test func everyFrameCarriesTheAgentsExtrapolatedToItsOwnTime() throws {
+    let context = try ZMQContext()
+    var config = SightlineConfig()
+    config.publish.endpoint = uniqueEndpoint()
+    config.grid.columns = 200
+    config.grid.rows = 200
+    var options = ReplayOptions(lidarPath: bundledCapture, config: config)
+    options.v2xPath =
+      repositoryRoot.appendingPathComponent(
+        "Replay/vlp16-strongest-gps/v2x-real-bsm.jsonl"
+      ).path
+    options.waitForSubscribers = 1
+    let endpoint = config.publish.endpoint
+    let collected = AgentsCollector()
+    let listener = Thread {
+      guard let subscriber = try? FrameSubscriber(context: context, endpoint: endpoint) else {
+        return collected.finish()
+      }
+      while let event = try? subscriber.next(timeoutMilliseconds: 10_000) {
+        if case .agents(let frame) = event { collected.add(frame) }
+        if case .endOfStream = event { break }
+        if case .idle = event { break }
+      }
+      collected.finish()
+    }
+    listener.start()
+    let summary = try Replay(options: options).run(context: context)
+    let frames = collected.wait()
+    #expect(frames.map(\.sequence) == summary.sweeps.map(\.sequence))
+    for (frame, sweep) in zip(frames, summary.sweeps) {
+      // Extrapolated to the sweep's own (GNSS) time, not to when the replay got there.
+      #expect(frame.timeNanoseconds == sweep.lastPacketTimeNanoseconds)
+      #expect(frame.agents.count == 2)
+      for agent in frame.agents {
+        #expect(agent.latencyNanoseconds > 0 && agent.latencyNanoseconds < 1_000_000_000)
+        #expect(agent.covarianceEE > 0 && agent.covarianceNN > 0)
+        #expect(agent.east.isFinite && agent.north.isFinite)
+        #expect(agent.kind == .vehicle)
+      }
+    }
+    // The moving sender (12–23 m/s in this log) is moved by speed × latency; the parked one
+    // stays put.
+    let moving = frames.flatMap(\.agents).filter { $0.id == 0x3132_5442 }
+    #expect(!moving.isEmpty)
+    for agent in moving {
+      let expected = Double(agent.speed) * Double(agent.latencyNanoseconds) / 1e9
+      #expect(agent.speed > 10 && abs(Double(agent.distanceTravelled) - expected) < 0.05)
+    }
+    let parked = frames.flatMap(\.agents).filter { $0.id == 0x12A7_AA31 }
+    #expect(parked.allSatisfy { $0.distanceTravelled == 0 })
+    // The GNSS fixes gave the ego a pose.
+    #expect(frames.contains { $0.egoKnown })
+  }
+}
+
+final class AgentsCollector: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var frames: [AgentsFrame] = []
+  private var done = false
+  func add(_ frame: AgentsFrame) {
+    condition.lock()
+    frames.append(frame)
+    condition.unlock()
+  }
+  func finish() {
+    condition.lock()
+    done = true
+    condition.signal()
+    condition.unlock()
+  }
+  func wait() -> [AgentsFrame] {
+    condition.lock()
+    defer { condition.unlock() }
+    while !done { condition.wait() }
+    return frames
   }
 }

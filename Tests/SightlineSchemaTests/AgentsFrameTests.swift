@@ -34,7 +34,8 @@ import Testing
   @Test func roundTripsWithTheDocumentedSizes() throws {
     var bytes = [UInt8]()
     sample().encode(into: &bytes)
-    #expect(bytes.count == "agents\0".utf8.count + AgentsFrame.headerSize + 2 * AgentsFrame.agentSize)
+    #expect(
+      bytes.count == "agents\0".utf8.count + AgentsFrame.headerSize + 2 * AgentsFrame.agentSize)
     let decoded = try AgentsFrame.decode(bytes)
     #expect(decoded.sequence == 7 && decoded.egoKnown && decoded.agents.count == 2)
     #expect(decoded.agents[0] == sample().agents[0])

@@ -8,7 +8,9 @@ secMark falls in 1.2–2.8 s of the minute, which is when the bundled LiDAR capt
 (2016-01-21 08:18:02.34–02.73 UTC). Where the raw radio log (raw/*.hex) holds a line that
 contains the frame, that line is used exactly as it was found.
 Receive times are placed in that same minute at secMark + a latency of 40–120 ms (fixed
-pseudo-random), so that the secMark-based age of every message is honest. One message is
+pseudo-random), then moved onto the drive's host clock, which ran 368 ms ahead of GNSS time
+(`sightline check` measures it from the LiDAR packets against their capture times), as a
+receiver on that host would have stamped them. One message is
 repeated 3 ms later, as a second radio would deliver it, to exercise duplicate removal.
 """
 import json
@@ -17,6 +19,7 @@ import random
 import sys
 
 MINUTE_START_NS = 1453364280 * 10**9  # 2016-01-21T08:18:00Z
+HOST_AHEAD_NS = 368 * 10**6  # the capture host's clock against GNSS, from `sightline check`
 
 
 def main(shared, out):
@@ -30,7 +33,7 @@ def main(shared, out):
         if not 1200 <= sec_mark <= 2800 or "decoder-input" in row["source"]:
             continue
         payload = next((raw for raw in raw_lines if row["hex"] in raw), row["hex"])
-        t_ns = MINUTE_START_NS + sec_mark * 10**6 + rng.randint(40, 120) * 10**6
+        t_ns = MINUTE_START_NS + sec_mark * 10**6 + rng.randint(40, 120) * 10**6 + HOST_AHEAD_NS
         entries.append({"t_ns": t_ns, "source": row["source"].rsplit("/", 1)[-1],
                         "topic": "", "format": "uper", "payload_hex": payload})
     entries.sort(key=lambda e: e["t_ns"])
