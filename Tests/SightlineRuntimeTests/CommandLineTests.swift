@@ -1,4 +1,5 @@
 import Foundation
+import SightlineRuntime
 import Testing
 
 /// The `sightline` executable that `swift build` put beside this test bundle.
@@ -138,5 +139,53 @@ func sightline(_ arguments: [String]) throws -> ProcessResult {
     let result = try sightline(["decode", bundledCapture, "--model", "HDL-64E"])
     #expect(result.status != 0)
     #expect(result.errors.contains("unknown model HDL-64E"))
+  }
+}
+
+@Suite(.serialized) struct TimelineCommandTests {
+  let drive = repositoryRoot.appendingPathComponent("Replay/vlp16-strongest-gps").path
+
+  @Test func checkMeasuresTheHostClockAndFindsTheStreamsAligned() throws {
+    let result = try sightline(["check", drive, "--json"])
+    #expect(result.status == 0, "\(result.errors)")
+    let report = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+    // The capture host ran about 368 ms ahead of the sensor's GNSS clock.
+    let clock = try #require(report["lidarClock"] as? [String: Any])
+    let offset = try #require(clock["offsetMilliseconds"] as? Double)
+    #expect(abs(offset - 368) < 2)
+    #expect(report["gnssValid"] as? Int == 57)
+    #expect(report["v2xDuplicates"] as? Int == 1)
+    let aligned = try #require(report["v2xAlignedLatencyP50Milliseconds"] as? Double)
+    #expect(aligned > 40 && aligned < 120)
+    #expect(report["lidarV2XMisalignmentMilliseconds"] as? Double == 0)
+  }
+
+  @Test func checkFlagsAV2XLogOnTheWrongClock() throws {
+    // The same log with receive times taken from GNSS instead of the host: 368 ms too early.
+    let log = try V2XLog.read(path: drive + "/v2x-real-bsm.jsonl")
+    let shifted = log.map { entry -> V2XLogEntry in
+      var moved = entry
+      moved.t_ns -= 368_000_000
+      return moved
+    }
+    let path = temporaryPath("early.jsonl")
+    try shifted.map(V2XLog.line).joined(separator: "\n")
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    let result = try sightline([
+      "check", drive + "/vlp16-strongest-gps.pcap", "--v2x", path,
+    ])
+    #expect(result.output.contains("before it was sent on the LiDAR's timeline"))
+  }
+
+  @Test func annotateGivesTheLatencyStoryOfEveryMessage() throws {
+    let result = try sightline([
+      "annotate", "--v2x", drive + "/v2x-real-bsm.jsonl", "--format", "csv",
+    ])
+    #expect(result.status == 0)
+    let rows = result.output.split(separator: "\n")
+    #expect(rows.first?.hasPrefix("receive_ns,generation_ns,latency_ms") == true)
+    #expect(rows.count == 1 + 34)  // the duplicate is not annotated twice
+    #expect(result.errors.contains("annotated 34 of 35 messages"))
   }
 }
