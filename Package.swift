@@ -49,7 +49,7 @@ let package = Package(
     .executableTarget(
       name: "sightline",
       dependencies: [
-        "SightlineRuntime",
+        "SightlineRuntime", "SightlineGrid", "SightlineLidar",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

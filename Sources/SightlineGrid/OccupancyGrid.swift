@@ -66,7 +66,11 @@ public struct OccupancyGrid: Sendable {
   public private(set) var observed: [Bool]
   // Per-sweep scratch: each cell is updated at most once per sweep, occupied over free.
   var sweepMark: [UInt8]
+  /// Cells marked this sweep, the first `touchedCount` of a grid-sized array that never grows.
   var touched: [Int32]
+  var touchedCount = 0
+  /// Polar casting: per azimuth bin, how far free space was seen this sweep.
+  var binReach: [Float] = []
 
   static let markNone: UInt8 = 0
   static let markFree: UInt8 = 1
@@ -78,23 +82,60 @@ public struct OccupancyGrid: Sendable {
     logOdds = Array(repeating: 0, count: geometry.cellCount)
     observed = Array(repeating: false, count: geometry.cellCount)
     sweepMark = Array(repeating: Self.markNone, count: geometry.cellCount)
-    touched = []
-    touched.reserveCapacity(geometry.cellCount)
+    touched = Array(repeating: 0, count: geometry.cellCount)
+  }
+
+  /// How free space is cast.
+  public enum RayCasting: Sendable {
+    /// One ray per point: the reference, and what the naive baseline does.
+    case perPoint
+    /// One ray per azimuth bin, as far as the farthest return in it (Autoware's polar
+    /// approach): the space near the sensor is walked once instead of once per point. Bins are
+    /// narrow enough (`binsPerTurn`) that neighbouring rays stay within a cell of each other
+    /// out to `resolution · binsPerTurn / 2π` metres.
+    case polar(binsPerTurn: Int)
   }
 
   /// Integrates one sweep of points given in the ego frame, with the sensor at the grid centre.
-  /// Rays are straight lines (Bresenham) from the sensor cell; the cells they cross are free and
-  /// the endpoint cell of an obstacle return is occupied.
+  /// Cells crossed by a ray are free; the endpoint cell of an obstacle return is occupied, and
+  /// wins over free within the sweep; each cell is updated once per sweep.
   public mutating func integrate<Points: Collection>(
-    _ points: Points, band: HeightBand, position: (Points.Element) -> (x: Float, y: Float, z: Float)
+    _ points: Points, band: HeightBand, rays: RayCasting = .polar(binsPerTurn: 3600),
+    position: (Points.Element) -> (x: Float, y: Float, z: Float)
+  ) -> GridUpdateResult {
+    let elements = Array(points)
+    return integrate(count: elements.count, band: band, rays: rays) { position(elements[$0]) }
+  }
+
+  /// The same, non-generic: `position(i)` gives point i. The hot path; no allocation.
+  public mutating func integrate(
+    count: Int, band: HeightBand, rays: RayCasting = .polar(binsPerTurn: 3600),
+    position: (Int) -> (x: Float, y: Float, z: Float)
   ) -> GridUpdateResult {
     var result = GridUpdateResult()
     let inverseResolution = 1 / geometry.resolution
     let originColumn = geometry.columns / 2
     let originRow = geometry.rows / 2
-    for element in points {
-      let p = position(element)
-      guard p.x.isFinite, p.y.isFinite, p.z.isFinite else {
+    let binCount: Int
+    switch rays {
+    case .perPoint: binCount = 0
+    case .polar(let bins): binCount = bins
+    }
+    if binCount > 0 && binReach.count != binCount {
+      binReach = [Float](repeating: 0, count: binCount)  // once, when the mode is chosen
+    }
+    let binsPerRadian = Float(binCount) / (2 * .pi)
+    let columns = geometry.columns
+    let rows = geometry.rows
+    let resolution = geometry.resolution
+    // Beyond this a return cannot be a real LiDAR point, and converting it to a cell index
+    // would overflow: it is rejected like a NaN.
+    let farthest: Float = 100_000
+    var touchedSoFar = touchedCount
+    for index in 0..<count {
+      let p = position(index)
+      guard p.x.isFinite, p.y.isFinite, p.z.isFinite, abs(p.x) < farthest, abs(p.y) < farthest
+      else {
         result.pointsRejected += 1
         continue
       }
@@ -104,15 +145,69 @@ public struct OccupancyGrid: Sendable {
       }
       let isObstacle = p.z >= band.minimum
       if isObstacle { result.pointsUsed += 1 } else { result.pointsGround += 1 }
-      let column = Int((p.x * inverseResolution).rounded(.down)) + originColumn
-      let row = Int((p.y * inverseResolution).rounded(.down)) + originRow
-      traceRay(
-        fromColumn: originColumn, row: originRow, toColumn: column, row: row,
-        endpointOccupied: isObstacle)
+      let column = Int((p.x * inverseResolution).rounded(.down)) &+ originColumn
+      let row = Int((p.y * inverseResolution).rounded(.down)) &+ originRow
+      if binCount == 0 {
+        touchedCount = touchedSoFar
+        traceRay(
+          fromColumn: originColumn, row: originRow, toColumn: column, row: row,
+          endpointOccupied: isObstacle)
+        touchedSoFar = touchedCount
+        continue
+      }
+      // Polar: remember how far this bearing is seen free; the endpoint is marked now.
+      var bin = Int((fastAtan2(p.y, p.x) + .pi) * binsPerRadian)
+      if bin >= binCount { bin -= binCount }
+      let reach = (p.x * p.x + p.y * p.y).squareRoot()
+      // Free up to the return: the obstacle's own cell is not free, ground's is.
+      let freeReach = isObstacle ? reach - resolution : reach
+      binReach.withUnsafeMutableBufferPointer { reaches in
+        if freeReach > reaches[bin] { reaches[bin] = freeReach }
+      }
+      guard column >= 0, column < columns, row >= 0, row < rows else { continue }
+      let cell = row &* columns &+ column
+      let value = isObstacle ? Self.markOccupied : Self.markFree
+      sweepMark.withUnsafeMutableBufferPointer { marks in
+        let current = marks[cell]
+        if current == Self.markNone {
+          touched.withUnsafeMutableBufferPointer {
+            $0[touchedSoFar] = Int32(truncatingIfNeeded: cell)
+          }
+          touchedSoFar &+= 1
+        }
+        if value > current { marks[cell] = value }
+      }
     }
-    result.cellsTouched = touched.count
+    touchedCount = touchedSoFar
+    if binCount > 0 {
+      let binWidth = 2 * Float.pi / Float(binCount)
+      for bin in 0..<binCount where binReach[bin] > 0 {
+        let angle = (Float(bin) + 0.5) * binWidth - .pi
+        let reach = binReach[bin] * inverseResolution
+        let column = Int((cosf(angle) * reach).rounded(.down)) + originColumn
+        let row = Int((sinf(angle) * reach).rounded(.down)) + originRow
+        traceRay(
+          fromColumn: originColumn, row: originRow, toColumn: column, row: row,
+          endpointOccupied: false)
+        binReach[bin] = 0
+      }
+    }
+    result.cellsTouched = touchedCount
     applySweep()
     return result
+  }
+
+  /// atan2 within about 1e-4 rad, several times cheaper than the libm one; plenty for binning.
+  @inline(__always) func fastAtan2(_ y: Float, _ x: Float) -> Float {
+    let ax = abs(x)
+    let ay = abs(y)
+    guard ax > 0 || ay > 0 else { return 0 }
+    let a = min(ax, ay) / max(ax, ay)
+    let s = a * a
+    var r = ((-0.046_496_474_9 * s + 0.159_314_22) * s - 0.327_622_764) * s * a + a
+    if ay > ax { r = .pi / 2 - r }
+    if x < 0 { r = .pi - r }
+    return y < 0 ? -r : r
   }
 
   /// Marks the cells from the origin towards the endpoint as free, stopping at the grid edge,
@@ -127,41 +222,66 @@ public struct OccupancyGrid: Sendable {
     let dr = -abs(r1 - r0)
     let stepC = c0 < c1 ? 1 : -1
     let stepR = r0 < r1 ? 1 : -1
-    var error = dc + dr
-    var c = c0
-    var r = r0
-    while c != c1 || r != r1 {
-      guard c >= 0, c < columns, r >= 0, r < rows else { return }
-      mark(r * columns + c, Self.markFree)
-      let twice = 2 * error
-      if twice >= dr {
-        error += dr
-        c += stepC
-      }
-      if twice <= dc {
-        error += dc
-        r += stepR
+    var count = touchedCount
+    let leftGrid: Bool = sweepMark.withUnsafeMutableBufferPointer { marks in
+      touched.withUnsafeMutableBufferPointer { touchedCells in
+        var error = dc + dr
+        var c = c0
+        var r = r0
+        while c != c1 || r != r1 {
+          guard c >= 0, c < columns, r >= 0, r < rows else { return true }
+          let index = r &* columns &+ c
+          if marks[index] == Self.markNone {
+            marks[index] = Self.markFree
+            touchedCells[count] = Int32(truncatingIfNeeded: index)
+            count &+= 1
+          }
+          let twice = 2 &* error
+          if twice >= dr {
+            error &+= dr
+            c &+= stepC
+          }
+          if twice <= dc {
+            error &+= dc
+            r &+= stepR
+          }
+        }
+        return false
       }
     }
-    guard c1 >= 0, c1 < columns, r1 >= 0, r1 < rows else { return }
+    touchedCount = count
+    guard !leftGrid, c1 >= 0, c1 < columns, r1 >= 0, r1 < rows else { return }
     mark(r1 * columns + c1, endpointOccupied ? Self.markOccupied : Self.markFree)
   }
 
   @inline(__always) mutating func mark(_ index: Int, _ value: UInt8) {
     let current = sweepMark[index]
-    if current == Self.markNone { touched.append(Int32(truncatingIfNeeded: index)) }
+    if current == Self.markNone {
+      touched[touchedCount] = Int32(truncatingIfNeeded: index)
+      touchedCount += 1
+    }
     if value > current { sweepMark[index] = value }
   }
 
   mutating func applySweep() {
-    for index32 in touched {
-      let index = Int(index32)
-      let delta = sweepMark[index] == Self.markOccupied ? model.hit : model.miss
-      logOdds[index] = min(max(logOdds[index] + delta, model.minimum), model.maximum)
-      observed[index] = true
-      sweepMark[index] = Self.markNone
+    let (hit, miss, low, high) = (model.hit, model.miss, model.minimum, model.maximum)
+    let count = touchedCount
+    touched.withUnsafeBufferPointer { touchedCells in
+      logOdds.withUnsafeMutableBufferPointer { odds in
+        observed.withUnsafeMutableBufferPointer { seen in
+          sweepMark.withUnsafeMutableBufferPointer { marks in
+            for slot in 0..<count {
+              let index = Int(touchedCells[slot])
+              let delta = marks[index] == Self.markOccupied ? hit : miss
+              odds[index] = min(max(odds[index] + delta, low), high)
+              seen[index] = true
+              marks[index] = Self.markNone
+            }
+          }
+        }
+      }
     }
-    touched.removeAll(keepingCapacity: true)
+    touchedCount = 0
   }
 
   /// Occupied: observed with log-odds above 0 (p > 0.5). Free: observed, at or below 0.

@@ -30,7 +30,9 @@ public struct SweepToFrame {
   /// decoding its packets, so the frame reports its whole processing time.
   public mutating func process(_ sweep: borrowing Sweep, decodeNanoseconds: Int64) -> GridFrame {
     let started = MonotonicClock.nanoseconds()
-    let update = grid.integrate(sweep.points, band: band) { ($0.x, $0.y, $0.z) }
+    let update = sweep.points.withUnsafeBufferPointer { points in
+      grid.integrate(count: points.count, band: band) { (points[$0].x, points[$0].y, points[$0].z) }
+    }
     let counts = grid.counts()
     frame.cells.withUnsafeMutableBufferPointer { grid.writeOccupancy(into: $0) }
 

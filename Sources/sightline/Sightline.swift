@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import SightlineGrid
 import SightlineLidar
 import SightlineRuntime
 import SightlineZMQ
@@ -263,7 +264,7 @@ struct InspectCommand: ParsableCommand {
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench", abstract: "Repeatable measurements.",
-    subcommands: [BenchDecodeCommand.self, BenchV2XCommand.self])
+    subcommands: [BenchDecodeCommand.self, BenchV2XCommand.self, BenchGridCommand.self])
 }
 
 struct BenchDecodeCommand: ParsableCommand {
@@ -548,5 +549,35 @@ struct CheckCommand: ParsableCommand {
     } else {
       for line in Check.text(report) { printLine(line) }
     }
+  }
+}
+
+struct BenchGridCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "grid",
+    abstract:
+      "Update the grid with every scan of a shared scan file; last line: ms_per_scan=<median>.")
+
+  @Option(name: .long, help: "Scan file from shared/bench/gen_street_scans.py.")
+  var scans: String
+
+  @Option(name: .long, help: "Grid cells per side.")
+  var size = 1000
+
+  @Option(name: .long, help: "Cell size, metres.")
+  var resolution: Float = 0.1
+
+  @Option(name: .long, help: "polar (default) or per-point ray casting.")
+  var rays = "polar"
+
+  func run() throws {
+    let loaded = try GridBenchmark.load(scans)
+    let casting: OccupancyGrid.RayCasting =
+      rays == "per-point" ? .perPoint : .polar(binsPerTurn: 3600)
+    let result = GridBenchmark.run(loaded, size: size, resolution: resolution, rays: casting)
+    printLine(
+      "scans=\(loaded.count) points_per_scan=\(loaded.pointsPerScan) rays=\(rays) size=\(size) resolution=\(resolution)"
+    )
+    printLine("ms_per_scan=\(Report.fixed(result.median, 3))")
   }
 }

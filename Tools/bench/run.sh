@@ -2,6 +2,7 @@
 # Benchmarks, side by side in one command so that the ratios hold on a noisy machine.
 #   Tools/bench/run.sh decode [CAPTURE]   Sightline vs velodyne-decoder's stream API
 #   Tools/bench/run.sh v2x [VECTORS]      BSM decodes per second on one core, allocations
+#   Tools/bench/run.sh grid [street|open]   grid update vs the naive C baseline, same scans
 # Results are appended to Tools/bench/RESULTS.md by hand after a run (see there).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,5 +32,26 @@ PY
     echo "== sightline bench v2x, $vectors (locate + decode, malloc counter preloaded) =="
     LD_PRELOAD=$PWD/.build/malloc_count.so taskset -c 0 .build/release/sightline bench v2x "$vectors"
     ;;
-  *) echo "usage: $0 decode [CAPTURE] | v2x [VECTORS]" >&2; exit 2 ;;
+  grid)
+    scene=${2:-street}
+    swift build -c release --product sightline >/dev/null
+    mkdir -p .build/bench
+    scans=.build/bench/$scene.bin
+    if [ ! -f "$scans" ]; then
+      .venv/bin/python -c "import numpy" 2>/dev/null || .venv/bin/pip install -q numpy
+      if [ "$scene" = open ]; then
+        .venv/bin/python ../shared/bench/gen_street_scans.py --half-width 40 --columns 2400 "$scans"
+      else
+        .venv/bin/python ../shared/bench/gen_street_scans.py "$scans"
+      fi
+    fi
+    gcc -O2 -o .build/bench/grid2d_bench ../shared/bench/grid2d_bench.c -lm
+    for round in 1 2 3; do
+      c=$(.build/bench/grid2d_bench "$scans" 1000 0.1 bresenham naive 0.3 5 | grep -o "ms/scan median [0-9.]*" | head -1 | awk '{print $3}')
+      ours=$(.build/release/sightline bench grid --scans "$scans" | tail -1 | cut -d= -f2)
+      perpoint=$(.build/release/sightline bench grid --scans "$scans" --rays per-point | tail -1 | cut -d= -f2)
+      python3 -c "print(f'round $round: C baseline {float(\"$c\"):.2f} ms/scan, Sightline polar {float(\"$ours\"):.2f} ms ({float(\"$c\")/float(\"$ours\"):.2f}x), per-point {float(\"$perpoint\"):.2f} ms ({float(\"$c\")/float(\"$perpoint\"):.2f}x)')"
+    done
+    ;;
+  *) echo "usage: $0 decode [CAPTURE] | v2x [VECTORS] | grid [street|open]" >&2; exit 2 ;;
 esac
