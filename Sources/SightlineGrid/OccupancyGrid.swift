@@ -64,6 +64,11 @@ public struct OccupancyGrid: Sendable {
   public let model: LogOddsModel
   public private(set) var logOdds: [Float]
   public private(set) var observed: [Bool]
+  /// nav_msgs cells kept up to date for the cells each sweep touches, so a frame never walks
+  /// the whole grid to publish it.
+  public private(set) var occupancy: [Int8]
+  /// Occupied, free and unknown cells, kept up to date the same way.
+  public private(set) var cellCounts: CellCounts
   // Per-sweep scratch: each cell is updated at most once per sweep, occupied over free.
   var sweepMark: [UInt8]
   /// Cells marked this sweep, the first `touchedCount` of a grid-sized array that never grows.
@@ -81,6 +86,8 @@ public struct OccupancyGrid: Sendable {
     self.model = model
     logOdds = Array(repeating: 0, count: geometry.cellCount)
     observed = Array(repeating: false, count: geometry.cellCount)
+    occupancy = Array(repeating: -1, count: geometry.cellCount)
+    cellCounts = CellCounts(unknown: geometry.cellCount)
     sweepMark = Array(repeating: Self.markNone, count: geometry.cellCount)
     touched = Array(repeating: 0, count: geometry.cellCount)
   }
@@ -266,24 +273,43 @@ public struct OccupancyGrid: Sendable {
   mutating func applySweep() {
     let (hit, miss, low, high) = (model.hit, model.miss, model.minimum, model.maximum)
     let count = touchedCount
+    var counts = cellCounts
     touched.withUnsafeBufferPointer { touchedCells in
       logOdds.withUnsafeMutableBufferPointer { odds in
         observed.withUnsafeMutableBufferPointer { seen in
           sweepMark.withUnsafeMutableBufferPointer { marks in
-            for slot in 0..<count {
-              let index = Int(touchedCells[slot])
-              let delta = marks[index] == Self.markOccupied ? hit : miss
-              odds[index] = min(max(odds[index] + delta, low), high)
-              seen[index] = true
-              marks[index] = Self.markNone
+            occupancy.withUnsafeMutableBufferPointer { cells in
+              for slot in 0..<count {
+                let index = Int(touchedCells[slot])
+                if !seen[index] {
+                  counts.unknown -= 1
+                } else if odds[index] > 0 {
+                  counts.occupied -= 1
+                } else {
+                  counts.free -= 1
+                }
+                let delta = marks[index] == Self.markOccupied ? hit : miss
+                let updated = min(max(odds[index] + delta, low), high)
+                odds[index] = updated
+                seen[index] = true
+                marks[index] = Self.markNone
+                if updated > 0 { counts.occupied += 1 } else { counts.free += 1 }
+                cells[index] = Self.occupancyPercent(updated)
+              }
             }
           }
         }
       }
     }
+    cellCounts = counts
     touchedCount = 0
   }
 
+  @inline(__always) static func occupancyPercent(_ logOdds: Float) -> Int8 {
+    Int8((100 / (1 + expf(-logOdds))).rounded())
+  }
+
+  /// Counts by walking every cell: the reference that `cellCounts` is tested against.
   /// Occupied: observed with log-odds above 0 (p > 0.5). Free: observed, at or below 0.
   public func counts() -> CellCounts {
     var counts = CellCounts()
@@ -303,13 +329,8 @@ public struct OccupancyGrid: Sendable {
   /// 0...100 occupancy probability. `cells` must hold `geometry.cellCount` values.
   public func writeOccupancy(into cells: UnsafeMutableBufferPointer<Int8>) {
     precondition(cells.count >= geometry.cellCount)
-    for index in 0..<geometry.cellCount {
-      if !observed[index] {
-        cells[index] = -1
-      } else {
-        let probability = 1 / (1 + expf(-logOdds[index]))
-        cells[index] = Int8((probability * 100).rounded())
-      }
+    occupancy.withUnsafeBufferPointer { source in
+      _ = cells.initialize(from: source)
     }
   }
 }

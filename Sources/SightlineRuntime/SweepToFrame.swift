@@ -33,7 +33,7 @@ public struct SweepToFrame {
     let update = sweep.points.withUnsafeBufferPointer { points in
       grid.integrate(count: points.count, band: band) { (points[$0].x, points[$0].y, points[$0].z) }
     }
-    let counts = grid.counts()
+    let counts = grid.cellCounts
     frame.cells.withUnsafeMutableBufferPointer { grid.writeOccupancy(into: $0) }
 
     frame.sequence = nextSequence

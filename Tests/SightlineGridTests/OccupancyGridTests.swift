@@ -168,3 +168,22 @@ extension OccupancyGrid {
     #expect(result.pointsRejected == 2)
   }
 }
+
+@Suite struct IncrementalStateTests {
+  @Test func keptCountsAndCellsEqualAFullRecount() {
+    var grid = makeGrid()
+    let scene = PolarRayCastingTests()
+    for seed in 1...6 as ClosedRange<UInt64> {
+      // Alternate scenes so that cells flip between free and occupied.
+      _ = grid.integrate(scene.randomScene(seed: seed), band: band) { ($0.x, $0.y, $0.z) }
+      #expect(grid.cellCounts == grid.counts())
+      for index in stride(from: 0, to: 200 * 200, by: 7) {
+        let expected: Int8 =
+          grid.observed[index]
+          ? Int8((100 / (1 + expf(-grid.logOdds[index]))).rounded()) : -1
+        #expect(grid.occupancy[index] == expected)
+      }
+    }
+    #expect(grid.cellCounts.occupied > 0 && grid.cellCounts.free > 0)
+  }
+}
