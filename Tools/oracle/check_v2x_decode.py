@@ -14,14 +14,9 @@ import os
 import subprocess
 import sys
 
-passes = failures = 0
+from oraclelib import check, finish
 
 
-def check(name, ok, detail=""):
-    global passes, failures
-    passes += ok
-    failures += not ok
-    print(f"{'PASS' if ok else 'FAIL'} {name} {detail}".rstrip())
 
 
 def decode(binary, lines):
@@ -77,5 +72,4 @@ if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     main(*sys.argv[1:])
-    print(f"{passes} passed, {failures} failed")
-    sys.exit(1 if failures else 0)
+    finish()

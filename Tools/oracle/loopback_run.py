@@ -17,15 +17,10 @@ import sys
 import tempfile
 import time
 
+from oraclelib import check, finish
+
 RATE = 6253.9
-passes = failures = 0
 
-
-def check(name, ok, detail=""):
-    global passes, failures
-    passes += ok
-    failures += not ok
-    print(f"{'PASS' if ok else 'FAIL'} {name} {detail}".rstrip())
 
 
 def payloads(path):
@@ -104,5 +99,4 @@ if __name__ == "__main__":
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     main(sys.argv[1], sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 10.0)
-    print(f"{passes} passed, {failures} failed")
-    sys.exit(1 if failures else 0)
+    finish()
