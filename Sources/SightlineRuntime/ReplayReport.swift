@@ -28,7 +28,7 @@ public enum ReplayReport {
           + V2XDropReason.allCases.map { "\(v.dropped[$0.rawValue]) \($0)" }
           .joined(separator: ", ") + "; \(v.outOfOrder) out of order")
       let agents = summary.sweeps.map { "\($0.v2xAgents)" }.joined(separator: " ")
-      lines.append("v2x agents heard per frame: \(agents)")
+      lines.append("v2x agents live per frame (tracks extrapolated to it): \(agents)")
     }
     if !summary.sweeps.isEmpty {
       let times = summary.sweeps.map(\.processingNanoseconds).sorted()
