@@ -140,16 +140,26 @@ public enum V2XJSON {
 
   // MARK: SI objects (null = sentinel / unavailable)
 
+  /// Time, position and accuracy: the same keys for every message type.
+  static func place(
+    time: SecondOfMinute?, latitude: Double?, longitude: Double?, elevation: Double?,
+    accuracy: AccuracySI, into json: inout JSONObject
+  ) {
+    json.double("secondOfMinute", time?.seconds)
+    json.bool("leapSecond", time?.isLeapSecond ?? false)
+    json.double("latitudeDeg", latitude)
+    json.double("longitudeDeg", longitude)
+    json.double("elevationM", elevation)
+    json.double("semiMajorM", accuracy.semiMajor)
+    json.double("semiMinorM", accuracy.semiMinor)
+    json.double("orientationDeg", accuracy.orientationDegrees)
+  }
+
   static func si(_ view: BSMSIView) -> String {
     var json = JSONObject()
-    json.double("secondOfMinute", view.time?.seconds)
-    json.bool("leapSecond", view.time?.isLeapSecond ?? false)
-    json.double("latitudeDeg", view.latitudeDegrees)
-    json.double("longitudeDeg", view.longitudeDegrees)
-    json.double("elevationM", view.elevationMetres)
-    json.double("semiMajorM", view.accuracy.semiMajor)
-    json.double("semiMinorM", view.accuracy.semiMinor)
-    json.double("orientationDeg", view.accuracy.orientationDegrees)
+    place(
+      time: view.time, latitude: view.latitudeDegrees, longitude: view.longitudeDegrees,
+      elevation: view.elevationMetres, accuracy: view.accuracy, into: &json)
     if let transmission = view.transmission {
       json.string("transmission", name(transmissionNames, transmission))
     } else {
@@ -166,14 +176,9 @@ public enum V2XJSON {
 
   static func si(_ view: PSMSIView) -> String {
     var json = JSONObject()
-    json.double("secondOfMinute", view.time?.seconds)
-    json.bool("leapSecond", view.time?.isLeapSecond ?? false)
-    json.double("latitudeDeg", view.latitudeDegrees)
-    json.double("longitudeDeg", view.longitudeDegrees)
-    json.double("elevationM", view.elevationMetres)
-    json.double("semiMajorM", view.accuracy.semiMajor)
-    json.double("semiMinorM", view.accuracy.semiMinor)
-    json.double("orientationDeg", view.accuracy.orientationDegrees)
+    place(
+      time: view.time, latitude: view.latitudeDegrees, longitude: view.longitudeDegrees,
+      elevation: view.elevationMetres, accuracy: view.accuracy, into: &json)
     json.double("speedMps", view.speedMetresPerSecond)
     json.double("headingDeg", view.headingDegrees)
     if let value = view.acceleration { acceleration(value, into: &json) }
