@@ -110,6 +110,8 @@ public struct OccupancyGrid: Sendable {
     _ points: Points, band: HeightBand, rays: RayCasting = .polar(binsPerTurn: 3600),
     position: (Points.Element) -> (x: Float, y: Float, z: Float)
   ) -> GridUpdateResult {
+    // A convenience for tests and tools: it copies the points; the runtime calls the
+    // non-generic form below, which allocates nothing.
     let elements = Array(points)
     return integrate(count: elements.count, band: band, rays: rays) { position(elements[$0]) }
   }

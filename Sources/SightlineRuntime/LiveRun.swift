@@ -42,6 +42,7 @@ public struct LiveSummary: Sendable, Codable {
   public var gnssFixes = 0
   public var sweepsPublished = 0
   /// Sweeps not turned into frames because the frame thread was still busy with older ones.
+  /// (`sweeps` holds the latest 1000 to 2000 frames only.)
   public var sweepsDroppedFrameLoopBusy = 0
   public var receiveBufferGrantedBytes = 0
   public var receiveBufferCapped = false
@@ -211,7 +212,7 @@ public struct LiveRun {
     summary.packetsRejected = c.totalPacketsRejected
     summary.gnssFixes = c.gnssFixes
     summary.sweeps = frameThread.records
-    summary.sweepsPublished = frameThread.records.count
+    summary.sweepsPublished = frameThread.framesPublished
     summary.sweepsDroppedFrameLoopBusy = mailbox.dropped
     if let failure = frameThread.failure { throw failure }
     return summary
@@ -231,6 +232,7 @@ final class FrameThread: @unchecked Sendable {
   private var ready: Bool?
   private var done = false
   private(set) var records: [SweepRecord] = []
+  private(set) var framesPublished = 0
   private(set) var failure: (any Error)?
 
   init(
@@ -254,6 +256,7 @@ final class FrameThread: @unchecked Sendable {
     var frames: FrameLoop?
     do {
       let loop = try FrameLoop(context: context, config: config)
+      loop.recordLimit = 1000  // the summary keeps the latest frames; counts cover them all
       frames = loop
       if waitForSubscribers > 0 {
         try loop.publisher.waitForSubscribers(
@@ -274,6 +277,7 @@ final class FrameThread: @unchecked Sendable {
     }
     state.lock()
     records = frames?.records ?? []
+    framesPublished = frames?.framesProcessed ?? 0
     frames?.close()
     done = true
     state.broadcast()

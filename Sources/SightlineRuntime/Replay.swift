@@ -165,8 +165,11 @@ public final class FrameLoop {
       timeNanoseconds: state.timeNanoseconds, x: state.position.east, y: state.position.north,
       yaw: state.yaw)
   }
-  /// One record per published frame.
+  /// One record per published frame; with `recordLimit`, only the most recent ones (a live run
+  /// must not grow without bound).
   public private(set) var records: [SweepRecord] = []
+  public var recordLimit: Int?
+  public private(set) var framesProcessed = 0
 
   public init(context: ZMQContext, config: SightlineConfig) throws {
     framer = SweepToFrame(config: config.grid)
@@ -204,6 +207,10 @@ public final class FrameLoop {
       unknownCells: Int(frame.unknownCells),
       processingNanoseconds: Int(frame.processingNanoseconds),
       v2xAgents: agentsFrame.agents.count)
+    framesProcessed += 1
+    if let limit = recordLimit, records.count >= 2 * limit {
+      records.removeFirst(records.count - limit)  // amortised: once per `limit` frames
+    }
     records.append(record)
     return record
   }
