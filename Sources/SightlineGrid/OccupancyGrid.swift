@@ -1,322 +1,238 @@
-// SightlineGrid: the ego-centred occupancy grid. Pure: points in, cells out.
-// Cells hold log-odds; a cell never observed stays unknown, distinct from free and occupied.
-// This is the walking-skeleton grid: the ego sits at the centre and the window does not roll
-// yet; [E] adds the circular-buffer window, decay, the V2X layer and the enforced budget.
+// SightlineGrid: the ego-centred rolling occupancy grid. Pure: points in, cells out; no I/O.
+//
+// The LiDAR layer lives here: log-odds cells in a circular buffer indexed by world cell
+// (world cell (i, j) is stored at (j mod rows, i mod columns)), so scrolling with the ego
+// moves no cells; only the strips that leave the window are cleared, as grid_map does. The
+// window is re-linearised only for output. A cell never observed is unknown, distinct from
+// free and occupied, and cells not observed for a while decay back to unknown.
+// Ray casting is separate from the map (as in OctoMap): PolarFreeSpace casts free space,
+// PerPointRays is the reference it is tested against.
 
-/// Log-odds increments and clamps; OctoMap's defaults.
-public struct LogOddsModel: Sendable, Equatable {
-  public var hit: Float = 0.85
-  public var miss: Float = -0.4
-  public var minimum: Float = -2
-  public var maximum: Float = 3.5
-  public init() {}
-}
-
-/// Which points of a sweep count as obstacles, relative to the sensor origin.
-public struct HeightBand: Sendable, Equatable {
-  /// Below this (metres, sensor frame z) a return is ground: the ray to it is free.
-  public var minimum: Float
-  /// Above this a return is an overhang and is ignored.
-  public var maximum: Float
-  public init(minimum: Float, maximum: Float) {
-    self.minimum = minimum
-    self.maximum = maximum
-  }
-}
-
-public struct GridGeometry: Sendable, Equatable {
-  public var columns: Int
-  public var rows: Int
-  public var resolution: Float
-  public init(columns: Int, rows: Int, resolution: Float) {
-    self.columns = columns
-    self.rows = rows
-    self.resolution = resolution
-  }
-  public var cellCount: Int { columns * rows }
-  /// Position of the corner of cell (0, 0) relative to the ego, metres: the grid is centred.
-  public var originX: Float { -Float(columns) * resolution / 2 }
-  public var originY: Float { -Float(rows) * resolution / 2 }
-}
-
-public struct CellCounts: Sendable, Equatable {
-  public var occupied = 0
-  public var free = 0
-  public var unknown = 0
-  public init(occupied: Int = 0, free: Int = 0, unknown: Int = 0) {
-    self.occupied = occupied
-    self.free = free
-    self.unknown = unknown
-  }
-}
-
-/// What one sweep did to the grid.
-public struct GridUpdateResult: Sendable, Equatable {
-  public var pointsUsed = 0
-  public var pointsGround = 0
-  public var pointsOverhang = 0
-  public var pointsRejected = 0
-  public var cellsTouched = 0
-}
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 public struct OccupancyGrid: Sendable {
   public let geometry: GridGeometry
   public let model: LogOddsModel
-  public private(set) var logOdds: [Float]
-  public private(set) var observed: [Bool]
-  /// nav_msgs cells kept up to date for the cells each sweep touches, so a frame never walks
-  /// the whole grid to publish it.
-  public private(set) var occupancy: [Int8]
-  /// Occupied, free and unknown cells, kept up to date the same way.
+  /// World cell index of window cell (0, 0).
+  public private(set) var cornerColumn: Int
+  public private(set) var cornerRow: Int
+  /// The sensor's position inside its cell, in cells, [0, 1): points are placed relative to it.
+  public private(set) var sensorFractionX: Float = 0.5
+  public private(set) var sensorFractionY: Float = 0.5
+  /// Log-odds per stored cell in thousandths, `unknownLogOdds` while unknown: integer
+  /// arithmetic is exact on every machine, and two bytes a cell halve the memory each frame
+  /// streams through. This is the cell's state; `occupancy` only mirrors it for output.
+  var logOdds: [Int16]
+  static let unknownLogOdds = Int16.min
+  let fixed: FixedLogOdds
+  /// nav_msgs occupancy per stored cell: −1 unknown, 0...100. Kept current as cells change so
+  /// that output is a copy, never a recomputation.
+  var occupancy: [Int8]
+  /// Which frame last updated a cell, and how: each cell is updated once per frame.
+  var stamp: [UInt32]
+  var occupiedStamp: UInt32 = 2
   public private(set) var cellCounts: CellCounts
-  // Per-sweep scratch: each cell is updated at most once per sweep, occupied over free.
-  var sweepMark: [UInt8]
-  /// Cells marked this sweep, the first `touchedCount` of a grid-sized array that never grows.
-  var touched: [Int32]
-  var touchedCount = 0
-  /// Polar casting: per azimuth bin, how far free space was seen this sweep.
-  var binReach: [Float] = []
-
-  static let markNone: UInt8 = 0
-  static let markFree: UInt8 = 1
-  static let markOccupied: UInt8 = 2
+  /// Sensor time each decay stripe was last decayed at.
+  var stripeDecayedAt: [Int64]
+  var nextStripe = 0
+  /// Log-odds (thousandths, from the minimum) → occupancy percent: expf per cell would
+  /// dominate a frame.
+  let percentTable: [Int8]
+  /// Polar ray casting: the fixed tables, built on first use, and per-bin reach scratch.
+  var polarTables: PolarTables?
+  var polarReach: [Float] = []
+  /// This frame's claimed obstacle cells with their log-odds before the frame. Its capacity
+  /// grows to the largest sweep once, then stays.
+  var frameHits: [FrameHit] = []
+  struct FrameHit {
+    var index: Int32
+    var before: Int16
+  }
 
   public init(geometry: GridGeometry, model: LogOddsModel = LogOddsModel()) {
+    precondition(geometry.columns > 0 && geometry.rows > 0 && geometry.resolution > 0)
     self.geometry = geometry
     self.model = model
-    logOdds = Array(repeating: 0, count: geometry.cellCount)
-    observed = Array(repeating: false, count: geometry.cellCount)
+    cornerColumn = -geometry.sensorColumn
+    cornerRow = -geometry.sensorRow
+    logOdds = Array(repeating: Self.unknownLogOdds, count: geometry.cellCount)
     occupancy = Array(repeating: -1, count: geometry.cellCount)
+    stamp = Array(repeating: 0, count: geometry.cellCount)
     cellCounts = CellCounts(unknown: geometry.cellCount)
-    sweepMark = Array(repeating: Self.markNone, count: geometry.cellCount)
-    touched = Array(repeating: 0, count: geometry.cellCount)
-  }
-
-  /// How free space is cast.
-  public enum RayCasting: Sendable {
-    /// One ray per point: the reference, and what the naive baseline does.
-    case perPoint
-    /// One ray per azimuth bin, as far as the farthest return in it (Autoware's polar
-    /// approach): the space near the sensor is walked once instead of once per point. Bins are
-    /// narrow enough (`binsPerTurn`) that neighbouring rays stay within a cell of each other
-    /// out to `resolution · binsPerTurn / 2π` metres.
-    case polar(binsPerTurn: Int)
-  }
-
-  /// Integrates one sweep of points given in the ego frame, with the sensor at the grid centre.
-  /// Cells crossed by a ray are free; the endpoint cell of an obstacle return is occupied, and
-  /// wins over free within the sweep; each cell is updated once per sweep.
-  public mutating func integrate<Points: Collection>(
-    _ points: Points, band: HeightBand, rays: RayCasting = .polar(binsPerTurn: 3600),
-    position: (Points.Element) -> (x: Float, y: Float, z: Float)
-  ) -> GridUpdateResult {
-    // A convenience for tests and tools: it copies the points; the runtime calls the
-    // non-generic form below, which allocates nothing.
-    let elements = Array(points)
-    return integrate(count: elements.count, band: band, rays: rays) { position(elements[$0]) }
-  }
-
-  /// The same, non-generic: `position(i)` gives point i. The hot path; no allocation.
-  public mutating func integrate(
-    count: Int, band: HeightBand, rays: RayCasting = .polar(binsPerTurn: 3600),
-    position: (Int) -> (x: Float, y: Float, z: Float)
-  ) -> GridUpdateResult {
-    var result = GridUpdateResult()
-    let inverseResolution = 1 / geometry.resolution
-    let originColumn = geometry.columns / 2
-    let originRow = geometry.rows / 2
-    let binCount: Int
-    switch rays {
-    case .perPoint: binCount = 0
-    case .polar(let bins): binCount = bins
+    stripeDecayedAt = Array(repeating: .min, count: Self.decayStripes)
+    let fixed = FixedLogOdds(model)
+    self.fixed = fixed
+    percentTable = (fixed.minimum...fixed.maximum).map { milli in
+      Int8((100 / (1 + expf(-Float(milli) / 1000))).rounded())
     }
-    if binCount > 0 && binReach.count != binCount {
-      binReach = [Float](repeating: 0, count: binCount)  // once, when the mode is chosen
-    }
-    let binsPerRadian = Float(binCount) / (2 * .pi)
+  }
+
+  // MARK: Addressing
+
+  @inline(__always) static func wrap(_ value: Int, _ size: Int) -> Int {
+    let m = value % size
+    return m < 0 ? m + size : m
+  }
+
+  /// Storage index of window cell (column, row).
+  @inline(__always) public func storageIndex(column: Int, row: Int) -> Int {
+    Self.wrap(cornerRow + row, geometry.rows) * geometry.columns
+      + Self.wrap(cornerColumn + column, geometry.columns)
+  }
+
+  /// The window cell holding world point (x, y) metres, if inside the window.
+  public func windowCell(x: Double, y: Double) -> (column: Int, row: Int)? {
+    let resolution = Double(geometry.resolution)
+    guard x.isFinite, y.isFinite, abs(x) < 1e12, abs(y) < 1e12 else { return nil }
+    let column = Int((x / resolution).rounded(.down)) - cornerColumn
+    let row = Int((y / resolution).rounded(.down)) - cornerRow
+    guard column >= 0, column < geometry.columns, row >= 0, row < geometry.rows else { return nil }
+    return (column, row)
+  }
+
+  public func state(column: Int, row: Int) -> CellState {
+    let index = storageIndex(column: column, row: row)
+    let value = logOdds[index]
+    if value == Self.unknownLogOdds { return .unknown }
+    return value > 0 ? .occupied : .free
+  }
+
+  /// The state of the cell holding world point (x, y); unknown outside the window.
+  public func state(x: Double, y: Double) -> CellState {
+    guard let cell = windowCell(x: x, y: y) else { return .unknown }
+    return state(column: cell.column, row: cell.row)
+  }
+
+  /// Log-odds of a window cell; nil while unknown.
+  public func logOdds(column: Int, row: Int) -> Float? {
+    let value = logOdds[storageIndex(column: column, row: row)]
+    return value == Self.unknownLogOdds ? nil : Float(value) / 1000
+  }
+
+  /// World position (metres) of the corner of window cell (0, 0).
+  public var cornerX: Double { Double(cornerColumn) * Double(geometry.resolution) }
+  public var cornerY: Double { Double(cornerRow) * Double(geometry.resolution) }
+
+  // MARK: Scrolling
+
+  /// Scrolls the window so that world point (x, y) (metres) lies in the sensor cell. Only the
+  /// strips that leave the window are touched; a move of a whole window or more clears it.
+  /// Returns the number of cells cleared.
+  @discardableResult
+  public mutating func recentre(x: Double, y: Double) -> Int {
+    let resolution = Double(geometry.resolution)
+    guard x.isFinite, y.isFinite, abs(x) < 1e12, abs(y) < 1e12 else { return 0 }
+    let cellX = (x / resolution).rounded(.down)
+    let cellY = (y / resolution).rounded(.down)
+    sensorFractionX = Float(x / resolution - cellX)
+    sensorFractionY = Float(y / resolution - cellY)
+    let newColumn = Int(cellX) - geometry.sensorColumn
+    let newRow = Int(cellY) - geometry.sensorRow
+    let dx = newColumn - cornerColumn
+    let dy = newRow - cornerRow
+    guard dx != 0 || dy != 0 else { return 0 }
     let columns = geometry.columns
     let rows = geometry.rows
-    let resolution = geometry.resolution
-    // Beyond this a return cannot be a real LiDAR point, and converting it to a cell index
-    // would overflow: it is rejected like a NaN.
-    let farthest: Float = 100_000
-    var touchedSoFar = touchedCount
-    for index in 0..<count {
-      let p = position(index)
-      guard p.x.isFinite, p.y.isFinite, p.z.isFinite, abs(p.x) < farthest, abs(p.y) < farthest
-      else {
-        result.pointsRejected += 1
-        continue
-      }
-      if p.z > band.maximum {
-        result.pointsOverhang += 1
-        continue
-      }
-      let isObstacle = p.z >= band.minimum
-      if isObstacle { result.pointsUsed += 1 } else { result.pointsGround += 1 }
-      let column = Int((p.x * inverseResolution).rounded(.down)) &+ originColumn
-      let row = Int((p.y * inverseResolution).rounded(.down)) &+ originRow
-      if binCount == 0 {
-        touchedCount = touchedSoFar
-        traceRay(
-          fromColumn: originColumn, row: originRow, toColumn: column, row: row,
-          endpointOccupied: isObstacle)
-        touchedSoFar = touchedCount
-        continue
-      }
-      // Polar: remember how far this bearing is seen free; the endpoint is marked now.
-      var bin = Int((fastAtan2(p.y, p.x) + .pi) * binsPerRadian)
-      if bin >= binCount { bin -= binCount }
-      let reach = (p.x * p.x + p.y * p.y).squareRoot()
-      // Free up to the return: the obstacle's own cell is not free, ground's is.
-      let freeReach = isObstacle ? reach - resolution : reach
-      binReach.withUnsafeMutableBufferPointer { reaches in
-        if freeReach > reaches[bin] { reaches[bin] = freeReach }
-      }
-      guard column >= 0, column < columns, row >= 0, row < rows else { continue }
-      let cell = row &* columns &+ column
-      let value = isObstacle ? Self.markOccupied : Self.markFree
-      sweepMark.withUnsafeMutableBufferPointer { marks in
-        let current = marks[cell]
-        if current == Self.markNone {
-          touched.withUnsafeMutableBufferPointer {
-            $0[touchedSoFar] = Int32(truncatingIfNeeded: cell)
-          }
-          touchedSoFar &+= 1
+    var cleared = 0
+    let oldColumn = cornerColumn
+    let oldRow = cornerRow
+    if abs(dx) >= columns || abs(dy) >= rows {
+      cleared = geometry.cellCount - cellCounts.unknown
+      reset()
+    } else {
+      withCells { cells in
+        // Columns leaving: world columns [old, new) when moving east, [new + W, old + W) west.
+        for k in 0..<abs(dx) {
+          let world = dx > 0 ? oldColumn + k : newColumn + columns + k
+          let column = Self.wrap(world, columns)
+          for row in 0..<rows { cells.clear(row &* columns &+ column) }
         }
-        if value > current { marks[cell] = value }
+        for k in 0..<abs(dy) {
+          let world = dy > 0 ? oldRow + k : newRow + rows + k
+          let base = Self.wrap(world, rows) * columns
+          for column in 0..<columns { cells.clear(base &+ column) }
+        }
+        cleared = cells.updated
       }
     }
-    touchedCount = touchedSoFar
-    if binCount > 0 {
-      let binWidth = 2 * Float.pi / Float(binCount)
-      for bin in 0..<binCount where binReach[bin] > 0 {
-        let angle = (Float(bin) + 0.5) * binWidth - .pi
-        let reach = binReach[bin] * inverseResolution
-        let column = Int((cosf(angle) * reach).rounded(.down)) + originColumn
-        let row = Int((sinf(angle) * reach).rounded(.down)) + originRow
-        traceRay(
-          fromColumn: originColumn, row: originRow, toColumn: column, row: row,
-          endpointOccupied: false)
-        binReach[bin] = 0
-      }
+    cornerColumn = newColumn
+    cornerRow = newRow
+    return cleared
+  }
+
+  /// Forgets everything: every cell unknown.
+  public mutating func reset() {
+    for index in 0..<geometry.cellCount {
+      logOdds[index] = Self.unknownLogOdds
+      occupancy[index] = -1
     }
-    result.cellsTouched = touchedCount
-    applySweep()
-    return result
+    cellCounts = CellCounts(unknown: geometry.cellCount)
   }
 
-  /// atan2 within about 1e-4 rad, several times cheaper than the libm one; plenty for binning.
-  @inline(__always) func fastAtan2(_ y: Float, _ x: Float) -> Float {
-    let ax = abs(x)
-    let ay = abs(y)
-    guard ax > 0 || ay > 0 else { return 0 }
-    let a = min(ax, ay) / max(ax, ay)
-    let s = a * a
-    var r = ((-0.046_496_474_9 * s + 0.159_314_22) * s - 0.327_622_764) * s * a + a
-    if ay > ax { r = .pi / 2 - r }
-    if x < 0 { r = .pi - r }
-    return y < 0 ? -r : r
-  }
+  // MARK: Decay
 
-  /// Marks the cells from the origin towards the endpoint as free, stopping at the grid edge,
-  /// and the endpoint as occupied (or free for ground) when it lies inside the grid.
-  mutating func traceRay(
-    fromColumn c0: Int, row r0: Int, toColumn c1: Int, row r1: Int,
-    endpointOccupied: Bool
-  ) {
+  /// Stripes of rows decayed in turn, one per frame: the whole grid every frame would cost a
+  /// full pass; the elapsed time since a stripe's last decay keeps the rate exact.
+  static let decayStripes = 4
+
+  /// Moves unobserved evidence toward unknown: log-odds shrink toward 0 at `maximum / seconds`
+  /// per second, so a fully confident cell not observed for `seconds` becomes unknown.
+  /// Call before the frame's observations. Returns the cells visited (work units).
+  @discardableResult
+  public mutating func decay(now: Int64, unknownAfterSeconds seconds: Double) -> Int {
+    guard seconds > 0, seconds.isFinite else { return 0 }
+    let stripe = nextStripe
+    nextStripe = (nextStripe + 1) % Self.decayStripes
+    let last = stripeDecayedAt[stripe]
+    stripeDecayedAt[stripe] = now
+    guard last != .min, now > last else { return 0 }
+    let step = Int32(
+      min(Double(now - last) / 1e9 / seconds * Double(fixed.maximum), Double(Int16.max)))
+    guard step > 0 else { return 0 }
     let columns = geometry.columns
     let rows = geometry.rows
-    let dc = abs(c1 - c0)
-    let dr = -abs(r1 - r0)
-    let stepC = c0 < c1 ? 1 : -1
-    let stepR = r0 < r1 ? 1 : -1
-    var count = touchedCount
-    let leftGrid: Bool = sweepMark.withUnsafeMutableBufferPointer { marks in
-      touched.withUnsafeMutableBufferPointer { touchedCells in
-        var error = dc + dr
-        var c = c0
-        var r = r0
-        while c != c1 || r != r1 {
-          guard c >= 0, c < columns, r >= 0, r < rows else { return true }
-          let index = r &* columns &+ c
-          if marks[index] == Self.markNone {
-            marks[index] = Self.markFree
-            touchedCells[count] = Int32(truncatingIfNeeded: index)
-            count &+= 1
-          }
-          let twice = 2 &* error
-          if twice >= dr {
-            error &+= dr
-            c &+= stepC
-          }
-          if twice <= dc {
-            error &+= dc
-            r &+= stepR
-          }
-        }
-        return false
+    var visited = 0
+    withCells { cells in
+      var row = stripe
+      while row < rows {
+        let base = row &* columns
+        for index in base..<(base &+ columns) { cells.decay(index, by: step) }
+        visited &+= columns
+        row &+= Self.decayStripes
       }
     }
-    touchedCount = count
-    guard !leftGrid, c1 >= 0, c1 < columns, r1 >= 0, r1 < rows else { return }
-    mark(r1 * columns + c1, endpointOccupied ? Self.markOccupied : Self.markFree)
+    return visited
   }
 
-  @inline(__always) mutating func mark(_ index: Int, _ value: UInt8) {
-    let current = sweepMark[index]
-    if current == Self.markNone {
-      touched[touchedCount] = Int32(truncatingIfNeeded: index)
-      touchedCount += 1
-    }
-    if value > current { sweepMark[index] = value }
-  }
+  // MARK: Output
 
-  mutating func applySweep() {
-    let (hit, miss, low, high) = (model.hit, model.miss, model.minimum, model.maximum)
-    let count = touchedCount
-    var counts = cellCounts
-    touched.withUnsafeBufferPointer { touchedCells in
-      logOdds.withUnsafeMutableBufferPointer { odds in
-        observed.withUnsafeMutableBufferPointer { seen in
-          sweepMark.withUnsafeMutableBufferPointer { marks in
-            occupancy.withUnsafeMutableBufferPointer { cells in
-              for slot in 0..<count {
-                let index = Int(touchedCells[slot])
-                if !seen[index] {
-                  counts.unknown -= 1
-                } else if odds[index] > 0 {
-                  counts.occupied -= 1
-                } else {
-                  counts.free -= 1
-                }
-                let delta = marks[index] == Self.markOccupied ? hit : miss
-                let updated = min(max(odds[index] + delta, low), high)
-                odds[index] = updated
-                seen[index] = true
-                marks[index] = Self.markNone
-                if updated > 0 { counts.occupied += 1 } else { counts.free += 1 }
-                cells[index] = Self.occupancyPercent(updated)
-              }
-            }
-          }
-        }
+  /// Writes the window as nav_msgs/OccupancyGrid cells: row-major from window cell (0, 0),
+  /// −1 unknown, 0...100 occupancy probability. Two copies per row undo the circular offset.
+  public func writeOccupancy(into cells: UnsafeMutableBufferPointer<Int8>) {
+    precondition(cells.count >= geometry.cellCount)
+    let columns = geometry.columns
+    let columnOffset = Self.wrap(cornerColumn, columns)
+    let head = columns - columnOffset
+    occupancy.withUnsafeBufferPointer { source in
+      guard let from = source.baseAddress, let to = cells.baseAddress else { return }
+      for row in 0..<geometry.rows {
+        let stored = from + Self.wrap(cornerRow + row, geometry.rows) * columns
+        let out = to + row * columns
+        (out).update(from: stored + columnOffset, count: head)
+        (out + head).update(from: stored, count: columnOffset)
       }
     }
-    cellCounts = counts
-    touchedCount = 0
-  }
-
-  @inline(__always) static func occupancyPercent(_ logOdds: Float) -> Int8 {
-    Int8((100 / (1 + expf(-logOdds))).rounded())
   }
 
   /// Counts by walking every cell: the reference that `cellCounts` is tested against.
-  /// Occupied: observed with log-odds above 0 (p > 0.5). Free: observed, at or below 0.
   public func counts() -> CellCounts {
     var counts = CellCounts()
     for index in 0..<geometry.cellCount {
-      if !observed[index] {
+      if logOdds[index] == Self.unknownLogOdds {
         counts.unknown += 1
       } else if logOdds[index] > 0 {
         counts.occupied += 1
@@ -327,18 +243,142 @@ public struct OccupancyGrid: Sendable {
     return counts
   }
 
-  /// Writes the grid as nav_msgs/OccupancyGrid cells: row-major from cell (0, 0), −1 unknown,
-  /// 0...100 occupancy probability. `cells` must hold `geometry.cellCount` values.
-  public func writeOccupancy(into cells: UnsafeMutableBufferPointer<Int8>) {
-    precondition(cells.count >= geometry.cellCount)
-    occupancy.withUnsafeBufferPointer { source in
-      _ = cells.initialize(from: source)
+  // MARK: Cell updates
+
+  /// Starts a frame: stamps from earlier frames no longer count.
+  mutating func beginFrame() {
+    if occupiedStamp >= UInt32.max - 2 {
+      for index in 0..<stamp.count { stamp[index] = 0 }
+      occupiedStamp = 0
     }
+    occupiedStamp &+= 2
+  }
+
+  /// Runs `body` with raw access to the cells; counts are folded back afterwards.
+  mutating func withCells<R>(_ body: (inout CellUpdater) -> R) -> R {
+    let model = fixed
+    let occupiedStamp = occupiedStamp
+    var counts = cellCounts
+    let result = percentTable.withUnsafeBufferPointer { percent in
+      logOdds.withUnsafeMutableBufferPointer { odds in
+        occupancy.withUnsafeMutableBufferPointer { cells in
+          stamp.withUnsafeMutableBufferPointer { stamps in
+            var updater = CellUpdater(
+              logOdds: odds.baseAddress!, occupancy: cells.baseAddress!,
+              stamp: stamps.baseAddress!, percent: percent.baseAddress!, model: model,
+              occupiedStamp: occupiedStamp, counts: counts)
+            let result = body(&updater)
+            counts = updater.counts
+            return result
+          }
+        }
+      }
+    }
+    cellCounts = counts
+    return result
   }
 }
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+/// Raw access to the stored cells for one pass; keeps counts and occupancy in step with the
+/// log-odds. Valid only inside `OccupancyGrid.withCells`.
+struct CellUpdater {
+  let logOdds: UnsafeMutablePointer<Int16>
+  let occupancy: UnsafeMutablePointer<Int8>
+  let stamp: UnsafeMutablePointer<UInt32>
+  let percent: UnsafePointer<Int8>
+  let model: FixedLogOdds
+  let occupiedStamp: UInt32
+  var counts: CellCounts
+  var updated = 0
+
+  var freeStamp: UInt32 { occupiedStamp &+ 1 }
+
+  @inline(__always) mutating func forget(_ index: Int) {
+    if logOdds[index] == OccupancyGrid.unknownLogOdds {
+      counts.unknown &-= 1
+    } else if logOdds[index] > 0 {
+      counts.occupied &-= 1
+    } else {
+      counts.free &-= 1
+    }
+  }
+
+  /// A stored value as evidence: unknown is no evidence, 0.
+  @inline(__always) static func evidence(_ stored: Int16) -> Int32 {
+    stored == OccupancyGrid.unknownLogOdds ? 0 : Int32(stored)
+  }
+
+  @inline(__always) mutating func set(_ index: Int, _ value: Int32) {
+    logOdds[index] = Int16(truncatingIfNeeded: value)
+    occupancy[index] = percent[Int(value &- model.minimum)]
+    if value > 0 { counts.occupied &+= 1 } else { counts.free &+= 1 }
+    updated &+= 1
+  }
+
+  /// Claims a cell for an obstacle return: true the first time in a frame. Hits are applied at
+  /// the end of the frame (`applyHit`), after free space, so that free-space passes need not
+  /// check each cell: occupied wins by overwriting.
+  @inline(__always) mutating func claimHit(_ index: Int) -> Bool {
+    guard stamp[index] != occupiedStamp else { return false }
+    stamp[index] = occupiedStamp
+    return true
+  }
+
+  /// The frame's hit on a claimed cell, from its log-odds before the frame: any miss it took
+  /// this frame is discarded, so each cell changes once per frame.
+  @inline(__always) mutating func applyHit(_ index: Int, before: Int16) {
+    forget(index)
+    set(index, min(Self.evidence(before) &+ model.hit, model.maximum))
+  }
+
+  /// Free space through this cell, from a pass that visits each cell once.
+  @inline(__always) mutating func missOnce(_ index: Int) {
+    forget(index)
+    set(index, max(Self.evidence(logOdds[index]) &+ model.miss, model.minimum))
+  }
+
+  /// Free space through this cell from a pass that may cross it again (per-point rays):
+  /// at most once a frame, and never over a claimed hit.
+  @inline(__always) mutating func miss(_ index: Int) {
+    let current = stamp[index]
+    guard current != occupiedStamp, current != freeStamp else { return }
+    stamp[index] = freeStamp
+    missOnce(index)
+  }
+
+  @inline(__always) mutating func clear(_ index: Int) {
+    guard logOdds[index] != OccupancyGrid.unknownLogOdds else { return }
+    forget(index)
+    counts.unknown &+= 1
+    logOdds[index] = OccupancyGrid.unknownLogOdds
+    occupancy[index] = -1
+    updated &+= 1
+  }
+
+  @inline(__always) mutating func decay(_ index: Int, by step: Int32) {
+    guard logOdds[index] != OccupancyGrid.unknownLogOdds else { return }
+    let value = Int32(logOdds[index])
+    if abs(value) <= step {
+      clear(index)
+      return
+    }
+    forget(index)
+    set(index, value > 0 ? value - step : value + step)
+  }
+}
+
+/// The log-odds model in thousandths, as the cells store it.
+struct FixedLogOdds: Sendable, Equatable {
+  var hit: Int32
+  var miss: Int32
+  var minimum: Int32
+  var maximum: Int32
+  init(_ model: LogOddsModel) {
+    func milli(_ value: Float) -> Int32 { Int32((value * 1000).rounded()) }
+    hit = milli(model.hit)
+    miss = milli(model.miss)
+    // Clamps stay inside Int16 whatever the configuration says.
+    minimum = max(milli(model.minimum), -30_000)
+    maximum = min(milli(model.maximum), 30_000)
+  }
+}

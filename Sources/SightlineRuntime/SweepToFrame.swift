@@ -20,8 +20,8 @@ public struct SweepToFrame {
     frame.columns = UInt32(geometry.columns)
     frame.rows = UInt32(geometry.rows)
     frame.resolution = geometry.resolution
-    frame.originX = geometry.originX
-    frame.originY = geometry.originY
+    frame.originX = -Float(geometry.sensorColumn) * geometry.resolution
+    frame.originY = -Float(geometry.sensorRow) * geometry.resolution
     frame.cells = [Int8](repeating: -1, count: geometry.cellCount)
     message.reserveCapacity(frame.encodedSize)
   }

@@ -572,11 +572,13 @@ struct BenchGridCommand: ParsableCommand {
 
   func run() throws {
     let loaded = try GridBenchmark.load(scans)
-    let casting: OccupancyGrid.RayCasting =
-      rays == "per-point" ? .perPoint : .polar(binsPerTurn: 3600)
+    guard rays == "polar" || rays == "per-point" else {
+      throw ValidationError("--rays takes polar or per-point, not \(rays)")
+    }
+    let casting: RayCasting = rays == "per-point" ? .perPoint : .standard
     let result = GridBenchmark.run(loaded, size: size, resolution: resolution, rays: casting)
     printLine(
-      "scans=\(loaded.count) points_per_scan=\(loaded.pointsPerScan) rays=\(rays) size=\(size) resolution=\(resolution)"
+      "scans=\(loaded.count) points_per_scan=\(loaded.pointsPerScan) rays=\(rays) size=\(size) resolution=\(resolution) cells_updated_per_scan=\(result.cellsTouched / max(1, loaded.count))"
     )
     printLine("ms_per_scan=\(Report.fixed(result.median, 3))")
   }

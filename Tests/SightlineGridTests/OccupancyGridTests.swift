@@ -1,6 +1,7 @@
 import Foundation
-import SightlineGrid
 import Testing
+
+@testable import SightlineGrid
 
 struct P {
   var x: Float
@@ -10,23 +11,70 @@ struct P {
 
 let band = HeightBand(minimum: -1, maximum: 1)
 
-func makeGrid() -> OccupancyGrid {
-  OccupancyGrid(geometry: GridGeometry(columns: 200, rows: 200, resolution: 0.1))
+/// A 20 m × 20 m window at 0.1 m with the sensor at the world origin (a cell corner), so that
+/// point (x, y) falls in world cell (⌊x/0.1⌋, ⌊y/0.1⌋).
+func makeGrid(size: Int = 200) -> OccupancyGrid {
+  var grid = OccupancyGrid(geometry: GridGeometry(columns: size, rows: size, resolution: 0.1))
+  grid.recentre(x: 0, y: 0)
+  return grid
 }
 
 extension OccupancyGrid {
-  /// The state of the cell holding ego-frame point (x, y).
-  func state(x: Float, y: Float) -> String {
-    let column = Int((x / geometry.resolution).rounded(.down)) + geometry.columns / 2
-    let row = Int((y / geometry.resolution).rounded(.down)) + geometry.rows / 2
-    let index = row * geometry.columns + column
-    if !observed[index] { return "unknown" }
-    return logOdds[index] > 0 ? "occupied" : "free"
+  func state(_ x: Float, _ y: Float) -> CellState { state(x: Double(x), y: Double(y)) }
+
+  /// Points are relative to the sensor at world (sensorX, sensorY).
+  @discardableResult
+  mutating func integrate(
+    _ points: [P], rays: RayCasting = .perPoint, band: HeightBand = band,
+    maximumRange: Float = .infinity
+  ) -> LidarUpdateReport {
+    integrate(count: points.count, band: band, maximumRange: maximumRange, rays: rays) {
+      (points[$0].x, points[$0].y, points[$0].z)
+    }
   }
 
-  mutating func integrate(_ points: [P]) -> GridUpdateResult {
-    integrate(points, band: band, rays: .perPoint) { ($0.x, $0.y, $0.z) }
+  /// The window as nav_msgs cells.
+  func occupancyCells() -> [Int8] {
+    var cells = [Int8](repeating: 0, count: geometry.cellCount)
+    cells.withUnsafeMutableBufferPointer { writeOccupancy(into: $0) }
+    return cells
   }
+}
+
+/// A 360° scan from the sensor against axis-aligned boxes (world frame), 0.1° steps, one
+/// obstacle return per bearing (or a far return at `range`), plus a ground return halfway.
+func scan(
+  boxes: [(x0: Float, y0: Float, x1: Float, y1: Float)], from sensor: (x: Float, y: Float),
+  range: Float = 45, steps: Int = 3600
+) -> [P] {
+  var points = [P]()
+  for step in 0..<steps {
+    let angle = Float(step) * 2 * .pi / Float(steps)
+    let dx = cos(angle)
+    let dy = sin(angle)
+    var hit = range
+    for box in boxes {
+      // Slab intersection of the ray with the box.
+      var near: Float = 0
+      var far: Float = .infinity
+      for (origin, direction, low, high) in [
+        (sensor.x, dx, box.x0, box.x1), (sensor.y, dy, box.y0, box.y1),
+      ] {
+        if abs(direction) < 1e-9 {
+          if origin < low || origin > high { near = .infinity }
+        } else {
+          let t0 = (low - origin) / direction
+          let t1 = (high - origin) / direction
+          near = max(near, min(t0, t1))
+          far = min(far, max(t0, t1))
+        }
+      }
+      if near <= far && near > 0 { hit = min(hit, near + 0.01) }
+    }
+    points.append(P(x: dx * hit, y: dy * hit, z: 0))
+    points.append(P(x: dx * hit * 0.5, y: dy * hit * 0.5, z: -1.5))
+  }
+  return points
 }
 
 @Suite struct OccupancyGridTests {
@@ -35,68 +83,121 @@ extension OccupancyGrid {
     stride(from: Float(-3), through: 3, by: 0.02).map { P(x: distance, y: $0, z: 0) }
   }
 
-  @Test func wallIsOccupiedWithFreeSpaceBeforeAndUnknownBehind() {
+  @Test(arguments: [RayCasting.perPoint, .standard])
+  func wallIsOccupiedWithFreeSpaceBeforeAndUnknownBehind(rays: RayCasting) {
     var grid = makeGrid()
-    _ = grid.integrate(wall(at: 5.05))
-    #expect(grid.state(x: 5.05, y: 0) == "occupied")
-    #expect(grid.state(x: 5.05, y: 2.5) == "occupied")
+    grid.integrate(wall(at: 5.05), rays: rays)
+    #expect(grid.state(5.05, 0) == .occupied)
+    #expect(grid.state(5.05, 2.5) == .occupied)
     for x in stride(from: Float(0.15), through: 4.9, by: 0.5) {
-      #expect(grid.state(x: x, y: 0) == "free")
+      #expect(grid.state(x, 0) == .free)
+      #expect(grid.state(x, x * 0.4) == .free)
     }
-    #expect(grid.state(x: 6, y: 0) == "unknown")
-    #expect(grid.state(x: -3, y: 0) == "unknown")
+    #expect(grid.state(6, 0) == .unknown)
+    #expect(grid.state(5.5, 1) == .unknown)
+    #expect(grid.state(-3, 0) == .unknown)
     let counts = grid.counts()
+    #expect(counts == grid.cellCounts)
     #expect(counts.occupied + counts.free + counts.unknown == 200 * 200)
     #expect(counts.occupied > 50 && counts.occupied < 70)
   }
 
-  @Test func occupiedWinsWithinOneSweepAndEachCellUpdatesOnce() {
+  @Test(arguments: [RayCasting.perPoint, .standard])
+  func corridorIsFreeBetweenItsWallsAndUnknownOutside(rays: RayCasting) {
     var grid = makeGrid()
-    // One ray ends at the wall; another passes through the same cell to a point behind it.
-    _ = grid.integrate([P(x: 2.05, y: 0.05, z: 0), P(x: 4.05, y: 0.05, z: 0)])
-    #expect(grid.state(x: 2.05, y: 0.05) == "occupied")
-    let index = 100 * 200 + 120
-    #expect(grid.logOdds[index] == LogOddsModel().hit)
+    let walls = [
+      (x0: Float(-9), y0: Float(1.5), x1: Float(9), y1: Float(1.7)),
+      (x0: -9, y0: -1.7, x1: 9, y1: -1.5),
+    ]
+    grid.integrate(scan(boxes: walls, from: (0, 0)), rays: rays)
+    for x in stride(from: Float(-8), through: 8, by: 1) {
+      #expect(grid.state(x, 0) == .free)
+      #expect(grid.state(x, 1.05) == .free)
+      #expect(grid.state(x, -1.05) == .free)
+      #expect(grid.state(x, 3) == .unknown)
+      #expect(grid.state(x, -3) == .unknown)
+    }
+    for x in stride(from: Float(-4), through: 4, by: 0.5) {
+      #expect(grid.state(x, 1.52) == .occupied)
+      #expect(grid.state(x, -1.52) == .occupied)
+    }
+  }
+
+  @Test(arguments: [RayCasting.perPoint, .standard])
+  func aMovingBoxLeavesFreeSpaceBehindIt(rays: RayCasting) {
+    var grid = makeGrid()
+    // A 1 m box crossing from y = −4 to y = +4 at x = 5, 0.25 m a frame.
+    for frame in 0...32 {
+      let y = -4 + Float(frame) * 0.25
+      grid.integrate(
+        scan(boxes: [(x0: 5, y0: y - 0.5, x1: 6, y1: y + 0.5)], from: (0, 0), range: 9),
+        rays: rays)
+    }
+    #expect(grid.state(5.02, 4) == .occupied)  // where it is now
+    #expect(grid.state(5.02, -3) == .free)  // where it was, seen free since
+    #expect(grid.state(5.02, 0) == .free)
+    #expect(grid.state(5.6, 4) != .occupied)  // inside it: never a return
+    #expect(grid.cellCounts == grid.counts())
+  }
+
+  @Test func occupiedWinsWithinOneSweepAndEachCellUpdatesOnce() {
+    for rays in [RayCasting.perPoint, .standard] {
+      var grid = makeGrid()
+      // One ray ends at the wall; another passes through the same cell to a point behind it.
+      grid.integrate([P(x: 2.05, y: 0.05, z: 0), P(x: 4.05, y: 0.05, z: 0)], rays: rays)
+      #expect(grid.state(2.05, 0.05) == .occupied)
+      #expect(grid.logOdds(column: 120, row: 100) == LogOddsModel().hit)
+      #expect(grid.logOdds(column: 110, row: 100) == LogOddsModel().miss)
+    }
   }
 
   @Test func repeatedEvidenceSaturatesAtTheClamp() {
-    var grid = makeGrid()
-    for _ in 0..<20 { _ = grid.integrate([P(x: 2.05, y: 0.05, z: 0)]) }
-    #expect(grid.logOdds[100 * 200 + 120] == LogOddsModel().maximum)
-    #expect(grid.logOdds[100 * 200 + 110] == LogOddsModel().minimum)
+    for rays in [RayCasting.perPoint, .standard] {
+      var grid = makeGrid()
+      for _ in 0..<20 { grid.integrate([P(x: 2.05, y: 0.05, z: 0)], rays: rays) }
+      #expect(grid.logOdds(column: 120, row: 100) == LogOddsModel().maximum)
+      #expect(grid.logOdds(column: 110, row: 100) == LogOddsModel().minimum)
+      #expect(grid.cellCounts == grid.counts())
+    }
   }
 
   @Test func groundClearsTheRayAndOverhangsAreIgnored() {
-    var grid = makeGrid()
-    let result = grid.integrate([P(x: 3.05, y: 0.05, z: -1.5), P(x: 0.05, y: 3.05, z: 2)])
-    #expect(result.pointsGround == 1)
-    #expect(result.pointsOverhang == 1)
-    #expect(result.pointsUsed == 0)
-    #expect(grid.state(x: 3.05, y: 0.05) == "free")
-    #expect(grid.state(x: 0.05, y: 2.05) == "unknown")
+    for rays in [RayCasting.perPoint, .standard] {
+      var grid = makeGrid()
+      let result = grid.integrate(
+        [P(x: 3.05, y: 0.05, z: -1.5), P(x: 0.05, y: 3.05, z: 2)], rays: rays)
+      #expect(result.pointsGround == 1)
+      #expect(result.pointsOverhang == 1)
+      #expect(result.pointsUsed == 0)
+      #expect(grid.state(3.05, 0.05) == .free)
+      #expect(grid.state(0.05, 2.05) == .unknown)
+    }
   }
 
-  @Test func pointsOutsideTheGridClearUpToTheEdge() {
-    var grid = makeGrid()
-    _ = grid.integrate([P(x: 50, y: 0.05, z: 0)])
-    #expect(grid.state(x: 9.95, y: 0.05) == "free")
-    #expect(grid.counts().occupied == 0)
+  @Test func pointsOutsideTheWindowClearUpToTheEdge() {
+    for rays in [RayCasting.perPoint, .standard] {
+      var grid = makeGrid()
+      grid.integrate([P(x: 50, y: 0.05, z: 0)], rays: rays)
+      #expect(grid.state(9.95, 0.05) == .free)
+      #expect(grid.counts().occupied == 0)
+    }
   }
 
-  @Test func nonFinitePointsAreRejectedAndCounted() {
+  @Test func badPointsAreRejectedAndCountedNeverConverted() {
     var grid = makeGrid()
-    let result = grid.integrate([
-      P(x: .nan, y: 0, z: 0), P(x: .infinity, y: 1, z: 0), P(x: 1, y: 1, z: -.infinity),
-    ])
-    #expect(result.pointsRejected == 3)
+    let result = grid.integrate(
+      [
+        P(x: .nan, y: 0, z: 0), P(x: .infinity, y: 1, z: 0), P(x: 1, y: 1, z: -.infinity),
+        P(x: 1e30, y: 0, z: 0), P(x: 0, y: -3e20, z: 0), P(x: 150, y: 0, z: 0),
+      ], rays: .standard, maximumRange: 120)
+    #expect(result.pointsRejected == 6)
     #expect(grid.counts().unknown == 200 * 200)
   }
 
   @Test func occupancyCellsFollowNavMsgsSemantics() {
     var grid = makeGrid()
-    _ = grid.integrate([P(x: 2.05, y: 0.05, z: 0)])
-    var cells = [Int8](repeating: 0, count: 200 * 200)
-    cells.withUnsafeMutableBufferPointer { grid.writeOccupancy(into: $0) }
+    grid.integrate([P(x: 2.05, y: 0.05, z: 0)])
+    let cells = grid.occupancyCells()
     #expect(cells[100 * 200 + 120] == 70)  // p = 1/(1+e^−0.85) = 0.70
     #expect(cells[100 * 200 + 110] == 40)  // p = 1/(1+e^0.4) = 0.40
     #expect(cells[0] == -1)
@@ -105,7 +206,7 @@ extension OccupancyGrid {
 }
 
 @Suite struct PolarRayCastingTests {
-  /// A random scene: boxes at random places, seen from the centre as a 0.2° scan.
+  /// A random scene: walls at random places, seen from the centre as a 0.2° scan.
   func randomScene(seed: UInt64) -> [P] {
     var state = seed
     func next() -> Float {
@@ -130,42 +231,131 @@ extension OccupancyGrid {
     return points
   }
 
-  @Test(arguments: [1, 2, 3] as [UInt64])
+  @Test(arguments: [1, 2, 3, 4, 5] as [UInt64])
   func polarCastingAgreesWithPerPointCasting(seed: UInt64) {
     let points = randomScene(seed: seed)
     var perPoint = makeGrid()
     var polar = makeGrid()
-    _ = perPoint.integrate(points, band: band, rays: .perPoint) { ($0.x, $0.y, $0.z) }
-    _ = polar.integrate(points, band: band, rays: .polar(binsPerTurn: 3600)) { ($0.x, $0.y, $0.z) }
+    perPoint.integrate(points, rays: .perPoint)
+    polar.integrate(points, rays: .standard)
     var same = 0
     var observedEither = 0
     var occupiedDiffer = 0
     for row in 0..<200 {
       for column in 0..<200 {
-        let x = (Float(column) - 100 + 0.5) * 0.1
-        let y = (Float(row) - 100 + 0.5) * 0.1
-        let a = perPoint.state(x: x, y: y)
-        let b = polar.state(x: x, y: y)
-        if a != "unknown" || b != "unknown" {
+        let a = perPoint.state(column: column, row: row)
+        let b = polar.state(column: column, row: row)
+        if a != .unknown || b != .unknown {
           observedEither += 1
           if a == b { same += 1 }
         }
-        if (a == "occupied") != (b == "occupied") { occupiedDiffer += 1 }
+        if (a == .occupied) != (b == .occupied) { occupiedDiffer += 1 }
       }
     }
     // Occupied cells are identical (endpoints are marked per point either way); free space
-    // agrees on nearly every cell (the polar rays run along bin centres, so the edges of walls
-    // and far cells between two bins differ).
+    // differs only where a cell's azimuth bins and a Bresenham line disagree at its edge.
     #expect(occupiedDiffer == 0)
-    #expect(Double(same) / Double(observedEither) > 0.95)  // measured 96.7–98.5%
+    #expect(Double(same) / Double(observedEither) > 0.985)
+  }
+}
+
+@Suite struct RollingWindowTests {
+  /// Posts on a 7 m lattice; the ego drives 100 m in several directions, seeing what is within
+  /// 8 m. Every post inside the window must stay where it is in the world, and nothing else
+  /// may become occupied.
+  @Test func staticObstaclesStayPutWhileTheEgoDrives100Metres() {
+    var grid = makeGrid()
+    let directions: [(Float, Float)] = [(1, 0), (0, 1), (-0.6, -0.8), (-1, 0)]
+    var ego: (x: Float, y: Float) = (0.33, 0.21)
+    func posts(near point: (x: Float, y: Float)) -> [(Float, Float)] {
+      var found: [(Float, Float)] = []
+      let i0 = Int((point.x / 7).rounded())
+      let j0 = Int((point.y / 7).rounded())
+      for i in (i0 - 3)...(i0 + 3) {
+        for j in (j0 - 3)...(j0 + 3) {
+          let post = (Float(i) * 7 + 1.234, Float(j) * 7 + 2.345)
+          let d = hypot(post.0 - point.x, post.1 - point.y)
+          if d < 8 && d > 1 { found.append(post) }
+        }
+      }
+      return found
+    }
+    var checked = 0
+    for direction in directions {
+      for _ in 0..<200 {  // 200 × 0.5 m = 100 m
+        ego.x += direction.0 * 0.5
+        ego.y += direction.1 * 0.5
+        grid.recentre(x: Double(ego.x), y: Double(ego.y))
+        var points: [P] = []
+        for post in posts(near: ego) {
+          for k in 0..<8 {  // a 0.1 m post seen from the ego
+            let a = Float(k) * .pi / 4
+            points.append(
+              P(x: post.0 + 0.03 * cos(a) - ego.x, y: post.1 + 0.03 * sin(a) - ego.y, z: 0))
+          }
+        }
+        grid.integrate(points, rays: .standard)
+        for post in posts(near: ego) {
+          #expect(grid.state(post.0, post.1) == .occupied)
+          checked += 1
+        }
+      }
+      // Every occupied cell in the window is a post's cell.
+      for row in 0..<200 {
+        for column in 0..<200 where grid.state(column: column, row: row) == .occupied {
+          let x = (Double(grid.cornerColumn + column) + 0.5) * 0.1
+          let y = (Double(grid.cornerRow + row) + 0.5) * 0.1
+          let i = ((x - 1.234) / 7).rounded()
+          let j = ((y - 2.345) / 7).rounded()
+          #expect(hypot(x - (i * 7 + 1.234), y - (j * 7 + 2.345)) < 0.15)
+        }
+      }
+      #expect(grid.cellCounts == grid.counts())
+    }
+    #expect(checked > 1000)
   }
 
-  @Test func absurdCoordinatesAreRejectedNotConverted() {
+  @Test func cellsLeavingTheWindowAreForgottenAndAJumpClearsEverything() {
     var grid = makeGrid()
-    let result = grid.integrate([P(x: 1e30, y: 0, z: 0), P(x: 0, y: -3e20, z: 0)], band: band) {
-      ($0.x, $0.y, $0.z)
+    grid.integrate([P(x: 2.05, y: 0.05, z: 0)])
+    #expect(grid.state(2.05, 0.05) == .occupied)
+    grid.recentre(x: -9, y: 0)  // the cell is now 11 m east: outside the 10 m half-window
+    #expect(grid.state(2.05, 0.05) == .unknown)
+    grid.recentre(x: 0, y: 0)  // back: it must not reappear
+    #expect(grid.state(2.05, 0.05) == .unknown)
+    #expect(grid.cellCounts == grid.counts())
+    grid.integrate([P(x: 2.05, y: 0.05, z: 0)])
+    let cleared = grid.recentre(x: 1000, y: -1000)
+    #expect(cleared > 0)
+    #expect(grid.cellCounts == CellCounts(unknown: 200 * 200))
+  }
+}
+
+@Suite struct DecayTests {
+  @Test func anUnobservedObstacleBecomesUnknownAfterTheConfiguredTime() {
+    var grid = makeGrid()
+    let second: Int64 = 1_000_000_000
+    var now: Int64 = 0
+    // Seen for 1 s at 10 Hz: saturated.
+    for _ in 0..<10 {
+      grid.decay(now: now, unknownAfterSeconds: 2)
+      grid.integrate([P(x: 2.05, y: 0.05, z: 0)])
+      now += second / 10
     }
-    #expect(result.pointsRejected == 2)
+    #expect(grid.logOdds(column: 120, row: 100) == 3.5)
+    // Then not observed: still occupied after 1.5 s, unknown after 2 s (+ one decay round).
+    var unknownAfter: Int64?
+    for _ in 0..<40 {
+      grid.decay(now: now, unknownAfterSeconds: 2)
+      if unknownAfter == nil && grid.state(2.05, 0.05) == .unknown { unknownAfter = now }
+      now += second / 10
+    }
+    let lastSeen = Int64(9) * second / 10
+    let elapsed = unknownAfter.map { Double($0 - lastSeen) / 1e9 }
+    #expect(elapsed != nil)
+    if let elapsed { #expect(elapsed >= 1.9 && elapsed <= 2.0 + 0.45) }
+    #expect(grid.state(1.05, 0.05) == .unknown)  // free space decays too
+    #expect(grid.cellCounts == grid.counts())
   }
 }
 
@@ -174,16 +364,97 @@ extension OccupancyGrid {
     var grid = makeGrid()
     let scene = PolarRayCastingTests()
     for seed in 1...6 as ClosedRange<UInt64> {
-      // Alternate scenes so that cells flip between free and occupied.
-      _ = grid.integrate(scene.randomScene(seed: seed), band: band) { ($0.x, $0.y, $0.z) }
+      // Alternate scenes and positions so that cells flip and scroll.
+      grid.recentre(x: Double(seed) * 0.37, y: -Double(seed) * 0.21)
+      grid.decay(now: Int64(seed) * 100_000_000, unknownAfterSeconds: 0.5)
+      grid.integrate(scene.randomScene(seed: seed), rays: seed % 2 == 0 ? .standard : .perPoint)
       #expect(grid.cellCounts == grid.counts())
-      for index in stride(from: 0, to: 200 * 200, by: 7) {
-        let expected: Int8 =
-          grid.observed[index]
-          ? Int8((100 / (1 + expf(-grid.logOdds[index]))).rounded()) : -1
-        #expect(grid.occupancy[index] == expected)
+      let cells = grid.occupancyCells()
+      for row in stride(from: 0, to: 200, by: 3) {
+        for column in stride(from: 0, to: 200, by: 7) {
+          let expected: Int8 =
+            grid.logOdds(column: column, row: row).map {
+              Int8((100 / (1 + expf(-$0))).rounded())
+            } ?? -1
+          #expect(cells[row * 200 + column] == expected)
+        }
       }
     }
     #expect(grid.cellCounts.occupied > 0 && grid.cellCounts.free > 0)
+  }
+}
+
+@Suite struct BudgetTests {
+  let scene = PolarRayCastingTests().randomScene(seed: 9)
+
+  @Test func aWorkBudgetCutsFreeSpaceNearToFarAndSaysWhere() {
+    var full = makeGrid()
+    let complete = full.integrate(scene, rays: .standard)
+    #expect(complete.degradation == .none)
+    var cut = makeGrid()
+    var budget = WorkBudget(.workUnits(scene.count + 20_000))
+    let report = cut.integrate(
+      count: scene.count, band: band, rays: .standard, budget: &budget
+    ) { (scene[$0].x, scene[$0].y, scene[$0].z) }
+    #expect(report.degradation == .freeSpaceTruncated)
+    #expect(report.pointsSkipped == 0)
+    #expect(report.freeSpaceReachMeters > 0 && report.freeSpaceReachMeters < 10)
+    // Inside the reach, identical to the full update; every endpoint is there.
+    let reachCells = Int(report.freeSpaceReachMeters / 0.1)
+    for row in (101 - reachCells)..<(100 + reachCells) {
+      for column in (101 - reachCells)..<(100 + reachCells) {
+        #expect(cut.state(column: column, row: row) == full.state(column: column, row: row))
+      }
+    }
+    #expect(cut.counts().occupied == full.counts().occupied)
+    #expect(cut.cellCounts == cut.counts())
+  }
+
+  @Test func aBudgetSpentBeforeTheEndpointsSkipsPointsAndCountsThem() {
+    var grid = makeGrid()
+    var budget = WorkBudget(.workUnits(1500))
+    let report = grid.integrate(
+      count: scene.count, band: band, rays: .standard, budget: &budget
+    ) { (scene[$0].x, scene[$0].y, scene[$0].z) }
+    #expect(report.degradation == .pointsSkipped)
+    #expect(report.pointsSkipped == scene.count - 2048)
+    #expect(report.freeSpaceReachMeters == 0)
+  }
+
+  @Test func aWallClockBudgetStopsBeforeTheDeadline() {
+    // A fake clock that advances 1 µs per reading: the budget sees time pass by checks.
+    final class FakeClock: @unchecked Sendable { var now: Int64 = 0 }
+    let clock = FakeClock()
+    var grid = makeGrid()
+    var budget = WorkBudget(
+      .wallClock(
+        deadline: 40_000,
+        clock: {
+          clock.now += 1_000
+          return clock.now
+        }))
+    let report = grid.integrate(
+      count: scene.count, band: band, rays: .standard, budget: &budget
+    ) { (scene[$0].x, scene[$0].y, scene[$0].z) }
+    #expect(report.degradation != .none)
+    #expect(clock.now <= 40_000)
+  }
+
+  @Test func theSameWorkBudgetGivesIdenticalCells() {
+    var first = makeGrid()
+    var second = makeGrid()
+    for grid in [0, 1] {
+      var budget = WorkBudget(.workUnits(scene.count + 20_000))
+      if grid == 0 {
+        _ = first.integrate(count: scene.count, band: band, budget: &budget) {
+          (scene[$0].x, scene[$0].y, scene[$0].z)
+        }
+      } else {
+        _ = second.integrate(count: scene.count, band: band, budget: &budget) {
+          (scene[$0].x, scene[$0].y, scene[$0].z)
+        }
+      }
+    }
+    #expect(first.occupancyCells() == second.occupancyCells())
   }
 }

@@ -1,0 +1,55 @@
+// The per-frame budget the grid's stages spend. Work is checked at checkpoints (every chunk
+// of points or tiles), never per cell, so the check costs nothing measurable.
+//
+// Two currencies: wall time, for a vehicle box, and work units (points and cells), for a
+// replay that must give the same bytes on any machine. The clock is injected: this core does
+// no I/O and tests drive it with a fake clock.
+
+public struct WorkBudget {
+  public enum Limit {
+    /// Stop before `deadline` (ns on `clock`'s scale).
+    case wallClock(deadline: Int64, clock: () -> Int64)
+    /// Stop after this many work units.
+    case workUnits(Int)
+    /// Never stop.
+    case unlimited
+  }
+
+  let limit: Limit
+  /// Units spent so far, whatever the currency.
+  public private(set) var unitsSpent = 0
+  /// Set once the next chunk can no longer be afforded; every later check fails.
+  public private(set) var isExhausted = false
+  /// The longest gap between two wall-clock checks: the next chunk is assumed to take as
+  /// long, so the frame stops before the deadline rather than after it.
+  var longestChunk: Int64 = 0
+  var lastCheck: Int64 = 0
+
+  public init(_ limit: Limit) {
+    self.limit = limit
+    if case .wallClock(_, let clock) = limit { lastCheck = clock() }
+  }
+
+  public static var unlimited: WorkBudget { WorkBudget(.unlimited) }
+
+  /// Records `units` of work just done and says whether another chunk fits.
+  public mutating func allowsMore(afterSpending units: Int) -> Bool {
+    unitsSpent &+= units
+    guard !isExhausted else { return false }
+    switch limit {
+    case .unlimited:
+      return true
+    case .workUnits(let total):
+      if unitsSpent >= total { isExhausted = true }
+    case .wallClock(let deadline, let clock):
+      let now = clock()
+      longestChunk = max(longestChunk, now - lastCheck)
+      lastCheck = now
+      if now + longestChunk >= deadline { isExhausted = true }
+    }
+    return !isExhausted
+  }
+
+  /// Whether anything at all can start (no work done yet, or the budget is already spent).
+  public mutating func allowsStart() -> Bool { allowsMore(afterSpending: 0) }
+}
