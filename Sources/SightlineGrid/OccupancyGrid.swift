@@ -67,7 +67,7 @@ public struct OccupancyGrid: Sendable {
     let fixed = FixedLogOdds(model)
     self.fixed = fixed
     percentTable = (fixed.minimum...fixed.maximum).map { milli in
-      Int8((100 / (1 + expf(-Float(milli) / 1000))).rounded())
+      Self.publishedPercent(logOdds: Float(milli) / 1000)
     }
   }
 

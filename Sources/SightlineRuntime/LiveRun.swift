@@ -255,7 +255,7 @@ final class FrameThread: @unchecked Sendable {
   private func body() {
     var frames: FrameLoop?
     do {
-      let loop = try FrameLoop(context: context, config: config)
+      let loop = try FrameLoop(context: context, config: config, live: true)
       loop.recordLimit = 1000  // the summary keeps the latest frames; counts cover them all
       frames = loop
       if waitForSubscribers > 0 {

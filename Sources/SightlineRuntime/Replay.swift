@@ -48,6 +48,13 @@ public struct SweepRecord: Sendable, Equatable, Codable {
   public var processingNanoseconds: Int
   /// V2X agents live at the frame's time (tracks younger than their maximum age).
   public var v2xAgents: Int
+  /// The budget's verdict: 0 none … 4 LiDAR skipped (GridFrame.degradation), points skipped.
+  public var degradation: Int
+  public var pointsSkipped: Int
+  public var agentsConfirmed: Int
+  public var agentsOccluded: Int
+  public var agentsContradicted: Int
+  public var workUnits: Int
 }
 
 public struct ReplaySummary: Sendable {
@@ -93,7 +100,7 @@ public struct Replay {
         message: "supported: Ethernet, raw IP, Linux cooked (SLL, SLL2)")
     }
     var ingest = try Self.makeIngest(config: options.config)
-    let frames = try FrameLoop(context: context, config: options.config)
+    let frames = try FrameLoop(context: context, config: options.config, live: false)
     ingest.onFix = { frames.timeline.observe($0) }
     defer { frames.close() }
     if options.waitForSubscribers > 0 {
@@ -171,8 +178,10 @@ public final class FrameLoop {
   public var recordLimit: Int?
   public private(set) var framesProcessed = 0
 
-  public init(context: ZMQContext, config: SightlineConfig) throws {
-    framer = SweepToFrame(config: config.grid)
+  public init(context: ZMQContext, config: SightlineConfig, live: Bool) throws {
+    framer = SweepToFrame(
+      config: config.grid, budget: FrameBudget(config: config.frame, live: live),
+      maximumRangeMeters: config.lidar.maxRangeMeters)
     publisher = try FramePublisher(
       context: context, endpoint: config.publish.endpoint,
       sendHighWaterMark: config.publish.sendHighWaterMark)
@@ -191,10 +200,16 @@ public final class FrameLoop {
         &sweep.points, from: Self.pose(start), to: Self.pose(end), reference: Self.pose(end))
       deskewedSweeps += 1
     }
-    let frame = framer.process(sweep, decodeNanoseconds: decodeNanoseconds)
+    // The ego and the agents at the sweep's own time (the sensor's GNSS-disciplined clock,
+    // like secMark).
+    let ego = timeline.ego.state(at: sweep.endNanoseconds)
+    timeline.extrapolateAgents(to: sweep.endNanoseconds)
+    let frame = framer.process(
+      sweep, decodeNanoseconds: decodeNanoseconds, ego: ego, agents: timeline.agents, clock: clock)
     try publisher.publish(framer.message)
-    // The agents at the sweep's own time (the sensor's GNSS-disciplined clock, like secMark).
-    timeline.agentsFrame(sequence: frame.sequence, at: sweep.endNanoseconds, into: &agentsFrame)
+    timeline.agentsFrame(
+      sequence: frame.sequence, at: sweep.endNanoseconds, statuses: framer.statuses,
+      into: &agentsFrame)
     agentsFrame.encode(into: &agentsMessage)
     try publisher.publishSide(agentsMessage)
     let record = SweepRecord(
@@ -205,8 +220,11 @@ public final class FrameLoop {
       complete: sweep.isComplete, coverageDegrees: sweep.coverageDegrees,
       occupiedCells: Int(frame.occupiedCells), freeCells: Int(frame.freeCells),
       unknownCells: Int(frame.unknownCells),
-      processingNanoseconds: Int(frame.processingNanoseconds),
-      v2xAgents: agentsFrame.agents.count)
+      processingNanoseconds: Int(framer.lastProcessingNanoseconds),
+      v2xAgents: agentsFrame.agents.count, degradation: Int(frame.degradation),
+      pointsSkipped: Int(frame.pointsSkipped),
+      agentsConfirmed: Int(frame.agentsConfirmed), agentsOccluded: Int(frame.agentsOccluded),
+      agentsContradicted: Int(frame.agentsContradicted), workUnits: Int(frame.workUnits))
     framesProcessed += 1
     if let limit = recordLimit, records.count >= 2 * limit {
       records.removeFirst(records.count - limit)  // amortised: once per `limit` frames

@@ -25,9 +25,28 @@ public struct SightlineConfig: Sendable, Equatable {
     /// overhangs.
     public var obstacleMinZ: Double = -1.3
     public var obstacleMaxZ: Double = 0.5
+    /// A fully confident cell not observed for this long becomes unknown; 0 never decays.
+    public var decaySeconds: Double = 2
+    /// An ego move larger than this between two frames is a jump: the grid is cleared.
+    public var resetJumpMeters: Double = 30
+    /// V2X agents painted per frame, nearest first; the rest are counted, not painted.
+    public var maxAgents = 256
+    /// Publish the V2X layer beside the fused grid.
+    public var publishV2XLayer = true
   }
   public struct Frame: Sendable, Equatable {
+    public enum BudgetMode: String, Sendable, CaseIterable {
+      /// Wall clock for live runs, work units for replays.
+      case auto
+      /// Wall clock: `budget_ms` from the frame's start.
+      case wall
+      /// Work units (points and cells): the same output on any machine.
+      case work
+    }
     public var budgetMilliseconds: Double = 20
+    public var budgetMode = BudgetMode.auto
+    /// The work budget: points plus cells a frame may visit.
+    public var workUnits = 4_000_000
   }
   public struct Publish: Sendable, Equatable {
     public var endpoint = "tcp://127.0.0.1:5560"
@@ -297,6 +316,21 @@ extension SightlineConfig {
       "obstacle_max_z_m": { config, value throws(ValueProblem) in
         config.grid.obstacleMaxZ = try number(value, in: -100...100)
       },
+      "decay_s": { config, value throws(ValueProblem) in
+        config.grid.decaySeconds = try number(value, in: 0...3600)
+      },
+      "reset_jump_m": { config, value throws(ValueProblem) in
+        config.grid.resetJumpMeters = try number(value, in: 0.1...100_000)
+      },
+      "max_agents": { config, value throws(ValueProblem) in
+        config.grid.maxAgents = try integer(value, in: 0...65_535)
+      },
+      "publish_v2x_layer": { config, value throws(ValueProblem) in
+        guard let flag = value.bool else {
+          throw ValueProblem(message: "expected true or false, found \(value.type)")
+        }
+        config.grid.publishV2XLayer = flag
+      },
     ],
     "v2x": [
       "stale_after_ms": { config, value throws(ValueProblem) in
@@ -312,7 +346,18 @@ extension SightlineConfig {
     "frame": [
       "budget_ms": { config, value throws(ValueProblem) in
         config.frame.budgetMilliseconds = try number(value, in: 0.1...10_000)
-      }
+      },
+      "budget": { config, value throws(ValueProblem) in
+        let name = try string(value)
+        guard let mode = Frame.BudgetMode(rawValue: name) else {
+          let known = Frame.BudgetMode.allCases.map(\.rawValue).joined(separator: ", ")
+          throw ValueProblem(message: "unknown budget \"\(name)\" (\(known))")
+        }
+        config.frame.budgetMode = mode
+      },
+      "work_units": { config, value throws(ValueProblem) in
+        config.frame.workUnits = try integer(value, in: 1_000...1_000_000_000)
+      },
     ],
     "publish": [
       "endpoint": { config, value throws(ValueProblem) in

@@ -1,55 +1,250 @@
 import SightlineGrid
 import SightlineLidar
 import SightlineSchema
+import SightlineTimeline
 
-/// Turns each finished sweep into a grid frame: integrates the points into the grid and fills
-/// the outgoing message. Owns the grid and the reusable message buffers.
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The budget a frame runs under, resolved from config for this run.
+public enum FrameBudget: Sendable, Equatable {
+  /// Wall time from the frame's start, nanoseconds.
+  case wall(nanoseconds: Int64)
+  /// Work units (points and cells): deterministic.
+  case work(units: Int)
+
+  public init(config: SightlineConfig.Frame, live: Bool) {
+    let wall = FrameBudget.wall(nanoseconds: Int64(config.budgetMilliseconds * 1e6))
+    switch config.budgetMode {
+    case .wall: self = wall
+    case .work: self = .work(units: config.workUnits)
+    case .auto: self = live ? wall : .work(units: config.workUnits)
+    }
+  }
+}
+
+/// Turns each finished sweep into a grid frame, in the budget's fixed order: scroll with the
+/// ego, decay and V2X agents first, then LiDAR endpoints, then free space near to far, then the
+/// output. Owns the grid, the V2X layer and the reusable message buffers: after the first frame
+/// nothing here allocates.
 public struct SweepToFrame {
   public private(set) var grid: OccupancyGrid
+  public private(set) var v2x: V2XLayer
   public let band: HeightBand
+  let config: SightlineConfig.Grid
+  let budget: FrameBudget
+  let maximumRange: Float
   public private(set) var frame = GridFrame()
   /// The encoded message of the last frame, topic prefix included; reused between frames.
   public private(set) var message: [UInt8] = []
+  /// Per agent of the last frame, in the order given: its consistency with LiDAR.
+  public private(set) var statuses: [AgentConsistency] = []
+  public private(set) var lastReport = LidarUpdateReport()
+  /// Frames whose grid was cleared because the ego jumped.
+  public private(set) var gridResets = 0
+  /// Agents beyond `maxAgents` in some frame, not painted.
+  public private(set) var agentsNotPainted = 0
   private var nextSequence: UInt64 = 0
+  private var lastEgo: (x: Double, y: Double)?
+  private var order: [Int] = []
+  /// Recent output-stage times (wall budget): the deadline for the grid leaves room for them.
+  private var outputTimes = [Int64](repeating: 0, count: 16)
+  private var outputTimeSlot = 0
 
-  public init(config: SightlineConfig.Grid) {
+  public init(config: SightlineConfig.Grid, budget: FrameBudget, maximumRangeMeters: Double = 200) {
     let geometry = GridGeometry(
       columns: config.columns, rows: config.rows, resolution: Float(config.resolutionMeters))
+    self.config = config
+    self.budget = budget
+    maximumRange = Float(maximumRangeMeters)
     grid = OccupancyGrid(geometry: geometry)
+    grid.prepare(.standard)
+    v2x = V2XLayer(geometry: geometry)
     band = HeightBand(minimum: Float(config.obstacleMinZ), maximum: Float(config.obstacleMaxZ))
     frame.columns = UInt32(geometry.columns)
     frame.rows = UInt32(geometry.rows)
     frame.resolution = geometry.resolution
-    frame.originX = -Float(geometry.sensorColumn) * geometry.resolution
-    frame.originY = -Float(geometry.sensorRow) * geometry.resolution
     frame.cells = [Int8](repeating: -1, count: geometry.cellCount)
+    if config.publishV2XLayer {
+      frame.v2xCells = [Int8](repeating: -1, count: geometry.cellCount)
+    }
     message.reserveCapacity(frame.encodedSize)
+    statuses.reserveCapacity(max(16, config.maxAgents))
+    order.reserveCapacity(max(16, config.maxAgents))
   }
 
-  /// Integrates the sweep and encodes the frame. `decodeNanoseconds` is the time already spent
-  /// decoding its packets, so the frame reports its whole processing time.
-  public mutating func process(_ sweep: borrowing Sweep, decodeNanoseconds: Int64) -> GridFrame {
+  /// Integrates the sweep (points in the sensor frame at the sweep's end) with the ego pose and
+  /// the agents at that time, and encodes the frame. `decodeNanoseconds` is the time already
+  /// spent decoding its packets; `clock` is the replay's virtual clock (or the host's).
+  public mutating func process(
+    _ sweep: borrowing Sweep, decodeNanoseconds: Int64, ego: EgoState?,
+    agents: [ExtrapolatedAgent], clock: Int64
+  ) -> GridFrame {
     let started = MonotonicClock.nanoseconds()
-    let update = sweep.points.withUnsafeBufferPointer { points in
-      grid.integrate(count: points.count, band: band) { (points[$0].x, points[$0].y, points[$0].z) }
-    }
-    let counts = grid.cellCounts
-    frame.cells.withUnsafeMutableBufferPointer { grid.writeOccupancy(into: $0) }
+    var flags: GridFrame.Flags = sweep.isComplete ? [] : .partialSweep
 
+    // Scroll with the ego (the grid is in the drive's ENU plane when the ego is known).
+    let sensorX = ego?.position.east ?? 0
+    let sensorY = ego?.position.north ?? 0
+    let yaw = Float(ego?.yaw ?? 0)
+    if ego != nil { flags.insert(.egoKnown) }
+    if let last = lastEgo, hypot(sensorX - last.x, sensorY - last.y) > config.resetJumpMeters {
+      grid.reset()
+      gridResets += 1
+      flags.insert(.gridReset)
+    }
+    lastEgo = (sensorX, sensorY)
+    grid.recentre(x: sensorX, y: sensorY)
+
+    var work: WorkBudget
+    switch budget {
+    case .work(let units):
+      work = WorkBudget(.workUnits(units))
+      flags.insert(.deterministic)
+    case .wall(let nanoseconds):
+      // Leave room for the output stage: the worst of the recent ones, plus a margin.
+      let reserve = (outputTimes.max() ?? 0) * 5 / 4 + 200_000
+      work = WorkBudget(
+        .wallClock(
+          deadline: started + nanoseconds - reserve, clock: { MonotonicClock.nanoseconds() }))
+    }
+
+    // Decay and V2X first: they are cheap and bounded, and agents must be there in any frame.
+    var units = 0
+    if config.decaySeconds > 0 {
+      units += grid.decay(now: sweep.endNanoseconds, unknownAfterSeconds: config.decaySeconds)
+    }
+    units += paint(agents, around: (sensorX, sensorY))
+    _ = work.allowsMore(afterSpending: units)
+    let afterV2X = MonotonicClock.nanoseconds()
+
+    // LiDAR: endpoints, then free space near to far, as far as the budget goes.
+    let cosine = cosf(yaw)
+    let sine = sinf(yaw)
+    let report = sweep.points.withUnsafeBufferPointer { points in
+      grid.integrate(
+        count: points.count, band: band, maximumRange: maximumRange, rays: .standard,
+        budget: &work
+      ) { index in
+        let p = points[index]
+        return (cosine * p.x - sine * p.y, sine * p.x + cosine * p.y, p.z)
+      }
+    }
+    lastReport = report
+    let afterLidar = MonotonicClock.nanoseconds()
+
+    // Output: consistency, fused cells, the V2X layer, the header.
+    let consistency = v2x.consistency(with: grid, into: &statuses)
+    let lidar = grid
+    let layer = v2x
+    let counts = frame.cells.withUnsafeMutableBufferPointer { cells in
+      lidar.writeOccupancy(into: cells)
+      return layer.fuse(into: cells, lidar: lidar, counts: lidar.cellCounts)
+    }
+    if config.publishV2XLayer {
+      frame.v2xCells.withUnsafeMutableBufferPointer { layer.write(into: $0) }
+    }
+    if report.degradation != .none { flags.insert(.degraded) }
+    frame.flags = flags
     frame.sequence = nextSequence
     nextSequence += 1
-    frame.flags = sweep.isComplete ? [] : .partialSweep
     frame.sensorTimeNanoseconds = sweep.startNanoseconds
     frame.azimuthCoverageCentidegrees = UInt32(clamping: sweep.coverageCentidegrees)
     frame.pointsInSweep = UInt32(clamping: sweep.points.count)
-    frame.pointsUsed = UInt32(clamping: update.pointsUsed)
+    frame.pointsUsed = UInt32(clamping: report.pointsUsed)
+    frame.pointsSkipped = UInt32(clamping: report.pointsSkipped)
+    frame.freeSpaceReachMeters = report.freeSpaceReachMeters
+    frame.degradation = report.degradation.rawValue
+    frame.workUnits = UInt32(clamping: work.unitsSpent)
     frame.occupiedCells = UInt32(clamping: counts.occupied)
     frame.freeCells = UInt32(clamping: counts.free)
     frame.unknownCells = UInt32(clamping: counts.unknown)
-    let elapsed = MonotonicClock.nanoseconds() - started + decodeNanoseconds
-    frame.processingNanoseconds = UInt32(clamping: elapsed)
-    frame.publishTimeNanoseconds = WallClock.nanoseconds()
+    frame.cornerEast = grid.cornerX
+    frame.cornerNorth = grid.cornerY
+    frame.egoEast = sensorX
+    frame.egoNorth = sensorY
+    frame.egoYaw = yaw
+    frame.originX = Float(grid.cornerX - sensorX)
+    frame.originY = Float(grid.cornerY - sensorY)
+    frame.agentsPainted = UInt16(clamping: v2x.agentCount)
+    frame.agentsConfirmed = UInt16(clamping: consistency.confirmed)
+    frame.agentsOccluded = UInt16(clamping: consistency.occluded)
+    frame.agentsContradicted = UInt16(clamping: consistency.contradicted)
+    if case .wall(let nanoseconds) = budget {
+      frame.budgetNanoseconds = UInt32(clamping: nanoseconds)
+      frame.v2xAndDecayNanoseconds = UInt32(clamping: afterV2X - started)
+      frame.lidarNanoseconds = UInt32(clamping: afterLidar - afterV2X)
+      frame.publishTimeNanoseconds = WallClock.nanoseconds()
+    } else {
+      // Deterministic: nothing that depends on the machine or the moment.
+      frame.budgetNanoseconds = 0
+      frame.v2xAndDecayNanoseconds = 0
+      frame.lidarNanoseconds = 0
+      frame.publishTimeNanoseconds = clock
+    }
     frame.encode(into: &message)
+    let finished = MonotonicClock.nanoseconds()
+    outputTimes[outputTimeSlot] = finished - afterLidar
+    outputTimeSlot = (outputTimeSlot + 1) % outputTimes.count
+    if case .wall = budget {
+      frame.outputNanoseconds = UInt32(clamping: finished - afterLidar)
+      frame.processingNanoseconds = UInt32(clamping: finished - started + decodeNanoseconds)
+    } else {
+      frame.outputNanoseconds = 0
+      frame.processingNanoseconds = 0
+    }
+    lastProcessingNanoseconds = finished - started + decodeNanoseconds
     return frame
+  }
+
+  /// Wall time of the last frame (decode included), whatever the budget mode.
+  public private(set) var lastProcessingNanoseconds: Int64 = 0
+
+  /// Paints the agents nearest the ego first, up to `maxAgents`; returns the cells visited.
+  mutating func paint(_ agents: [ExtrapolatedAgent], around ego: (x: Double, y: Double)) -> Int {
+    v2x.clear()
+    order.removeAll(keepingCapacity: true)
+    order.append(contentsOf: agents.indices)
+    if agents.count > config.maxAgents {
+      func distance(_ i: Int) -> Double { hypot(agents[i].x - ego.x, agents[i].y - ego.y) }
+      order.sort { distance($0) < distance($1) }
+      agentsNotPainted += agents.count - config.maxAgents
+      order.removeLast(agents.count - config.maxAgents)
+      order.sort()  // statuses follow the agents' own order
+    }
+    var units = 0
+    let cornerX = grid.cornerX
+    let cornerY = grid.cornerY
+    for index in order {
+      units += v2x.paint(Self.footprint(agents[index], cornerX: cornerX, cornerY: cornerY))
+    }
+    return units
+  }
+
+  /// An agent as the grid paints it: its reported size, or its class's usual one.
+  static func footprint(_ agent: ExtrapolatedAgent, cornerX: Double, cornerY: Double)
+    -> AgentFootprint
+  {
+    let shape: AgentShape
+    switch agent.kind {
+    case .vehicle:
+      let length = Float(agent.length ?? 4.5)
+      let width = Float(agent.width ?? 1.8)
+      // Without a heading the orientation is unknown: a disc that holds the vehicle.
+      shape =
+        agent.heading == nil
+        ? .disc(radius: (length * length + width * width).squareRoot() / 2)
+        : .rectangle(length: length, width: width)
+    case .pedestrian: shape = .disc(radius: 0.3)
+    case .cyclist: shape = .disc(radius: 0.9)
+    case .other: shape = .disc(radius: 0.5)
+    }
+    return AgentFootprint(
+      x: Float(agent.x - cornerX), y: Float(agent.y - cornerY), heading: Float(agent.heading ?? 0),
+      shape: shape, covarianceXX: Float(agent.covarianceXX),
+      covarianceXY: Float(agent.covarianceXY), covarianceYY: Float(agent.covarianceYY))
   }
 }

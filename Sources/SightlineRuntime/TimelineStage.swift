@@ -1,3 +1,4 @@
+import SightlineGrid
 import SightlineLidar
 import SightlineSchema
 import SightlineTimeline
@@ -114,9 +115,23 @@ public struct TimelineStage {
     }
   }
 
-  /// The agents extrapolated to `time`, with the ego pose if known, as the `agents` message.
-  public mutating func agentsFrame(sequence: UInt64, at time: Int64, into frame: inout AgentsFrame)
-  {
+  /// Extrapolates every live agent to `time`; the result stays in `agents` for the frame.
+  @discardableResult
+  public mutating func extrapolateAgents(to time: Int64) -> [ExtrapolatedAgent] {
+    scratch.removeAll(keepingCapacity: true)
+    tracks.agents(at: time, into: &scratch)
+    return scratch
+  }
+
+  /// The agents last extrapolated.
+  public var agents: [ExtrapolatedAgent] { scratch }
+
+  /// The agents of `extrapolateAgents(to: time)`, with the ego pose if known and each agent's
+  /// consistency with LiDAR (`statuses`, same order; missing ones count as not painted), as the
+  /// `agents` message.
+  public func agentsFrame(
+    sequence: UInt64, at time: Int64, statuses: [AgentConsistency], into frame: inout AgentsFrame
+  ) {
     frame.sequence = sequence
     frame.timeNanoseconds = time
     if let state = ego.state(at: time) {
@@ -127,10 +142,8 @@ public struct TimelineStage {
     } else {
       frame.egoKnown = false
     }
-    scratch.removeAll(keepingCapacity: true)
-    tracks.agents(at: time, into: &scratch)
     frame.agents.removeAll(keepingCapacity: true)
-    for agent in scratch {
+    for (index, agent) in scratch.enumerated() {
       var out = AgentsFrame.Agent()
       out.id = agent.id
       out.kind =
@@ -153,6 +166,7 @@ public struct TimelineStage {
       out.flags =
         (agent.heading != nil ? 1 : 0) | (agent.speed != nil ? 2 : 0)
         | (agent.futureDated ? 4 : 0)
+        | (index < statuses.count ? statuses[index].rawValue << 3 : 0)
       out.covarianceEE = Float(agent.covarianceXX)
       out.covarianceEN = Float(agent.covarianceXY)
       out.covarianceNN = Float(agent.covarianceYY)

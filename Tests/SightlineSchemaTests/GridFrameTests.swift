@@ -19,7 +19,13 @@ func sampleFrame() -> GridFrame {
   frame.occupiedCells = 1
   frame.freeCells = 2
   frame.unknownCells = 3
+  frame.cornerEast = 1234.5
+  frame.egoNorth = -0.25
+  frame.degradation = 1
+  frame.freeSpaceReachMeters = 12.8
+  frame.agentsContradicted = 2
   frame.cells = [-1, 0, 100, -1, 40, -1]
+  frame.v2xCells = [-1, -1, 90, 55, -1, -1]
   return frame
 }
 
@@ -34,14 +40,19 @@ func sampleFrame() -> GridFrame {
   @Test func layoutIsTheDocumentedOne() {
     var bytes = [UInt8]()
     sampleFrame().encode(into: &bytes)
-    // docs/SCHEMA.md: "grid\0", magic "SLGF", version 1, flags, then sequence at body offset 8.
+    // docs/SCHEMA.md: "grid\0", magic "SLGF", version 2, flags, then sequence at body offset 8.
     #expect(Array(bytes.prefix(5)) == Array("grid\0".utf8))
     #expect(Array(bytes[5..<9]) == Array("SLGF".utf8))
-    #expect(bytes[9] == 1 && bytes[10] == 0)
+    #expect(bytes[9] == 2 && bytes[10] == 0)
     #expect(bytes[11] == 1 && bytes[12] == 0)
     #expect(bytes[13] == 42)
-    #expect(bytes.count == 5 + GridFrame.headerSize + 6)
+    #expect(bytes[5 + 140] == 1)  // degradation
+    #expect(bytes[5 + 148] == 2)  // agents_contradicted
+    #expect(bytes[5 + 156] == 6)  // cell_count
+    #expect(bytes.count == 5 + GridFrame.headerSize + 6 + 4 + 6)
     #expect(Int8(bitPattern: bytes[5 + GridFrame.headerSize + 2]) == 100)
+    #expect(bytes[5 + GridFrame.headerSize + 6] == 6)  // v2x_count
+    #expect(Int8(bitPattern: bytes[5 + GridFrame.headerSize + 10 + 2]) == 90)
   }
 
   @Test func rejectsDamagedMessages() {
@@ -53,12 +64,15 @@ func sampleFrame() -> GridFrame {
     #expect(throws: SchemaError.cellCountMismatch(expected: 6, got: 5)) {
       try GridFrame.decode(Array(bytes.dropLast()))
     }
+    #expect(throws: SchemaError.self) {
+      try GridFrame.decode(Array(bytes.dropLast(7)))  // cut inside the grid layer
+    }
     var badMagic = bytes
     badMagic[6] = 0
     #expect(throws: SchemaError.badMagic) { try GridFrame.decode(badMagic) }
     var future = bytes
-    future[9] = 2
-    #expect(throws: SchemaError.unsupportedVersion(2)) { try GridFrame.decode(future) }
+    future[9] = 3
+    #expect(throws: SchemaError.unsupportedVersion(3)) { try GridFrame.decode(future) }
     #expect(throws: SchemaError.wrongTopic) { try GridFrame.decode(Array("stats\0".utf8) + bytes) }
   }
 

@@ -32,12 +32,19 @@ def decode_grid_frame(message):
     magic, version, flags, sequence, sensor_ns, _ = struct.unpack_from("<4sHHQqq", body, 0)
     points, used = struct.unpack_from("<II", body, 36)
     columns, rows, _ = struct.unpack_from("<IIf", body, 48)
-    occupied, free, unknown, count = struct.unpack_from("<IIII", body, 68)
-    cells = memoryview(body)[84:84 + count].cast("b")
+    occupied, free, unknown = struct.unpack_from("<III", body, 68)
+    corner_e, corner_n, ego_e, ego_n = struct.unpack_from("<dddd", body, 80)
+    skipped, reach, degradation = struct.unpack_from("<IfB", body, 132)
+    (count,) = struct.unpack_from("<I", body, 156)
+    cells = memoryview(body)[160:160 + count].cast("b")
+    (v2x_count,) = struct.unpack_from("<I", body, 160 + count)
     return {
         "magic": magic, "version": version, "partial": bool(flags & 1), "sequence": sequence,
-        "points": points, "cells": count, "declared": columns * rows,
+        "deterministic": bool(flags & 4), "points": points, "cells": count,
+        "declared": columns * rows, "v2x_ok": v2x_count in (0, count)
+        and len(body) == 164 + count + v2x_count, "degradation": degradation,
         "counts_match": (sum(1 for c in cells if c > 50) == occupied
+                         and sum(1 for c in cells if 0 <= c <= 50) == free
                          and sum(1 for c in cells if c == -1) == unknown
                          and occupied + free + unknown == count),
     }
@@ -101,8 +108,10 @@ def main(binary, capture, committed):
           [f["sequence"] for f in frames] == list(range(len(peer))),
           str([f["sequence"] for f in frames]))
     check("frames decode by the documented schema",
-          all(f["magic"] == b"SLGF" and f["version"] == 1 and f["cells"] == f["declared"]
-              and f["counts_match"] for f in frames))
+          all(f["magic"] == b"SLGF" and f["version"] == 2 and f["cells"] == f["declared"]
+              and f["counts_match"] and f["v2x_ok"] for f in frames))
+    check("replay frames are made under the deterministic work budget",
+          all(f["deterministic"] for f in frames))
     check("published point counts match the peer",
           [f["points"] for f in frames] == peer_counts)
 

@@ -1,0 +1,196 @@
+// The V2X layer: extrapolated agents painted as footprint probabilities, kept apart from the
+// LiDAR layer and fused with it only for output. It also judges each agent against the LiDAR
+// layer: confirmed (LiDAR sees occupied there), occluded (LiDAR cannot see there) or
+// contradicted (LiDAR sees free where V2X says occupied: stale or spoofed).
+// Indexes here are window cells in output order (row-major from window cell (0, 0)).
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+public enum AgentConsistency: UInt8, Sendable, Equatable {
+  /// Outside the window, or nothing painted.
+  case notPainted = 0
+  case confirmed = 1
+  case occluded = 2
+  case contradicted = 3
+}
+
+public struct ConsistencyCounts: Sendable, Equatable {
+  public var confirmed = 0
+  public var occluded = 0
+  public var contradicted = 0
+  public var notPainted = 0
+  public init() {}
+}
+
+public struct V2XLayer: Sendable {
+  public let geometry: GridGeometry
+  /// Per window cell, the probability (percent) that some agent occupies it; −1 where no agent
+  /// reaches. Output order; always current, so output is a copy.
+  public private(set) var cells: [Int8]
+  /// Cells painted this frame, each once (the ones to clear next frame).
+  var paintedCells: [Int32] = []
+  /// Per agent, its cells and its own probability there, in `agentCells[range]`.
+  var agentCells: [AgentCell] = []
+  var agentRanges: [Range<Int>] = []
+  struct AgentCell {
+    var index: Int32
+    var percent: Int8
+  }
+
+  public init(geometry: GridGeometry) {
+    self.geometry = geometry
+    cells = Array(repeating: -1, count: geometry.cellCount)
+  }
+
+  public var agentCount: Int { agentRanges.count }
+  public var paintedCellCount: Int { paintedCells.count }
+
+  /// Forgets last frame's agents (only the cells they painted are touched).
+  public mutating func clear() {
+    for index in paintedCells { cells[Int(index)] = -1 }
+    paintedCells.removeAll(keepingCapacity: true)
+    agentCells.removeAll(keepingCapacity: true)
+    agentRanges.removeAll(keepingCapacity: true)
+  }
+
+  /// Paints one agent; agents overlapping in a cell combine as independent: 1 − Π(1 − p).
+  /// Returns the cells visited (work units).
+  @discardableResult
+  public mutating func paint(_ footprint: AgentFootprint) -> Int {
+    let start = agentCells.count
+    let columns = geometry.columns
+    var layer = cells
+    cells = []  // moved out for exclusive access inside the closure
+    var painted = paintedCells
+    paintedCells = []
+    var mine = agentCells
+    agentCells = []
+    let visited = FootprintPainter.paint(footprint, on: geometry) { column, row, probability in
+      let index = row * columns + column
+      let percent = Int8(min(100, max(1, (probability * 100).rounded())))
+      mine.append(AgentCell(index: Int32(index), percent: percent))
+      let before = layer[index]
+      if before < 0 {
+        painted.append(Int32(index))
+        layer[index] = percent
+      } else {
+        let combined = 1 - (1 - Float(before) / 100) * (1 - probability)
+        layer[index] = Int8(min(100, (combined * 100).rounded()))
+      }
+    }
+    cells = layer
+    paintedCells = painted
+    agentCells = mine
+    agentRanges.append(start..<agentCells.count)
+    return visited
+  }
+
+  /// Each agent against the LiDAR layer, over its core: the cells where its own probability is
+  /// at least half its peak. Call after the frame's LiDAR update.
+  /// - confirmed: LiDAR has an occupied cell in the core;
+  /// - contradicted: none occupied, and LiDAR sees at least half the core free;
+  /// - occluded: otherwise (LiDAR mostly cannot see there).
+  public func consistency(with lidar: OccupancyGrid, into statuses: inout [AgentConsistency])
+    -> ConsistencyCounts
+  {
+    statuses.removeAll(keepingCapacity: true)
+    var counts = ConsistencyCounts()
+    let columns = geometry.columns
+    for range in agentRanges {
+      var peak: Int8 = 0
+      for cell in agentCells[range] { peak = max(peak, cell.percent) }
+      guard peak > 0 else {
+        statuses.append(.notPainted)
+        counts.notPainted += 1
+        continue
+      }
+      var core = 0
+      var occupied = 0
+      var free = 0
+      for cell in agentCells[range] where Int(cell.percent) * 2 >= Int(peak) {
+        core += 1
+        let index = Int(cell.index)
+        switch lidar.state(column: index % columns, row: index / columns) {
+        case .occupied: occupied += 1
+        case .free: free += 1
+        case .unknown: break
+        }
+      }
+      let status: AgentConsistency =
+        occupied > 0 ? .confirmed : (free * 2 >= core ? .contradicted : .occluded)
+      statuses.append(status)
+      switch status {
+      case .confirmed: counts.confirmed += 1
+      case .occluded: counts.occluded += 1
+      case .contradicted: counts.contradicted += 1
+      case .notPainted: counts.notPainted += 1
+      }
+    }
+    return counts
+  }
+
+  /// Fuses V2X evidence into output cells that hold the LiDAR layer (nav_msgs values): where
+  /// an agent is more likely there than not, its log-odds add to LiDAR's (independent
+  /// evidence; unknown LiDAR counts as none). V2X never adds free space: an empty cell in the
+  /// V2X layer says nothing. Returns the fused counts, from the LiDAR counts given.
+  public func fuse(
+    into output: UnsafeMutableBufferPointer<Int8>, lidar: OccupancyGrid, counts: CellCounts
+  ) -> CellCounts {
+    var fused = counts
+    let model = lidar.model
+    for painted in paintedCells {
+      let index = Int(painted)
+      let percent = cells[index]
+      guard percent > 50 else { continue }
+      let p = min(Float(percent) / 100, 0.99)
+      let before = output[index]
+      let lidarLogOdds: Float =
+        before < 0
+        ? 0
+        : lidar.logOdds(column: index % geometry.columns, row: index / geometry.columns)
+          ?? 0
+      let combined = min(max(lidarLogOdds + logf(p / (1 - p)), model.minimum), model.maximum)
+      let after = OccupancyGrid.publishedPercent(logOdds: combined)
+      output[index] = after
+      Self.recount(&fused, from: before, to: after)
+    }
+    return fused
+  }
+
+  static func recount(_ counts: inout CellCounts, from before: Int8, to after: Int8) {
+    func bucket(_ value: Int8) -> Int { value < 0 ? 0 : (value > 50 ? 2 : 1) }
+    let old = bucket(before)
+    let new = bucket(after)
+    guard old != new else { return }
+    switch old {
+    case 0: counts.unknown -= 1
+    case 1: counts.free -= 1
+    default: counts.occupied -= 1
+    }
+    switch new {
+    case 0: counts.unknown += 1
+    case 1: counts.free += 1
+    default: counts.occupied += 1
+    }
+  }
+
+  /// Writes the layer (percent, −1 where no agent) in output order.
+  public func write(into output: UnsafeMutableBufferPointer<Int8>) {
+    precondition(output.count >= geometry.cellCount)
+    cells.withUnsafeBufferPointer { _ = output.initialize(from: $0) }
+  }
+}
+
+extension OccupancyGrid {
+  /// The nav_msgs value published for log-odds: the probability in percent, except that
+  /// occupied (log-odds > 0) is always above 50 and free never is, so that subscribers can
+  /// classify by value alone: −1 unknown, 0...50 free, 51...100 occupied.
+  public static func publishedPercent(logOdds: Float) -> Int8 {
+    let percent = Int8((100 / (1 + expf(-logOdds))).rounded())
+    return logOdds > 0 ? max(51, percent) : min(50, percent)
+  }
+}
