@@ -109,8 +109,8 @@ extension OccupancyGrid {
     let sensorRow = geometry.sensorRow
     let columns = geometry.columns
     let rows = geometry.rows
-    let rowBase = cornerRow
-    let columnBase = cornerColumn
+    let rowOffset = rowOffset
+    let columnOffset = columnOffset
     let chunk = 1024
     var processed = 0
     var reachScratch = polarReach
@@ -118,6 +118,7 @@ extension OccupancyGrid {
     var hits = frameHits
     frameHits = []
     hits.removeAll(keepingCapacity: true)
+    hits.reserveCapacity(count)  // grows only when a sweep has more points than any before
     let bins = polarTables?.bins ?? 0
     let binsPerRadian = Float(bins) / (2 * .pi)
     withCells { cells in
@@ -149,7 +150,9 @@ extension OccupancyGrid {
             let row = sensorRow &+ dr
             guard column >= 0, column < columns, row >= 0, row < rows else { continue }
             let stored =
-              Self.wrap(rowBase &+ row, rows) &* columns &+ Self.wrap(columnBase &+ column, columns)
+              Self.storedIndex(
+                column: column, row: row, columnOffset: columnOffset, rowOffset: rowOffset,
+                columns: columns, rows: rows)
             if cells.claimHit(stored) {
               hits.append(
                 FrameHit(index: Int32(truncatingIfNeeded: stored), before: cells.logOdds[stored]))
@@ -227,8 +230,8 @@ extension OccupancyGrid {
     }
     let columns = geometry.columns
     let rows = geometry.rows
-    let rowBase = cornerRow
-    let columnBase = cornerColumn
+    let rowOffset = rowOffset
+    let columnOffset = columnOffset
     let tilesPerCheck = 64
     let sensorColumn = geometry.sensorColumn
     let sensorRow = geometry.sensorRow
@@ -274,8 +277,12 @@ extension OccupancyGrid {
               let firstColumn = Int(tile.column)
               let lastColumn = firstColumn + Int(tile.columns)
               let row = Int(tile.row)
-              let stored = Self.wrap(rowBase &+ row, rows) &* columns
-              let storedFirst = Self.wrap(columnBase &+ firstColumn, columns) &- firstColumn
+              var storedRow = row &+ rowOffset
+              if storedRow >= rows { storedRow &-= rows }
+              let stored = storedRow &* columns
+              var storedFirst = firstColumn &+ columnOffset
+              if storedFirst >= columns { storedFirst &-= columns }
+              storedFirst &-= firstColumn
               let rayBase = row &* columns
               let dr = Float(row &- sensorRow)
               let dr2 = dr * dr
@@ -481,8 +488,8 @@ extension OccupancyGrid {
     let r0 = geometry.sensorRow
     let columns = geometry.columns
     let rows = geometry.rows
-    let rowBase = cornerRow
-    let columnBase = cornerColumn
+    let rowOffset = rowOffset
+    let columnOffset = columnOffset
     var ignored = LidarUpdateReport()
     withCells { cells in
       for index in 0..<count {
@@ -505,7 +512,9 @@ extension OccupancyGrid {
           if atEnd && isObstacle { break }
           guard c >= 0, c < columns, r >= 0, r < rows else { break }
           cells.miss(
-            Self.wrap(rowBase &+ r, rows) &* columns &+ Self.wrap(columnBase &+ c, columns))
+            Self.storedIndex(
+              column: c, row: r, columnOffset: columnOffset, rowOffset: rowOffset,
+              columns: columns, rows: rows))
           if atEnd { break }
           let twice = 2 &* error
           if twice >= dr {

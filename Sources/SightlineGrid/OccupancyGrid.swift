@@ -33,8 +33,8 @@ public struct OccupancyGrid: Sendable {
   /// that output is a copy, never a recomputation.
   var occupancy: [Int8]
   /// Which frame last updated a cell, and how: each cell is updated once per frame.
-  var stamp: [UInt32]
-  var occupiedStamp: UInt32 = 2
+  var stamp: [UInt8]
+  var occupiedStamp: UInt8 = 2
   public private(set) var cellCounts: CellCounts
   /// Sensor time each decay stripe was last decayed at.
   var stripeDecayedAt: [Int64]
@@ -245,13 +245,30 @@ public struct OccupancyGrid: Sendable {
 
   // MARK: Cell updates
 
-  /// Starts a frame: stamps from earlier frames no longer count.
+  /// Starts a frame: stamps from earlier frames no longer count. One byte a cell keeps the
+  /// stamps in cache; they are cleared once every 126 frames when the counter wraps.
   mutating func beginFrame() {
-    if occupiedStamp >= UInt32.max - 2 {
-      for index in 0..<stamp.count { stamp[index] = 0 }
+    if occupiedStamp >= UInt8.max - 3 {
+      stamp.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
       occupiedStamp = 0
     }
     occupiedStamp &+= 2
+  }
+
+  /// Storage row and column offsets of window cell (0, 0): adding them and subtracting the
+  /// size once replaces a division per point.
+  var rowOffset: Int { Self.wrap(cornerRow, geometry.rows) }
+  var columnOffset: Int { Self.wrap(cornerColumn, geometry.columns) }
+
+  /// Storage index of window cell (column, row), both inside the window, without division.
+  @inline(__always) static func storedIndex(
+    column: Int, row: Int, columnOffset: Int, rowOffset: Int, columns: Int, rows: Int
+  ) -> Int {
+    var r = row &+ rowOffset
+    if r >= rows { r &-= rows }
+    var c = column &+ columnOffset
+    if c >= columns { c &-= columns }
+    return r &* columns &+ c
   }
 
   /// Runs `body` with raw access to the cells; counts are folded back afterwards.
@@ -284,14 +301,14 @@ public struct OccupancyGrid: Sendable {
 struct CellUpdater {
   let logOdds: UnsafeMutablePointer<Int16>
   let occupancy: UnsafeMutablePointer<Int8>
-  let stamp: UnsafeMutablePointer<UInt32>
+  let stamp: UnsafeMutablePointer<UInt8>
   let percent: UnsafePointer<Int8>
   let model: FixedLogOdds
-  let occupiedStamp: UInt32
+  let occupiedStamp: UInt8
   var counts: CellCounts
   var updated = 0
 
-  var freeStamp: UInt32 { occupiedStamp &+ 1 }
+  var freeStamp: UInt8 { occupiedStamp &+ 1 }
 
   @inline(__always) mutating func forget(_ index: Int) {
     if logOdds[index] == OccupancyGrid.unknownLogOdds {

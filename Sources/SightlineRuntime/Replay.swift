@@ -192,6 +192,7 @@ public final class FrameLoop {
   public func process(_ sweep: inout Sweep, decodeNanoseconds: Int64, clock: Int64)
     throws -> SweepRecord
   {
+    let started = MonotonicClock.nanoseconds()
     // De-skew into the sensor frame at the sweep's end when the ego's motion is known.
     if let start = timeline.ego.state(at: sweep.startNanoseconds),
       let end = timeline.ego.state(at: sweep.endNanoseconds)
@@ -205,13 +206,16 @@ public final class FrameLoop {
     let ego = timeline.ego.state(at: sweep.endNanoseconds)
     timeline.extrapolateAgents(to: sweep.endNanoseconds)
     let frame = framer.process(
-      sweep, decodeNanoseconds: decodeNanoseconds, ego: ego, agents: timeline.agents, clock: clock)
+      sweep, decodeNanoseconds: decodeNanoseconds, ego: ego, agents: timeline.agents, clock: clock,
+      startedAt: started)
+    let publishing = MonotonicClock.nanoseconds()
     try publisher.publish(framer.message)
     timeline.agentsFrame(
       sequence: frame.sequence, at: sweep.endNanoseconds, statuses: framer.statuses,
       into: &agentsFrame)
     agentsFrame.encode(into: &agentsMessage)
     try publisher.publishSide(agentsMessage)
+    framer.addOutputTime(MonotonicClock.nanoseconds() - publishing)
     let record = SweepRecord(
       sequence: frame.sequence, sensorTimeNanoseconds: frame.sensorTimeNanoseconds,
       lastPacketTimeNanoseconds: sweep.endNanoseconds,

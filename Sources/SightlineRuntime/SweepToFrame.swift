@@ -72,6 +72,8 @@ public struct SweepToFrame {
       frame.v2xCells = [Int8](repeating: -1, count: geometry.cellCount)
     }
     message.reserveCapacity(frame.encodedSize)
+    // Until frames are measured, assume output costs 2 ns a cell (copying and sending layers).
+    outputTimes[0] = Int64(geometry.cellCount) * 2
     statuses.reserveCapacity(max(16, config.maxAgents))
     order.reserveCapacity(max(16, config.maxAgents))
   }
@@ -81,9 +83,9 @@ public struct SweepToFrame {
   /// spent decoding its packets; `clock` is the replay's virtual clock (or the host's).
   public mutating func process(
     _ sweep: borrowing Sweep, decodeNanoseconds: Int64, ego: EgoState?,
-    agents: [ExtrapolatedAgent], clock: Int64
+    agents: [ExtrapolatedAgent], clock: Int64, startedAt: Int64? = nil
   ) -> GridFrame {
-    let started = MonotonicClock.nanoseconds()
+    let started = startedAt ?? MonotonicClock.nanoseconds()
     var flags: GridFrame.Flags = sweep.isComplete ? [] : .partialSweep
 
     // Scroll with the ego (the grid is in the drive's ENU plane when the ego is known).
@@ -198,6 +200,13 @@ public struct SweepToFrame {
     }
     lastProcessingNanoseconds = finished - started + decodeNanoseconds
     return frame
+  }
+
+  /// Adds work done after `process` (publishing) to the output stage the budget reserves for.
+  public mutating func addOutputTime(_ nanoseconds: Int64) {
+    let last = (outputTimeSlot + outputTimes.count - 1) % outputTimes.count
+    outputTimes[last] += nanoseconds
+    lastProcessingNanoseconds += nanoseconds
   }
 
   /// Wall time of the last frame (decode included), whatever the budget mode.

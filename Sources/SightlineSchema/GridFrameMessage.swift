@@ -9,7 +9,15 @@ public enum Topic: String, Sendable, CaseIterable {
   case stats
 
   /// The subscription prefix: the topic name and a NUL, so "grid" never matches "gridx".
-  public var prefix: [UInt8] { Array(rawValue.utf8) + [0] }
+  /// Made once: encoding a frame must not allocate.
+  public var prefix: [UInt8] {
+    switch self {
+    case .grid: Self.prefixes[0]
+    case .agents: Self.prefixes[1]
+    case .stats: Self.prefixes[2]
+    }
+  }
+  static let prefixes: [[UInt8]] = [grid, agents, stats].map { Array($0.rawValue.utf8) + [0] }
 }
 
 public enum SchemaError: Error, Equatable, CustomStringConvertible {

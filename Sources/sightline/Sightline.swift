@@ -264,7 +264,10 @@ struct InspectCommand: ParsableCommand {
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench", abstract: "Repeatable measurements.",
-    subcommands: [BenchDecodeCommand.self, BenchV2XCommand.self, BenchGridCommand.self])
+    subcommands: [
+      BenchDecodeCommand.self, BenchV2XCommand.self, BenchGridCommand.self, BenchFrameCommand.self,
+      BenchBudgetCommand.self,
+    ])
 }
 
 struct BenchDecodeCommand: ParsableCommand {
@@ -549,6 +552,90 @@ struct CheckCommand: ParsableCommand {
     } else {
       for line in Check.text(report) { printLine(line) }
     }
+  }
+}
+
+struct BenchFrameCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "frame",
+    abstract:
+      "The whole per-frame path on every sweep of a capture; last line: ms_per_frame_p50=<x> ms_per_frame_p99=<y>."
+  )
+
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(name: .long, help: "Timed passes over the capture (after one warm-up pass).")
+  var `repeat` = 20
+
+  @Option(
+    name: .long, help: "TOML config (grid size, height band); built-in defaults when omitted.")
+  var config: String?
+
+  @Option(name: .long, help: "Run under this wall budget instead of doing all the work.")
+  var budgetMs: Double?
+
+  @OptionGroup var lidarOptions: LidarOptions
+
+  func run() throws {
+    var settings = try config.map { try SightlineConfig.load(path: $0) } ?? SightlineConfig()
+    try lidarOptions.apply(to: &settings)
+    let budget = budgetMs.map { FrameBudget.wall(nanoseconds: Int64($0 * 1e6)) }
+    if let budgetMs { settings.frame.budgetMilliseconds = budgetMs }
+    let result = try FrameBenchmark.run(
+      capture: capture, config: settings, passes: self.repeat, budget: budget)
+    let p50 = Double(FrameBenchmark.percentile(result.frameNanoseconds, 0.5)) / 1e6
+    let p99 = Double(FrameBenchmark.percentile(result.frameNanoseconds, 0.99)) / 1e6
+    printLine(
+      "frames=\(result.timedFrames) points_per_frame_max=\(result.pointsPerFrame)"
+        + " grid=\(settings.grid.columns)x\(settings.grid.rows)@\(settings.grid.resolutionMeters)m"
+        + " degraded_frames=\(result.degradedFrames)"
+        + (result.gridStageAllocations.map { " allocations_grid_stage=\($0)" } ?? "")
+        + (result.wholePathAllocations.map { " allocations_whole_path=\($0)" } ?? ""))
+    printLine("ms_per_frame_p50=\(Report.fixed(p50, 3)) ms_per_frame_p99=\(Report.fixed(p99, 3))")
+  }
+}
+
+struct BenchBudgetCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "budget",
+    abstract:
+      "Budget adherence: many frames under a tight wall budget; prints the overrun distribution."
+  )
+
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(name: .long, help: "Frames to run (the capture's sweeps, cycled).")
+  var frames = 10_000
+
+  @Option(name: .long, help: "Wall budget per frame, milliseconds.")
+  var budgetMs: Double = 5
+
+  @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
+  var config: String?
+
+  @OptionGroup var lidarOptions: LidarOptions
+
+  func run() throws {
+    var settings = try config.map { try SightlineConfig.load(path: $0) } ?? SightlineConfig()
+    try lidarOptions.apply(to: &settings)
+    let result = try FrameBenchmark.budget(
+      capture: capture, config: settings, frames: frames, budgetMilliseconds: budgetMs)
+    let overruns = result.overrunNanoseconds
+    func ms(_ fraction: Double) -> String {
+      Report.fixed(Double(FrameBenchmark.percentile(overruns, fraction)) / 1e6, 3)
+    }
+    let over = overruns.filter { $0 > 0 }
+    printLine(
+      "frames=\(overruns.count) budget_ms=\(budgetMs) degraded_frames=\(result.degradedFrames)"
+        + " points_skipped=\(result.pointsSkipped)")
+    printLine(
+      "frames_over_budget=\(over.count)"
+        + " over_by_ms_max=\(Report.fixed(Double(over.max() ?? 0) / 1e6, 3))")
+    printLine(
+      "end_minus_budget_ms p50=\(ms(0.5)) p90=\(ms(0.9)) p99=\(ms(0.99)) p99.9=\(ms(0.999))"
+        + " max=\(Report.fixed(Double(overruns.max() ?? 0) / 1e6, 3))")
   }
 }
 
