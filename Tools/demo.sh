@@ -12,7 +12,7 @@ capture=Replay/vlp16-strongest-gps/vlp16-strongest-gps.pcap
 endpoint=${SIGHTLINE_ENDPOINT:-tcp://127.0.0.1:5560}
 
 echo "== subscriber (sightline sub --connect $endpoint) =="
-"$bin" sub --connect "$endpoint" --idle-timeout 30 &
+"$bin" sub --connect "$endpoint" --idle-timeout 30 --picture &
 subscriber=$!
 # The replay waits for the subscriber's subscription before it sends the first frame.
 replay_log=$(mktemp)

@@ -22,7 +22,27 @@ public enum Report {
     return "seq=\(frame.sequence) sensor_time=\(utc(frame.sensorTimeNanoseconds)) \(sweep)"
       + " points=\(frame.pointsInSweep) used=\(frame.pointsUsed)"
       + " occupied=\(frame.occupiedCells) free=\(frame.freeCells) unknown=\(frame.unknownCells)"
-      + " proc_ms=\(fixed(Double(frame.processingNanoseconds) / 1e6, 2))"
+      + (frame.flags.contains(.deterministic)
+        ? " budget=work units=\(frame.workUnits)"
+        : " proc_ms=\(fixed(Double(frame.processingNanoseconds) / 1e6, 2))"
+          + "/\(fixed(Double(frame.budgetNanoseconds) / 1e6, 0))")
+      + (frame.flags.contains(.degraded)
+        ? " DEGRADED(\(degradationName(frame.degradation)), skipped=\(frame.pointsSkipped),"
+          + " free_to=\(fixed(Double(frame.freeSpaceReachMeters), 1))m)" : "")
+      + (frame.agentsPainted > 0
+        ? " v2x=\(frame.agentsPainted) confirmed=\(frame.agentsConfirmed)"
+          + " occluded=\(frame.agentsOccluded) contradicted=\(frame.agentsContradicted)" : "")
+      + (frame.flags.contains(.gridReset) ? " GRID_RESET" : "")
+  }
+
+  static func degradationName(_ value: UInt8) -> String {
+    switch value {
+    case 0: "none"
+    case 1: "free_space_truncated"
+    case 2: "endpoints_only"
+    case 3: "points_skipped"
+    default: "lidar_skipped"
+    }
   }
 
   public static func agentsLine(_ frame: AgentsFrame) -> String {

@@ -49,6 +49,7 @@ public struct SweepToFrame {
   public private(set) var agentsNotPainted = 0
   private var nextSequence: UInt64 = 0
   private var lastEgo: (x: Double, y: Double)?
+  private var lastYaw: Double = 0
   private var order: [Int] = []
   /// Recent output-stage times (wall budget): the deadline for the grid leaves room for them.
   private var outputTimes = [Int64](repeating: 0, count: 16)
@@ -88,11 +89,15 @@ public struct SweepToFrame {
     let started = startedAt ?? MonotonicClock.nanoseconds()
     var flags: GridFrame.Flags = sweep.isComplete ? [] : .partialSweep
 
-    // Scroll with the ego (the grid is in the drive's ENU plane when the ego is known).
-    let sensorX = ego?.position.east ?? 0
-    let sensorY = ego?.position.north ?? 0
-    let yaw = Float(ego?.yaw ?? 0)
-    if ego != nil { flags.insert(.egoKnown) }
+    // Scroll with the ego (the grid is in the drive's ENU plane when the ego is known). When
+    // the pose is lost after being known, the last one is held rather than jumping to 0.
+    let sensorX = ego?.position.east ?? lastEgo?.x ?? 0
+    let sensorY = ego?.position.north ?? lastEgo?.y ?? 0
+    let yaw = Float(ego?.yaw ?? lastYaw)
+    if let ego {
+      flags.insert(.egoKnown)
+      lastYaw = ego.yaw
+    }
     if let last = lastEgo, hypot(sensorX - last.x, sensorY - last.y) > config.resetJumpMeters {
       grid.reset()
       gridResets += 1
@@ -171,7 +176,8 @@ public struct SweepToFrame {
     frame.egoYaw = yaw
     frame.originX = Float(grid.cornerX - sensorX)
     frame.originY = Float(grid.cornerY - sensorY)
-    frame.agentsPainted = UInt16(clamping: v2x.agentCount)
+    frame.agentsPainted = UInt16(
+      clamping: consistency.confirmed + consistency.occluded + consistency.contradicted)
     frame.agentsConfirmed = UInt16(clamping: consistency.confirmed)
     frame.agentsOccluded = UInt16(clamping: consistency.occluded)
     frame.agentsContradicted = UInt16(clamping: consistency.contradicted)

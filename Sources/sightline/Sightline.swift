@@ -6,6 +6,7 @@ import Foundation
 import SightlineGrid
 import SightlineLidar
 import SightlineRuntime
+import SightlineSchema
 import SightlineZMQ
 
 @main
@@ -169,13 +170,24 @@ struct SubscribeCommand: ParsableCommand {
   @Option(name: .long, help: "Give up after this many seconds without a message.")
   var idleTimeout: Double?
 
+  @Flag(name: .long, help: "At the end, draw the last frame's grid as text.")
+  var picture = false
+
   func run() throws {
     let subscriber = try FrameSubscriber(
       context: try ZMQContext(), endpoint: connect, latestOnly: latest)
     let timeout = idleTimeout.map { Int($0 * 1000) } ?? -1
+    var last: GridFrame?
+    defer {
+      if picture, let last {
+        printLine("last frame (sequence \(last.sequence)):")
+        for line in GridPicture.lines(last) { printLine(line) }
+      }
+    }
     loop: while true {
       switch try subscriber.next(timeoutMilliseconds: timeout) {
       case .frame(let frame):
+        if picture { last = frame }
         printLine(Report.frameLine(frame))
         if let count, subscriber.summary.framesReceived >= count { break loop }
       case .agents(let agents):
