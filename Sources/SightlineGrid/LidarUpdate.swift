@@ -28,8 +28,10 @@ extension OccupancyGrid {
   /// world-aligned axes (x east, y north; the caller rotates by the ego's yaw) and z up from the
   /// sensor. Call `recentre` first. Cells crossed by rays are free, obstacle endpoints occupied;
   /// each cell is updated at most once. Allocation-free once the tables exist.
+  /// `floor`, when given (a `GroundModel`'s fit), replaces the band's minimum: a return is an
+  /// obstacle above the ground under it, not above a fixed height.
   public mutating func integrate(
-    count: Int, band: HeightBand, maximumRange: Float = .infinity,
+    count: Int, band: HeightBand, floor: ObstacleFloor? = nil, maximumRange: Float = .infinity,
     rays: RayCasting = .standard, budget: inout WorkBudget,
     position: (Int) -> (x: Float, y: Float, z: Float)
   ) -> LidarUpdateReport {
@@ -47,7 +49,7 @@ extension OccupancyGrid {
       return report
     }
     let processed = integrateEndpoints(
-      count: count, band: band, maximumRange: maximumRange, polar: polarBins > 0,
+      count: count, band: band, floor: floor, maximumRange: maximumRange, polar: polarBins > 0,
       budget: &budget, report: &report, position: position)
     if processed < count {
       report.pointsSkipped = count - processed
@@ -57,7 +59,8 @@ extension OccupancyGrid {
       castPolarFreeSpace(budget: &budget, report: &report)
     } else {
       castPerPointFreeSpace(
-        count: count, band: band, maximumRange: maximumRange, report: &report, position: position)
+        count: count, band: band, floor: floor, maximumRange: maximumRange, report: &report,
+        position: position)
     }
     applyHits(report: &report)
     return report
@@ -65,19 +68,19 @@ extension OccupancyGrid {
 
   /// A convenience for tests and tools with an unlimited budget.
   public mutating func integrate(
-    count: Int, band: HeightBand, maximumRange: Float = .infinity,
+    count: Int, band: HeightBand, floor: ObstacleFloor? = nil, maximumRange: Float = .infinity,
     rays: RayCasting = .standard, position: (Int) -> (x: Float, y: Float, z: Float)
   ) -> LidarUpdateReport {
     var budget = WorkBudget.unlimited
     return integrate(
-      count: count, band: band, maximumRange: maximumRange, rays: rays, budget: &budget,
-      position: position)
+      count: count, band: band, floor: floor, maximumRange: maximumRange, rays: rays,
+      budget: &budget, position: position)
   }
 
   /// Classifies and validates one point; nil when it is not used at all.
   @inline(__always) static func classify(
-    _ p: (x: Float, y: Float, z: Float), band: HeightBand, maximumRange: Float,
-    report: inout LidarUpdateReport
+    _ p: (x: Float, y: Float, z: Float), band: HeightBand, floor: ObstacleFloor?,
+    maximumRange: Float, report: inout LidarUpdateReport
   ) -> Bool? {
     // Beyond this a coordinate cannot be a LiDAR return, and converting it to a cell index
     // would overflow: it is rejected like a NaN.
@@ -92,14 +95,15 @@ extension OccupancyGrid {
       report.pointsOverhang &+= 1
       return nil
     }
-    let isObstacle = p.z >= band.minimum
+    let isObstacle = p.z >= (floor?.floor(x: p.x, y: p.y) ?? band.minimum)
     if isObstacle { report.pointsUsed &+= 1 } else { report.pointsGround &+= 1 }
     return isObstacle
   }
 
   /// Endpoints in point order, checking the budget every chunk; returns the points processed.
   mutating func integrateEndpoints(
-    count: Int, band: HeightBand, maximumRange: Float, polar: Bool, budget: inout WorkBudget,
+    count: Int, band: HeightBand, floor: ObstacleFloor?, maximumRange: Float, polar: Bool,
+    budget: inout WorkBudget,
     report: inout LidarUpdateReport, position: (Int) -> (x: Float, y: Float, z: Float)
   ) -> Int {
     let inverseResolution = 1 / geometry.resolution
@@ -129,7 +133,7 @@ extension OccupancyGrid {
             let p = position(index)
             guard
               let isObstacle = Self.classify(
-                p, band: band, maximumRange: maximumRange, report: &report)
+                p, band: band, floor: floor, maximumRange: maximumRange, report: &report)
             else { continue }
             let dc = Int((fractionX + p.x * inverseResolution).rounded(.down))
             let dr = Int((fractionY + p.y * inverseResolution).rounded(.down))
@@ -478,7 +482,8 @@ final class PolarTables: Sendable {
 extension OccupancyGrid {
   /// The reference: one Bresenham ray per point from the sensor cell, clipped at the window.
   mutating func castPerPointFreeSpace(
-    count: Int, band: HeightBand, maximumRange: Float, report: inout LidarUpdateReport,
+    count: Int, band: HeightBand, floor: ObstacleFloor?, maximumRange: Float,
+    report: inout LidarUpdateReport,
     position: (Int) -> (x: Float, y: Float, z: Float)
   ) {
     let inverseResolution = 1 / geometry.resolution
@@ -496,7 +501,7 @@ extension OccupancyGrid {
         let p = position(index)
         guard
           let isObstacle = Self.classify(
-            p, band: band, maximumRange: maximumRange, report: &ignored)
+            p, band: band, floor: floor, maximumRange: maximumRange, report: &ignored)
         else { continue }
         let c1 = c0 &+ Int((fractionX + p.x * inverseResolution).rounded(.down))
         let r1 = r0 &+ Int((fractionY + p.y * inverseResolution).rounded(.down))

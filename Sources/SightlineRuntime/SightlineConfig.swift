@@ -33,6 +33,15 @@ public struct SightlineConfig: Sendable, Equatable {
     public var maxAgents = 256
     /// Publish the V2X layer beside the fused grid.
     public var publishV2XLayer = true
+    public enum Ground: String, Sendable, CaseIterable {
+      /// Obstacles are returns above `obstacleMinZ` (sensor-relative).
+      case band
+      /// Obstacles are returns `groundClearance` above the terrain fitted per sweep.
+      case sloped
+    }
+    public var ground = Ground.band
+    public var groundClearance: Double = 0.25
+    public var groundMaximumSlope: Double = 0.15
   }
   public struct Frame: Sendable, Equatable {
     public enum BudgetMode: String, Sendable, CaseIterable {
@@ -321,6 +330,20 @@ extension SightlineConfig {
       },
       "reset_jump_m": { config, value throws(ValueProblem) in
         config.grid.resetJumpMeters = try number(value, in: 0.1...100_000)
+      },
+      "ground": { config, value throws(ValueProblem) in
+        let name = try string(value)
+        guard let ground = Grid.Ground(rawValue: name) else {
+          let known = Grid.Ground.allCases.map(\.rawValue).joined(separator: ", ")
+          throw ValueProblem(message: "unknown ground model \"\(name)\" (\(known))")
+        }
+        config.grid.ground = ground
+      },
+      "ground_clearance_m": { config, value throws(ValueProblem) in
+        config.grid.groundClearance = try number(value, in: 0.01...5)
+      },
+      "ground_max_slope": { config, value throws(ValueProblem) in
+        config.grid.groundMaximumSlope = try number(value, in: 0...2)
       },
       "max_agents": { config, value throws(ValueProblem) in
         config.grid.maxAgents = try integer(value, in: 0...65_535)

@@ -50,6 +50,8 @@ public struct SweepToFrame {
   private var nextSequence: UInt64 = 0
   private var lastEgo: (x: Double, y: Double)?
   private var lastYaw: Double = 0
+  private var ground: SlopedGround?
+  private var floor: ObstacleFloor
   private var order: [Int] = []
   /// Recent output-stage times (wall budget): the deadline for the grid leaves room for them.
   private var outputTimes = [Int64](repeating: 0, count: 16)
@@ -65,6 +67,12 @@ public struct SweepToFrame {
     grid.prepare(.standard)
     v2x = V2XLayer(geometry: geometry)
     band = HeightBand(minimum: Float(config.obstacleMinZ), maximum: Float(config.obstacleMaxZ))
+    floor = ObstacleFloor(floor: band.minimum)
+    if config.ground == .sloped {
+      ground = SlopedGround(
+        nominal: band.minimum - Float(config.groundClearance),
+        clearance: Float(config.groundClearance), maximumSlope: Float(config.groundMaximumSlope))
+    }
     frame.columns = UInt32(geometry.columns)
     frame.rows = UInt32(geometry.rows)
     frame.resolution = geometry.resolution
@@ -132,13 +140,16 @@ public struct SweepToFrame {
     let cosine = cosf(yaw)
     let sine = sinf(yaw)
     let report = sweep.points.withUnsafeBufferPointer { points in
-      grid.integrate(
-        count: points.count, band: band, maximumRange: maximumRange, rays: .standard,
-        budget: &work
-      ) { index in
+      let position = { (index: Int) -> (x: Float, y: Float, z: Float) in
         let p = points[index]
         return (cosine * p.x - sine * p.y, sine * p.x + cosine * p.y, p.z)
       }
+      if ground != nil {
+        ground!.fit(count: points.count, into: &floor, position: position)
+      }
+      return grid.integrate(
+        count: points.count, band: band, floor: ground == nil ? nil : floor,
+        maximumRange: maximumRange, rays: .standard, budget: &work, position: position)
     }
     lastReport = report
     let afterLidar = MonotonicClock.nanoseconds()
