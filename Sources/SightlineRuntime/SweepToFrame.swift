@@ -51,6 +51,8 @@ public struct SweepToFrame {
   private var lastEgo: (x: Double, y: Double)?
   private var lastYaw: Double = 0
   private var ground: SlopedGround?
+  /// The V2X layer's output buffer while the frame carries none.
+  private var v2xStorage: [Int8] = []
   private var floor: ObstacleFloor
   private var order: [Int] = []
   /// Recent output-stage times (wall budget): the deadline for the grid leaves room for them.
@@ -78,7 +80,7 @@ public struct SweepToFrame {
     frame.resolution = geometry.resolution
     frame.cells = [Int8](repeating: -1, count: geometry.cellCount)
     if config.publishV2XLayer {
-      frame.v2xCells = [Int8](repeating: -1, count: geometry.cellCount)
+      v2xStorage = [Int8](repeating: -1, count: geometry.cellCount)
     }
     message.reserveCapacity(frame.encodedSize)
     // Until frames are measured, assume output costs 2 ns a cell (copying and sending layers).
@@ -163,7 +165,14 @@ public struct SweepToFrame {
       return layer.fuse(into: cells, lidar: lidar, counts: lidar.cellCounts)
     }
     if config.publishV2XLayer {
-      frame.v2xCells.withUnsafeMutableBufferPointer { layer.write(into: $0) }
+      // An empty layer is not sent (v2x_count 0): a megabyte less to copy and send per frame.
+      // The buffers swap, so neither case allocates.
+      if layer.paintedCellCount > 0 {
+        if frame.v2xCells.isEmpty { swap(&frame.v2xCells, &v2xStorage) }
+        frame.v2xCells.withUnsafeMutableBufferPointer { layer.write(into: $0) }
+      } else if !frame.v2xCells.isEmpty {
+        swap(&frame.v2xCells, &v2xStorage)
+      }
     }
     if report.degradation != .none { flags.insert(.degraded) }
     frame.flags = flags
