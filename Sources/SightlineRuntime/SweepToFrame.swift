@@ -142,7 +142,8 @@ public struct SweepToFrame {
     let cosine = cosf(yaw)
     let sine = sinf(yaw)
     let report = sweep.points.withUnsafeBufferPointer { points in
-      let position = { (index: Int) -> (x: Float, y: Float, z: Float) in
+      // A local function, not a closure value: it must not allocate a context per frame.
+      func position(_ index: Int) -> (x: Float, y: Float, z: Float) {
         let p = points[index]
         return (cosine * p.x - sine * p.y, sine * p.x + cosine * p.y, p.z)
       }
