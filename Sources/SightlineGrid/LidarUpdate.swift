@@ -106,15 +106,7 @@ extension OccupancyGrid {
     budget: inout WorkBudget,
     report: inout LidarUpdateReport, position: (Int) -> (x: Float, y: Float, z: Float)
   ) -> Int {
-    let inverseResolution = 1 / geometry.resolution
-    let fractionX = sensorFractionX
-    let fractionY = sensorFractionY
-    let sensorColumn = geometry.sensorColumn
-    let sensorRow = geometry.sensorRow
-    let columns = geometry.columns
-    let rows = geometry.rows
-    let rowOffset = rowOffset
-    let columnOffset = columnOffset
+    let window = WindowPlacement(self)
     let chunk = 1024
     var processed = 0
     var reachScratch = polarReach
@@ -135,8 +127,7 @@ extension OccupancyGrid {
               let isObstacle = Self.classify(
                 p, band: band, floor: floor, maximumRange: maximumRange, report: &report)
             else { continue }
-            let dc = Int((fractionX + p.x * inverseResolution).rounded(.down))
-            let dr = Int((fractionY + p.y * inverseResolution).rounded(.down))
+            let (dc, dr) = window.offset(x: p.x, y: p.y)
             if polar && (dc != 0 || dr != 0) {
               let fdc = Float(dc)
               let fdr = Float(dr)
@@ -150,13 +141,10 @@ extension OccupancyGrid {
               if squared > reach[bin] { reach[bin] = squared }
             }
             guard isObstacle else { continue }
-            let column = sensorColumn &+ dc
-            let row = sensorRow &+ dr
-            guard column >= 0, column < columns, row >= 0, row < rows else { continue }
-            let stored =
-              Self.storedIndex(
-                column: column, row: row, columnOffset: columnOffset, rowOffset: rowOffset,
-                columns: columns, rows: rows)
+            let column = window.sensorColumn &+ dc
+            let row = window.sensorRow &+ dr
+            guard window.contains(column: column, row: row) else { continue }
+            let stored = window.storedIndex(column: column, row: row)
             if cells.claimHit(stored) {
               hits.append(
                 FrameHit(index: Int32(truncatingIfNeeded: stored), before: cells.logOdds[stored]))
@@ -486,15 +474,9 @@ extension OccupancyGrid {
     report: inout LidarUpdateReport,
     position: (Int) -> (x: Float, y: Float, z: Float)
   ) {
-    let inverseResolution = 1 / geometry.resolution
-    let fractionX = sensorFractionX
-    let fractionY = sensorFractionY
-    let c0 = geometry.sensorColumn
-    let r0 = geometry.sensorRow
-    let columns = geometry.columns
-    let rows = geometry.rows
-    let rowOffset = rowOffset
-    let columnOffset = columnOffset
+    let window = WindowPlacement(self)
+    let c0 = window.sensorColumn
+    let r0 = window.sensorRow
     var ignored = LidarUpdateReport()
     withCells { cells in
       for index in 0..<count {
@@ -503,8 +485,9 @@ extension OccupancyGrid {
           let isObstacle = Self.classify(
             p, band: band, floor: floor, maximumRange: maximumRange, report: &ignored)
         else { continue }
-        let c1 = c0 &+ Int((fractionX + p.x * inverseResolution).rounded(.down))
-        let r1 = r0 &+ Int((fractionY + p.y * inverseResolution).rounded(.down))
+        let (offsetColumn, offsetRow) = window.offset(x: p.x, y: p.y)
+        let c1 = c0 &+ offsetColumn
+        let r1 = r0 &+ offsetRow
         let dc = abs(c1 - c0)
         let dr = -abs(r1 - r0)
         let stepC = c0 < c1 ? 1 : -1
@@ -515,11 +498,8 @@ extension OccupancyGrid {
         while true {
           let atEnd = c == c1 && r == r1
           if atEnd && isObstacle { break }
-          guard c >= 0, c < columns, r >= 0, r < rows else { break }
-          cells.miss(
-            Self.storedIndex(
-              column: c, row: r, columnOffset: columnOffset, rowOffset: rowOffset,
-              columns: columns, rows: rows))
+          guard window.contains(column: c, row: r) else { break }
+          cells.miss(window.storedIndex(column: c, row: r))
           if atEnd { break }
           let twice = 2 &* error
           if twice >= dr {
@@ -535,5 +515,49 @@ extension OccupancyGrid {
       }
       report.cellsUpdated &+= cells.updated
     }
+  }
+}
+
+/// Where sensor-relative points land this frame: their cell offset from the sensor cell, and
+/// the storage index of a window cell. One place for the arithmetic both casters share.
+struct WindowPlacement {
+  let inverseResolution: Float
+  let fractionX: Float
+  let fractionY: Float
+  let sensorColumn: Int
+  let sensorRow: Int
+  let columns: Int
+  let rows: Int
+  let rowOffset: Int
+  let columnOffset: Int
+
+  init(_ grid: OccupancyGrid) {
+    inverseResolution = 1 / grid.geometry.resolution
+    fractionX = grid.sensorFractionX
+    fractionY = grid.sensorFractionY
+    sensorColumn = grid.geometry.sensorColumn
+    sensorRow = grid.geometry.sensorRow
+    columns = grid.geometry.columns
+    rows = grid.geometry.rows
+    rowOffset = grid.rowOffset
+    columnOffset = grid.columnOffset
+  }
+
+  /// Cells from the sensor cell to the one holding (x, y) metres (validated, |x|, |y| < 1e5).
+  @inline(__always) func offset(x: Float, y: Float) -> (Int, Int) {
+    (
+      Int((fractionX + x * inverseResolution).rounded(.down)),
+      Int((fractionY + y * inverseResolution).rounded(.down))
+    )
+  }
+
+  @inline(__always) func contains(column: Int, row: Int) -> Bool {
+    column >= 0 && column < columns && row >= 0 && row < rows
+  }
+
+  @inline(__always) func storedIndex(column: Int, row: Int) -> Int {
+    OccupancyGrid.storedIndex(
+      column: column, row: row, columnOffset: columnOffset, rowOffset: rowOffset,
+      columns: columns, rows: rows)
   }
 }

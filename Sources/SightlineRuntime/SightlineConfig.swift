@@ -273,6 +273,18 @@ extension SightlineConfig {
     return sources
   }
 
+  /// One of an enumeration's names; the error lists them all.
+  static func choice<Choice: RawRepresentable & CaseIterable>(
+    _ value: TOMLValueConvertible, named what: String
+  ) throws(ValueProblem) -> Choice where Choice.RawValue == String {
+    let name = try string(value)
+    guard let choice = Choice(rawValue: name) else {
+      let known = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+      throw ValueProblem(message: "unknown \(what) \"\(name)\" (\(known))")
+    }
+    return choice
+  }
+
   static func string(_ value: TOMLValueConvertible) throws(ValueProblem) -> String {
     guard let string = value.string else {
       throw ValueProblem(message: "expected a string, found \(value.type)")
@@ -332,12 +344,7 @@ extension SightlineConfig {
         config.grid.resetJumpMeters = try number(value, in: 0.1...100_000)
       },
       "ground": { config, value throws(ValueProblem) in
-        let name = try string(value)
-        guard let ground = Grid.Ground(rawValue: name) else {
-          let known = Grid.Ground.allCases.map(\.rawValue).joined(separator: ", ")
-          throw ValueProblem(message: "unknown ground model \"\(name)\" (\(known))")
-        }
-        config.grid.ground = ground
+        config.grid.ground = try choice(value, named: "ground model")
       },
       "ground_clearance_m": { config, value throws(ValueProblem) in
         config.grid.groundClearance = try number(value, in: 0.01...5)
@@ -371,12 +378,7 @@ extension SightlineConfig {
         config.frame.budgetMilliseconds = try number(value, in: 0.1...10_000)
       },
       "budget": { config, value throws(ValueProblem) in
-        let name = try string(value)
-        guard let mode = Frame.BudgetMode(rawValue: name) else {
-          let known = Frame.BudgetMode.allCases.map(\.rawValue).joined(separator: ", ")
-          throw ValueProblem(message: "unknown budget \"\(name)\" (\(known))")
-        }
-        config.frame.budgetMode = mode
+        config.frame.budgetMode = try choice(value, named: "budget")
       },
       "work_units": { config, value throws(ValueProblem) in
         config.frame.workUnits = try integer(value, in: 1_000...1_000_000_000)
