@@ -137,18 +137,14 @@ extension OccupancyGrid {
               // Obstacles free the cells before their own; ground frees its own too.
               // Kept squared: cells compare their squared distance, no square root per cell.
               let freeReach = isObstacle ? distance - 0.5 : distance + 0.5
-              let squared = freeReach * freeReach
-              if squared > reach[bin] { reach[bin] = squared }
+              reach[bin] = max(reach[bin], freeReach * freeReach)  // no branch to mispredict
             }
             guard isObstacle else { continue }
             let column = window.sensorColumn &+ dc
             let row = window.sensorRow &+ dr
             guard window.contains(column: column, row: row) else { continue }
             let stored = window.storedIndex(column: column, row: row)
-            if cells.claimHit(stored) {
-              hits.append(
-                FrameHit(index: Int32(truncatingIfNeeded: stored), before: cells.logOdds[stored]))
-            }
+            if cells.claimHit(stored) { hits.append(Int32(truncatingIfNeeded: stored)) }
           }
           let spent = end - processed
           report.endpointUnits &+= spent
@@ -169,7 +165,7 @@ extension OccupancyGrid {
     let hits = frameHits
     frameHits = []
     withCells { cells in
-      for hit in hits { cells.applyHit(Int(hit.index), before: hit.before) }
+      for hit in hits { cells.applyHit(Int(hit)) }
       report.cellsUpdated &+= cells.updated
     }
     frameHits = hits
@@ -239,6 +235,7 @@ extension OccupancyGrid {
             let miss = cells.model.miss
             let lowest = cells.model.minimum
             let lowest16 = Int16(truncatingIfNeeded: lowest)
+            let claimed = cells.claimed
             var fromUnknown = 0
             var fromOccupied = 0
             var toOccupied = 0
@@ -289,6 +286,9 @@ extension OccupancyGrid {
                   let stored16 = odds[index]
                   // Saturated free space stays as it is: no write, and no counts change.
                   if stored16 == lowest16 { continue }
+                  // A cell claimed by an obstacle this frame is left for its hit (occupied
+                  // wins); only cells about to change pay for this check.
+                  if claimed[index &>> 6] & (1 &<< UInt64(index & 63)) != 0 { continue }
                   let wasUnknown = stored16 == OccupancyGrid.unknownLogOdds
                   let before = wasUnknown ? 0 : Int32(stored16)
                   let after = max(before &+ miss, lowest)

@@ -32,9 +32,10 @@ public struct OccupancyGrid: Sendable {
   /// nav_msgs occupancy per stored cell: −1 unknown, 0...100. Kept current as cells change so
   /// that output is a copy, never a recomputation.
   var occupancy: [Int8]
-  /// Which frame last updated a cell, and how: each cell is updated once per frame.
-  var stamp: [UInt8]
-  var occupiedStamp: UInt8 = 2
+  /// Which cells an obstacle claimed this frame, and which free space crossed (per-point rays
+  /// only): one bit a cell, so the random accesses of the endpoint pass stay in cache.
+  var claimedBits: [UInt64]
+  var freedBits: [UInt64]
   public private(set) var cellCounts: CellCounts
   /// Sensor time each decay stripe was last decayed at.
   var stripeDecayedAt: [Int64]
@@ -45,13 +46,9 @@ public struct OccupancyGrid: Sendable {
   /// Polar ray casting: the fixed tables, built on first use, and per-bin reach scratch.
   var polarTables: PolarTables?
   var polarReach: [Float] = []
-  /// This frame's claimed obstacle cells with their log-odds before the frame. Its capacity
-  /// grows to the largest sweep once, then stays.
-  var frameHits: [FrameHit] = []
-  struct FrameHit {
-    var index: Int32
-    var before: Int16
-  }
+  /// This frame's claimed obstacle cells (storage indexes). Its capacity grows to the largest
+  /// sweep once, then stays.
+  var frameHits: [Int32] = []
 
   public init(geometry: GridGeometry, model: LogOddsModel = LogOddsModel()) {
     precondition(geometry.columns > 0 && geometry.rows > 0 && geometry.resolution > 0)
@@ -61,7 +58,8 @@ public struct OccupancyGrid: Sendable {
     cornerRow = -geometry.sensorRow
     logOdds = Array(repeating: Self.unknownLogOdds, count: geometry.cellCount)
     occupancy = Array(repeating: -1, count: geometry.cellCount)
-    stamp = Array(repeating: 0, count: geometry.cellCount)
+    claimedBits = Array(repeating: 0, count: (geometry.cellCount + 63) / 64)
+    freedBits = claimedBits
     cellCounts = CellCounts(unknown: geometry.cellCount)
     stripeDecayedAt = Array(repeating: .min, count: Self.decayStripes)
     let fixed = FixedLogOdds(model)
@@ -245,14 +243,10 @@ public struct OccupancyGrid: Sendable {
 
   // MARK: Cell updates
 
-  /// Starts a frame: stamps from earlier frames no longer count. One byte a cell keeps the
-  /// stamps in cache; they are cleared once every 126 frames when the counter wraps.
+  /// Starts a frame: clears the claimed and freed bits (a quarter megabyte for 1000×1000).
   mutating func beginFrame() {
-    if occupiedStamp >= UInt8.max - 3 {
-      stamp.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-      occupiedStamp = 0
-    }
-    occupiedStamp &+= 2
+    claimedBits.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    freedBits.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
   }
 
   /// Storage row and column offsets of window cell (0, 0): adding them and subtracting the
@@ -274,19 +268,20 @@ public struct OccupancyGrid: Sendable {
   /// Runs `body` with raw access to the cells; counts are folded back afterwards.
   mutating func withCells<R>(_ body: (inout CellUpdater) -> R) -> R {
     let model = fixed
-    let occupiedStamp = occupiedStamp
     var counts = cellCounts
     let result = percentTable.withUnsafeBufferPointer { percent in
       logOdds.withUnsafeMutableBufferPointer { odds in
         occupancy.withUnsafeMutableBufferPointer { cells in
-          stamp.withUnsafeMutableBufferPointer { stamps in
-            var updater = CellUpdater(
-              logOdds: odds.baseAddress!, occupancy: cells.baseAddress!,
-              stamp: stamps.baseAddress!, percent: percent.baseAddress!, model: model,
-              occupiedStamp: occupiedStamp, counts: counts)
-            let result = body(&updater)
-            counts = updater.counts
-            return result
+          claimedBits.withUnsafeMutableBufferPointer { claimed in
+            freedBits.withUnsafeMutableBufferPointer { freed in
+              var updater = CellUpdater(
+                logOdds: odds.baseAddress!, occupancy: cells.baseAddress!,
+                claimed: claimed.baseAddress!, freed: freed.baseAddress!,
+                percent: percent.baseAddress!, model: model, counts: counts)
+              let result = body(&updater)
+              counts = updater.counts
+              return result
+            }
           }
         }
       }
@@ -301,14 +296,16 @@ public struct OccupancyGrid: Sendable {
 struct CellUpdater {
   let logOdds: UnsafeMutablePointer<Int16>
   let occupancy: UnsafeMutablePointer<Int8>
-  let stamp: UnsafeMutablePointer<UInt8>
+  let claimed: UnsafeMutablePointer<UInt64>
+  let freed: UnsafeMutablePointer<UInt64>
   let percent: UnsafePointer<Int8>
   let model: FixedLogOdds
-  let occupiedStamp: UInt8
   var counts: CellCounts
   var updated = 0
 
-  var freeStamp: UInt8 { occupiedStamp &+ 1 }
+  @inline(__always) func isClaimed(_ index: Int) -> Bool {
+    claimed[index &>> 6] & (1 &<< UInt64(index & 63)) != 0
+  }
 
   @inline(__always) mutating func forget(_ index: Int) {
     if logOdds[index] == OccupancyGrid.unknownLogOdds {
@@ -333,19 +330,21 @@ struct CellUpdater {
   }
 
   /// Claims a cell for an obstacle return: true the first time in a frame. Hits are applied at
-  /// the end of the frame (`applyHit`), after free space, so that free-space passes need not
-  /// check each cell: occupied wins by overwriting.
+  /// the end of the frame (`applyHit`); free-space passes leave claimed cells alone, checking
+  /// the stamp only for cells they are about to change.
   @inline(__always) mutating func claimHit(_ index: Int) -> Bool {
-    guard stamp[index] != occupiedStamp else { return false }
-    stamp[index] = occupiedStamp
+    let bit: UInt64 = 1 &<< UInt64(index & 63)
+    let word = claimed[index &>> 6]
+    guard word & bit == 0 else { return false }
+    claimed[index &>> 6] = word | bit
     return true
   }
 
-  /// The frame's hit on a claimed cell, from its log-odds before the frame: any miss it took
-  /// this frame is discarded, so each cell changes once per frame.
-  @inline(__always) mutating func applyHit(_ index: Int, before: Int16) {
+  /// The frame's hit on a claimed cell (untouched by free space this frame): each cell changes
+  /// once per frame.
+  @inline(__always) mutating func applyHit(_ index: Int) {
     forget(index)
-    set(index, min(Self.evidence(before) &+ model.hit, model.maximum))
+    set(index, min(Self.evidence(logOdds[index]) &+ model.hit, model.maximum))
   }
 
   /// Free space through this cell, from a pass that visits each cell once.
@@ -357,9 +356,10 @@ struct CellUpdater {
   /// Free space through this cell from a pass that may cross it again (per-point rays):
   /// at most once a frame, and never over a claimed hit.
   @inline(__always) mutating func miss(_ index: Int) {
-    let current = stamp[index]
-    guard current != occupiedStamp, current != freeStamp else { return }
-    stamp[index] = freeStamp
+    let bit: UInt64 = 1 &<< UInt64(index & 63)
+    let word = freed[index &>> 6]
+    guard (claimed[index &>> 6] | word) & bit == 0 else { return }
+    freed[index &>> 6] = word | bit
     missOnce(index)
   }
 

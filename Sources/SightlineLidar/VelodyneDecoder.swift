@@ -111,7 +111,10 @@ public struct VelodyneDecoder: Sendable {
         let firing = column * slots + slot
         let dt = seconds[firing] - seconds[column * slots]
         let blockAzimuth = Float(payload.littleEndianUInt16(at: base + 2))
-        let azimuth = Int(lroundf(blockAzimuth + rate * dt + 36000)) % 36000
+        // Round half up and wrap without libm or a division: the sum is positive and below
+        // 2 × 36000 + a packet's sweep, and a multiple of 1/256, so + 0.5 is exact.
+        var azimuth = Int(blockAzimuth + rate * dt + 36000.5)
+        while azimuth >= 36000 { azimuth &-= 36000 }
         // cos/sin of (azimuth − the laser's horizontal offset).
         let cosAngle =
           cosAzimuth[azimuth] * table.cosRotation[laser]

@@ -17,6 +17,8 @@ public enum FrameBenchmark {
     /// ZeroMQ included).
     public var gridStageAllocations: UInt?
     public var wholePathAllocations: UInt?
+    /// Per timed frame, the stages: decode, scroll + decay + V2X, LiDAR, output (ns).
+    public var stageNanoseconds: [[Int64]] = [[], [], [], []]
     public var timedFrames: Int { frameNanoseconds.count }
   }
 
@@ -38,12 +40,13 @@ public enum FrameBenchmark {
   ) throws -> Result {
     var config = benchConfig(config)
     if budget == nil {
-      config.frame.budgetMode = .work
-      config.frame.workUnits = 1_000_000_000  // measure the whole work, never cut it
+      // Measure the whole work, never cut it; a wall budget so that stages are timed.
+      config.frame.budgetMode = .wall
+      config.frame.budgetMilliseconds = 10_000
     }
     let loaded = try DecodeBenchmark.load(path, filter: config.lidar.captureFilter)
     let context = try ZMQContext()
-    let loop = try FrameLoop(context: context, config: config, live: budget != nil)
+    let loop = try FrameLoop(context: context, config: config, live: true)
     defer { loop.close() }
     loop.recordLimit = 1
     var result = Result()
@@ -53,7 +56,12 @@ public enum FrameBenchmark {
       var ingest = try Replay.makeIngest(config: config)
       ingest.onFix = { loop.timeline.observe($0) }
       let warmUp = pass == 0
-      if pass == 1 { times.reserveCapacity(framesPerPass * max(1, passes) + 8) }
+      if pass == 1 {
+        times.reserveCapacity(framesPerPass * max(1, passes) + 8)
+        for stage in 0..<4 {
+          result.stageNanoseconds[stage].reserveCapacity(framesPerPass * max(1, passes) + 8)
+        }
+      }
       let before = AllocationCounter.count()
       func frame(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
         let started = MonotonicClock.nanoseconds()
@@ -63,6 +71,11 @@ public enum FrameBenchmark {
         if !warmUp && times.count < times.capacity {
           times.append(elapsed)
           if record.degradation != 0 { result.degradedFrames += 1 }
+          let frame = loop.framer.frame
+          result.stageNanoseconds[0].append(decodeNanoseconds)
+          result.stageNanoseconds[1].append(Int64(frame.v2xAndDecayNanoseconds))
+          result.stageNanoseconds[2].append(Int64(frame.lidarNanoseconds))
+          result.stageNanoseconds[3].append(Int64(frame.outputNanoseconds))
         }
         result.pointsPerFrame = max(result.pointsPerFrame, sweep.points.count)
       }

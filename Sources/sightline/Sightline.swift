@@ -604,6 +604,12 @@ struct BenchFrameCommand: ParsableCommand {
         + " degraded_frames=\(result.degradedFrames)"
         + (result.gridStageAllocations.map { " allocations_grid_stage=\($0)" } ?? "")
         + (result.wholePathAllocations.map { " allocations_whole_path=\($0)" } ?? ""))
+    let stages = ["decode", "scroll_decay_v2x", "lidar", "output_publish"]
+    printLine(
+      "stage medians (ms): "
+        + zip(stages, result.stageNanoseconds).map { name, values in
+          "\(name)=\(Report.fixed(Double(FrameBenchmark.percentile(values, 0.5)) / 1e6, 3))"
+        }.joined(separator: " "))
     printLine("ms_per_frame_p50=\(Report.fixed(p50, 3)) ms_per_frame_p99=\(Report.fixed(p99, 3))")
   }
 }
