@@ -545,10 +545,13 @@ struct WindowPlacement {
 
   /// Cells from the sensor cell to the one holding (x, y) metres (validated, |x|, |y| < 1e5).
   @inline(__always) func offset(x: Float, y: Float) -> (Int, Int) {
-    (
-      Int((fractionX + x * inverseResolution).rounded(.down)),
-      Int((fractionY + y * inverseResolution).rounded(.down))
-    )
+    (Self.floor(fractionX + x * inverseResolution), Self.floor(fractionY + y * inverseResolution))
+  }
+
+  /// ⌊v⌋ for |v| < 2^31 by truncation: `rounded(.down)` is a libm call per coordinate.
+  @inline(__always) static func floor(_ v: Float) -> Int {
+    let truncated = Int(v)
+    return v < Float(truncated) ? truncated - 1 : truncated
   }
 
   @inline(__always) func contains(column: Int, row: Int) -> Bool {
