@@ -34,6 +34,26 @@ public enum ReplayReport {
       let times = summary.sweeps.map(\.processingNanoseconds).sorted()
       let median = Double(times[times.count / 2]) / 1e6
       lines.append("processing: median \(Report.fixed(median, 2)) ms per frame")
+      let degraded = summary.sweeps.filter { $0.degradation != 0 }
+      let units = summary.sweeps.map(\.workUnits).max() ?? 0
+      lines.append(
+        "budget: \(degraded.count) of \(summary.sweeps.count) frames degraded"
+          + " (\(degraded.map(\.pointsSkipped).reduce(0, +)) points skipped);"
+          + " at most \(units) work units a frame")
+      let painted = summary.sweeps.map {
+        $0.agentsConfirmed + $0.agentsOccluded + $0.agentsContradicted
+      }
+      if painted.contains(where: { $0 > 0 }) {
+        let sum = { (key: KeyPath<SweepRecord, Int>) in
+          summary.sweeps.map { $0[keyPath: key] }.reduce(0, +)
+        }
+        lines.append(
+          "v2x in the grid: \(painted.reduce(0, +)) agent-frames painted; confirmed \(sum(\.agentsConfirmed)),"
+            + " occluded \(sum(\.agentsOccluded)), contradicted \(sum(\.agentsContradicted))")
+      } else if summary.sweeps.contains(where: { $0.v2xAgents > 0 }) {
+        lines.append(
+          "v2x in the grid: no agent inside the window (they are extrapolated, not painted)")
+      }
     }
     return lines
   }
