@@ -89,5 +89,7 @@ public struct LidarUpdateReport: Sendable, Equatable {
   /// Work units each stage used (points, cells): the deterministic budget's currency.
   public var endpointUnits = 0
   public var freeSpaceUnits = 0
+  /// Claimed obstacle cells whose hit was applied last.
+  public var hitsApplied = 0
   public init() {}
 }

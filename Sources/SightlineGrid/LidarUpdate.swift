@@ -62,7 +62,13 @@ extension OccupancyGrid {
         count: count, band: band, floor: floor, maximumRange: maximumRange, report: &report,
         position: position)
     }
+    let applying = budget.now()
     applyHits(report: &report)
+    report.hitsApplied = frameHits.count
+    // What applying one hit costs (random access), kept for the next frame's reserve.
+    if let applying, let done = budget.now(), frameHits.count > 256 {
+      hitNanoseconds = Float(done - applying) / Float(frameHits.count)
+    }
     return report
   }
 
@@ -108,6 +114,8 @@ extension OccupancyGrid {
   ) -> Int {
     let window = WindowPlacement(self)
     let chunk = 1024
+    let wallClock = budget.isWallClock
+    let perHit = hitNanoseconds
     var processed = 0
     var reachScratch = polarReach
     polarReach = []  // moved out for exclusive access; put back below
@@ -149,6 +157,8 @@ extension OccupancyGrid {
           let spent = end - processed
           report.endpointUnits &+= spent
           processed = end
+          budget.committed =
+            wallClock ? Int64(Float(hits.count) * perHit) : Int64(hits.count)
           let allowed = budget.allowsMore(afterSpending: spent)
           if processed < count && !allowed { break }
         }

@@ -49,6 +49,8 @@ public struct OccupancyGrid: Sendable {
   /// This frame's claimed obstacle cells (storage indexes). Its capacity grows to the largest
   /// sweep once, then stays.
   var frameHits: [Int32] = []
+  /// Measured cost of applying one hit (wall budgets reserve it before the frame's end).
+  var hitNanoseconds: Float = 40
 
   public init(geometry: GridGeometry, model: LogOddsModel = LogOddsModel()) {
     precondition(geometry.columns > 0 && geometry.rows > 0 && geometry.resolution > 0)

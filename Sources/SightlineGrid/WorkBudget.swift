@@ -40,15 +40,31 @@ public struct WorkBudget {
     case .unlimited:
       return true
     case .workUnits(let total):
-      if unitsSpent >= total { isExhausted = true }
+      if Int64(unitsSpent) + committed >= Int64(total) { isExhausted = true }
     case .wallClock(let deadline, let clock):
       let now = clock()
       longestChunk = max(longestChunk, now - lastCheck)
       lastCheck = now
-      if now + longestChunk >= deadline { isExhausted = true }
+      if now + longestChunk + committed >= deadline { isExhausted = true }
     }
     return !isExhausted
   }
+
+  public var isWallClock: Bool {
+    if case .wallClock = limit { return true }
+    return false
+  }
+
+  /// The clock's reading for wall budgets (nil otherwise): lets the grid time its own parts.
+  public func now() -> Int64? {
+    if case .wallClock(_, let clock) = limit { return clock() }
+    return nil
+  }
+
+  /// Work that must still happen after the last check (claimed hits to apply), in the
+  /// budget's own terms: nanoseconds for wall budgets, units for work budgets. Checks keep room
+  /// for it, so a frame stops early enough to finish it.
+  public var committed: Int64 = 0
 
   /// Whether anything at all can start (no work done yet, or the budget is already spent).
   public mutating func allowsStart() -> Bool { allowsMore(afterSpending: 0) }
