@@ -246,6 +246,7 @@ extension OccupancyGrid {
             let lowest = cells.model.minimum
             let lowest16 = Int16(truncatingIfNeeded: lowest)
             let claimed = cells.claimed
+            let saturated = cells.saturated
             var fromUnknown = 0
             var fromOccupied = 0
             var toOccupied = 0
@@ -281,6 +282,18 @@ extension OccupancyGrid {
               let stored = storedRow &* columns
               var storedFirst = firstColumn &+ columnOffset
               if storedFirst >= columns { storedFirst &-= columns }
+              // The run's cells, if contiguous in storage, may all sit at the free clamp: then
+              // free space cannot change them, and they are not read at all.
+              let start = stored &+ storedFirst
+              let length = lastColumn &- firstColumn
+              if storedFirst &+ length <= columns {
+                let firstRun = start &>> OccupancyGrid.runShift
+                let lastRun = (start &+ length &- 1) &>> OccupancyGrid.runShift
+                if saturated[firstRun] == 16 && saturated[lastRun] == 16 {
+                  units &+= 1
+                  continue
+                }
+              }
               storedFirst &-= firstColumn
               let rayBase = row &* columns
               let dr = Float(row &- sensorRow)
@@ -303,6 +316,7 @@ extension OccupancyGrid {
                   let before = wasUnknown ? 0 : Int32(stored16)
                   let after = max(before &+ miss, lowest)
                   odds[index] = Int16(truncatingIfNeeded: after)
+                  if after == lowest { saturated[index &>> OccupancyGrid.runShift] &+= 1 }
                   occupancy[index] = percent[Int(after &- lowest)]
                   fromUnknown &+= wasUnknown ? 1 : 0
                   fromOccupied &+= !wasUnknown && before > 0 ? 1 : 0

@@ -36,6 +36,11 @@ public struct OccupancyGrid: Sendable {
   /// only): one bit a cell, so the random accesses of the endpoint pass stay in cache.
   var claimedBits: [UInt64]
   var freedBits: [UInt64]
+  /// Per run of 16 stored cells, how many sit at the free clamp. A full run cannot change under
+  /// free space, so the free-space pass skips it without reading its cells: in steady state most
+  /// of the window is such runs.
+  var saturatedInRun: [UInt8]
+  static let runShift = 4
   public private(set) var cellCounts: CellCounts
   /// Sensor time each decay stripe was last decayed at.
   var stripeDecayedAt: [Int64]
@@ -62,6 +67,7 @@ public struct OccupancyGrid: Sendable {
     occupancy = Array(repeating: -1, count: geometry.cellCount)
     claimedBits = Array(repeating: 0, count: (geometry.cellCount + 63) / 64)
     freedBits = claimedBits
+    saturatedInRun = Array(repeating: 0, count: (geometry.cellCount + 15) >> Self.runShift)
     cellCounts = CellCounts(unknown: geometry.cellCount)
     stripeDecayedAt = Array(repeating: .min, count: Self.decayStripes)
     let fixed = FixedLogOdds(model)
@@ -170,6 +176,7 @@ public struct OccupancyGrid: Sendable {
       logOdds[index] = Self.unknownLogOdds
       occupancy[index] = -1
     }
+    saturatedInRun.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     cellCounts = CellCounts(unknown: geometry.cellCount)
   }
 
@@ -276,13 +283,16 @@ public struct OccupancyGrid: Sendable {
         occupancy.withUnsafeMutableBufferPointer { cells in
           claimedBits.withUnsafeMutableBufferPointer { claimed in
             freedBits.withUnsafeMutableBufferPointer { freed in
-              var updater = CellUpdater(
-                logOdds: odds.baseAddress!, occupancy: cells.baseAddress!,
-                claimed: claimed.baseAddress!, freed: freed.baseAddress!,
-                percent: percent.baseAddress!, model: model, counts: counts)
-              let result = body(&updater)
-              counts = updater.counts
-              return result
+              saturatedInRun.withUnsafeMutableBufferPointer { saturated in
+                var updater = CellUpdater(
+                  logOdds: odds.baseAddress!, occupancy: cells.baseAddress!,
+                  claimed: claimed.baseAddress!, freed: freed.baseAddress!,
+                  saturated: saturated.baseAddress!, percent: percent.baseAddress!,
+                  model: model, counts: counts)
+                let result = body(&updater)
+                counts = updater.counts
+                return result
+              }
             }
           }
         }
@@ -300,6 +310,7 @@ struct CellUpdater {
   let occupancy: UnsafeMutablePointer<Int8>
   let claimed: UnsafeMutablePointer<UInt64>
   let freed: UnsafeMutablePointer<UInt64>
+  let saturated: UnsafeMutablePointer<UInt8>
   let percent: UnsafePointer<Int8>
   let model: FixedLogOdds
   var counts: CellCounts
@@ -325,6 +336,9 @@ struct CellUpdater {
   }
 
   @inline(__always) mutating func set(_ index: Int, _ value: Int32) {
+    let run = index &>> OccupancyGrid.runShift
+    if Int32(logOdds[index]) == model.minimum { saturated[run] &-= 1 }
+    if value == model.minimum { saturated[run] &+= 1 }
     logOdds[index] = Int16(truncatingIfNeeded: value)
     occupancy[index] = percent[Int(value &- model.minimum)]
     if value > 0 { counts.occupied &+= 1 } else { counts.free &+= 1 }
@@ -369,6 +383,7 @@ struct CellUpdater {
     guard logOdds[index] != OccupancyGrid.unknownLogOdds else { return }
     forget(index)
     counts.unknown &+= 1
+    if Int32(logOdds[index]) == model.minimum { saturated[index &>> OccupancyGrid.runShift] &-= 1 }
     logOdds[index] = OccupancyGrid.unknownLogOdds
     occupancy[index] = -1
     updated &+= 1

@@ -363,12 +363,23 @@ func scan(
   @Test func keptCountsAndCellsEqualAFullRecount() {
     var grid = makeGrid()
     let scene = PolarRayCastingTests()
-    for seed in 1...6 as ClosedRange<UInt64> {
-      // Alternate scenes and positions so that cells flip and scroll.
-      grid.recentre(x: Double(seed) * 0.37, y: -Double(seed) * 0.21)
+    for seed in 1...12 as ClosedRange<UInt64> {
+      // Alternate scenes and positions so that cells flip, saturate and scroll.
+      grid.recentre(x: Double(seed % 4) * 0.37, y: -Double(seed % 3) * 0.21)
       grid.decay(now: Int64(seed) * 100_000_000, unknownAfterSeconds: 0.5)
-      grid.integrate(scene.randomScene(seed: seed), rays: seed % 2 == 0 ? .standard : .perPoint)
+      grid.integrate(
+        scene.randomScene(seed: seed % 3 + 1), rays: seed % 2 == 0 ? .standard : .perPoint)
       #expect(grid.cellCounts == grid.counts())
+      // The per-run count of cells at the free clamp, which lets free space skip whole runs,
+      // matches the cells.
+      let lowest = Int16(grid.fixed.minimum)
+      var runsWrong = 0
+      for run in 0..<grid.saturatedInRun.count {
+        let range = (run * 16)..<min(run * 16 + 16, grid.logOdds.count)
+        let atClamp = range.filter { grid.logOdds[$0] == lowest }.count
+        if atClamp != Int(grid.saturatedInRun[run]) { runsWrong += 1 }
+      }
+      #expect(runsWrong == 0)
       let cells = grid.occupancyCells()
       for row in stride(from: 0, to: 200, by: 3) {
         for column in stride(from: 0, to: 200, by: 7) {
