@@ -21,8 +21,11 @@ public struct AgentsFrame: Sendable, Equatable {
     public var id: UInt32 = 0
     public var kind: Kind = .other
     public var model: Model = .constantPosition
-    /// bit 0 heading known, bit 1 speed known, bit 2 future-dated message.
+    /// bit 0 heading known, bit 1 speed known, bit 2 future-dated message, bits 3–4 the
+    /// agent's consistency with LiDAR (`consistency`).
     public var flags: UInt8 = 0
+    /// 0 not painted (outside the grid), 1 confirmed, 2 occluded, 3 contradicted.
+    public var consistency: UInt8 { (flags >> 3) & 3 }
     /// ENU metres in the drive's local plane.
     public var east: Double = 0
     public var north: Double = 0

@@ -14,7 +14,7 @@ import Testing
     agent.id = 0x3132_5442
     agent.kind = .vehicle
     agent.model = .ctra
-    agent.flags = 3
+    agent.flags = 3 | 3 << 3  // heading and speed known; contradicted by LiDAR
     agent.east = 1234.5
     agent.north = -987.25
     agent.heading = 1.25
@@ -39,6 +39,8 @@ import Testing
     let decoded = try AgentsFrame.decode(bytes)
     #expect(decoded.sequence == 7 && decoded.egoKnown && decoded.agents.count == 2)
     #expect(decoded.agents[0] == sample().agents[0])
+    #expect(decoded.agents[0].consistency == 3)  // docs/SCHEMA.md: bits 3–4
+    #expect(bytes[7 + AgentsFrame.headerSize + 6] == 0b11011)
     #expect(decoded.agents[1].heading.isNaN && decoded.agents[1].kind == .pedestrian)
     #expect(topic(of: bytes) == .agents)
   }
