@@ -20,6 +20,8 @@ let package = Package(
       name: "CLibPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
     .systemLibrary(
       name: "CLibZMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+    .systemLibrary(
+      name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
     // Pure cores: bytes in, values out. No I/O, no clocks.
     .target(name: "SightlineNet"),
@@ -37,19 +39,20 @@ let package = Package(
     .target(name: "SightlinePcap", dependencies: ["CLibPcap"]),
     .target(name: "SightlineZMQ", dependencies: ["CLibZMQ"]),
     .target(name: "SightlineUDP"),
+    .target(name: "SightlinePNG", dependencies: ["CLibPNG"]),
 
     // The runtime wires cores and edges together.
     .target(
       name: "SightlineRuntime",
       dependencies: [
         "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
-        "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "SightlineV2X", "SightlineTimeline", "TOMLKit",
+        "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "SightlineV2X", "SightlineTimeline", "SightlinePNG", "TOMLKit",
       ]),
 
     .executableTarget(
       name: "sightline",
       dependencies: [
-        "SightlineRuntime", "SightlineGrid", "SightlineLidar",
+        "SightlineRuntime", "SightlineGrid", "SightlineLidar", "SightlinePNG",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -71,7 +74,7 @@ let package = Package(
     .testTarget(name: "SightlinePcapTests", dependencies: ["SightlinePcap", "SightlineNet"]),
     .testTarget(
       name: "SightlineRuntimeTests",
-      dependencies: ["SightlineRuntime", "SightlineSchema", "SightlineZMQ"]),
+      dependencies: ["SightlineRuntime", "SightlineSchema", "SightlineZMQ", "SightlinePNG"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -25,4 +25,10 @@ echo
 echo "== replay (sightline replay --lidar $capture) =="
 cat "$replay_log"
 rm -f "$replay_log"
+echo
+echo "== pictures (sightline render) =="
+rm -rf .build/demo-pictures
+"$bin" render --lidar "$capture" --v2x Replay/vlp16-strongest-gps/v2x-real-bsm.jsonl \
+  --config Config/sightline.toml --out .build/demo-pictures || status=$?
+echo "open the last frame's picture: $PWD/.build/demo-pictures/$(ls .build/demo-pictures | tail -1)"
 exit "$status"

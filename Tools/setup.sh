@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Sightline needs on a fresh Debian machine, and nothing that is already there.
-#   Tools/setup.sh          system packages (libzmq, libpcap, pkg-config)
+#   Tools/setup.sh          system packages (libzmq, libpcap, libpng, pkg-config)
 #   Tools/setup.sh --test   also the Python peer decoder used by the tests, in .venv/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libzmq3-dev libpcap-dev pkg-config)
+packages=(libzmq3-dev libpcap-dev libpng-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -26,10 +26,11 @@ fi
 if [ "${1:-}" = "--test" ]; then
   # Independent peers the tests compare against: velodyne-decoder decodes the same captures,
   # pyzmq subscribes to what we publish; scipy pairs points with nebula's reference clouds.
-  if ! .venv/bin/python -c "import velodyne_decoder, zmq, scipy" >/dev/null 2>&1; then
-    echo "setup: installing velodyne-decoder, pyzmq and scipy into .venv"
+  # Pillow opens the PNG pictures we write, as an independent reader.
+  if ! .venv/bin/python -c "import velodyne_decoder, zmq, scipy, PIL" >/dev/null 2>&1; then
+    echo "setup: installing velodyne-decoder, pyzmq, scipy and Pillow into .venv"
     python3 -m venv .venv
     .venv/bin/pip install -q --disable-pip-version-check "velodyne-decoder==3.1.0" "pyzmq>=25" \
-      scipy
+      scipy Pillow
   fi
 fi

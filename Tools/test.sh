@@ -36,6 +36,11 @@ decode_status=${PIPESTATUS[0]}
   Tests/SightlineV2XTests/Fixtures | tee "$results/v2x.log"
 v2x_status=${PIPESTATUS[0]}
 
+# Pictures: `sightline render` read back by Pillow and checked against the frames' counts.
+.venv/bin/python Tools/oracle/check_pictures.py .build/debug/sightline \
+  Replay/vlp16-strongest-gps/vlp16-strongest-gps.pcap | tee "$results/pictures.log"
+pictures_status=${PIPESTATUS[0]}
+
 # Sanity check against nebula's reference clouds, decoded with nebula's own calibration.
 : >"$results/nebula.log"
 nebula_status=0
@@ -77,7 +82,8 @@ for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
         skipped = int(suite.get("skipped", 0))
         passed += tests - bad - skipped
         failed += bad
-for log in ("oracle.log", "decode-oracle.log", "v2x.log", "nebula.log", "loopback.log"):
+for log in ("oracle.log", "decode-oracle.log", "v2x.log", "pictures.log", "nebula.log",
+            "loopback.log"):
     text = open(sys.argv[1] + "/" + log).read()
     found = re.findall(r"^(\d+) passed, (\d+) failed", text, re.M)
     if found:
@@ -92,4 +98,4 @@ if [ "$swift_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
 fi
 echo "$passed passed, $failed failed"
 [ "$swift_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$decode_status" -eq 0 ] \
-  && [ "$v2x_status" -eq 0 ] && [ "$nebula_status" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$failed" -eq 0 ]
+  && [ "$v2x_status" -eq 0 ] && [ "$pictures_status" -eq 0 ] && [ "$nebula_status" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -90,8 +90,10 @@ public struct Replay {
   }
 
   /// Runs to the end of the capture. `onFrame` sees every frame after it is published.
+  /// `onFrameData`, when given, sees each published frame's grid and agents messages.
   public func run(
-    context: ZMQContext, onFrame: (SweepRecord) -> Void = { _ in }
+    context: ZMQContext, onFrame: (SweepRecord) -> Void = { _ in },
+    onFrameData: ((GridFrame, AgentsFrame) throws -> Void)? = nil
   ) throws -> ReplaySummary {
     let capture = try PcapFile(path: options.lidarPath, filter: options.config.lidar.captureFilter)
     guard let linkType = LinkType(rawValue: capture.linkType) else {
@@ -132,6 +134,7 @@ public struct Replay {
     }
     func emit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
       onFrame(try frames.process(&sweep, decodeNanoseconds: decodeNanoseconds, clock: clock))
+      try onFrameData?(frames.framer.frame, frames.agentsFrame)
     }
     do {
       while try capture.next({ record in

@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import SightlineGrid
 import SightlineLidar
+import SightlinePNG
 import SightlineRuntime
 import SightlineSchema
 import SightlineZMQ
@@ -16,7 +17,7 @@ struct Sightline: ParsableCommand {
     subcommands: [
       ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self, InspectCommand.self,
       RunCommand.self, BenchCommand.self, V2XCommand.self, RecordCommand.self,
-      AnnotateCommand.self, CheckCommand.self,
+      AnnotateCommand.self, CheckCommand.self, RenderCommand.self,
     ])
 }
 
@@ -80,6 +81,71 @@ func loadConfig(_ path: String?) throws -> SightlineConfig {
 func printLine(_ line: String) {
   print(line)
   fflush(nil)  // flush every stream: subscribers and tests read lines as they come
+}
+
+struct RenderCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "render",
+    abstract: "Replay a capture and write each fused grid frame as a PNG picture.",
+    discussion: """
+      Unknown grey, free white, occupied black (shaded by probability), the V2X layer tinted \
+      blue, V2X agents' 2σ ellipses coloured by consistency with LiDAR (green confirmed, \
+      orange occluded, red contradicted, blue outside the grid), the ego magenta. North up, \
+      one pixel per cell. The last line names the last picture.
+      """)
+
+  @Option(name: .long, help: "pcap or pcapng capture of the LiDAR's UDP packets.")
+  var lidar: String
+
+  @Option(name: .long, help: "V2X log (docs/V2X-LOG.md) merged with the capture.")
+  var v2x: String?
+
+  @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
+  var config: String?
+
+  @Option(name: .long, help: "Folder for the pictures (created if missing).")
+  var out: String
+
+  @Option(name: .long, help: "Write every Nth frame (the last one always).")
+  var every = 1
+
+  @OptionGroup var lidarOptions: LidarOptions
+
+  func run() throws {
+    var settings = try loadConfig(config)
+    settings.publish.endpoint = "inproc://sightline-render"
+    try lidarOptions.apply(to: &settings)
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    var options = ReplayOptions(lidarPath: lidar, config: settings)
+    options.v2xPath = v2x
+    var written = 0
+    var last: (GridFrame, AgentsFrame)?
+    var lastPath: String?
+    func write(_ frame: GridFrame, _ agents: AgentsFrame) throws {
+      let path = "\(out)/frame-\(String(format: "%06d", frame.sequence)).png"
+      try PNGFile.writeRGB(
+        GridImage.render(frame, agents: agents), width: Int(frame.columns),
+        height: Int(frame.rows), to: path)
+      written += 1
+      lastPath = path
+    }
+    do {
+      _ = try Replay(options: options).run(context: try ZMQContext()) { _ in
+      } onFrameData: { frame, agents in
+        last = nil
+        if frame.sequence % UInt64(max(1, every)) == 0 {
+          try write(frame, agents)
+        } else {
+          last = (frame, agents)
+        }
+      }
+      if let (frame, agents) = last { try write(frame, agents) }
+    } catch {
+      throw Failure(description: "render failed: \(error)")
+    }
+    printLine("wrote \(written) PNG pictures to \(out)")
+    printLine("last picture: \(lastPath ?? "none")")
+  }
 }
 
 struct ReplayCommand: ParsableCommand {
