@@ -69,6 +69,17 @@ public enum Degradation: UInt8, Sendable, Comparable {
   case lidarSkipped = 4
 
   public static func < (a: Degradation, b: Degradation) -> Bool { a.rawValue < b.rawValue }
+
+  /// The name logs and reports use.
+  public var name: String {
+    switch self {
+    case .none: "none"
+    case .freeSpaceTruncated: "free_space_truncated"
+    case .endpointsOnly: "endpoints_only"
+    case .pointsSkipped: "points_skipped"
+    case .lidarSkipped: "lidar_skipped"
+    }
+  }
 }
 
 /// What one sweep did to the LiDAR layer.

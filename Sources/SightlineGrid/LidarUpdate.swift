@@ -4,7 +4,7 @@
 // Free space is cast polar, as Autoware does, but without walking rays: each azimuth bin keeps
 // how far it saw, and every cell knows (from a table built once) which bins cross it the way
 // a Bresenham ray would and how far it is from the sensor. A cell is free when one of its bins
-// reaches past it. Cells are visited in tiles sorted near to far, so the work is proportional to
+// reaches past it. Cells are visited in runs sorted near to far, so the work is proportional to
 // the free area, not to points × range, and a budget can stop it at a known distance.
 
 #if canImport(Glibc)
@@ -206,7 +206,7 @@ extension OccupancyGrid {
     }
   }
 
-  /// Free space from the bins' reach, tile by tile, near to far, until the budget runs out.
+  /// Free space from the bins' reach, run by run, near to far, until the budget runs out.
   mutating func castPolarFreeSpace(budget: inout WorkBudget, report: inout LidarUpdateReport) {
     guard let tables = polarTables else { return }
     let bins = tables.bins
@@ -230,7 +230,7 @@ extension OccupancyGrid {
     let rows = geometry.rows
     let rowOffset = rowOffset
     let columnOffset = columnOffset
-    let tilesPerCheck = 64
+    let runsPerCheck = 64
     let sensorColumn = geometry.sensorColumn
     let sensorRow = geometry.sensorRow
     let unitsBefore = budget.unitsSpent
@@ -238,7 +238,7 @@ extension OccupancyGrid {
     withCells { cells in
       reachTable.withUnsafeBufferPointer { table in
         tables.cells.withUnsafeBufferPointer { cellRays in
-          tables.tiles.withUnsafeBufferPointer { tiles in
+          tables.runs.withUnsafeBufferPointer { runs in
             let odds = cells.logOdds
             let occupancy = cells.occupancy
             let percent = cells.percent
@@ -260,9 +260,9 @@ extension OccupancyGrid {
             }
             var units = 0
             var ring: UInt16 = 0
-            for (number, tile) in tiles.enumerated() {
-              if tile.ring != ring { ring = tile.ring }
-              if number % tilesPerCheck == 0 {
+            for (number, run) in runs.enumerated() {
+              if run.ring != ring { ring = run.ring }
+              if number % runsPerCheck == 0 {
                 if !budget.allowsMore(afterSpending: units) {
                   // Rings before this one are complete: free space is cast out to its inner
                   // edge in every direction.
@@ -272,11 +272,11 @@ extension OccupancyGrid {
                 units = 0
               }
               units &+= 1
-              let tileReach = max(table[Int(tile.reachA)], table[Int(tile.reachB)])
-              guard tileReach > tile.minimumRange else { continue }
-              let firstColumn = Int(tile.column)
-              let lastColumn = firstColumn + Int(tile.columns)
-              let row = Int(tile.row)
+              let runReach = max(table[Int(run.reachA)], table[Int(run.reachB)])
+              guard runReach > run.minimumRange else { continue }
+              let firstColumn = Int(run.column)
+              let lastColumn = firstColumn + Int(run.columns)
+              let row = Int(run.row)
               var storedRow = row &+ rowOffset
               if storedRow >= rows { storedRow &-= rows }
               let stored = storedRow &* columns
@@ -324,7 +324,7 @@ extension OccupancyGrid {
                   missed &+= 1
                 }
               }
-              units &+= Int(tile.columns)
+              units &+= Int(run.columns)
             }
             _ = budget.allowsMore(afterSpending: units)
           }
@@ -343,7 +343,7 @@ extension OccupancyGrid {
   }
 }
 
-/// Per window cell and per tile, which azimuth bins cross it and how far it is from the sensor
+/// Per window cell and per run, which azimuth bins cross it and how far it is from the sensor
 /// cell: fixed for a geometry, because the window keeps the sensor in one cell. Immutable, so
 /// grids share it without copying.
 final class PolarTables: Sendable {
@@ -354,10 +354,9 @@ final class PolarTables: Sendable {
     var reachA: UInt16
     var reachB: UInt16
   }
-  struct Tile {
+  struct Run {
     var row: UInt16
     var column: UInt16
-    var rows: UInt16
     var columns: UInt16
     var reachA: UInt16
     var reachB: UInt16
@@ -371,9 +370,9 @@ final class PolarTables: Sendable {
   let bins: Int
   let levels: Int
   let cells: [CellRay]
-  /// Runs of up to `tileSize` cells of one row, sorted near to far by ring.
-  let tiles: [Tile]
-  static let tileSize = 16
+  /// Runs of up to `runLength` cells of one row, sorted near to far by ring.
+  let runs: [Run]
+  static let runLength = 16
   /// Inner Chebyshev distance (cells) of each square ring. Rings widen by √2: narrow near the
   /// sensor, where a truncated frame must still be complete, and wide far out, where row-major
   /// order inside a ring keeps memory streaming (narrow rings everywhere cost 30–50%).
@@ -436,20 +435,20 @@ final class PolarTables: Sendable {
       }
     }
     self.cells = cells
-    var tiles: [Tile] = []
-    let size = Self.tileSize
+    var runs: [Run] = []
+    let size = Self.runLength
     for row in 0..<rows {
       for column in stride(from: 0, to: columns, by: size) {
-        let tileColumns = min(size, columns - column)
+        let runColumns = min(size, columns - column)
         var nearest = Float.infinity
-        for c in column..<(column + tileColumns) {
+        for c in column..<(column + runColumns) {
           let dc = Float(c - sensorColumn)
           let dr = Float(row - sensorRow)
           nearest = min(nearest, dc * dc + dr * dr)
         }
         // Every cell's bins lie within the bins of the strip's outline, grown by half a cell.
         let x0 = Double(column - sensorColumn) - 0.5
-        let x1 = Double(column + tileColumns - 1 - sensorColumn) + 0.5
+        let x1 = Double(column + runColumns - 1 - sensorColumn) + 0.5
         let y0 = Double(row - sensorRow) - 0.5
         let y1 = Double(row - sensorRow) + 0.5
         let reach: (UInt16, UInt16)
@@ -474,18 +473,18 @@ final class PolarTables: Sendable {
         // memory is read in order.
         let chebyshev = max(
           abs(row - sensorRow),
-          column + tileColumns - 1 < sensorColumn
-            ? sensorColumn - (column + tileColumns - 1)
+          column + runColumns - 1 < sensorColumn
+            ? sensorColumn - (column + runColumns - 1)
             : (column > sensorColumn ? column - sensorColumn : 0))
-        tiles.append(
-          Tile(
-            row: UInt16(row), column: UInt16(column), rows: 1,
-            columns: UInt16(tileColumns), reachA: reach.0, reachB: reach.1,
+        runs.append(
+          Run(
+            row: UInt16(row), column: UInt16(column), columns: UInt16(runColumns), reachA: reach.0,
+            reachB: reach.1,
             minimumRange: max(0, nearest - 0.01),
             ring: UInt16(Self.ring(ofChebyshevDistance: chebyshev))))
       }
     }
-    self.tiles = tiles.sorted {
+    self.runs = runs.sorted {
       ($0.ring, $0.row, $0.column) < ($1.ring, $1.row, $1.column)
     }
   }

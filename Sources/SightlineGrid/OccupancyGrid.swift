@@ -86,8 +86,9 @@ public struct OccupancyGrid: Sendable {
 
   /// Storage index of window cell (column, row).
   @inline(__always) public func storageIndex(column: Int, row: Int) -> Int {
-    Self.wrap(cornerRow + row, geometry.rows) * geometry.columns
-      + Self.wrap(cornerColumn + column, geometry.columns)
+    Self.storedIndex(
+      column: column, row: row, columnOffset: columnOffset, rowOffset: rowOffset,
+      columns: geometry.columns, rows: geometry.rows)
   }
 
   /// The window cell holding world point (x, y) metres, if inside the window.

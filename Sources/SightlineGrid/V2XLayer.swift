@@ -46,7 +46,6 @@ public struct V2XLayer: Sendable {
     cells = Array(repeating: -1, count: geometry.cellCount)
   }
 
-  public var agentCount: Int { agentRanges.count }
   public var paintedCellCount: Int { paintedCells.count }
 
   /// Forgets last frame's agents (only the cells they painted are touched).

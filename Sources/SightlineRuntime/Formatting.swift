@@ -1,4 +1,5 @@
 import Foundation
+import SightlineGrid
 import SightlineSchema
 
 /// Human-readable lines for the command line.
@@ -27,22 +28,12 @@ public enum Report {
         : " proc_ms=\(fixed(Double(frame.processingNanoseconds) / 1e6, 2))"
           + "/\(fixed(Double(frame.budgetNanoseconds) / 1e6, 0))")
       + (frame.flags.contains(.degraded)
-        ? " DEGRADED(\(degradationName(frame.degradation)), skipped=\(frame.pointsSkipped),"
+        ? " DEGRADED(\((Degradation(rawValue: frame.degradation) ?? .lidarSkipped).name), skipped=\(frame.pointsSkipped),"
           + " free_to=\(fixed(Double(frame.freeSpaceReachMeters), 1))m)" : "")
       + (frame.agentsPainted > 0
         ? " v2x=\(frame.agentsPainted) confirmed=\(frame.agentsConfirmed)"
           + " occluded=\(frame.agentsOccluded) contradicted=\(frame.agentsContradicted)" : "")
       + (frame.flags.contains(.gridReset) ? " GRID_RESET" : "")
-  }
-
-  static func degradationName(_ value: UInt8) -> String {
-    switch value {
-    case 0: "none"
-    case 1: "free_space_truncated"
-    case 2: "endpoints_only"
-    case 3: "points_skipped"
-    default: "lidar_skipped"
-    }
   }
 
   public static func agentsLine(_ frame: AgentsFrame) -> String {

@@ -65,15 +65,13 @@ public enum GridImage {
       }
     }
     let resolution = Double(frame.resolution)
-    func cell(east: Double, north: Double) -> (Int, Int) {
-      (
-        Int(((east - frame.cornerEast) / resolution).rounded(.down)),
-        Int(((north - frame.cornerNorth) / resolution).rounded(.down))
-      )
+    func put(east: Double, north: Double, _ colour: RGB) {
+      guard let (column, row) = frame.cell(east: east, north: north) else { return }
+      put(column, row, colour)
     }
     for agent in agents?.agents ?? [] {
       let colour = statusColours[Int(agent.consistency)]
-      let (c, r) = cell(east: agent.east, north: agent.north)
+      guard let (c, r) = frame.cell(east: agent.east, north: agent.north) else { continue }
       for dc in -2...2 { for dr in -2...2 { put(c + dc, r + dr, colour) } }
       // The 2σ ellipse of the position covariance.
       let xx = Double(agent.covarianceEE)
@@ -92,23 +90,33 @@ public enum GridImage {
         let v = minor * sin(t)
         let east = agent.east + u * cos(angle) - v * sin(angle)
         let north = agent.north + u * sin(angle) + v * cos(angle)
-        let (ec, er) = cell(east: east, north: north)
-        put(ec, er, colour)
+        put(east: east, north: north, colour)
       }
     }
     // The ego: a cross and a heading line.
-    let (ec, er) = cell(east: frame.egoEast, north: frame.egoNorth)
-    for d in -6...6 {
-      put(ec + d, er, ego)
-      put(ec, er + d, ego)
+    if let (ec, er) = frame.cell(east: frame.egoEast, north: frame.egoNorth) {
+      for d in -6...6 {
+        put(ec + d, er, ego)
+        put(ec, er + d, ego)
+      }
     }
     for step in 0..<40 {
       let distance = Double(step) * resolution / 2
-      let (hc, hr) = cell(
+      put(
         east: frame.egoEast + distance * cos(Double(frame.egoYaw)),
-        north: frame.egoNorth + distance * sin(Double(frame.egoYaw)))
-      put(hc, hr, ego)
+        north: frame.egoNorth + distance * sin(Double(frame.egoYaw)), ego)
     }
     return pixels
+  }
+}
+
+extension GridFrame {
+  /// The cell (possibly outside the grid) holding ENU point (east, north); nil for a position
+  /// no cell index can hold (NaN, infinite, absurd), which pictures then leave out.
+  func cell(east: Double, north: Double) -> (column: Int, row: Int)? {
+    let column = ((east - cornerEast) / Double(resolution)).rounded(.down)
+    let row = ((north - cornerNorth) / Double(resolution)).rounded(.down)
+    guard column.isFinite, row.isFinite, abs(column) < 1e9, abs(row) < 1e9 else { return nil }
+    return (Int(column), Int(row))
   }
 }

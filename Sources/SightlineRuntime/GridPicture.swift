@@ -9,10 +9,8 @@ public enum GridPicture {
     let columns = Int(frame.columns)
     let rows = Int(frame.rows)
     guard columns > 0, rows > 0, frame.cells.count == columns * rows, width > 0 else { return [] }
-    let egoColumn = Int(
-      ((frame.egoEast - frame.cornerEast) / Double(frame.resolution)).rounded(.down))
-    let egoRow = Int(
-      ((frame.egoNorth - frame.cornerNorth) / Double(frame.resolution)).rounded(.down))
+    let (egoColumn, egoRow) =
+      frame.cell(east: frame.egoEast, north: frame.egoNorth) ?? (columns / 2, rows / 2)
     // Crop to what is known (and the ego), so that a small scene is drawn in detail.
     var low = (column: egoColumn, row: egoRow)
     var high = low

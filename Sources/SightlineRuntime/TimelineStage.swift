@@ -30,6 +30,13 @@ public struct TimelineStage {
     return anchored
   }
 
+  /// A reported WGS-84 position in the plane (anchoring the plane at it if it is the first).
+  mutating func place(_ latitude: Double, _ longitude: Double, _ height: Double) -> ENUPoint {
+    planeAnchored(at: latitude, longitude, height).enu(
+      GeodeticPosition(latitudeDegrees: latitude, longitudeDegrees: longitude, heightMeters: height)
+    )
+  }
+
   public mutating func observe(_ fix: GNSSFix) {
     guard fix.isValid else { return }
     let plane = planeAnchored(at: fix.latitude, fix.longitude, 0)
@@ -60,11 +67,7 @@ public struct TimelineStage {
         let generated = SecMark.generationTime(
           secMark: bsm.coreData.secMark, receiveTimeNanoseconds: received)
       else { return nil }
-      let plane = stage.planeAnchored(at: latitude, longitude, si.elevationMetres ?? 0)
-      let point = plane.enu(
-        GeodeticPosition(
-          latitudeDegrees: latitude, longitudeDegrees: longitude,
-          heightMeters: si.elevationMetres ?? 0))
+      let point = stage.place(latitude, longitude, si.elevationMetres ?? 0)
       // Devices send yaw rate 0 when they have none (the field has no sentinel).
       let yawRate =
         si.acceleration.yawRateDegreesPerSecond == 0
@@ -86,11 +89,7 @@ public struct TimelineStage {
         let generated = SecMark.generationTime(
           secMark: psm.secMark, receiveTimeNanoseconds: received)
       else { return nil }
-      let plane = stage.planeAnchored(at: latitude, longitude, si.elevationMetres ?? 0)
-      let point = plane.enu(
-        GeodeticPosition(
-          latitudeDegrees: latitude, longitudeDegrees: longitude,
-          heightMeters: si.elevationMetres ?? 0))
+      let point = stage.place(latitude, longitude, si.elevationMetres ?? 0)
       let kind: AgentKind =
         switch psm.basicType {
         case 1: .pedestrian  // aPEDESTRIAN

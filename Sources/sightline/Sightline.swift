@@ -656,7 +656,7 @@ struct BenchFrameCommand: ParsableCommand {
   @OptionGroup var lidarOptions: LidarOptions
 
   func run() throws {
-    var settings = try config.map { try SightlineConfig.load(path: $0) } ?? SightlineConfig()
+    var settings = try loadConfig(config)
     try lidarOptions.apply(to: &settings)
     let budget = budgetMs.map { FrameBudget.wall(nanoseconds: Int64($0 * 1e6)) }
     if let budgetMs { settings.frame.budgetMilliseconds = budgetMs }
@@ -702,7 +702,7 @@ struct BenchBudgetCommand: ParsableCommand {
   @OptionGroup var lidarOptions: LidarOptions
 
   func run() throws {
-    var settings = try config.map { try SightlineConfig.load(path: $0) } ?? SightlineConfig()
+    var settings = try loadConfig(config)
     try lidarOptions.apply(to: &settings)
     let result = try FrameBenchmark.budget(
       capture: capture, config: settings, frames: frames, budgetMilliseconds: budgetMs)

@@ -111,15 +111,7 @@ extension V2XLogEntry {
   }
 
   @Test func replayMergesTheRealV2XLogWithTheLidarOnOneClock() throws {
-    var config = SightlineConfig()
-    config.publish.endpoint = uniqueEndpoint()
-    config.grid.columns = 200
-    config.grid.rows = 200
-    var options = ReplayOptions(lidarPath: bundledCapture, config: config)
-    options.v2xPath =
-      repositoryRoot.appendingPathComponent(
-        "Replay/vlp16-strongest-gps/v2x-real-bsm.jsonl"
-      ).path
+    let options = bundledDriveWithV2X()
     let summary = try Replay(options: options).run(context: try ZMQContext())
     #expect(summary.v2x.received == 35)
     #expect(summary.v2x.dropped[V2XDropReason.duplicate.rawValue] == 1)
@@ -311,15 +303,8 @@ extension V2XLogEntry {
 @Suite(.serialized) struct TimelineReplayTests {
   @Test func everyFrameCarriesTheAgentsExtrapolatedToItsOwnTime() throws {
     let context = try ZMQContext()
-    var config = SightlineConfig()
-    config.publish.endpoint = uniqueEndpoint()
-    config.grid.columns = 200
-    config.grid.rows = 200
-    var options = ReplayOptions(lidarPath: bundledCapture, config: config)
-    options.v2xPath =
-      repositoryRoot.appendingPathComponent(
-        "Replay/vlp16-strongest-gps/v2x-real-bsm.jsonl"
-      ).path
+    var options = bundledDriveWithV2X()
+    let config = options.config
     options.waitForSubscribers = 1
     let endpoint = config.publish.endpoint
     let collected = AgentsCollector()
@@ -385,4 +370,16 @@ final class AgentsCollector: @unchecked Sendable {
     while !done { condition.wait() }
     return frames
   }
+}
+
+/// The bundled drive with its real BSM log, on a small grid and a fresh endpoint.
+func bundledDriveWithV2X() -> ReplayOptions {
+  var config = SightlineConfig()
+  config.publish.endpoint = uniqueEndpoint()
+  config.grid.columns = 200
+  config.grid.rows = 200
+  var options = ReplayOptions(lidarPath: bundledCapture, config: config)
+  options.v2xPath =
+    repositoryRoot.appendingPathComponent("Replay/vlp16-strongest-gps/v2x-real-bsm.jsonl").path
+  return options
 }

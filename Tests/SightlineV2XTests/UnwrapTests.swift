@@ -347,20 +347,8 @@ private func expectSound(_ result: Result<UnwrappedFrame, UnwrapError>, in bytes
   }
 }
 
-/// SplitMix64: a seeded generator so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 @Test func randomBitFlipsAndGarbageNeverCrash() throws {
-  var random = SplitMix64(state: 0x5147_4854)
+  var random = SeededGenerator(state: 0x5147_4854)
   let commsignia = try rawPayloads("bsmLogDuringEvent_commsignia.gz.hex")[7]
   let payloads: [[UInt8]] = [
     wsmpVersion3(signedData(commsignia, psid: 0x20, signer: .certificate).bytes, psid: [0x20])
