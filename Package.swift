@@ -13,6 +13,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
   ],
   targets: [
     // C libraries (thin module maps; Tools/setup installs the -dev packages).
@@ -27,7 +28,15 @@ let package = Package(
     .target(name: "SightlineNet"),
     .target(name: "SightlineLidar"),
     .target(name: "SightlineGrid"),
-    .target(name: "SightlineSchema"),
+    // The wire schema: Schemas/sightline/v1/*.proto. SightlineProto is protoc's generated code
+    // (Tools/proto/regenerate.sh; committed) for decoding; SightlineSchema writes the same bytes
+    // without allocating, and the foxglove messages that recordings carry.
+    .target(
+      name: "SightlineProto",
+      dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+    .target(name: "SightlineSchema", dependencies: ["SightlineProto"]),
+    // Pure: MCAP recordings (chunks, indexes, summary) written to and read from bytes.
+    .target(name: "SightlineMCAP"),
     // Pure: one timeline — clock alignment, WGS-84/ENU, ego pose, agent tracks, extrapolation.
     .target(name: "SightlineTimeline"),
     // Pure: SAE J2735 MessageFrames in UPER (BSM, PSM), IEEE 1609.3/1609.2 unwrapping.
@@ -46,7 +55,8 @@ let package = Package(
       name: "SightlineRuntime",
       dependencies: [
         "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
-        "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "SightlineV2X", "SightlineTimeline", "SightlinePNG", "TOMLKit",
+        "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "SightlineV2X",
+        "SightlineTimeline", "SightlinePNG", "SightlineMCAP", "TOMLKit",
       ]),
 
     .executableTarget(
@@ -68,7 +78,8 @@ let package = Package(
     .testTarget(
       name: "SightlineCalibrationTests", dependencies: ["SightlineCalibration", "SightlineLidar"],
       exclude: ["Fixtures"]),
-    .testTarget(name: "SightlineSchemaTests", dependencies: ["SightlineSchema"]),
+    .testTarget(name: "SightlineSchemaTests", dependencies: ["SightlineSchema", "SightlineProto"]),
+    .testTarget(name: "SightlineMCAPTests", dependencies: ["SightlineMCAP"]),
     .testTarget(name: "SightlineZMQTests", dependencies: ["SightlineZMQ"]),
     .testTarget(name: "SightlineUDPTests", dependencies: ["SightlineUDP"]),
     .testTarget(name: "SightlinePcapTests", dependencies: ["SightlinePcap", "SightlineNet"]),

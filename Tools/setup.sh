@@ -26,11 +26,14 @@ fi
 if [ "${1:-}" = "--test" ]; then
   # Independent peers the tests compare against: velodyne-decoder decodes the same captures,
   # pyzmq subscribes to what we publish; scipy pairs points with nebula's reference clouds.
-  # Pillow opens the PNG pictures we write, as an independent reader.
-  if ! .venv/bin/python -c "import velodyne_decoder, zmq, scipy, PIL" >/dev/null 2>&1; then
-    echo "setup: installing velodyne-decoder, pyzmq, scipy and Pillow into .venv"
+  # Pillow opens the PNG pictures we write, as an independent reader; protobuf decodes frames
+  # (the example subscriber); the official mcap reader and foxglove schemas check recordings.
+  if ! .venv/bin/python -c "import velodyne_decoder, zmq, scipy, PIL, google.protobuf, mcap, \
+mcap_protobuf, foxglove_schemas_protobuf" >/dev/null 2>&1; then
+    echo "setup: installing velodyne-decoder, pyzmq, scipy, Pillow, protobuf, mcap into .venv"
     python3 -m venv .venv
     .venv/bin/pip install -q --disable-pip-version-check "velodyne-decoder==3.1.0" "pyzmq>=25" \
-      scipy Pillow
+      scipy Pillow "protobuf>=5" "mcap>=1.2" "mcap-protobuf-support>=0.5" \
+      "foxglove-schemas-protobuf>=0.3"
   fi
 fi

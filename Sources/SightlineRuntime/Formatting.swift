@@ -47,8 +47,7 @@ public enum Report {
         " [\(String(format: "%08x", agent.id)) \(agent.kind) \(agent.model)"
         + " latency=\(fixed(Double(agent.latencyNanoseconds) / 1e6, 0))ms σ=\(fixed(sigma, 1))m"
         + " moved=\(fixed(Double(agent.distanceTravelled), 1))m"
-        + (agent.consistency == 0
-          ? "" : " \(["", "confirmed", "occluded", "contradicted"][Int(agent.consistency)])")
+        + (agent.consistency == .notPainted ? "" : " \(agent.consistency)")
         + "]"
     }
     if frame.agents.count > 4 { line += " …" }

@@ -2,7 +2,9 @@ import SightlineSchema
 import SightlineZMQ
 
 /// Publishes frames on a ZeroMQ XPUB socket. XPUB rather than PUB so that a replay can wait
-/// until its subscribers have joined (the slow-joiner problem); sending never blocks.
+/// until its subscribers have joined (the slow-joiner problem). Sending never blocks: a
+/// subscriber whose queue is full (SNDHWM messages) loses messages, which its sequence numbers
+/// show, and the frame loop is not slowed.
 public final class FramePublisher {
   let socket: ZMQSocket
   public let endpoint: String
@@ -50,13 +52,9 @@ public final class FramePublisher {
     framesPublished += 1
   }
 
-  /// A message that accompanies a frame (agents); not counted as a frame.
+  /// A message that accompanies frames (agents, stats); not counted as a frame.
   public func publishSide(_ message: [UInt8]) throws(ZMQError) {
     _ = try socket.send(message)
-  }
-
-  public func publishEndOfStream(status: UInt32) throws(ZMQError) {
-    _ = try socket.send(EndOfStream(framesPublished: framesPublished, status: status).encode())
   }
 
   public func close() { socket.close() }

@@ -39,7 +39,7 @@ public enum GridImage {
   }
 
   /// RGB bytes, row-major from the top (north) row.
-  public static func render(_ frame: GridFrame, agents: AgentsFrame?) -> [UInt8] {
+  public static func render(_ frame: GridFrame) -> [UInt8] {
     let columns = Int(frame.columns)
     let rows = Int(frame.rows)
     var pixels = [UInt8](repeating: 0, count: columns * rows * 3)
@@ -69,8 +69,8 @@ public enum GridImage {
       guard let (column, row) = frame.cell(east: east, north: north) else { return }
       put(column, row, colour)
     }
-    for agent in agents?.agents ?? [] {
-      let colour = statusColours[Int(agent.consistency)]
+    for agent in frame.agents {
+      let colour = statusColours[Int(agent.consistency.rawValue)]
       guard let (c, r) = frame.cell(east: agent.east, north: agent.north) else { continue }
       for dc in -2...2 { for dr in -2...2 { put(c + dc, r + dr, colour) } }
       // The 2σ ellipse of the position covariance.

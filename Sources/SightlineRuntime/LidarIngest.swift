@@ -66,6 +66,9 @@ public struct LidarIngest {
   public private(set) var clock = ClockAlignment()
   /// Every GNSS fix the sensor relayed, in arrival order, for the ego-pose stage ([D]).
   public var onFix: ((GNSSFix) -> Void)?
+  /// Called with the counters just before each sweep is handed on, for the frame's counters
+  /// (`onSweep` cannot read them: the ingest is busy mutating itself).
+  public var onTotals: ((LidarTotals) -> Void)?
   /// The most recent packet's model and return mode, for reports.
   public private(set) var lastHeader: VelodynePacketHeader?
   /// Nanoseconds spent decoding the packets of the sweep being assembled.
@@ -189,6 +192,7 @@ public struct LidarIngest {
       sweepDecodeNanoseconds = 0
     }
     counters.packetsMissing += assembler.sweep.packetsMissing
+    onTotals?(counters.totals)
     try onSweep(&assembler.sweep, sweepDecodeNanoseconds)
   }
 }

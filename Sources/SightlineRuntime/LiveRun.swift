@@ -25,6 +25,8 @@ public struct LiveOptions: Sendable {
   public var idleExitSeconds: Double?
   public var waitForSubscribers = 0
   public var subscriberTimeoutSeconds: Double = 10
+  /// Record every frame to this MCAP file (FrameRecorder).
+  public var recordPath: String?
 
   public init(config: SightlineConfig) { self.config = config }
 }
@@ -60,7 +62,8 @@ final class SweepMailbox: @unchecked Sendable {
   private var pool: [[LidarPoint]]
   private var queue: [(Sweep, Int64)] = []
   private var finished = false
-  private(set) var dropped = 0
+  private var dropCount = 0
+  private var totals = LidarTotals()
 
   init(buffers: Int, capacity: Int) {
     pool = (0..<buffers).map { _ in
@@ -72,11 +75,13 @@ final class SweepMailbox: @unchecked Sendable {
   }
 
   /// Ingest side: takes the sweep's points (leaving an empty buffer with capacity behind).
-  func deposit(_ sweep: inout Sweep, decodeNanoseconds: Int64) {
+  /// `totals` are the ingest's counters as of this sweep, for the frame's counters.
+  func deposit(_ sweep: inout Sweep, decodeNanoseconds: Int64, totals: LidarTotals) {
     condition.lock()
     defer { condition.unlock() }
+    self.totals = totals
     guard var buffer = pool.popLast() else {
-      dropped += 1
+      dropCount += 1
       return
     }
     swap(&buffer, &sweep.points)
@@ -102,6 +107,20 @@ final class SweepMailbox: @unchecked Sendable {
     condition.lock()
     pool.append(buffer)
     condition.unlock()
+  }
+
+  /// Sweeps dropped because the frame thread was busy.
+  var dropped: Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return dropCount
+  }
+
+  /// The ingest's counters as of the last deposited sweep.
+  var lidarTotals: LidarTotals {
+    condition.lock()
+    defer { condition.unlock() }
+    return totals
   }
 
   func finish() {
@@ -143,7 +162,7 @@ public struct LiveRun {
     let frameThread = FrameThread(
       context: context, config: options.config, mailbox: mailbox,
       waitForSubscribers: options.waitForSubscribers,
-      subscriberTimeoutSeconds: options.subscriberTimeoutSeconds)
+      subscriberTimeoutSeconds: options.subscriberTimeoutSeconds, recordPath: options.recordPath)
     var v2xThread: V2XThread?
     if !options.config.v2x.sources.isEmpty {
       let queue = V2XQueue(capacity: options.config.v2x.queueCapacity)
@@ -162,8 +181,10 @@ public struct LiveRun {
 
     let fixes = frameThread.fixQueue
     ingest.onFix = { fixes.push($0) }
+    var lidarTotals = LidarTotals()
+    ingest.onTotals = { lidarTotals = $0 }
     func deposit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) {
-      mailbox.deposit(&sweep, decodeNanoseconds: decodeNanoseconds)
+      mailbox.deposit(&sweep, decodeNanoseconds: decodeNanoseconds, totals: lidarTotals)
     }
     let started = MonotonicClock.nanoseconds()
     var lastData: Int64?
@@ -226,6 +247,7 @@ final class FrameThread: @unchecked Sendable {
   let mailbox: SweepMailbox
   let waitForSubscribers: Int
   let subscriberTimeoutSeconds: Double
+  let recordPath: String?
   var v2xQueue: V2XQueue?
   let fixQueue = BoundedQueue<GNSSFix>(capacity: 256)
   private let state = NSCondition()
@@ -237,8 +259,9 @@ final class FrameThread: @unchecked Sendable {
 
   init(
     context: ZMQContext, config: SightlineConfig, mailbox: SweepMailbox, waitForSubscribers: Int,
-    subscriberTimeoutSeconds: Double
+    subscriberTimeoutSeconds: Double, recordPath: String?
   ) {
+    self.recordPath = recordPath
     self.context = context
     self.config = config
     self.mailbox = mailbox
@@ -257,6 +280,7 @@ final class FrameThread: @unchecked Sendable {
     do {
       let loop = try FrameLoop(context: context, config: config, live: true)
       loop.recordLimit = 1000  // the summary keeps the latest frames; counts cover them all
+      if let recordPath { loop.recorder = try FrameRecorder(path: recordPath) }
       frames = loop
       if waitForSubscribers > 0 {
         try loop.publisher.waitForSubscribers(
@@ -266,11 +290,15 @@ final class FrameThread: @unchecked Sendable {
       while var (sweep, decodeNanoseconds) = mailbox.take() {
         v2xQueue?.drain { loop.timeline.observe($0) }
         fixQueue.drain { loop.timeline.observe($0) }
+        loop.framer.counters.update(
+          lidar: mailbox.lidarTotals, v2x: nil, sweepsDropped: mailbox.dropped)
         try loop.process(
           &sweep, decodeNanoseconds: decodeNanoseconds, clock: WallClock.nanoseconds())
         mailbox.recycle(&sweep)
       }
-      try loop.publisher.publishEndOfStream(status: 0)
+      loop.framer.counters.update(
+        lidar: mailbox.lidarTotals, v2x: nil, sweepsDropped: mailbox.dropped)
+      try loop.publishEndOfStream(inputError: false, clock: WallClock.nanoseconds())
     } catch {
       failure = error
       signalReady(false)

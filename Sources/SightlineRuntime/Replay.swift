@@ -23,6 +23,8 @@ public struct ReplayOptions: Sendable {
   /// Wait for this many subscribers before the first frame, so that none is missed.
   public var waitForSubscribers = 0
   public var subscriberTimeoutSeconds: Double = 10
+  /// Record every frame to this MCAP file (FrameRecorder).
+  public var recordPath: String?
 
   public init(lidarPath: String, config: SightlineConfig) {
     self.lidarPath = lidarPath
@@ -90,10 +92,10 @@ public struct Replay {
   }
 
   /// Runs to the end of the capture. `onFrame` sees every frame after it is published.
-  /// `onFrameData`, when given, sees each published frame's grid and agents messages.
+  /// `onFrameData`, when given, sees each published frame (grid, agents and counters).
   public func run(
     context: ZMQContext, onFrame: (SweepRecord) -> Void = { _ in },
-    onFrameData: ((GridFrame, AgentsFrame) throws -> Void)? = nil
+    onFrameData: ((GridFrame) throws -> Void)? = nil
   ) throws -> ReplaySummary {
     let capture = try PcapFile(path: options.lidarPath, filter: options.config.lidar.captureFilter)
     guard let linkType = LinkType(rawValue: capture.linkType) else {
@@ -103,6 +105,7 @@ public struct Replay {
     }
     var ingest = try Self.makeIngest(config: options.config)
     let frames = try FrameLoop(context: context, config: options.config, live: false)
+    if let path = options.recordPath { frames.recorder = try FrameRecorder(path: path) }
     ingest.onFix = { frames.timeline.observe($0) }
     defer { frames.close() }
     if options.waitForSubscribers > 0 {
@@ -132,9 +135,12 @@ public struct Replay {
         if let observation { frames.timeline.observe(observation) }
       }
     }
+    var lidarTotals = LidarTotals()
+    ingest.onTotals = { lidarTotals = $0 }
     func emit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
+      frames.framer.counters.update(lidar: lidarTotals, v2x: v2x.counters, sweepsDropped: 0)
       onFrame(try frames.process(&sweep, decodeNanoseconds: decodeNanoseconds, clock: clock))
-      try onFrameData?(frames.framer.frame, frames.agentsFrame)
+      try onFrameData?(frames.framer.frame)
     }
     do {
       while try capture.next({ record in
@@ -153,7 +159,9 @@ public struct Replay {
     summary.v2x = v2x.counters
     summary.sweeps = frames.records
     summary.counters = ingest.counters
-    try frames.publisher.publishEndOfStream(status: summary.inputError == nil ? 0 : 1)
+    frames.framer.counters.update(
+      lidar: ingest.counters.totals, v2x: v2x.counters, sweepsDropped: 0)
+    try frames.publishEndOfStream(inputError: summary.inputError != nil, clock: clock)
     return summary
   }
 }
@@ -165,8 +173,9 @@ public final class FrameLoop {
   public let publisher: FramePublisher
   /// Ego pose and V2X agent tracks (fed by the replay's merge or the live queues).
   public var timeline = TimelineStage()
-  var agentsFrame = AgentsFrame()
-  var agentsMessage: [UInt8] = []
+  /// Writes every frame to an MCAP file when recording.
+  public var recorder: FrameRecorder?
+  private var lastStats: Int64 = .min
   /// Sweeps motion-compensated with the ego trajectory.
   public private(set) var deskewedSweeps = 0
 
@@ -210,14 +219,16 @@ public final class FrameLoop {
     timeline.extrapolateAgents(to: sweep.endNanoseconds)
     let frame = framer.process(
       sweep, decodeNanoseconds: decodeNanoseconds, ego: ego, agents: timeline.agents, clock: clock,
-      startedAt: started)
+      plane: timeline.plane, startedAt: started)
     let publishing = MonotonicClock.nanoseconds()
     try publisher.publish(framer.message)
-    timeline.agentsFrame(
-      sequence: frame.sequence, at: sweep.endNanoseconds, statuses: framer.statuses,
-      into: &agentsFrame)
-    agentsFrame.encode(into: &agentsMessage)
-    try publisher.publishSide(agentsMessage)
+    try publisher.publishSide(framer.agentsMessage)
+    if let recorder { try recorder.record(frame, message: framer.message) }
+    // About once a second of the run's own clock (the replay's, so replays repeat exactly).
+    if lastStats == .min || clock - lastStats >= 1_000_000_000 {
+      try publishStats(endOfStream: false, inputError: false, clock: clock)
+      lastStats = clock
+    }
     framer.addOutputTime(MonotonicClock.nanoseconds() - publishing)
     let record = SweepRecord(
       sequence: frame.sequence, sensorTimeNanoseconds: frame.sensorTimeNanoseconds,
@@ -228,7 +239,7 @@ public final class FrameLoop {
       occupiedCells: Int(frame.occupiedCells), freeCells: Int(frame.freeCells),
       unknownCells: Int(frame.unknownCells),
       processingNanoseconds: Int(framer.lastProcessingNanoseconds),
-      v2xAgents: agentsFrame.agents.count, degradation: Int(frame.degradation),
+      v2xAgents: frame.agents.count, degradation: Int(frame.degradation),
       pointsSkipped: Int(frame.pointsSkipped),
       agentsConfirmed: Int(frame.agentsConfirmed), agentsOccluded: Int(frame.agentsOccluded),
       agentsContradicted: Int(frame.agentsContradicted), workUnits: Int(frame.workUnits))
@@ -240,7 +251,29 @@ public final class FrameLoop {
     return record
   }
 
-  public func close() { publisher.close() }
+  /// Sends the run's counters on `stats` (rarely, so it may allocate).
+  func publishStats(endOfStream: Bool, inputError: Bool, clock: Int64) throws {
+    var stats = StatsMessage()
+    stats.framesPublished = publisher.framesPublished
+    stats.endOfStream = endOfStream
+    stats.inputError = inputError
+    stats.counters = framer.counters
+    stats.publishTimeNanoseconds =
+      framer.frame.flags.contains(.deterministic) ? clock : WallClock.nanoseconds()
+    try publisher.publishSide(stats.encode())
+  }
+
+  /// The last `stats` message: nothing more follows. Finishes the recording too.
+  public func publishEndOfStream(inputError: Bool, clock: Int64) throws {
+    try publishStats(endOfStream: true, inputError: inputError, clock: clock)
+    try recorder?.finish()
+  }
+
+  /// Closes the socket, and finishes the recording if the end of stream did not.
+  public func close() {
+    try? recorder?.finish()
+    publisher.close()
+  }
 }
 
 /// Sleeps so that records are processed at capture speed, when asked to.

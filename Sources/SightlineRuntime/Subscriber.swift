@@ -34,7 +34,8 @@ public final class FrameSubscriber {
   public enum Event {
     case frame(GridFrame)
     case agents(AgentsFrame)
-    case endOfStream(EndOfStream)
+    /// The run's counters; `endOfStream` says nothing more follows.
+    case stats(StatsMessage)
     case idle
   }
 
@@ -53,15 +54,16 @@ public final class FrameSubscriber {
         case .agents:
           return .agents(try AgentsFrame.decode(message))
         case .stats:
-          let end = try EndOfStream.decode(message)
-          summary.framesPublished = end.framesPublished
-          summary.endedWithError = end.status != 0
-          if let expected = expectedSequence, end.framesPublished > expected {
-            summary.framesLost += end.framesPublished - expected
-          } else if expectedSequence == nil {
-            summary.framesLost += end.framesPublished
+          let stats = try StatsMessage.decode(message)
+          guard stats.endOfStream else { return .stats(stats) }
+          summary.framesPublished = stats.framesPublished
+          summary.endedWithError = stats.inputError
+          // Frames after the last one received were lost too.
+          let expected = expectedSequence ?? 0
+          if stats.framesPublished > expected {
+            summary.framesLost += stats.framesPublished - expected
           }
-          return .endOfStream(end)
+          return .stats(stats)
         case nil:
           summary.malformedMessages += 1
         }

@@ -38,8 +38,12 @@ public struct SweepToFrame {
   let budget: FrameBudget
   let maximumRange: Float
   public private(set) var frame = GridFrame()
-  /// The encoded message of the last frame, topic prefix included; reused between frames.
+  /// The encoded `grid` and `agents` messages of the last frame, topic prefixes included;
+  /// reused between frames.
   public private(set) var message: [UInt8] = []
+  public private(set) var agentsMessage: [UInt8] = []
+  /// The run's counters as of this frame: whoever feeds the sweeps keeps them current.
+  public var counters = RunCounters()
   /// Per agent of the last frame, in the order given: its consistency with LiDAR.
   public private(set) var statuses: [AgentConsistency] = []
   public private(set) var lastReport = LidarUpdateReport()
@@ -82,7 +86,7 @@ public struct SweepToFrame {
     if config.publishV2XLayer {
       v2xStorage = [Int8](repeating: -1, count: geometry.cellCount)
     }
-    message.reserveCapacity(frame.encodedSize)
+    message.reserveCapacity(geometry.cellCount * (config.publishV2XLayer ? 2 : 1) + 4096)
     // Until frames are measured, assume output costs 2 ns a cell (copying and sending layers).
     outputTimes[0] = Int64(geometry.cellCount) * 2
     statuses.reserveCapacity(max(16, config.maxAgents))
@@ -91,10 +95,12 @@ public struct SweepToFrame {
 
   /// Integrates the sweep (points in the sensor frame at the sweep's end) with the ego pose and
   /// the agents at that time, and encodes the frame. `decodeNanoseconds` is the time already
-  /// spent decoding its packets; `clock` is the replay's virtual clock (or the host's).
+  /// spent decoding its packets; `clock` is the replay's virtual clock (or the host's); `plane`
+  /// anchors the ENU frame on WGS-84 when known.
   public mutating func process(
     _ sweep: borrowing Sweep, decodeNanoseconds: Int64, ego: EgoState?,
-    agents: [ExtrapolatedAgent], clock: Int64, startedAt: Int64? = nil
+    agents: [ExtrapolatedAgent], clock: Int64, plane: LocalTangentPlane? = nil,
+    startedAt: Int64? = nil
   ) -> GridFrame {
     let started = startedAt ?? MonotonicClock.nanoseconds()
     var flags: GridFrame.Flags = sweep.isComplete ? [] : .partialSweep
@@ -180,6 +186,7 @@ public struct SweepToFrame {
     frame.sequence = nextSequence
     nextSequence += 1
     frame.sensorTimeNanoseconds = sweep.startNanoseconds
+    frame.referenceTimeNanoseconds = sweep.endNanoseconds
     frame.azimuthCoverageCentidegrees = UInt32(clamping: sweep.coverageCentidegrees)
     frame.pointsInSweep = UInt32(clamping: sweep.points.count)
     frame.pointsUsed = UInt32(clamping: report.pointsUsed)
@@ -195,8 +202,25 @@ public struct SweepToFrame {
     frame.egoEast = sensorX
     frame.egoNorth = sensorY
     frame.egoYaw = yaw
-    frame.originX = Float(grid.cornerX - sensorX)
-    frame.originY = Float(grid.cornerY - sensorY)
+    if let plane {
+      let position = plane.geodetic(ENUPoint(east: sensorX, north: sensorY))
+      frame.egoWGS84 = GeoPosition(
+        latitudeDegrees: position.latitudeDegrees, longitudeDegrees: position.longitudeDegrees,
+        heightMeters: position.heightMeters)
+      frame.enuOrigin = GeoPosition(
+        latitudeDegrees: plane.origin.latitudeDegrees,
+        longitudeDegrees: plane.origin.longitudeDegrees, heightMeters: plane.origin.heightMeters)
+    } else {
+      frame.egoWGS84 = nil
+      frame.enuOrigin = nil
+    }
+    frame.agents.removeAll(keepingCapacity: true)
+    for (index, agent) in agents.enumerated() {
+      let status = index < statuses.count ? statuses[index] : .notPainted
+      frame.agents.append(AgentsFrame.Agent(agent, consistency: status, at: sweep.endNanoseconds))
+    }
+    frame.agentsNotPainted = UInt32(clamping: max(0, agents.count - config.maxAgents))
+    frame.counters = counters
     frame.agentsPainted = UInt16(
       clamping: consistency.confirmed + consistency.occluded + consistency.contradicted)
     frame.agentsConfirmed = UInt16(clamping: consistency.confirmed)
@@ -215,6 +239,7 @@ public struct SweepToFrame {
       frame.publishTimeNanoseconds = clock
     }
     frame.encode(into: &message)
+    frame.encodeAgents(into: &agentsMessage)
     let finished = MonotonicClock.nanoseconds()
     outputTimes[outputTimeSlot] = finished - afterLidar
     outputTimeSlot = (outputTimeSlot + 1) % outputTimes.count
@@ -282,5 +307,38 @@ public struct SweepToFrame {
       x: Float(agent.x - cornerX), y: Float(agent.y - cornerY), heading: Float(agent.heading ?? 0),
       shape: shape, covarianceXX: Float(agent.covarianceXX),
       covarianceXY: Float(agent.covarianceXY), covarianceYY: Float(agent.covarianceYY))
+  }
+}
+
+extension AgentsFrame.Agent {
+  /// An extrapolated track as published, with its consistency with LiDAR.
+  init(_ agent: ExtrapolatedAgent, consistency: AgentConsistency, at time: Int64) {
+    self.init()
+    id = agent.id
+    kind =
+      switch agent.kind {
+      case .vehicle: .vehicle
+      case .pedestrian: .pedestrian
+      case .cyclist: .cyclist
+      case .other: .other
+      }
+    model =
+      switch agent.model {
+      case .ctra: .ctra
+      case .constantVelocity: .constantVelocity
+      case .constantPosition: .constantPosition
+      }
+    self.consistency = Consistency(rawValue: consistency.rawValue) ?? .notPainted
+    east = agent.x
+    north = agent.y
+    heading = agent.heading.map(Float.init)
+    speed = agent.speed.map(Float.init)
+    futureDated = agent.futureDated
+    covarianceEE = Float(agent.covarianceXX)
+    covarianceEN = Float(agent.covarianceXY)
+    covarianceNN = Float(agent.covarianceYY)
+    latencyNanoseconds = agent.latencyNanoseconds
+    generationTimeNanoseconds = time - agent.latencyNanoseconds
+    distanceTravelled = Float(agent.distanceTravelled)
   }
 }

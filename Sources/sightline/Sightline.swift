@@ -95,7 +95,10 @@ struct RenderCommand: ParsableCommand {
       """)
 
   @Option(name: .long, help: "pcap or pcapng capture of the LiDAR's UDP packets.")
-  var lidar: String
+  var lidar: String?
+
+  @Option(name: .long, help: "An MCAP recording (replay or run --record) instead of a capture.")
+  var recording: String?
 
   @Option(name: .long, help: "V2X log (docs/V2X-LOG.md) merged with the capture.")
   var v2x: String?
@@ -112,34 +115,43 @@ struct RenderCommand: ParsableCommand {
   @OptionGroup var lidarOptions: LidarOptions
 
   func run() throws {
-    var settings = try loadConfig(config)
-    settings.publish.endpoint = "inproc://sightline-render"
-    try lidarOptions.apply(to: &settings)
+    guard (lidar == nil) != (recording == nil) else {
+      throw Failure(description: "give either --lidar CAPTURE or --recording FILE.mcap")
+    }
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-    var options = ReplayOptions(lidarPath: lidar, config: settings)
-    options.v2xPath = v2x
     var written = 0
-    var last: (GridFrame, AgentsFrame)?
+    var last: GridFrame?
     var lastPath: String?
-    func write(_ frame: GridFrame, _ agents: AgentsFrame) throws {
+    func write(_ frame: GridFrame) throws {
       let path = "\(out)/frame-\(String(format: "%06d", frame.sequence)).png"
       try PNGFile.writeRGB(
-        GridImage.render(frame, agents: agents), width: Int(frame.columns),
-        height: Int(frame.rows), to: path)
+        GridImage.render(frame), width: Int(frame.columns), height: Int(frame.rows), to: path)
       written += 1
       lastPath = path
     }
+    func take(_ frame: GridFrame) throws {
+      last = nil
+      if frame.sequence % UInt64(max(1, every)) == 0 {
+        try write(frame)
+      } else {
+        last = frame
+      }
+    }
     do {
-      _ = try Replay(options: options).run(context: try ZMQContext()) { _ in
-      } onFrameData: { frame, agents in
-        last = nil
-        if frame.sequence % UInt64(max(1, every)) == 0 {
-          try write(frame, agents)
-        } else {
-          last = (frame, agents)
+      if let recording {
+        for frame in try RecordedFrames.read(path: recording) { try take(frame) }
+      } else if let lidar {
+        var settings = try loadConfig(config)
+        settings.publish.endpoint = "inproc://sightline-render"
+        try lidarOptions.apply(to: &settings)
+        var options = ReplayOptions(lidarPath: lidar, config: settings)
+        options.v2xPath = v2x
+        _ = try Replay(options: options).run(context: try ZMQContext()) { _ in
+        } onFrameData: {
+          try take($0)
         }
       }
-      if let (frame, agents) = last { try write(frame, agents) }
+      if let last { try write(last) }
     } catch {
       throw Failure(description: "render failed: \(error)")
     }
@@ -182,6 +194,9 @@ struct ReplayCommand: ParsableCommand {
   @Option(name: .long, help: "Write the per-sweep report as JSON to this file.")
   var report: String?
 
+  @Option(name: .long, help: "Record every frame to this MCAP file (opens in Foxglove).")
+  var record: String?
+
   @Flag(name: .long, help: "Print one line per published frame.")
   var verbose = false
 
@@ -197,6 +212,7 @@ struct ReplayCommand: ParsableCommand {
     options.pacing = pacing
     options.waitForSubscribers = waitSubscribers
     options.subscriberTimeoutSeconds = waitTimeout
+    options.recordPath = record
 
     let summary: ReplaySummary
     do {
@@ -211,6 +227,7 @@ struct ReplayCommand: ParsableCommand {
       throw Failure(description: "replay failed: \(error)")
     }
     for line in ReplayReport.lines(summary, endpoint: settings.publish.endpoint) { printLine(line) }
+    if let record { printLine("recorded \(summary.sweeps.count) frames to \(record)") }
     if let report {
       try ReplayReport.writeJSON(summary, to: report)
     }
@@ -258,8 +275,8 @@ struct SubscribeCommand: ParsableCommand {
         if let count, subscriber.summary.framesReceived >= count { break loop }
       case .agents(let agents):
         if !agents.agents.isEmpty || agents.egoKnown { printLine(Report.agentsLine(agents)) }
-      case .endOfStream:
-        break loop
+      case .stats(let stats):
+        if stats.endOfStream { break loop }
       case .idle:
         printLine("no message for \(idleTimeout ?? 0) s; stopping")
         break loop
@@ -410,6 +427,9 @@ struct RunCommand: ParsableCommand {
   @Option(name: .long, help: "Write the run's summary as JSON to this file.")
   var report: String?
 
+  @Option(name: .long, help: "Record every frame to this MCAP file (opens in Foxglove).")
+  var record: String?
+
   func run() throws {
     var settings = try loadConfig(config)
     if let publish { settings.publish.endpoint = publish }
@@ -422,6 +442,7 @@ struct RunCommand: ParsableCommand {
     options.durationSeconds = duration
     options.idleExitSeconds = idleExit
     options.waitForSubscribers = waitSubscribers
+    options.recordPath = record
     installStopHandlers()
     let summary: LiveSummary
     do {

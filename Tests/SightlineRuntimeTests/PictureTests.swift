@@ -18,7 +18,7 @@ import Testing
   }
 
   @Test func cellsBecomeTheDocumentedColoursNorthUp() {
-    let pixels = GridImage.render(frame(), agents: nil)
+    let pixels = GridImage.render(frame())
     #expect(pixels.count == 4 * 3 * 3)
     func pixel(_ column: Int, _ picturRow: Int) -> [UInt8] {
       let at = (picturRow * 4 + column) * 3
@@ -33,15 +33,15 @@ import Testing
   }
 
   @Test func agentsAreDrawnInTheirStatusColour() {
-    var agents = AgentsFrame()
+    var withAgent = frame()
     var agent = AgentsFrame.Agent()
     agent.east = 1.5
     agent.north = 1.5
     agent.covarianceEE = 0.01
     agent.covarianceNN = 0.01
-    agent.flags = 3 << 3  // contradicted
-    agents.agents = [agent]
-    let pixels = GridImage.render(frame(), agents: agents)
+    agent.consistency = .contradicted
+    withAgent.agents = [agent]
+    let pixels = GridImage.render(withAgent)
     let at = ((3 - 1 - 1) * 4 + 1) * 3
     #expect(Array(pixels[at..<(at + 3)]) == [220, 0, 0])
   }
@@ -49,7 +49,7 @@ import Testing
   @Test func pngFilesCarryTheRightHeaderAndBadPathsAreClearErrors() throws {
     let path = NSTemporaryDirectory() + "sightline-picture-\(getpid()).png"
     defer { try? FileManager.default.removeItem(atPath: path) }
-    try PNGFile.writeRGB(GridImage.render(frame(), agents: nil), width: 4, height: 3, to: path)
+    try PNGFile.writeRGB(GridImage.render(frame()), width: 4, height: 3, to: path)
     let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
     #expect(Array(bytes[12..<16]) == Array("IHDR".utf8))

@@ -29,7 +29,8 @@ func replayWithSubscriber(
         switch try subscriber.next(timeoutMilliseconds: 10_000) {
         case .frame(let frame): received.append(frame)
         case .agents: continue
-        case .endOfStream, .idle: break loop
+        case .stats(let stats): if stats.endOfStream { break loop }
+        case .idle: break loop
         }
       }
       received.finish(subscriber.summary)

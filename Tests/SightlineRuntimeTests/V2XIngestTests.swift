@@ -314,7 +314,7 @@ extension V2XLogEntry {
       }
       while let event = try? subscriber.next(timeoutMilliseconds: 10_000) {
         if case .agents(let frame) = event { collected.add(frame) }
-        if case .endOfStream = event { break }
+        if case .stats(let stats) = event, stats.endOfStream { break }
         if case .idle = event { break }
       }
       collected.finish()
@@ -339,8 +339,9 @@ extension V2XLogEntry {
     let moving = frames.flatMap(\.agents).filter { $0.id == 0x3132_5442 }
     #expect(!moving.isEmpty)
     for agent in moving {
-      let expected = Double(agent.speed) * Double(agent.latencyNanoseconds) / 1e9
-      #expect(agent.speed > 10 && abs(Double(agent.distanceTravelled) - expected) < 0.05)
+      let speed = Double(agent.speed ?? 0)
+      let expected = speed * Double(agent.latencyNanoseconds) / 1e9
+      #expect(speed > 10 && abs(Double(agent.distanceTravelled) - expected) < 0.05)
     }
     let parked = frames.flatMap(\.agents).filter { $0.id == 0x12A7_AA31 }
     #expect(parked.allSatisfy { $0.distanceTravelled == 0 })

@@ -1,11 +1,16 @@
+import Foundation
+import SightlineProto
 import SightlineSchema
+import SwiftProtobuf
 import Testing
 
-func sampleFrame() -> GridFrame {
+/// A frame with every field set to something non-default, and fields that must keep presence.
+func sampleFrame(drops: Int = 3) -> GridFrame {
   var frame = GridFrame()
   frame.sequence = 42
-  frame.flags = .partialSweep
+  frame.flags = [.partialSweep, .egoKnown, .degraded]
   frame.sensorTimeNanoseconds = 1_453_364_282_406_951_000
+  frame.referenceTimeNanoseconds = 1_453_364_282_506_951_000
   frame.publishTimeNanoseconds = -5
   frame.azimuthCoverageCentidegrees = 24279
   frame.pointsInSweep = 14642
@@ -13,78 +18,265 @@ func sampleFrame() -> GridFrame {
   frame.processingNanoseconds = 1_234_567
   frame.columns = 3
   frame.rows = 2
-  frame.resolution = 0.1
-  frame.originX = -0.15
-  frame.originY = -0.1
+  frame.resolution = 0.25
   frame.occupiedCells = 1
   frame.freeCells = 2
   frame.unknownCells = 3
   frame.cornerEast = 1234.5
+  frame.cornerNorth = -0.0  // written: proto3 keeps -0.0 (its bit pattern is not 0)
+  frame.egoEast = 1234.875
   frame.egoNorth = -0.25
+  frame.egoYaw = 1.5
+  frame.egoWGS84 = GeoPosition(latitudeDegrees: 40.4, longitudeDegrees: -3.7, heightMeters: 650)
+  frame.enuOrigin = GeoPosition(latitudeDegrees: 40.39, longitudeDegrees: -3.71, heightMeters: 0)
+  frame.budgetNanoseconds = 10_000_000
+  frame.v2xAndDecayNanoseconds = 100
+  frame.lidarNanoseconds = 200
+  frame.outputNanoseconds = 300
+  frame.pointsSkipped = 17
   frame.degradation = 1
-  frame.freeSpaceReachMeters = 12.8
+  frame.freeSpaceReachMeters = 12.75
+  frame.agentsPainted = 3
+  frame.agentsConfirmed = 1
+  frame.agentsOccluded = 0
   frame.agentsContradicted = 2
+  frame.agentsNotPainted = 4
+  frame.workUnits = 99
+  var vehicle = AgentsFrame.Agent()
+  vehicle.id = 0x3132_5442
+  vehicle.kind = .vehicle
+  vehicle.model = .ctra
+  vehicle.consistency = .contradicted
+  vehicle.east = 1234.5
+  vehicle.north = -987.25
+  vehicle.heading = 0  // known, and 0: must survive as present
+  vehicle.speed = 22.9
+  vehicle.covarianceEE = 4
+  vehicle.covarianceEN = -0.5
+  vehicle.covarianceNN = 9
+  vehicle.latencyNanoseconds = 120_000_000
+  vehicle.generationTimeNanoseconds = 1_453_364_282_286_951_000
+  vehicle.distanceTravelled = 2.75
+  vehicle.futureDated = true
+  var pedestrian = AgentsFrame.Agent()
+  pedestrian.kind = .pedestrian
+  frame.agents = [vehicle, pedestrian]
+  frame.counters.lidarDatagrams = 350
+  frame.counters.lidarPackets = 293
+  frame.counters.lidarPacketsMissing = 2
+  frame.counters.sweepsDropped = 1
+  frame.counters.v2xReceived = 35
+  frame.counters.v2xAccepted = 34
+  frame.counters.drops = (0..<drops).map {
+    RunCounters.Drop(reason: "reason.\($0)", count: UInt64($0 + 1))
+  }
   frame.cells = [-1, 0, 100, -1, 40, -1]
   frame.v2xCells = [-1, -1, 90, 55, -1, -1]
+  frame.logOddsCells = [Int16.min, -400, 3500, Int16.min, -200, 850]
+  frame.sourceCells = [0, 1, 5, 2, 1, 0]
   return frame
 }
 
+/// The same frame built with protoc's generated code: the schema's reference encoder.
+func referenceMessage(_ frame: GridFrame) -> Sightline_V1_FusedFrame {
+  var proto = Sightline_V1_FusedFrame()
+  proto.header = referenceHeader(frame)
+  proto.layout = .with {
+    $0.columnCount = frame.columns
+    $0.rowCount = frame.rows
+    $0.cellSizeM = Double(frame.resolution)
+    $0.rowStride = frame.columns
+    $0.cellStride = 1
+    $0.origin = .with {
+      $0.eastM = frame.cornerEast
+      $0.northM = frame.cornerNorth
+    }
+  }
+  proto.budget = .with {
+    $0.degradation = .init(rawValue: Int(frame.degradation))!
+    $0.degraded = frame.flags.contains(.degraded)
+    $0.budgetNs = frame.budgetNanoseconds
+    $0.stageV2XDecayNs = frame.v2xAndDecayNanoseconds
+    $0.stageLidarNs = frame.lidarNanoseconds
+    $0.stageOutputNs = frame.outputNanoseconds
+    $0.processingNs = frame.processingNanoseconds
+    $0.pointsUsed = frame.pointsUsed
+    $0.pointsSkipped = frame.pointsSkipped
+    $0.freeSpaceReachM = frame.freeSpaceReachMeters
+    $0.workUnits = frame.workUnits
+  }
+  proto.cellCounts = .with {
+    $0.occupied = frame.occupiedCells
+    $0.free = frame.freeCells
+    $0.unknown = frame.unknownCells
+  }
+  proto.agentSummary = .with {
+    $0.painted = UInt32(frame.agentsPainted)
+    $0.confirmed = UInt32(frame.agentsConfirmed)
+    $0.occluded = UInt32(frame.agentsOccluded)
+    $0.contradicted = UInt32(frame.agentsContradicted)
+    $0.notPainted = frame.agentsNotPainted
+  }
+  proto.agents = frame.agents.map(referenceAgent)
+  proto.counters = .with {
+    $0.lidarDatagrams = frame.counters.lidarDatagrams
+    $0.lidarPackets = frame.counters.lidarPackets
+    $0.lidarPacketsMissing = frame.counters.lidarPacketsMissing
+    $0.sweepsDropped = frame.counters.sweepsDropped
+    $0.v2XReceived = frame.counters.v2xReceived
+    $0.v2XAccepted = frame.counters.v2xAccepted
+    $0.drops = frame.counters.drops.map { drop in
+      .with {
+        $0.reason = drop.reason
+        $0.count = drop.count
+      }
+    }
+  }
+  proto.occupancy = Data(frame.cells.map { UInt8(bitPattern: $0) })
+  proto.v2X = Data(frame.v2xCells.map { UInt8(bitPattern: $0) })
+  proto.logOdds = Data(frame.logOddsCells.flatMap { [UInt8($0 & 0xFF), UInt8(($0 >> 8) & 0xFF)] })
+  proto.source = Data(frame.sourceCells)
+  return proto
+}
+
+func referenceHeader(_ frame: GridFrame) -> Sightline_V1_Header {
+  .with { header in
+    header.sequence = frame.sequence
+    header.sensorTimeNs = frame.sensorTimeNanoseconds
+    header.referenceTimeNs = frame.referenceTimeNanoseconds
+    header.publishTimeNs = frame.publishTimeNanoseconds
+    header.frameID = frame.flags.contains(.egoKnown) ? "enu" : "sensor"
+    header.deterministic = frame.flags.contains(.deterministic)
+    header.partialSweep = frame.flags.contains(.partialSweep)
+    header.egoKnown = frame.flags.contains(.egoKnown)
+    header.gridReset = frame.flags.contains(.gridReset)
+    header.ego = .with {
+      $0.eastM = frame.egoEast
+      $0.northM = frame.egoNorth
+      $0.yawRad = Double(frame.egoYaw)
+    }
+    if let ego = frame.egoWGS84 { header.egoWgs84 = referenceGeo(ego) }
+    if let origin = frame.enuOrigin { header.enuOrigin = referenceGeo(origin) }
+    header.azimuthCoverageCdeg = frame.azimuthCoverageCentidegrees
+    header.pointsInSweep = frame.pointsInSweep
+  }
+}
+
+func referenceGeo(_ position: GeoPosition) -> Sightline_V1_GeoPosition {
+  .with {
+    $0.latitudeDeg = position.latitudeDegrees
+    $0.longitudeDeg = position.longitudeDegrees
+    $0.heightM = position.heightMeters
+  }
+}
+
+func referenceAgent(_ agent: AgentsFrame.Agent) -> Sightline_V1_Agent {
+  .with {
+    $0.id = agent.id
+    $0.kind = .init(rawValue: Int(agent.kind.rawValue))!
+    $0.model = .init(rawValue: Int(agent.model.rawValue))!
+    $0.consistency = .init(rawValue: Int(agent.consistency.rawValue))!
+    $0.eastM = agent.east
+    $0.northM = agent.north
+    if let heading = agent.heading { $0.headingRad = heading }
+    if let speed = agent.speed { $0.speedMps = speed }
+    $0.covEeM2 = agent.covarianceEE
+    $0.covEnM2 = agent.covarianceEN
+    $0.covNnM2 = agent.covarianceNN
+    $0.latencyNs = agent.latencyNanoseconds
+    $0.generationTimeNs = agent.generationTimeNanoseconds
+    $0.distanceTravelledM = agent.distanceTravelled
+    $0.futureDated = agent.futureDated
+  }
+}
+
 @Suite struct GridFrameTests {
-  @Test func roundTrips() throws {
+  @Test(arguments: [0, 3, 2000])
+  func encodesTheSameBytesAsTheGeneratedCode(drops: Int) throws {
+    // 2000 drop reasons make the counters message longer than 16 KiB: a 3-byte length prefix.
+    let frame = sampleFrame(drops: drops)
     var bytes = [UInt8]()
-    sampleFrame().encode(into: &bytes)
-    #expect(bytes.count == sampleFrame().encodedSize)
-    #expect(try GridFrame.decode(bytes) == sampleFrame())
+    frame.encode(into: &bytes)
+    let reference: [UInt8] = try referenceMessage(frame).serializedBytes()
+    #expect(Array(bytes.prefix(5)) == Array("grid\0".utf8))
+    #expect(Array(bytes.dropFirst(5)) == reference)
   }
 
-  @Test func layoutIsTheDocumentedOne() {
+  @Test func roundTrips() throws {
     var bytes = [UInt8]()
-    sampleFrame().encode(into: &bytes)
-    // docs/SCHEMA.md: "grid\0", magic "SLGF", version 2, flags, then sequence at body offset 8.
-    #expect(Array(bytes.prefix(5)) == Array("grid\0".utf8))
-    #expect(Array(bytes[5..<9]) == Array("SLGF".utf8))
-    #expect(bytes[9] == 2 && bytes[10] == 0)
-    #expect(bytes[11] == 1 && bytes[12] == 0)
-    #expect(bytes[13] == 42)
-    #expect(bytes[5 + 140] == 1)  // degradation
-    #expect(bytes[5 + 148] == 2)  // agents_contradicted
-    #expect(bytes[5 + 156] == 6)  // cell_count
-    #expect(bytes.count == 5 + GridFrame.headerSize + 6 + 4 + 6)
-    #expect(Int8(bitPattern: bytes[5 + GridFrame.headerSize + 2]) == 100)
-    #expect(bytes[5 + GridFrame.headerSize + 6] == 6)  // v2x_count
-    #expect(Int8(bitPattern: bytes[5 + GridFrame.headerSize + 10 + 2]) == 90)
+    let frame = sampleFrame()
+    frame.encode(into: &bytes)
+    let decoded = try GridFrame.decode(bytes)
+    #expect(decoded == frame)
+    #expect(decoded.agents[0].heading == 0 && decoded.agents[1].heading == nil)
+    #expect(decoded.frameID == "enu")
+    #expect(decoded.originX == frame.cornerEast - frame.egoEast)
+  }
+
+  @Test func agentsMessageCarriesTheHeaderAndAgents() throws {
+    let frame = sampleFrame()
+    var bytes = [UInt8]()
+    frame.encodeAgents(into: &bytes)
+    #expect(topic(of: bytes) == .agents)
+    let reference: [UInt8] = try Sightline_V1_AgentsFrame.with {
+      $0.header = referenceHeader(frame)
+      $0.agents = frame.agents.map(referenceAgent)
+    }.serializedBytes()
+    #expect(Array(bytes.dropFirst(7)) == reference)
+    let decoded = try AgentsFrame.decode(bytes)
+    #expect(decoded.sequence == 42 && decoded.egoKnown && decoded.agents == frame.agents)
+    #expect(decoded.timeNanoseconds == frame.referenceTimeNanoseconds)
   }
 
   @Test func rejectsDamagedMessages() {
     var bytes = [UInt8]()
     sampleFrame().encode(into: &bytes)
-    #expect(throws: SchemaError.tooShort(needed: 5 + GridFrame.headerSize, got: 20)) {
-      try GridFrame.decode(Array(bytes.prefix(20)))
-    }
-    #expect(throws: SchemaError.cellCountMismatch(expected: 6, got: 5)) {
-      try GridFrame.decode(Array(bytes.dropLast()))
-    }
-    #expect(throws: SchemaError.self) {
-      try GridFrame.decode(Array(bytes.dropLast(7)))  // cut inside the grid layer
-    }
-    var badMagic = bytes
-    badMagic[6] = 0
-    #expect(throws: SchemaError.badMagic) { try GridFrame.decode(badMagic) }
-    var future = bytes
-    future[9] = 3
-    #expect(throws: SchemaError.unsupportedVersion(3)) { try GridFrame.decode(future) }
+    // Cut inside the last layer: protobuf sees a length that runs past the end.
+    #expect(throws: SchemaError.self) { try GridFrame.decode(Array(bytes.dropLast(2))) }
     #expect(throws: SchemaError.wrongTopic) { try GridFrame.decode(Array("stats\0".utf8) + bytes) }
+    #expect(throws: SchemaError.self) { try GridFrame.decode(Array("grid\0".utf8) + [0xFF, 0xFF]) }
+    // A layer whose size does not fit the declared layout.
+    var frame = sampleFrame()
+    frame.v2xCells.removeLast()
+    frame.encode(into: &bytes)
+    #expect(throws: SchemaError.cellCountMismatch(layer: "v2x", expected: 6, got: 5)) {
+      try GridFrame.decode(bytes)
+    }
+  }
+
+  @Test func everyTruncationIsAnErrorOrAShorterValidFrame() {
+    var bytes = [UInt8]()
+    sampleFrame().encode(into: &bytes)
+    for length in 5..<bytes.count {
+      // Protobuf can end cleanly between fields; then the layers decide.
+      if let frame = try? GridFrame.decode(Array(bytes.prefix(length))) {
+        #expect(frame.cells.count == Int(frame.columns * frame.rows))
+      }
+    }
   }
 
   @Test func topicPrefixesDoNotShadowEachOther() {
     #expect(topic(of: Array("grid\0xyz".utf8)) == .grid)
     #expect(topic(of: Array("gridx".utf8)) == nil)
-    #expect(topic(of: EndOfStream(framesPublished: 1, status: 0).encode()) == .stats)
+    #expect(topic(of: StatsMessage().encode()) == .stats)
   }
 
-  @Test func endOfStreamRoundTrips() throws {
-    let end = EndOfStream(framesPublished: 5, status: 1)
-    #expect(try EndOfStream.decode(end.encode()) == end)
-    #expect(throws: SchemaError.self) { try EndOfStream.decode(Array(end.encode().prefix(10))) }
+  @Test func statsRoundTrip() throws {
+    var stats = StatsMessage()
+    stats.framesPublished = 5
+    stats.endOfStream = true
+    stats.inputError = true
+    stats.counters = sampleFrame().counters
+    stats.publishTimeNanoseconds = 77
+    let bytes = stats.encode()
+    #expect(try StatsMessage.decode(bytes) == stats)
+    let reference: [UInt8] = try Sightline_V1_Stats.with {
+      $0.framesPublished = 5
+      $0.endOfStream = true
+      $0.inputError = true
+      $0.counters = referenceMessage(sampleFrame()).counters
+      $0.publishTimeNs = 77
+    }.serializedBytes()
+    #expect(Array(bytes.dropFirst(6)) == reference)
   }
 }

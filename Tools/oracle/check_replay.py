@@ -5,13 +5,13 @@ Usage: check_replay.py SIGHTLINE_BINARY CAPTURE.pcap COMMITTED_REFERENCE.json
 
 It runs sightline and velodyne-decoder on the same capture and compares, sweep by sweep, the
 point counts and the time stamp of the last packet, while a pyzmq subscriber decodes the
-published frames by docs/SCHEMA.md alone. It also checks that the committed reference, which the
+published frames by the protobuf schema alone (Tools/python/sightline_subscriber.py), and the
+official `mcap` reader checks the recording made in the same run. It also checks that the committed reference, which the
 Swift tests use offline, still matches what velodyne-decoder produces. Prints one line per
 check and ends with "N passed, N failed".
 """
 import json
 import os
-import struct
 import subprocess
 import sys
 import tempfile
@@ -22,31 +22,27 @@ import zmq
 
 from oraclelib import check, finish
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from sightline_subscriber import decode  # noqa: E402  (the documented example subscriber)
 
 
 
-def decode_grid_frame(message):
-    """Decodes a `grid` message from the layout in docs/SCHEMA.md, without Sightline's code."""
-    assert message.startswith(b"grid\0")
-    body = message[5:]
-    magic, version, flags, sequence, sensor_ns, _ = struct.unpack_from("<4sHHQqq", body, 0)
-    points, used = struct.unpack_from("<II", body, 36)
-    columns, rows, _ = struct.unpack_from("<IIf", body, 48)
-    occupied, free, unknown = struct.unpack_from("<III", body, 68)
-    corner_e, corner_n, ego_e, ego_n = struct.unpack_from("<dddd", body, 80)
-    skipped, reach, degradation = struct.unpack_from("<IfB", body, 132)
-    (count,) = struct.unpack_from("<I", body, 156)
-    cells = memoryview(body)[160:160 + count].cast("b")
-    (v2x_count,) = struct.unpack_from("<I", body, 160 + count)
+
+def summarise(message):
+    """A published `grid` message, decoded by the protobuf schema alone."""
+    topic, frame = decode(message)
+    assert topic == "grid"
+    cells = memoryview(frame.occupancy).cast("b")
+    layout, counts = frame.layout, frame.cell_counts
     return {
-        "magic": magic, "version": version, "partial": bool(flags & 1), "sequence": sequence,
-        "deterministic": bool(flags & 4), "points": points, "cells": count,
-        "declared": columns * rows, "v2x_ok": v2x_count in (0, count)
-        and len(body) == 164 + count + v2x_count, "degradation": degradation,
-        "counts_match": (sum(1 for c in cells if c > 50) == occupied
-                         and sum(1 for c in cells if 0 <= c <= 50) == free
-                         and sum(1 for c in cells if c == -1) == unknown
-                         and occupied + free + unknown == count),
+        "sequence": frame.header.sequence, "deterministic": frame.header.deterministic,
+        "points": frame.header.points_in_sweep, "cells": len(cells),
+        "declared": layout.column_count * layout.row_count,
+        "v2x_ok": len(frame.v2x) in (0, len(cells)), "body": message[len(b"grid\0"):],
+        "counts_match": (sum(1 for c in cells if c > 50) == counts.occupied
+                         and sum(1 for c in cells if 0 <= c <= 50) == counts.free
+                         and sum(1 for c in cells if c == -1) == counts.unknown
+                         and counts.occupied + counts.free + counts.unknown == len(cells)),
     }
 
 
@@ -62,11 +58,64 @@ def subscribe(endpoint, frames, ready):
         while True:
             message = socket.recv()
             if message.startswith(b"stats\0"):
-                break
-            frames.append(decode_grid_frame(message))
+                if decode(message)[1].end_of_stream:
+                    break
+                continue
+            frames.append(summarise(message))
     except zmq.Again:
         pass
     socket.close()
+
+
+def check_recording(path, frames):
+    """The MCAP recording, read by the official reader with the schemas it embeds."""
+    from mcap.reader import make_reader, NonSeekingReader
+    from mcap_protobuf.decoder import DecoderFactory
+    from foxglove_schemas_protobuf.Grid_pb2 import Grid
+    from foxglove_schemas_protobuf.SceneUpdate_pb2 import SceneUpdate
+
+    with open(path, "rb") as f:
+        reader = make_reader(f, decoder_factories=[DecoderFactory()])
+        summary = reader.get_summary()
+        decoded = list(reader.iter_decoded_messages(log_time_order=False))
+    with open(path, "rb") as f:
+        streamed = sum(1 for _ in NonSeekingReader(f, validate_crcs=True).iter_messages())
+    by_topic = {}
+    for schema, channel, message, proto in decoded:
+        by_topic.setdefault(channel.topic, []).append((schema, message, proto))
+    stats = summary.statistics
+    check("MCAP: every message decodes with its embedded schema",
+          len(decoded) == stats.message_count == streamed,
+          f"decoded {len(decoded)} statistics {stats.message_count} streamed with CRCs {streamed}")
+    check("MCAP: chunked and indexed", stats.chunk_count >= 1
+          and len(summary.chunk_indexes) == stats.chunk_count, f"{stats.chunk_count} chunks")
+    check("MCAP: per-channel counts match the statistics",
+          all(len(by_topic.get(channel.topic, [])) == stats.channel_message_counts.get(cid, 0)
+              for cid, channel in summary.channels.items()))
+    expected = len(frames)
+    check("MCAP: one frame, grid and scene update per published frame",
+          [len(by_topic.get(t, [])) for t in ("/sightline/frame", "/grid", "/agents")]
+          == [expected] * 3, str({t: len(v) for t, v in by_topic.items()}))
+    check("MCAP: log times never go backwards on any channel",
+          all(all(a[1].log_time <= b[1].log_time for a, b in zip(v, v[1:]))
+              for v in by_topic.values()))
+    check("MCAP: recorded frames are the published bytes",
+          [m.data for _, m, _ in by_topic.get("/sightline/frame", [])]
+          == [f["body"] for f in frames])
+    grids = [Grid.FromString(m.data) for _, m, _ in by_topic.get("/grid", [])]
+    frames_recorded = [p for _, _, p in by_topic.get("/sightline/frame", [])]
+    check("MCAP: foxglove.Grid layout is consistent (int8 cells, row_stride x rows = data)",
+          all(g.fields[0].type == 2 and g.cell_stride == 1 and g.row_stride == g.column_count
+              and len(g.data) == g.row_stride * f.layout.row_count and g.cell_size.x > 0
+              for g, f in zip(grids, frames_recorded))
+          and len(grids) == expected)
+    check("MCAP: foxglove.Grid cells equal the frame's occupancy layer",
+          all(g.data == f.occupancy and g.pose.position.x == f.layout.origin.east_m
+              for g, f in zip(grids, frames_recorded)))
+    scenes = [SceneUpdate.FromString(m.data) for _, m, _ in by_topic.get("/agents", [])]
+    check("MCAP: scene updates hold the ego and every agent",
+          all(len(s.entities) == 1 + len(f.agents) and s.entities[0].id == "ego"
+              for s, f in zip(scenes, frames_recorded)) and len(scenes) == expected)
 
 
 def main(binary, capture, committed):
@@ -76,6 +125,7 @@ def main(binary, capture, committed):
     ]
     with tempfile.TemporaryDirectory() as tmp:
         report_path = os.path.join(tmp, "report.json")
+        recording = os.path.join(tmp, "drive.mcap")
         endpoint = f"ipc://{tmp}/oracle"
         frames, ready = [], threading.Event()
         listener = threading.Thread(target=subscribe, args=(endpoint, frames, ready))
@@ -83,7 +133,7 @@ def main(binary, capture, committed):
         ready.wait()
         run = subprocess.run(
             [binary, "replay", "--lidar", capture, "--publish", endpoint, "--report", report_path,
-             "--wait-subscribers", "1"],
+             "--wait-subscribers", "1", "--record", recording],
             capture_output=True, text=True, timeout=120)
         listener.join()
         check("sightline replay exits 0", run.returncode == 0, run.stderr.strip())
@@ -91,6 +141,7 @@ def main(binary, capture, committed):
             return
         with open(report_path) as f:
             ours = json.load(f)["sweeps"]
+        check_recording(recording, frames)
 
     check("same number of sweeps", len(ours) == len(peer), f"ours {len(ours)} peer {len(peer)}")
     our_counts = [s["points"] for s in ours]
@@ -107,9 +158,9 @@ def main(binary, capture, committed):
     check("pyzmq subscriber got every frame in order",
           [f["sequence"] for f in frames] == list(range(len(peer))),
           str([f["sequence"] for f in frames]))
-    check("frames decode by the documented schema",
-          all(f["magic"] == b"SLGF" and f["version"] == 2 and f["cells"] == f["declared"]
-              and f["counts_match"] and f["v2x_ok"] for f in frames))
+    check("frames decode by the documented protobuf schema, counts match the cells",
+          all(f["cells"] == f["declared"] and f["counts_match"] and f["v2x_ok"] for f in frames)
+          and len(frames) > 0)
     check("replay frames are made under the deterministic work budget",
           all(f["deterministic"] for f in frames))
     check("published point counts match the peer",

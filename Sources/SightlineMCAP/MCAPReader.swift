@@ -1,0 +1,747 @@
+// SightlineMCAP reader: loads a whole recording from memory, checks it against the spec, and
+// hands back schemas, channels, statistics and messages. Every length is checked against the
+// bytes that are actually there, so truncated or corrupt input produces an MCAPError, never a
+// trap or an out-of-bounds read. Reads uncompressed chunks only (what MCAPWriter writes).
+
+/// A schema as recorded: how a channel's message bytes are to be decoded.
+public struct MCAPSchema: Sendable, Equatable {
+  public var id: UInt16
+  public var name: String
+  public var encoding: String
+  public var data: [UInt8]
+
+  public init(id: UInt16, name: String, encoding: String, data: [UInt8]) {
+    self.id = id
+    self.name = name
+    self.encoding = encoding
+    self.data = data
+  }
+}
+
+/// A channel as recorded: a topic and how its messages are encoded.
+public struct MCAPChannel: Sendable, Equatable {
+  public var id: UInt16
+  /// 0 when the channel has no schema.
+  public var schemaID: UInt16
+  public var topic: String
+  public var messageEncoding: String
+  public var metadata: [String: String]
+
+  public init(
+    id: UInt16, schemaID: UInt16, topic: String, messageEncoding: String,
+    metadata: [String: String]
+  ) {
+    self.id = id
+    self.schemaID = schemaID
+    self.topic = topic
+    self.messageEncoding = messageEncoding
+    self.metadata = metadata
+  }
+}
+
+/// One recorded message, with its channel's topic resolved for convenience.
+public struct MCAPMessage: Sendable, Equatable {
+  public var channelID: UInt16
+  public var topic: String
+  public var sequence: UInt32
+  /// Nanoseconds, recording clock.
+  public var logTime: UInt64
+  /// Nanoseconds, publisher clock.
+  public var publishTime: UInt64
+  public var data: [UInt8]
+
+  public init(
+    channelID: UInt16, topic: String, sequence: UInt32, logTime: UInt64, publishTime: UInt64,
+    data: [UInt8]
+  ) {
+    self.channelID = channelID
+    self.topic = topic
+    self.sequence = sequence
+    self.logTime = logTime
+    self.publishTime = publishTime
+    self.data = data
+  }
+}
+
+/// The summary's Statistics record: counts and the time span, without reading any chunk.
+public struct MCAPStatistics: Sendable, Equatable {
+  public var messageCount: UInt64
+  public var schemaCount: UInt16
+  public var channelCount: UInt32
+  public var attachmentCount: UInt32
+  public var metadataCount: UInt32
+  public var chunkCount: UInt32
+  /// Earliest message log time; 0 when there are no messages.
+  public var messageStartTime: UInt64
+  /// Latest message log time; 0 when there are no messages.
+  public var messageEndTime: UInt64
+  /// Messages per channel ID; empty when the writer did not count them.
+  public var channelMessageCounts: [UInt16: UInt64]
+
+  public init(
+    messageCount: UInt64, schemaCount: UInt16, channelCount: UInt32, attachmentCount: UInt32,
+    metadataCount: UInt32, chunkCount: UInt32, messageStartTime: UInt64, messageEndTime: UInt64,
+    channelMessageCounts: [UInt16: UInt64]
+  ) {
+    self.messageCount = messageCount
+    self.schemaCount = schemaCount
+    self.channelCount = channelCount
+    self.attachmentCount = attachmentCount
+    self.metadataCount = metadataCount
+    self.chunkCount = chunkCount
+    self.messageStartTime = messageStartTime
+    self.messageEndTime = messageEndTime
+    self.channelMessageCounts = channelMessageCounts
+  }
+}
+
+/// The summary's Chunk Index record: where a chunk and its message indexes are in the file.
+public struct MCAPChunkIndex: Sendable, Equatable {
+  public var messageStartTime: UInt64
+  public var messageEndTime: UInt64
+  /// File offset of the Chunk record.
+  public var chunkStartOffset: UInt64
+  /// Length of the Chunk record, opcode and length prefix included.
+  public var chunkLength: UInt64
+  /// Channel ID → file offset of that channel's Message Index record after the chunk.
+  public var messageIndexOffsets: [UInt16: UInt64]
+  /// Total length of the Message Index records after the chunk.
+  public var messageIndexLength: UInt64
+  public var compression: String
+  public var compressedSize: UInt64
+  public var uncompressedSize: UInt64
+
+  public init(
+    messageStartTime: UInt64, messageEndTime: UInt64, chunkStartOffset: UInt64,
+    chunkLength: UInt64, messageIndexOffsets: [UInt16: UInt64], messageIndexLength: UInt64,
+    compression: String, compressedSize: UInt64, uncompressedSize: UInt64
+  ) {
+    self.messageStartTime = messageStartTime
+    self.messageEndTime = messageEndTime
+    self.chunkStartOffset = chunkStartOffset
+    self.chunkLength = chunkLength
+    self.messageIndexOffsets = messageIndexOffsets
+    self.messageIndexLength = messageIndexLength
+    self.compression = compression
+    self.compressedSize = compressedSize
+    self.uncompressedSize = uncompressedSize
+  }
+}
+
+/// The order `MCAPReader.messages` returns messages in.
+public enum MCAPMessageOrder: Sendable {
+  /// By log time; messages with equal log times keep their file order. What playback wants.
+  case logTime
+  /// As stored in the file.
+  case file
+}
+
+/// Reads an MCAP recording held in memory.
+///
+/// `init(bytes:)` wants a complete file: both magics, a footer, a consistent summary (if any) and
+/// a data section whose chunks pass their CRCs; anything else throws. `recover(bytes:)` is for
+/// recordings cut off mid-write (no summary, no footer): it scans the data section from the
+/// start and keeps every message up to the first incomplete or damaged record, i.e. the
+/// messages of all complete chunks. Everything is validated up front, so `messages` only fails
+/// for chunks this reader cannot decode (compressed ones).
+public struct MCAPReader: Sendable {
+  private struct MessageLocation: Sendable {
+    var channelID: UInt16
+    var sequence: UInt32
+    var logTime: UInt64
+    var publishTime: UInt64
+    var data: Range<Int>
+  }
+
+  /// From the Header record.
+  public private(set) var profile = ""
+  /// From the Header record: who wrote the file.
+  public private(set) var library = ""
+  /// Schemas from the summary and the data section, by ID.
+  public private(set) var schemas: [UInt16: MCAPSchema] = [:]
+  /// Channels from the summary and the data section, by ID.
+  public private(set) var channels: [UInt16: MCAPChannel] = [:]
+  /// The summary's Statistics record; nil when there is none (always nil after `recover`).
+  public private(set) var statistics: MCAPStatistics?
+  /// The summary's Chunk Index records in file order (always empty after `recover`).
+  public private(set) var chunkIndexes: [MCAPChunkIndex] = []
+  /// Whether the footer pointed at a summary section.
+  public private(set) var hasSummary = false
+  /// After `recover`: why the scan stopped before a Data End or Footer record (the damage or
+  /// truncation it met), or nil if it reached one. Always nil after `init(bytes:)`.
+  public private(set) var recoveryStopReason: MCAPError?
+  /// Number of messages found (in all readable chunks and outside chunks).
+  public var messageCount: Int { locations.count }
+
+  private let bytes: [UInt8]
+  private var locations: [MessageLocation] = []
+  /// Messages up to the last complete top-level record: what recovery keeps.
+  private var committedLocationCount = 0
+  /// The first chunk that could not be decoded; `messages` reports it.
+  private var undecodableChunk: MCAPError?
+  /// Records of the last uncompressed chunk, to check the Message Index records that follow.
+  private var lastChunkRecords: Range<Int>?
+
+  /// Reads and validates a complete recording.
+  public init(bytes: [UInt8]) throws(MCAPError) {
+    self.bytes = bytes
+    let magicSize = MCAPLayout.magic.count
+    guard bytes.count >= magicSize, bytes[0..<magicSize].elementsEqual(MCAPLayout.magic) else {
+      throw bytes.count < magicSize && MCAPLayout.magic.starts(with: bytes)
+        ? MCAPError.truncated(offset: bytes.count, what: "leading magic") : MCAPError.notMCAP
+    }
+    guard bytes.count >= MCAPLayout.minimumFileSize else {
+      throw .truncated(offset: bytes.count, what: "a file too short for header and footer")
+    }
+    guard bytes[(bytes.count - magicSize)...].elementsEqual(MCAPLayout.magic) else {
+      throw .missingTrailingMagic
+    }
+    let footerStart = bytes.count - magicSize - MCAPLayout.footerRecordSize
+    let headerEnd = try readHeader(limit: footerStart)
+
+    // Footer.
+    let footer = try parseRecord(at: footerStart, limit: bytes.count - magicSize, section: "footer")
+    guard footer.opcode == MCAPOpcode.footer,
+      footer.content.count == MCAPLayout.footerContentSize
+    else {
+      throw .malformed(
+        offset: footerStart, reason: "expected a Footer record (opcode 0x02, 20 bytes) here")
+    }
+    var cursor = ByteCursor(bytes, footer.content, record: "Footer")
+    let summaryStart = try cursor.offset(limit: footerStart, field: "summary_start")
+    let summaryOffsetStart = try cursor.offset(limit: footerStart, field: "summary_offset_start")
+    let summaryCRC = try cursor.u32()
+
+    // Summary sections.
+    var dataEnd = footerStart
+    if summaryStart != 0 {
+      guard summaryStart >= headerEnd else {
+        throw .malformed(offset: footerStart, reason: "summary_start points into the header")
+      }
+      dataEnd = summaryStart
+      hasSummary = true
+    }
+    if summaryOffsetStart != 0 {
+      guard summaryOffsetStart >= max(headerEnd, summaryStart) else {
+        throw .malformed(
+          offset: footerStart, reason: "summary_offset_start is before the summary section")
+      }
+      if summaryStart == 0 { dataEnd = summaryOffsetStart }
+    }
+    // summary_crc covers the summary (or, without one, the summary offset section) through the
+    // footer's summary_offset_start field.
+    let summaryCRCStart = summaryStart != 0 ? summaryStart : summaryOffsetStart
+    if summaryCRC != 0, summaryCRCStart != 0 {
+      let covered = summaryCRCStart..<(footerStart + MCAPLayout.recordPrefixSize + 16)
+      let computed = bytes.withUnsafeBytes { MCAPCRC32.checksum(.init(rebasing: $0[covered])) }
+      guard computed == summaryCRC else {
+        throw .crcMismatch(
+          what: "summary", offset: summaryCRCStart, stored: summaryCRC, computed: computed)
+      }
+    }
+    if summaryStart != 0 {
+      let summaryEnd = summaryOffsetStart != 0 ? summaryOffsetStart : footerStart
+      try readSummary(summaryStart..<summaryEnd)
+    }
+    if summaryOffsetStart != 0 {
+      try checkSummaryOffsets(
+        summaryOffsetStart..<footerStart, summary: summaryStart..<summaryOffsetStart)
+    }
+
+    try scanDataSection(headerEnd..<dataEnd, strict: true)
+    try checkChunkIndexes(dataSection: headerEnd..<dataEnd)
+  }
+
+  /// Reads and validates a complete recording from a file.
+  public init(path: String) throws(MCAPError) {
+    try self.init(bytes: try readWholeFile(path: path))
+  }
+
+  /// Reads what can be read of a recording that may have been cut off mid-write.
+  ///
+  /// Ignores footer and summary, scans the data section from the start, and stops at the Data
+  /// End record, the Footer, or the first record that is incomplete or damaged (a chunk whose
+  /// CRC fails, a length that runs past the end). Messages before that point are kept; those of
+  /// a damaged chunk are not. `recoveryStopReason` says why it stopped. Throws only when the
+  /// bytes are not MCAP at all or end inside the magic or Header record.
+  public static func recover(bytes: [UInt8]) throws(MCAPError) -> MCAPReader {
+    var reader = MCAPReader(unvalidated: bytes)
+    let magicSize = MCAPLayout.magic.count
+    guard bytes.count >= magicSize else {
+      if MCAPLayout.magic.starts(with: bytes) {
+        throw .truncated(offset: bytes.count, what: "leading magic")
+      }
+      throw .notMCAP
+    }
+    guard bytes[0..<magicSize].elementsEqual(MCAPLayout.magic) else { throw .notMCAP }
+    let headerEnd = try reader.readHeader(limit: bytes.count)
+    do {
+      try reader.scanDataSection(headerEnd..<bytes.count, strict: false)
+    } catch {
+      reader.locations.removeSubrange(reader.committedLocationCount...)
+      reader.recoveryStopReason = error
+    }
+    return reader
+  }
+
+  /// `recover(bytes:)` for a file on disk.
+  public static func recover(path: String) throws(MCAPError) -> MCAPReader {
+    try recover(bytes: try readWholeFile(path: path))
+  }
+
+  /// The recorded messages, optionally only those on `topic`.
+  ///
+  /// Throws `unsupportedCompression` if the file has compressed chunks, rather than silently
+  /// returning only some of its messages.
+  public func messages(topic: String? = nil, order: MCAPMessageOrder = .logTime)
+    throws(MCAPError) -> [MCAPMessage]
+  {
+    if let undecodableChunk { throw undecodableChunk }
+    var selected = Array(locations.indices)
+    if let topic {
+      let channelIDs = Set(channels.values.filter { $0.topic == topic }.map(\.id))
+      selected.removeAll { !channelIDs.contains(locations[$0].channelID) }
+    }
+    if order == .logTime {
+      selected.sort { (locations[$0].logTime, $0) < (locations[$1].logTime, $1) }
+    }
+    return selected.map { index in
+      let location = locations[index]
+      return MCAPMessage(
+        channelID: location.channelID, topic: channels[location.channelID]?.topic ?? "",
+        sequence: location.sequence, logTime: location.logTime,
+        publishTime: location.publishTime, data: Array(bytes[location.data]))
+    }
+  }
+
+  // MARK: - Structure
+
+  private init(unvalidated bytes: [UInt8]) { self.bytes = bytes }
+
+  private struct Record {
+    var opcode: UInt8
+    /// Offset of the opcode byte.
+    var start: Int
+    var content: Range<Int>
+    var end: Int { content.upperBound }
+  }
+
+  /// The record at `start`, whose content must end by `limit`.
+  private func parseRecord(at start: Int, limit: Int, section: String) throws(MCAPError) -> Record {
+    guard limit - start >= MCAPLayout.recordPrefixSize else {
+      if limit == bytes.count {
+        throw .truncated(offset: limit, what: "a record prefix in the \(section)")
+      }
+      throw .malformed(offset: start, reason: "a partial record prefix ends the \(section)")
+    }
+    let opcode = bytes[start]
+    var cursor = ByteCursor(bytes, (start + 1)..<(start + 9), record: "record prefix")
+    let length = try cursor.u64()
+    let contentStart = start + MCAPLayout.recordPrefixSize
+    guard length <= UInt64(limit - contentStart) else {
+      let name = Self.recordName(opcode)
+      if limit == bytes.count {
+        throw .truncated(offset: limit, what: "\(name) record at byte \(start) (\(length) bytes)")
+      }
+      throw .malformed(
+        offset: start, reason: "\(name) record (\(length) bytes) runs past the \(section)")
+    }
+    return Record(
+      opcode: opcode, start: start, content: contentStart..<(contentStart + Int(length)))
+  }
+
+  /// Parses the Header record after the leading magic; returns where the data section starts.
+  private mutating func readHeader(limit: Int) throws(MCAPError) -> Int {
+    let header = try parseRecord(at: MCAPLayout.magic.count, limit: limit, section: "header")
+    guard header.opcode == MCAPOpcode.header else {
+      throw .malformed(offset: header.start, reason: "the first record is not a Header")
+    }
+    var cursor = ByteCursor(bytes, header.content, record: "Header")
+    profile = try cursor.string()
+    library = try cursor.string()
+    return header.end
+  }
+
+  private mutating func readSummary(_ range: Range<Int>) throws(MCAPError) {
+    var position = range.lowerBound
+    while position < range.upperBound {
+      let record = try parseRecord(
+        at: position, limit: range.upperBound, section: "summary section")
+      var cursor = ByteCursor(bytes, record.content, record: Self.recordName(record.opcode))
+      switch record.opcode {
+      case MCAPOpcode.schema:
+        let schema = try cursor.schema()
+        if schema.id != 0 { schemas[schema.id] = schema }
+      case MCAPOpcode.channel:
+        let channel = try cursor.channel()
+        channels[channel.id] = channel
+      case MCAPOpcode.statistics:
+        statistics = try cursor.statistics()
+      case MCAPOpcode.chunkIndex:
+        chunkIndexes.append(try cursor.chunkIndex())
+      case MCAPOpcode.header, MCAPOpcode.footer, MCAPOpcode.dataEnd, MCAPOpcode.message,
+        MCAPOpcode.chunk:
+        throw .malformed(
+          offset: record.start, reason: "\(Self.recordName(record.opcode)) in the summary section")
+      default:
+        break  // Attachment/Metadata indexes and future records: not needed here.
+      }
+      position = record.end
+    }
+  }
+
+  /// Each Summary Offset record must point at a group of records with its opcode.
+  private func checkSummaryOffsets(_ range: Range<Int>, summary: Range<Int>) throws(MCAPError) {
+    var position = range.lowerBound
+    while position < range.upperBound {
+      let record = try parseRecord(
+        at: position, limit: range.upperBound, section: "summary offsets")
+      if record.opcode == MCAPOpcode.summaryOffset {
+        var cursor = ByteCursor(bytes, record.content, record: "Summary Offset")
+        let groupOpcode = try cursor.u8()
+        let groupStart = try cursor.u64()
+        let groupLength = try cursor.u64()
+        let lower = UInt64(summary.lowerBound)
+        let upper = UInt64(summary.upperBound)
+        guard groupStart >= lower, groupStart <= upper, groupLength <= upper - groupStart,
+          groupLength == 0 || bytes[Int(groupStart)] == groupOpcode
+        else {
+          throw .malformed(
+            offset: record.start,
+            reason: "Summary Offset for opcode \(groupOpcode) does not point at that group")
+        }
+      }
+      position = record.end
+    }
+  }
+
+  /// Each Chunk Index must point at a Chunk of the stated length, and at Message Index records.
+  private func checkChunkIndexes(dataSection: Range<Int>) throws(MCAPError) {
+    for index in chunkIndexes {
+      let start = index.chunkStartOffset
+      guard start >= UInt64(dataSection.lowerBound), start < UInt64(dataSection.upperBound),
+        let chunk = try? parseRecord(
+          at: Int(start), limit: dataSection.upperBound, section: "data"),
+        chunk.opcode == MCAPOpcode.chunk, UInt64(chunk.end) - start == index.chunkLength
+      else {
+        throw .malformed(
+          offset: Int(clamping: start), reason: "a Chunk Index does not point at its Chunk")
+      }
+      for (_, offset) in index.messageIndexOffsets {
+        guard offset >= UInt64(dataSection.lowerBound), offset < UInt64(dataSection.upperBound),
+          bytes[Int(offset)] == MCAPOpcode.messageIndex
+        else {
+          throw .malformed(
+            offset: Int(clamping: offset),
+            reason: "a Chunk Index does not point at a Message Index record")
+        }
+      }
+    }
+  }
+
+  // MARK: - Data section
+
+  /// Walks the data section's records, descending into uncompressed chunks. `strict` also checks
+  /// Message Index records; recovery skips them (they are only an index).
+  private mutating func scanDataSection(_ range: Range<Int>, strict: Bool) throws(MCAPError) {
+    var position = range.lowerBound
+    while position < range.upperBound {
+      let record = try parseRecord(at: position, limit: range.upperBound, section: "data section")
+      let name = Self.recordName(record.opcode)
+      var cursor = ByteCursor(bytes, record.content, record: name)
+      let followsChunk = lastChunkRecords
+      lastChunkRecords = nil
+      switch record.opcode {
+      case MCAPOpcode.schema, MCAPOpcode.channel, MCAPOpcode.message:
+        try readRecordAllowedInChunk(record)
+      case MCAPOpcode.chunk:
+        try readChunk(record)
+      case MCAPOpcode.messageIndex:
+        if strict, let followsChunk {
+          try checkMessageIndex(record, chunkRecords: followsChunk)
+          lastChunkRecords = followsChunk
+        }
+      case MCAPOpcode.dataEnd:
+        let stored = try cursor.u32()
+        if stored != 0 {
+          let computed = bytes.withUnsafeBytes {
+            MCAPCRC32.checksum(.init(rebasing: $0[0..<record.start]))
+          }
+          guard computed == stored else {
+            throw .crcMismatch(
+              what: "data section", offset: record.start, stored: stored, computed: computed)
+          }
+        }
+        committedLocationCount = locations.count
+        return
+      case MCAPOpcode.footer where !strict:
+        committedLocationCount = locations.count
+        return
+      case MCAPOpcode.header, MCAPOpcode.footer, MCAPOpcode.chunkIndex, MCAPOpcode.statistics,
+        MCAPOpcode.summaryOffset:
+        throw .malformed(offset: record.start, reason: "\(name) record in the data section")
+      default:
+        break  // Attachments, metadata, extensions: not needed here.
+      }
+      committedLocationCount = locations.count
+      position = record.end
+    }
+    if !strict {
+      throw .truncated(offset: range.upperBound, what: "the data section (no Data End record)")
+    }
+  }
+
+  private mutating func readChunk(_ record: Record) throws(MCAPError) {
+    var cursor = ByteCursor(bytes, record.content, record: "Chunk")
+    _ = try cursor.u64()  // message_start_time
+    _ = try cursor.u64()  // message_end_time
+    let uncompressedSize = try cursor.u64()
+    let storedCRC = try cursor.u32()
+    let compression = try cursor.string()
+    let records = try cursor.bytes64()
+    guard compression.isEmpty else {
+      if undecodableChunk == nil {
+        undecodableChunk = .unsupportedCompression(compression, chunkOffset: record.start)
+      }
+      return
+    }
+    guard uncompressedSize == UInt64(records.count) else {
+      throw .malformed(
+        offset: record.start,
+        reason: "uncompressed chunk holds \(records.count) bytes but says \(uncompressedSize)")
+    }
+    if storedCRC != 0 {
+      let computed = bytes.withUnsafeBytes { MCAPCRC32.checksum(.init(rebasing: $0[records])) }
+      guard computed == storedCRC else {
+        throw .crcMismatch(
+          what: "chunk", offset: record.start, stored: storedCRC, computed: computed)
+      }
+    }
+    var position = records.lowerBound
+    while position < records.upperBound {
+      let inner = try parseRecord(at: position, limit: records.upperBound, section: "chunk")
+      switch inner.opcode {
+      case MCAPOpcode.schema, MCAPOpcode.channel, MCAPOpcode.message:
+        try readRecordAllowedInChunk(inner)
+      default:
+        break  // Not allowed in chunks by the spec, but harmless to skip.
+      }
+      position = inner.end
+    }
+    lastChunkRecords = records
+  }
+
+  private mutating func readRecordAllowedInChunk(_ record: Record) throws(MCAPError) {
+    var cursor = ByteCursor(bytes, record.content, record: Self.recordName(record.opcode))
+    switch record.opcode {
+    case MCAPOpcode.schema:
+      let schema = try cursor.schema()
+      if schema.id != 0 { schemas[schema.id] = schema }
+    case MCAPOpcode.channel:
+      let channel = try cursor.channel()
+      guard channel.schemaID == 0 || schemas[channel.schemaID] != nil else {
+        throw .malformed(
+          offset: record.start,
+          reason: "channel \(channel.id) uses schema \(channel.schemaID), which is not defined")
+      }
+      channels[channel.id] = channel
+    default:
+      let channelID = try cursor.u16()
+      let sequence = try cursor.u32()
+      let logTime = try cursor.u64()
+      let publishTime = try cursor.u64()
+      guard channels[channelID] != nil else {
+        throw .malformed(
+          offset: record.start, reason: "message on channel \(channelID), which is not defined")
+      }
+      locations.append(
+        MessageLocation(
+          channelID: channelID, sequence: sequence, logTime: logTime, publishTime: publishTime,
+          data: cursor.rest()))
+    }
+  }
+
+  /// Every entry must point at a Message record of this channel with this log time.
+  private func checkMessageIndex(_ record: Record, chunkRecords: Range<Int>) throws(MCAPError) {
+    var cursor = ByteCursor(bytes, record.content, record: "Message Index")
+    let channelID = try cursor.u16()
+    let entries = try cursor.bytes32()
+    guard entries.count % MCAPLayout.messageIndexEntrySize == 0 else {
+      throw .malformed(offset: record.start, reason: "Message Index entries are not 16 bytes each")
+    }
+    var entryCursor = ByteCursor(bytes, entries, record: "Message Index")
+    while !entryCursor.isAtEnd {
+      let logTime = try entryCursor.u64()
+      let offset = try entryCursor.u64()
+      let minimumMessage = UInt64(MCAPLayout.recordPrefixSize + MCAPLayout.messageFixedSize)
+      guard offset <= UInt64(chunkRecords.count),
+        UInt64(chunkRecords.count) - offset >= minimumMessage
+      else {
+        throw .malformed(
+          offset: record.start, reason: "Message Index offset \(offset) is past the chunk")
+      }
+      let messageStart = chunkRecords.lowerBound + Int(offset)
+      var message = ByteCursor(
+        bytes, (messageStart + 9)..<chunkRecords.upperBound, record: "indexed message")
+      guard bytes[messageStart] == MCAPOpcode.message, try message.u16() == channelID,
+        try message.skip(4), try message.u64() == logTime
+      else {
+        throw .malformed(
+          offset: record.start,
+          reason: "Message Index entry (\(logTime), \(offset)) does not match a message")
+      }
+    }
+  }
+
+  static func recordName(_ opcode: UInt8) -> String {
+    switch opcode {
+    case 0x01: "Header"
+    case 0x02: "Footer"
+    case 0x03: "Schema"
+    case 0x04: "Channel"
+    case 0x05: "Message"
+    case 0x06: "Chunk"
+    case 0x07: "Message Index"
+    case 0x08: "Chunk Index"
+    case 0x09: "Attachment"
+    case 0x0A: "Attachment Index"
+    case 0x0B: "Statistics"
+    case 0x0C: "Metadata"
+    case 0x0D: "Metadata Index"
+    case 0x0E: "Summary Offset"
+    case 0x0F: "Data End"
+    default: "opcode 0x" + String(opcode, radix: 16)
+    }
+  }
+}
+
+/// Reads fields from one record's content; running out is a malformed record, not a trap.
+struct ByteCursor {
+  private let bytes: [UInt8]
+  private(set) var position: Int
+  private let end: Int
+  private let recordName: String
+
+  init(_ bytes: [UInt8], _ range: Range<Int>, record recordName: String) {
+    self.bytes = bytes
+    self.position = range.lowerBound
+    self.end = range.upperBound
+    self.recordName = recordName
+  }
+
+  var isAtEnd: Bool { position >= end }
+
+  /// The remaining bytes (a Message's payload).
+  mutating func rest() -> Range<Int> {
+    defer { position = end }
+    return position..<end
+  }
+
+  mutating func take(_ count: Int) throws(MCAPError) -> Range<Int> {
+    guard count >= 0, count <= end - position else {
+      throw .malformed(offset: position, reason: "\(recordName) record ends inside a field")
+    }
+    defer { position += count }
+    return position..<(position + count)
+  }
+
+  /// Skips bytes; returns true so it can sit in a condition list.
+  mutating func skip(_ count: Int) throws(MCAPError) -> Bool {
+    _ = try take(count)
+    return true
+  }
+
+  mutating func u8() throws(MCAPError) -> UInt8 {
+    let range = try take(1)
+    return bytes[range.lowerBound]
+  }
+
+  mutating func u16() throws(MCAPError) -> UInt16 { UInt16(try little(2)) }
+
+  mutating func u32() throws(MCAPError) -> UInt32 { UInt32(try little(4)) }
+
+  mutating func u64() throws(MCAPError) -> UInt64 { try little(8) }
+
+  private mutating func little(_ count: Int) throws(MCAPError) -> UInt64 {
+    let range = try take(count)
+    var value: UInt64 = 0
+    for index in range.reversed() { value = value << 8 | UInt64(bytes[index]) }
+    return value
+  }
+
+  /// A u64 file offset that must not exceed `limit`.
+  mutating func offset(limit: Int, field: String) throws(MCAPError) -> Int {
+    let start = position
+    let value = try u64()
+    guard value <= UInt64(limit) else {
+      throw .malformed(offset: start, reason: "\(field) \(value) is past the footer")
+    }
+    return Int(value)
+  }
+
+  /// u32 length-prefixed bytes (strings, arrays, maps, schema data).
+  mutating func bytes32() throws(MCAPError) -> Range<Int> { try take(Int(try u32())) }
+
+  /// u64 length-prefixed bytes (chunk records).
+  mutating func bytes64() throws(MCAPError) -> Range<Int> {
+    let start = position
+    let length = try u64()
+    guard length <= UInt64(end - position) else {
+      throw .malformed(offset: start, reason: "\(recordName) record ends inside a field")
+    }
+    return try take(Int(length))
+  }
+
+  mutating func string() throws(MCAPError) -> String {
+    String(decoding: bytes[try bytes32()], as: UTF8.self)
+  }
+
+  /// The `map<u16, u64>` of Statistics and Chunk Index records.
+  mutating func idMap() throws(MCAPError) -> [UInt16: UInt64] {
+    var entries = ByteCursor(bytes, try bytes32(), record: recordName)
+    var map: [UInt16: UInt64] = [:]
+    while !entries.isAtEnd {
+      let key = try entries.u16()
+      map[key] = try entries.u64()
+    }
+    return map
+  }
+
+  mutating func schema() throws(MCAPError) -> MCAPSchema {
+    let id = try u16()
+    let name = try string()
+    let encoding = try string()
+    let data = Array(bytes[try bytes32()])
+    return MCAPSchema(id: id, name: name, encoding: encoding, data: data)
+  }
+
+  mutating func channel() throws(MCAPError) -> MCAPChannel {
+    let id = try u16()
+    let schemaID = try u16()
+    let topic = try string()
+    let messageEncoding = try string()
+    var entries = ByteCursor(bytes, try bytes32(), record: recordName)
+    var metadata: [String: String] = [:]
+    while !entries.isAtEnd {
+      let key = try entries.string()
+      metadata[key] = try entries.string()
+    }
+    return MCAPChannel(
+      id: id, schemaID: schemaID, topic: topic, messageEncoding: messageEncoding,
+      metadata: metadata)
+  }
+
+  mutating func statistics() throws(MCAPError) -> MCAPStatistics {
+    MCAPStatistics(
+      messageCount: try u64(), schemaCount: try u16(), channelCount: try u32(),
+      attachmentCount: try u32(), metadataCount: try u32(), chunkCount: try u32(),
+      messageStartTime: try u64(), messageEndTime: try u64(), channelMessageCounts: try idMap())
+  }
+
+  mutating func chunkIndex() throws(MCAPError) -> MCAPChunkIndex {
+    MCAPChunkIndex(
+      messageStartTime: try u64(), messageEndTime: try u64(), chunkStartOffset: try u64(),
+      chunkLength: try u64(), messageIndexOffsets: try idMap(), messageIndexLength: try u64(),
+      compression: try string(), compressedSize: try u64(), uncompressedSize: try u64())
+  }
+}

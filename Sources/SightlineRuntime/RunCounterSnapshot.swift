@@ -1,0 +1,63 @@
+import SightlineSchema
+
+/// The LiDAR ingest's totals as plain numbers: cheap to hand from the ingest thread to the frame
+/// thread with each sweep (copying `IngestCounters` would share its arrays, and the ingest's
+/// next count would then copy them).
+public struct LidarTotals: Sendable, Equatable {
+  public var datagrams = 0
+  public var packets = 0
+  public var packetsMissing = 0
+  public var latePackets = 0
+  public var packetsRejected = 0
+  public var framesSkipped = 0
+  public var positionProblems = 0
+  public var returnsOutOfRange = 0
+
+  public init() {}
+}
+
+extension IngestCounters {
+  public var totals: LidarTotals {
+    var totals = LidarTotals()
+    totals.datagrams = udpDatagrams
+    totals.packets = decodedPackets
+    totals.packetsMissing = packetsMissing
+    totals.latePackets = latePackets
+    totals.packetsRejected = totalPacketsRejected
+    totals.framesSkipped = totalFramesSkipped
+    totals.positionProblems = positionProblems.reduce(0, +)
+    totals.returnsOutOfRange = returnsOutOfRange
+    return totals
+  }
+}
+
+extension RunCounters {
+  /// Fills the counters a frame carries, reusing `drops`' storage: the reasons are made once.
+  mutating func update(lidar: LidarTotals, v2x: V2XCounters?, sweepsDropped: Int) {
+    lidarDatagrams = UInt64(lidar.datagrams)
+    lidarPackets = UInt64(lidar.packets)
+    lidarPacketsMissing = UInt64(lidar.packetsMissing)
+    self.sweepsDropped = UInt64(sweepsDropped)
+    drops.removeAll(keepingCapacity: true)
+    func add(_ reason: String, _ count: Int) {
+      if count > 0 { drops.append(Drop(reason: reason, count: UInt64(count))) }
+    }
+    add("lidar.late_packet", lidar.latePackets)
+    add("lidar.packet_rejected", lidar.packetsRejected)
+    add("lidar.frame_skipped", lidar.framesSkipped)
+    add("lidar.position_packet_problem", lidar.positionProblems)
+    add("lidar.return_out_of_range", lidar.returnsOutOfRange)
+    add("lidar.sweep_frame_loop_busy", sweepsDropped)
+    if let v2x {
+      v2xReceived = UInt64(v2x.received)
+      v2xAccepted = UInt64(v2x.accepted)
+      for (index, count) in v2x.dropped.enumerated() {
+        add(Self.v2xReasons[index], count)
+      }
+    }
+  }
+
+  static let v2xReasons = V2XDropReason.allCases.map {
+    "v2x." + String(String(describing: $0).map { $0 == " " ? "_" : $0 })
+  }
+}
