@@ -221,11 +221,37 @@ public struct OccupancyGrid: Sendable {
   /// Writes the window as nav_msgs/OccupancyGrid cells: row-major from window cell (0, 0),
   /// −1 unknown, 0...100 occupancy probability. Two copies per row undo the circular offset.
   public func writeOccupancy(into cells: UnsafeMutableBufferPointer<Int8>) {
+    linearise(occupancy, into: cells)
+  }
+
+  /// Writes the window's log-odds (thousandths; `Int16.min` unknown), row-major from (0, 0).
+  public func writeLogOdds(into cells: UnsafeMutableBufferPointer<Int16>) {
+    linearise(logOdds, into: cells)
+  }
+
+  /// Writes where each cell's LiDAR evidence comes from, row-major from (0, 0): bit 0 the cell
+  /// has been observed (not unknown), bit 2 a return hit it in this frame. Other bits are 0.
+  public func writeSource(into cells: UnsafeMutableBufferPointer<UInt8>) {
+    precondition(cells.count >= geometry.cellCount)
+    let columns = geometry.columns
+    for row in 0..<geometry.rows {
+      let storedRow = Self.wrap(cornerRow + row, geometry.rows) * columns
+      for column in 0..<columns {
+        let stored = storedRow + Self.wrap(cornerColumn + column, columns)
+        let observed: UInt8 = logOdds[stored] == Self.unknownLogOdds ? 0 : 1
+        let hit: UInt8 = claimedBits[stored >> 6] >> UInt64(stored & 63) & 1 == 0 ? 0 : 4
+        cells[row * columns + column] = observed | hit
+      }
+    }
+  }
+
+  /// Copies a storage-ordered layer into window order: two copies per row.
+  func linearise<Cell>(_ storage: [Cell], into cells: UnsafeMutableBufferPointer<Cell>) {
     precondition(cells.count >= geometry.cellCount)
     let columns = geometry.columns
     let columnOffset = Self.wrap(cornerColumn, columns)
     let head = columns - columnOffset
-    occupancy.withUnsafeBufferPointer { source in
+    storage.withUnsafeBufferPointer { source in
       guard let from = source.baseAddress, let to = cells.baseAddress else { return }
       for row in 0..<geometry.rows {
         let stored = from + Self.wrap(cornerRow + row, geometry.rows) * columns

@@ -182,6 +182,13 @@ public struct V2XLayer: Sendable {
     precondition(output.count >= geometry.cellCount)
     cells.withUnsafeBufferPointer { _ = output.initialize(from: $0) }
   }
+
+  /// Sets `bit` in `source` where an agent is more likely there than not (p > 0.5).
+  public func markSource(_ source: UnsafeMutableBufferPointer<UInt8>, bit: UInt8) {
+    for painted in paintedCells where cells[Int(painted)] > 50 {
+      source[Int(painted)] |= bit
+    }
+  }
 }
 
 extension OccupancyGrid {

@@ -1,3 +1,4 @@
+import Foundation
 import SightlineGrid
 import SightlineLidar
 import SightlineNet
@@ -19,6 +20,8 @@ public enum FrameBenchmark {
     public var wholePathAllocations: UInt?
     /// Per timed frame, the stages: decode, scroll + decay + V2X, LiDAR, output (ns).
     public var stageNanoseconds: [[Int64]] = [[], [], [], []]
+    /// Frames published, warm-up included.
+    public var framesPublished: UInt64 = 0
     public var timedFrames: Int { frameNanoseconds.count }
   }
 
@@ -36,16 +39,18 @@ public enum FrameBenchmark {
   }
 
   public static func run(
-    capture path: String, config: SightlineConfig, passes: Int, budget: FrameBudget?
+    capture path: String, config: SightlineConfig, passes: Int, budget: FrameBudget?,
+    context: ZMQContext? = nil, endpoint: String? = nil
   ) throws -> Result {
     var config = benchConfig(config)
+    if let endpoint { config.publish.endpoint = endpoint }
     if budget == nil {
       // Measure the whole work, never cut it; a wall budget so that stages are timed.
       config.frame.budgetMode = .wall
       config.frame.budgetMilliseconds = 10_000
     }
     let loaded = try DecodeBenchmark.load(path, filter: config.lidar.captureFilter)
-    let context = try ZMQContext()
+    let context = try context ?? ZMQContext()
     let loop = try FrameLoop(context: context, config: config, live: true)
     defer { loop.close() }
     loop.recordLimit = 1
@@ -92,6 +97,8 @@ public enum FrameBenchmark {
       }
     }
     result.frameNanoseconds = times
+    result.framesPublished = loop.publisher.framesPublished
+    try loop.publishEndOfStream(inputError: false, clock: 0)
     result.gridStageAllocations = try gridStageAllocations(loaded: loaded, config: config)
     return result
   }
@@ -180,5 +187,123 @@ public enum FrameBenchmark {
       result.pointsSkipped += record.pointsSkipped
     }
     return result
+  }
+}
+
+/// `sightline bench subscribers`: the frame loop's timing with no subscriber, with one that
+/// keeps up, and with one that never reads (stalled). Publishing must not block, so the three
+/// should match; the stalled subscriber's losses show in its sequence numbers.
+public enum SubscriberBenchmark {
+  public enum Peer: String, CaseIterable, Sendable {
+    case none
+    case reading
+    case stalled
+  }
+
+  public struct Outcome: Sendable {
+    public var peer: Peer
+    public var frameNanoseconds: [Int64]
+    /// What the subscriber saw (none: nil): frames it got and the gaps it counted.
+    public var received: Int?
+    public var lost: UInt64?
+    /// Frames the loop published (warm-up included).
+    public var published: UInt64 = 0
+  }
+
+  public static func run(
+    capture: String, config: SightlineConfig, passes: Int, peer: Peer, port: Int
+  ) throws -> Outcome {
+    let context = try ZMQContext()
+    let endpoint = "tcp://127.0.0.1:\(port)"
+    var config = config
+    // Frames queued per subscriber before ZeroMQ drops for it: small, so a stall bites.
+    config.publish.sendHighWaterMark = 4
+    var outcome = Outcome(peer: peer, frameNanoseconds: [])
+    var reader: SubscriberThread?
+    var stalled: FrameSubscriber?
+    switch peer {
+    case .none: break
+    case .reading:
+      reader = SubscriberThread(context: context, endpoint: endpoint)
+      reader?.start()
+    case .stalled:
+      stalled = try FrameSubscriber(context: context, endpoint: endpoint, receiveHighWaterMark: 4)
+    }
+    let result = try FrameBenchmark.run(
+      capture: capture, config: config, passes: passes, budget: nil, context: context,
+      endpoint: endpoint)
+    outcome.frameNanoseconds = result.frameNanoseconds
+    outcome.published = result.framesPublished
+    if let reader {
+      let summary = reader.stop()
+      outcome.received = summary.framesReceived
+      outcome.lost = summary.framesLost
+    }
+    if let stalled {
+      // Read what the stalled subscriber still holds: the gaps are its visible losses.
+      while true {
+        if case .idle = try stalled.next(timeoutMilliseconds: 300) { break }
+      }
+      outcome.received = stalled.summary.framesReceived
+      outcome.lost = stalled.summary.framesLost
+      stalled.close()
+    }
+    return outcome
+  }
+}
+
+/// A subscriber that reads and decodes every message on its own thread until stopped.
+final class SubscriberThread: @unchecked Sendable {
+  let context: ZMQContext
+  let endpoint: String
+  private let state = NSCondition()
+  private var stopping = false
+  private var done = false
+  private var summary = SubscriptionSummary()
+
+  init(context: ZMQContext, endpoint: String) {
+    self.context = context
+    self.endpoint = endpoint
+  }
+
+  func start() {
+    let thread = Thread { [self] in
+      if let subscriber = try? FrameSubscriber(context: context, endpoint: endpoint) {
+        while !shouldStop() {
+          _ = try? subscriber.next(timeoutMilliseconds: 50)
+        }
+        // Drain what is queued.
+        while true {
+          if case .idle = (try? subscriber.next(timeoutMilliseconds: 200)) ?? .idle { break }
+        }
+        finish(subscriber.summary)
+        subscriber.close()
+      } else {
+        finish(SubscriptionSummary())
+      }
+    }
+    thread.start()
+  }
+
+  private func shouldStop() -> Bool {
+    state.lock()
+    defer { state.unlock() }
+    return stopping
+  }
+
+  private func finish(_ summary: SubscriptionSummary) {
+    state.lock()
+    self.summary = summary
+    done = true
+    state.broadcast()
+    state.unlock()
+  }
+
+  func stop() -> SubscriptionSummary {
+    state.lock()
+    stopping = true
+    while !done { state.wait() }
+    state.unlock()
+    return summary
   }
 }

@@ -33,6 +33,10 @@ public struct SightlineConfig: Sendable, Equatable {
     public var maxAgents = 256
     /// Publish the V2X layer beside the fused grid.
     public var publishV2XLayer = true
+    /// Publish the LiDAR log-odds layer (int16, 2 bytes a cell).
+    public var publishLogOddsLayer = false
+    /// Publish the source layer (which evidence each cell has, 1 byte a cell).
+    public var publishSourceLayer = false
     public enum Ground: String, Sendable, CaseIterable {
       /// Obstacles are returns above `obstacleMinZ` (sensor-relative).
       case band
@@ -181,6 +185,13 @@ extension SightlineConfig {
   typealias Setter =
     @Sendable (inout SightlineConfig, TOMLValueConvertible) throws(ValueProblem)
     -> Void
+
+  static func flag(_ value: TOMLValueConvertible) throws(ValueProblem) -> Bool {
+    guard let flag = value.bool else {
+      throw ValueProblem(message: "expected true or false, found \(value.type)")
+    }
+    return flag
+  }
 
   static func number(_ value: TOMLValueConvertible) throws(ValueProblem) -> Double {
     if let double = value.double { return double }
@@ -356,10 +367,13 @@ extension SightlineConfig {
         config.grid.maxAgents = try integer(value, in: 0...65_535)
       },
       "publish_v2x_layer": { config, value throws(ValueProblem) in
-        guard let flag = value.bool else {
-          throw ValueProblem(message: "expected true or false, found \(value.type)")
-        }
-        config.grid.publishV2XLayer = flag
+        config.grid.publishV2XLayer = try flag(value)
+      },
+      "publish_log_odds_layer": { config, value throws(ValueProblem) in
+        config.grid.publishLogOddsLayer = try flag(value)
+      },
+      "publish_source_layer": { config, value throws(ValueProblem) in
+        config.grid.publishSourceLayer = try flag(value)
       },
     ],
     "v2x": [

@@ -21,13 +21,23 @@ public final class FrameSubscriber {
   public private(set) var summary = SubscriptionSummary()
   private var expectedSequence: UInt64? = nil
 
-  /// `latestOnly` keeps only the newest frame (CONFLATE), for consumers that must not queue.
-  public init(context: ZMQContext, endpoint: String, latestOnly: Bool = false) throws(ZMQError) {
+  /// `latestOnly` keeps only the newest frame (CONFLATE), for consumers that must not queue;
+  /// it subscribes to `grid` alone, since CONFLATE keeps one message of any topic.
+  /// `receiveHighWaterMark` bounds the frames queued here before ZeroMQ drops (default 1000).
+  public init(
+    context: ZMQContext, endpoint: String, latestOnly: Bool = false,
+    receiveHighWaterMark: Int? = nil
+  ) throws(ZMQError) {
     socket = try ZMQSocket(context: context, type: .subscriber)
     if latestOnly { try socket.setConflate(true) }
+    if let receiveHighWaterMark {
+      try socket.setReceiveHighWaterMark(Int32(clamping: receiveHighWaterMark))
+    }
     try socket.subscribe(prefix: Topic.grid.prefix)
-    try socket.subscribe(prefix: Topic.agents.prefix)
-    try socket.subscribe(prefix: Topic.stats.prefix)
+    if !latestOnly {
+      try socket.subscribe(prefix: Topic.agents.prefix)
+      try socket.subscribe(prefix: Topic.stats.prefix)
+    }
     try socket.connect(endpoint)
   }
 

@@ -86,7 +86,16 @@ public struct SweepToFrame {
     if config.publishV2XLayer {
       v2xStorage = [Int8](repeating: -1, count: geometry.cellCount)
     }
-    message.reserveCapacity(geometry.cellCount * (config.publishV2XLayer ? 2 : 1) + 4096)
+    if config.publishLogOddsLayer {
+      frame.logOddsCells = [Int16](repeating: .min, count: geometry.cellCount)
+    }
+    if config.publishSourceLayer {
+      frame.sourceCells = [UInt8](repeating: 0, count: geometry.cellCount)
+    }
+    let bytesPerCell =
+      1 + (config.publishV2XLayer ? 1 : 0) + (config.publishLogOddsLayer ? 2 : 0)
+      + (config.publishSourceLayer ? 1 : 0)
+    message.reserveCapacity(geometry.cellCount * bytesPerCell + 4096)
     // Until frames are measured, assume output costs 2 ns a cell (copying and sending layers).
     outputTimes[0] = Int64(geometry.cellCount) * 2
     statuses.reserveCapacity(max(16, config.maxAgents))
@@ -179,6 +188,15 @@ public struct SweepToFrame {
         frame.v2xCells.withUnsafeMutableBufferPointer { layer.write(into: $0) }
       } else if !frame.v2xCells.isEmpty {
         swap(&frame.v2xCells, &v2xStorage)
+      }
+    }
+    if config.publishLogOddsLayer {
+      frame.logOddsCells.withUnsafeMutableBufferPointer { lidar.writeLogOdds(into: $0) }
+    }
+    if config.publishSourceLayer {
+      frame.sourceCells.withUnsafeMutableBufferPointer { source in
+        lidar.writeSource(into: source)
+        layer.markSource(source, bit: 2)
       }
     }
     if report.degradation != .none { flags.insert(.degraded) }

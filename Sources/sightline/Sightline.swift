@@ -361,7 +361,7 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench", abstract: "Repeatable measurements.",
     subcommands: [
       BenchDecodeCommand.self, BenchV2XCommand.self, BenchGridCommand.self, BenchFrameCommand.self,
-      BenchBudgetCommand.self,
+      BenchBudgetCommand.self, BenchSubscribersCommand.self,
     ])
 }
 
@@ -698,6 +698,65 @@ struct BenchFrameCommand: ParsableCommand {
           "\(name)=\(Report.fixed(Double(FrameBenchmark.percentile(values, 0.5)) / 1e6, 3))"
         }.joined(separator: " "))
     printLine("ms_per_frame_p50=\(Report.fixed(p50, 3)) ms_per_frame_p99=\(Report.fixed(p99, 3))")
+  }
+}
+
+struct BenchSubscribersCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "subscribers",
+    abstract:
+      "The frame loop with no subscriber, a reading one and a stalled one (TCP, SNDHWM 4); last line: stalled_over_none_p50=<ratio>."
+  )
+
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(name: .long, help: "Timed passes over the capture per case (after one warm-up pass).")
+  var `repeat` = 10
+
+  @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
+  var config: String?
+
+  @Option(name: .long, help: "Local TCP port to publish on.")
+  var port = 5591
+
+  @Option(name: .long, help: "Rounds; each runs the three cases in turn.")
+  var rounds = 3
+
+  @OptionGroup var lidarOptions: LidarOptions
+
+  func run() throws {
+    var settings = try loadConfig(config)
+    try lidarOptions.apply(to: &settings)
+    // Rounds interleave the cases, so that the machine's drift spreads over all three.
+    var outcomes: [SubscriberBenchmark.Peer: [SubscriberBenchmark.Outcome]] = [:]
+    for _ in 0..<rounds {
+      for peer in SubscriberBenchmark.Peer.allCases {
+        outcomes[peer, default: []].append(
+          try SubscriberBenchmark.run(
+            capture: capture, config: settings, passes: self.repeat, peer: peer, port: port))
+      }
+    }
+    var p50: [SubscriberBenchmark.Peer: Double] = [:]
+    for peer in SubscriberBenchmark.Peer.allCases {
+      let runs = outcomes[peer] ?? []
+      let times = runs.flatMap(\.frameNanoseconds)
+      let median = Double(FrameBenchmark.percentile(times, 0.5)) / 1e6
+      let p99 = Double(FrameBenchmark.percentile(times, 0.99)) / 1e6
+      p50[peer] = median
+      let received = runs.compactMap(\.received)
+      let lost = runs.compactMap(\.lost)
+      printLine(
+        "subscriber=\(peer.rawValue) frames=\(times.count)"
+          + " ms_per_frame_p50=\(Report.fixed(median, 3)) ms_per_frame_p99=\(Report.fixed(p99, 3))"
+          + " published=\(runs.map(\.published).reduce(0, +))"
+          + (received.isEmpty ? "" : " subscriber_received=\(received.reduce(0, +))")
+          + (lost.isEmpty ? "" : " subscriber_counted_lost=\(lost.reduce(0, +))"))
+    }
+    let none = p50[.none] ?? 1
+    printLine(
+      "reading_over_none_p50=\(Report.fixed((p50[.reading] ?? 0) / none, 3))"
+        + " stalled_over_none_p50=\(Report.fixed((p50[.stalled] ?? 0) / none, 3))")
   }
 }
 

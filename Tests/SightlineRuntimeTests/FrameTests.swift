@@ -102,6 +102,36 @@ extension GridFrame {
     #expect(Int(frame.unknownCells) == frame.cells.filter { $0 == -1 }.count)
   }
 
+  @Test func optionalLayersAgreeWithTheFusedGrid() throws {
+    var config = gridConfig()
+    config.publishLogOddsLayer = true
+    config.publishSourceLayer = true
+    var framer = SweepToFrame(config: config, budget: .work(units: 10_000_000))
+    let frame = framer.process(
+      wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: agentsAroundTheWall,
+      clock: 7)
+    let index = { (x: Double, y: Double) -> Int in
+      Int(((y - frame.cornerNorth) / Double(frame.resolution)).rounded(.down)) * Int(frame.columns)
+        + Int(((x - frame.cornerEast) / Double(frame.resolution)).rounded(.down))
+    }
+    #expect(frame.logOddsCells.count == frame.cells.count)
+    #expect(frame.sourceCells.count == frame.cells.count)
+    // The wall: observed, hit this sweep, occupied log-odds.
+    let wall = index(10.05, -3)
+    #expect(frame.sourceCells[wall] & 0b101 == 0b101 && frame.logOddsCells[wall] > 0)
+    // Free space before it: observed, not hit, negative log-odds.
+    let free = index(6, 3)
+    #expect(frame.sourceCells[free] == 0b001 && frame.logOddsCells[free] < 0)
+    // The pedestrian behind the wall: V2X only; LiDAR log-odds unknown.
+    let hidden = index(15, 1)
+    #expect(frame.sourceCells[hidden] == 0b010 && frame.logOddsCells[hidden] == .min)
+    // Everywhere: LiDAR-unknown cells are exactly those without bit 0.
+    #expect(zip(frame.logOddsCells, frame.sourceCells).allSatisfy { ($0 == .min) == ($1 & 1 == 0) })
+    // And the layers survive the wire.
+    let decoded = try GridFrame.decode(framer.message)
+    #expect(decoded.logOddsCells == frame.logOddsCells && decoded.sourceCells == frame.sourceCells)
+  }
+
   @Test func aTightBudgetDegradesTheFrameButKeepsEveryAgent() {
     var framer = SweepToFrame(config: gridConfig(), budget: .work(units: 2_500))
     let frame = framer.process(

@@ -25,6 +25,9 @@ from oraclelib import check, finish
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 from sightline_subscriber import decode  # noqa: E402  (the documented example subscriber)
 
+EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python",
+                       "sightline_subscriber.py")
+
 
 
 
@@ -131,11 +134,18 @@ def main(binary, capture, committed):
         listener = threading.Thread(target=subscribe, args=(endpoint, frames, ready))
         listener.start()
         ready.wait()
+        # The documented example subscriber, as a process of its own.
+        example = subprocess.Popen(
+            [sys.executable, EXAMPLE, "--connect", endpoint, "--quiet", "--require-continuous"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         run = subprocess.run(
             [binary, "replay", "--lidar", capture, "--publish", endpoint, "--report", report_path,
-             "--wait-subscribers", "1", "--record", recording],
+             "--wait-subscribers", "2", "--record", recording],
             capture_output=True, text=True, timeout=120)
         listener.join()
+        example_output = example.communicate(timeout=60)[0].strip()
+        check("the example subscriber (Tools/python) got every frame in order",
+              example.returncode == 0, example_output)
         check("sightline replay exits 0", run.returncode == 0, run.stderr.strip())
         if run.returncode != 0:
             return
