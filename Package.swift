@@ -23,6 +23,7 @@ let package = Package(
       name: "CLibZMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
     .systemLibrary(
       name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
     // Pure cores: bytes in, values out. No I/O, no clocks.
     .target(name: "SightlineNet"),
@@ -34,7 +35,7 @@ let package = Package(
     .target(
       name: "SightlineProto",
       dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-    .target(name: "SightlineSchema", dependencies: ["SightlineProto"]),
+    .target(name: "SightlineSchema", dependencies: ["SightlineProto", "CZlib"]),
     // Pure: MCAP recordings (chunks, indexes, summary) written to and read from bytes.
     .target(name: "SightlineMCAP"),
     // Pure: one timeline — clock alignment, WGS-84/ENU, ego pose, agent tracks, extrapolation.

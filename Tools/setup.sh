@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Sightline needs on a fresh Debian machine, and nothing that is already there.
-#   Tools/setup.sh          system packages (libzmq, libpcap, libpng, pkg-config)
+#   Tools/setup.sh          system packages (libzmq, libpcap, libpng, zlib, pkg-config)
 #   Tools/setup.sh --test   also the Python peer decoder used by the tests, in .venv/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libzmq3-dev libpcap-dev libpng-dev pkg-config)
+packages=(libzmq3-dev libpcap-dev libpng-dev zlib1g-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -40,6 +40,44 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+public nonisolated enum Sightline_V1_LayerEncoding: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// The cells as described.
+  case raw // = 0
+
+  /// Each non-empty layer is a zlib stream (RFC 1950) of its cells (publish.compression).
+  case zlib // = 1
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .raw
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .raw
+    case 1: self = .zlib
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .raw: return 0
+    case .zlib: return 1
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Sightline_V1_LayerEncoding] = [
+    .raw,
+    .zlib,
+  ]
+
+}
+
 /// Topic "grid\0": the fused occupancy grid of one sweep and everything needed to use it.
 public nonisolated struct Sightline_V1_FusedFrame: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -134,6 +172,12 @@ public nonisolated struct Sightline_V1_FusedFrame: @unchecked Sendable {
   public var source: Data {
     get {_storage._source}
     set {_uniqueStorage()._source = newValue}
+  }
+
+  /// How the four layers above are stored. Their decoded sizes follow from the layout.
+  public var layerEncoding: Sightline_V1_LayerEncoding {
+    get {_storage._layerEncoding}
+    set {_uniqueStorage()._layerEncoding = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -771,9 +815,13 @@ public nonisolated struct Sightline_V1_DropCount: Sendable {
 
 fileprivate nonisolated let _protobuf_package = "sightline.v1"
 
+nonisolated extension Sightline_V1_LayerEncoding: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LAYER_ENCODING_RAW\0\u{1}LAYER_ENCODING_ZLIB\0")
+}
+
 nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FusedFrame"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}layout\0\u{1}budget\0\u{3}cell_counts\0\u{3}agent_summary\0\u{1}agents\0\u{1}counters\0\u{1}occupancy\0\u{1}v2x\0\u{3}log_odds\0\u{1}source\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}layout\0\u{1}budget\0\u{3}cell_counts\0\u{3}agent_summary\0\u{1}agents\0\u{1}counters\0\u{1}occupancy\0\u{1}v2x\0\u{3}log_odds\0\u{1}source\0\u{3}layer_encoding\0")
 
   fileprivate class _StorageClass {
     var _header: Sightline_V1_Header? = nil
@@ -787,6 +835,7 @@ nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProto
     var _v2X: Data = Data()
     var _logOdds: Data = Data()
     var _source: Data = Data()
+    var _layerEncoding: Sightline_V1_LayerEncoding = .raw
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -808,6 +857,7 @@ nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProto
       _v2X = source._v2X
       _logOdds = source._logOdds
       _source = source._source
+      _layerEncoding = source._layerEncoding
     }
   }
 
@@ -837,6 +887,7 @@ nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProto
         case 9: try { try decoder.decodeSingularBytesField(value: &_storage._v2X) }()
         case 10: try { try decoder.decodeSingularBytesField(value: &_storage._logOdds) }()
         case 11: try { try decoder.decodeSingularBytesField(value: &_storage._source) }()
+        case 12: try { try decoder.decodeSingularEnumField(value: &_storage._layerEncoding) }()
         default: break
         }
       }
@@ -882,6 +933,9 @@ nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProto
       if !_storage._source.isEmpty {
         try visitor.visitSingularBytesField(value: _storage._source, fieldNumber: 11)
       }
+      if _storage._layerEncoding != .raw {
+        try visitor.visitSingularEnumField(value: _storage._layerEncoding, fieldNumber: 12)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -902,6 +956,7 @@ nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProto
         if _storage._v2X != rhs_storage._v2X {return false}
         if _storage._logOdds != rhs_storage._logOdds {return false}
         if _storage._source != rhs_storage._source {return false}
+        if _storage._layerEncoding != rhs_storage._layerEncoding {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -22,6 +22,8 @@ public enum FrameBenchmark {
     public var stageNanoseconds: [[Int64]] = [[], [], [], []]
     /// Frames published, warm-up included.
     public var framesPublished: UInt64 = 0
+    /// Bytes of each timed frame's `grid` message.
+    public var messageBytes: [Int] = []
     public var timedFrames: Int { frameNanoseconds.count }
   }
 
@@ -66,6 +68,7 @@ public enum FrameBenchmark {
         for stage in 0..<4 {
           result.stageNanoseconds[stage].reserveCapacity(framesPerPass * max(1, passes) + 8)
         }
+        result.messageBytes.reserveCapacity(framesPerPass * max(1, passes) + 8)
       }
       let before = AllocationCounter.count()
       func frame(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
@@ -81,6 +84,9 @@ public enum FrameBenchmark {
           result.stageNanoseconds[1].append(Int64(frame.v2xAndDecayNanoseconds))
           result.stageNanoseconds[2].append(Int64(frame.lidarNanoseconds))
           result.stageNanoseconds[3].append(Int64(frame.outputNanoseconds))
+          if result.messageBytes.count < result.messageBytes.capacity {
+            result.messageBytes.append(loop.framer.message.count)
+          }
         }
         result.pointsPerFrame = max(result.pointsPerFrame, sweep.points.count)
       }

@@ -193,7 +193,7 @@ public final class FrameLoop {
   public init(context: ZMQContext, config: SightlineConfig, live: Bool) throws {
     framer = SweepToFrame(
       config: config.grid, budget: FrameBudget(config: config.frame, live: live),
-      maximumRangeMeters: config.lidar.maxRangeMeters)
+      maximumRangeMeters: config.lidar.maxRangeMeters, compression: config.publish.compression)
     publisher = try FramePublisher(
       context: context, endpoint: config.publish.endpoint,
       sendHighWaterMark: config.publish.sendHighWaterMark)

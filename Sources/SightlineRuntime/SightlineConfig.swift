@@ -64,6 +64,12 @@ public struct SightlineConfig: Sendable, Equatable {
   public struct Publish: Sendable, Equatable {
     public var endpoint = "tcp://127.0.0.1:5560"
     public var sendHighWaterMark = 1000
+    /// How the grid layers travel: raw cells, or zlib streams (smaller, costs CPU per frame).
+    public var compression = Compression.none
+    public enum Compression: String, Sendable, CaseIterable {
+      case none
+      case zlib
+    }
   }
 
   /// One ZeroMQ source of V2X messages (`[[v2x.source]]`).
@@ -409,6 +415,9 @@ extension SightlineConfig {
       },
       "send_hwm": { config, value throws(ValueProblem) in
         config.publish.sendHighWaterMark = try integer(value, in: 1...1_000_000)
+      },
+      "compression": { config, value throws(ValueProblem) in
+        config.publish.compression = try choice(value, named: "compression")
       },
     ],
   ]

@@ -63,7 +63,14 @@ public struct SweepToFrame {
   private var outputTimes = [Int64](repeating: 0, count: 16)
   private var outputTimeSlot = 0
 
-  public init(config: SightlineConfig.Grid, budget: FrameBudget, maximumRangeMeters: Double = 200) {
+  /// Compresses the layers when `publish.compression` is zlib.
+  let deflater: ZlibDeflater?
+
+  public init(
+    config: SightlineConfig.Grid, budget: FrameBudget, maximumRangeMeters: Double = 200,
+    compression: SightlineConfig.Publish.Compression = .none
+  ) {
+    deflater = compression == .zlib ? ZlibDeflater(level: 1) : nil
     let geometry = GridGeometry(
       columns: config.columns, rows: config.rows, resolution: Float(config.resolutionMeters))
     self.config = config
@@ -256,7 +263,7 @@ public struct SweepToFrame {
       frame.lidarNanoseconds = 0
       frame.publishTimeNanoseconds = clock
     }
-    frame.encode(into: &message)
+    frame.encode(into: &message, deflater: deflater)
     frame.encodeAgents(into: &agentsMessage)
     let finished = MonotonicClock.nanoseconds()
     outputTimes[outputTimeSlot] = finished - afterLidar

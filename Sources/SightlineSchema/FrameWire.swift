@@ -5,8 +5,9 @@ import SwiftProtobuf
 // buffer has grown); decoding goes through protoc's generated code, the schema's reference.
 
 extension GridFrame {
-  /// Encodes `grid\0` + FusedFrame into `buffer`, reusing its capacity.
-  public func encode(into buffer: inout [UInt8]) {
+  /// Encodes `grid\0` + FusedFrame into `buffer`, reusing its capacity. With a `deflater`, the
+  /// layers are zlib streams (layer_encoding ZLIB).
+  public func encode(into buffer: inout [UInt8], deflater: ZlibDeflater? = nil) {
     buffer.removeAll(keepingCapacity: true)
     buffer.append(contentsOf: Topic.grid.prefix)
     buffer.protoMessage(1) { writeHeader(into: &$0) }
@@ -47,11 +48,16 @@ extension GridFrame {
       buffer.protoMessage(6) { agent.write(into: &$0) }
     }
     buffer.protoMessage(7) { counters.write(into: &$0) }
-    cells.withUnsafeBytes { buffer.protoBytes(8, $0) }
-    v2xCells.withUnsafeBytes { buffer.protoBytes(9, $0) }
-    // Int16 cells are little-endian on every platform Swift runs on that we build for.
-    logOddsCells.withUnsafeBytes { buffer.protoBytes(10, $0) }
-    sourceCells.withUnsafeBytes { buffer.protoBytes(11, $0) }
+    func layer(_ field: UInt32, _ bytes: UnsafeRawBufferPointer) {
+      guard let deflater, !bytes.isEmpty else { return buffer.protoBytes(field, bytes) }
+      buffer.protoMessage(field) { deflater.compress(bytes, appendingTo: &$0) }
+    }
+    cells.withUnsafeBytes { layer(8, $0) }
+    v2xCells.withUnsafeBytes { layer(9, $0) }
+    // Int16 cells are little-endian on every platform we build for.
+    logOddsCells.withUnsafeBytes { layer(10, $0) }
+    sourceCells.withUnsafeBytes { layer(11, $0) }
+    if deflater != nil { buffer.protoUInt(12, 1) }
   }
 
   /// Encodes `agents\0` + AgentsFrame (the same header, the agents alone) into `buffer`.
@@ -115,10 +121,23 @@ extension GridFrame {
     frame.agents = proto.agents.map(AgentsFrame.Agent.init)
     frame.counters = RunCounters(proto.counters)
     let cellCount = Int(frame.columns) * Int(frame.rows)
-    func layer(_ name: String, _ bytes: [UInt8], bytesPerCell: Int = 1, optional: Bool = true)
+    let zlib = proto.layerEncoding == .zlib
+    guard zlib || proto.layerEncoding == .raw else {
+      throw .malformed("unknown layer_encoding \(proto.layerEncoding.rawValue)")
+    }
+    func layer(_ name: String, _ stored: [UInt8], bytesPerCell: Int = 1, optional: Bool = true)
       throws(SchemaError) -> [UInt8]
     {
-      guard bytes.count == cellCount * bytesPerCell || (optional && bytes.isEmpty) else {
+      if optional && stored.isEmpty { return [] }
+      var bytes = stored
+      if zlib {
+        guard let inflated = inflateLayer(stored, expectedSize: cellCount * bytesPerCell) else {
+          throw .malformed(
+            "layer \(name) is not a zlib stream of \(cellCount * bytesPerCell) bytes")
+        }
+        bytes = inflated
+      }
+      guard bytes.count == cellCount * bytesPerCell else {
         throw .cellCountMismatch(layer: name, expected: cellCount * bytesPerCell, got: bytes.count)
       }
       return bytes

@@ -689,6 +689,8 @@ struct BenchFrameCommand: ParsableCommand {
       "frames=\(result.timedFrames) points_per_frame_max=\(result.pointsPerFrame)"
         + " grid=\(settings.grid.columns)x\(settings.grid.rows)@\(settings.grid.resolutionMeters)m"
         + " degraded_frames=\(result.degradedFrames)"
+        + " grid_message_bytes_mean=\(result.messageBytes.reduce(0, +) / max(1, result.messageBytes.count))"
+        + " compression=\(settings.publish.compression.rawValue)"
         + (result.gridStageAllocations.map { " allocations_grid_stage=\($0)" } ?? "")
         + (result.wholePathAllocations.map { " allocations_whole_path=\($0)" } ?? ""))
     let stages = ["decode", "scroll_decay_v2x", "lidar", "output_publish"]

@@ -213,6 +213,35 @@ func referenceAgent(_ agent: AgentsFrame.Agent) -> Sightline_V1_Agent {
     #expect(decoded.originX == frame.cornerEast - frame.egoEast)
   }
 
+  @Test func zlibLayersRoundTripAndShrink() throws {
+    var frame = sampleFrame()
+    frame.columns = 300
+    frame.rows = 200
+    frame.cells = (0..<60_000).map { $0 % 997 < 900 ? -1 : Int8($0 % 101) }
+    frame.v2xCells = [Int8](repeating: -1, count: 60_000)
+    frame.logOddsCells = frame.cells.map { $0 < 0 ? .min : Int16($0) * 10 }
+    frame.sourceCells = frame.cells.map { $0 < 0 ? 0 : 1 }
+    let deflater = ZlibDeflater()
+    var compressed = [UInt8]()
+    frame.encode(into: &compressed, deflater: deflater)
+    var raw = [UInt8]()
+    frame.encode(into: &raw)
+    #expect(compressed.count * 4 < raw.count)
+    #expect(try GridFrame.decode(compressed) == frame)
+    // The generated code sees the encoding flag and zlib streams (RFC 1950: 0x78 first).
+    let proto = try Sightline_V1_FusedFrame(serializedBytes: Array(compressed.dropFirst(5)))
+    #expect(proto.layerEncoding == .zlib && proto.occupancy.first == 0x78)
+    // The same deflater again gives the same bytes: replays stay bit-identical.
+    var again = [UInt8]()
+    frame.encode(into: &again, deflater: deflater)
+    #expect(again == compressed)
+    // A damaged stream is an error, not a wrong grid.
+    var damaged = try Sightline_V1_FusedFrame(serializedBytes: Array(compressed.dropFirst(5)))
+    damaged.occupancy[damaged.occupancy.count / 2] ^= 0xFF
+    let bytes: [UInt8] = try damaged.serializedBytes()
+    #expect(throws: SchemaError.self) { try GridFrame.decode(Array("grid\0".utf8) + bytes) }
+  }
+
   @Test func agentsMessageCarriesTheHeaderAndAgents() throws {
     let frame = sampleFrame()
     var bytes = [UInt8]()

@@ -23,7 +23,7 @@ import zmq
 from oraclelib import check, finish
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
-from sightline_subscriber import decode  # noqa: E402  (the documented example subscriber)
+from sightline_subscriber import decode, layer  # noqa: E402  (the example subscriber)
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python",
                        "sightline_subscriber.py")
@@ -35,13 +35,13 @@ def summarise(message):
     """A published `grid` message, decoded by the protobuf schema alone."""
     topic, frame = decode(message)
     assert topic == "grid"
-    cells = memoryview(frame.occupancy).cast("b")
+    cells = memoryview(layer(frame, "occupancy")).cast("b")
     layout, counts = frame.layout, frame.cell_counts
     return {
         "sequence": frame.header.sequence, "deterministic": frame.header.deterministic,
         "points": frame.header.points_in_sweep, "cells": len(cells),
         "declared": layout.column_count * layout.row_count,
-        "v2x_ok": len(frame.v2x) in (0, len(cells)), "body": message[len(b"grid\0"):],
+        "v2x_ok": len(layer(frame, "v2x")) in (0, len(cells)), "body": message[len(b"grid\0"):],
         "counts_match": (sum(1 for c in cells if c > 50) == counts.occupied
                          and sum(1 for c in cells if 0 <= c <= 50) == counts.free
                          and sum(1 for c in cells if c == -1) == counts.unknown
@@ -175,6 +175,27 @@ def main(binary, capture, committed):
           all(f["deterministic"] for f in frames))
     check("published point counts match the peer",
           [f["points"] for f in frames] == peer_counts)
+
+    # The same drive with zlib layers: Python's own zlib inflates them to the same grids.
+    with tempfile.TemporaryDirectory() as tmp:
+        config = os.path.join(tmp, "zlib.toml")
+        with open(config, "w") as f:
+            f.write('[publish]\ncompression = "zlib"\n')
+        endpoint = f"ipc://{tmp}/zlib"
+        zlib_frames, ready = [], threading.Event()
+        listener = threading.Thread(target=subscribe, args=(endpoint, zlib_frames, ready))
+        listener.start()
+        ready.wait()
+        run = subprocess.run(
+            [binary, "replay", "--lidar", capture, "--publish", endpoint, "--config", config,
+             "--wait-subscribers", "1"], capture_output=True, text=True, timeout=120)
+        listener.join()
+    raw_bytes = sum(len(f["body"]) for f in frames)
+    zlib_bytes = sum(len(f["body"]) for f in zlib_frames)
+    check("zlib layers inflate (Python zlib) to grids whose counts match",
+          run.returncode == 0 and len(zlib_frames) == len(frames)
+          and all(f["counts_match"] and f["cells"] == f["declared"] for f in zlib_frames),
+          f"{zlib_bytes} bytes against {raw_bytes} raw")
 
     with open(committed) as f:
         reference = json.load(f)

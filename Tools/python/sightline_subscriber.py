@@ -16,6 +16,7 @@ works too: `protoc -ISchemas --python_out=. sightline/v1/fused_frame.proto`, the
 import argparse
 import os
 import sys
+import zlib
 
 import zmq
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
@@ -47,9 +48,18 @@ def decode(message):
     raise ValueError(f"unknown topic in {message[:16]!r}")
 
 
+def layer(frame, name):
+    """A layer's cell bytes ("occupancy", "v2x", "log_odds", "source"), inflated when the frame
+    was published with compression = "zlib"; empty when the frame does not carry it."""
+    stored = getattr(frame, name)
+    zlib_encoded = frame.layer_encoding == MESSAGES["FusedFrame"].DESCRIPTOR.fields_by_name[
+        "layer_encoding"].enum_type.values_by_name["LAYER_ENCODING_ZLIB"].number
+    return zlib.decompress(stored) if stored and zlib_encoded else stored
+
+
 def occupancy(frame):
     """The fused grid as a list of rows of int8 (-1 unknown, 0..100), row 0 = cell row 0."""
-    layout, cells = frame.layout, memoryview(frame.occupancy).cast("b")
+    layout, cells = frame.layout, memoryview(layer(frame, "occupancy")).cast("b")
     return [cells[r * layout.row_stride:(r + 1) * layout.row_stride] for r in range(layout.row_count)]
 
 
