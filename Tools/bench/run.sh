@@ -183,6 +183,14 @@ PY
     echo "== sightline bench frame, $capture (core 0, malloc counter preloaded) =="
     LD_PRELOAD=$malloc_count taskset -c 0 "$sightline" bench frame "$capture"
     ;;
+  subscribers)
+    # The frame loop with no subscriber, one that reads and one that never reads (TCP, SNDHWM
+    # 4), interleaved in rounds; the last line gives the p50 ratios against no subscriber.
+    capture=${2:-../shared/data/lidar/vls128-strongest.pcap}
+    build_sightline
+    echo "== sightline bench subscribers, $capture (3 rounds of 25 passes per case) =="
+    "$sightline" bench subscribers "$capture" --repeat 25 --rounds 3
+    ;;
   budget)
     # The enforced frame budget under contention: a busy loop pinned to core 1 (the other core
     # on the 2-core target) for the whole run, Sightline pinned to core 0; the command prints
@@ -199,7 +207,7 @@ PY
     taskset -c 0 "$sightline" bench budget "$capture" --frames 10000 --budget-ms "$budget"
     ;;
   *)
-    echo "usage: $0 decode [CAPTURE] | v2x [VECTORS] | grid [street|open] [both|1000|500|WxRES]" >&2
+    echo "usage: $0 decode [CAPTURE] | v2x [VECTORS] | grid [street|open] [both|1000|500|WxRES] | subscribers [CAPTURE]" >&2
     echo "       | frame [CAPTURE] | budget [CAPTURE] [BUDGET_MS]" >&2
     exit 2
     ;;
