@@ -16,6 +16,21 @@ public enum Report {
       c.second!, Int(micros))
   }
 
+  /// One `stats` message: what the publisher has sent and dropped so far.
+  public static func statsLine(_ stats: StatsMessage) -> String {
+    let c = stats.counters
+    var line =
+      "  stats\(stats.endOfStream ? " (end of stream)" : "") frames_published=\(stats.framesPublished)"
+      + " lidar_packets=\(c.lidarPackets) missing=\(c.lidarPacketsMissing)"
+      + " v2x=\(c.v2xAccepted)/\(c.v2xReceived)"
+    if c.sweepsDropped > 0 { line += " sweeps_dropped=\(c.sweepsDropped)" }
+    if !c.drops.isEmpty {
+      line += " drops: " + c.drops.map { "\($0.reason)=\($0.count)" }.joined(separator: " ")
+    }
+    if stats.inputError { line += " INPUT_ERROR" }
+    return line
+  }
+
   public static func frameLine(_ frame: GridFrame) -> String {
     let sweep =
       frame.flags.contains(.partialSweep)

@@ -276,6 +276,7 @@ struct SubscribeCommand: ParsableCommand {
       case .agents(let agents):
         if !agents.agents.isEmpty || agents.egoKnown { printLine(Report.agentsLine(agents)) }
       case .stats(let stats):
+        printLine(Report.statsLine(stats))
         if stats.endOfStream { break loop }
       case .idle:
         printLine("no message for \(idleTimeout ?? 0) s; stopping")

@@ -121,6 +121,20 @@ def check_recording(path, frames):
               for s, f in zip(scenes, frames_recorded)) and len(scenes) == expected)
 
 
+def replay_to_subscriber(binary, capture, endpoint, extra, before_replay=lambda: None):
+    """Runs `sightline replay` publishing to a pyzmq subscriber thread; returns the finished
+    process and the frames the subscriber decoded. `extra` must wait for the subscribers."""
+    frames, ready = [], threading.Event()
+    listener = threading.Thread(target=subscribe, args=(endpoint, frames, ready))
+    listener.start()
+    ready.wait()
+    before_replay()
+    run = subprocess.run([binary, "replay", "--lidar", capture, "--publish", endpoint] + extra,
+                         capture_output=True, text=True, timeout=120)
+    listener.join()
+    return run, frames
+
+
 def main(binary, capture, committed):
     peer = [
         (round(stamp.device * 1e9), len(points))
@@ -130,19 +144,19 @@ def main(binary, capture, committed):
         report_path = os.path.join(tmp, "report.json")
         recording = os.path.join(tmp, "drive.mcap")
         endpoint = f"ipc://{tmp}/oracle"
-        frames, ready = [], threading.Event()
-        listener = threading.Thread(target=subscribe, args=(endpoint, frames, ready))
-        listener.start()
-        ready.wait()
-        # The documented example subscriber, as a process of its own.
-        example = subprocess.Popen(
-            [sys.executable, EXAMPLE, "--connect", endpoint, "--quiet", "--require-continuous"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        run = subprocess.run(
-            [binary, "replay", "--lidar", capture, "--publish", endpoint, "--report", report_path,
-             "--wait-subscribers", "2", "--record", recording],
-            capture_output=True, text=True, timeout=120)
-        listener.join()
+        processes = []
+
+        def start_example():
+            # The documented example subscriber, as a process of its own.
+            processes.append(subprocess.Popen(
+                [sys.executable, EXAMPLE, "--connect", endpoint, "--quiet", "--require-continuous"],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+
+        run, frames = replay_to_subscriber(
+            binary, capture, endpoint,
+            ["--report", report_path, "--wait-subscribers", "2", "--record", recording],
+            start_example)
+        example = processes[0]
         example_output = example.communicate(timeout=60)[0].strip()
         check("the example subscriber (Tools/python) got every frame in order",
               example.returncode == 0, example_output)
@@ -181,15 +195,8 @@ def main(binary, capture, committed):
         config = os.path.join(tmp, "zlib.toml")
         with open(config, "w") as f:
             f.write('[publish]\ncompression = "zlib"\n')
-        endpoint = f"ipc://{tmp}/zlib"
-        zlib_frames, ready = [], threading.Event()
-        listener = threading.Thread(target=subscribe, args=(endpoint, zlib_frames, ready))
-        listener.start()
-        ready.wait()
-        run = subprocess.run(
-            [binary, "replay", "--lidar", capture, "--publish", endpoint, "--config", config,
-             "--wait-subscribers", "1"], capture_output=True, text=True, timeout=120)
-        listener.join()
+        run, zlib_frames = replay_to_subscriber(
+            binary, capture, f"ipc://{tmp}/zlib", ["--config", config, "--wait-subscribers", "1"])
     raw_bytes = sum(len(f["body"]) for f in frames)
     zlib_bytes = sum(len(f["body"]) for f in zlib_frames)
     check("zlib layers inflate (Python zlib) to grids whose counts match",
