@@ -36,6 +36,8 @@ let package = Package(
       name: "SightlineProto",
       dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
     .target(name: "SightlineSchema", dependencies: ["SightlineProto", "CZlib"]),
+    // Pure: synthetic drives — scenes, ray casting, radio links (Tools/scenario writes them).
+    .target(name: "SightlineScenario"),
     // Pure: MCAP recordings (chunks, indexes, summary) written to and read from bytes.
     .target(name: "SightlineMCAP"),
     // Pure: one timeline — clock alignment, WGS-84/ENU, ego pose, agent tracks, extrapolation.
@@ -57,7 +59,7 @@ let package = Package(
       dependencies: [
         "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
         "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "SightlineV2X",
-        "SightlineTimeline", "SightlinePNG", "SightlineMCAP", "TOMLKit",
+        "SightlineTimeline", "SightlinePNG", "SightlineMCAP", "SightlineScenario", "TOMLKit",
       ]),
 
     .executableTarget(
@@ -66,6 +68,15 @@ let package = Package(
         "SightlineRuntime", "SightlineGrid", "SightlineLidar", "SightlinePNG",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+
+    // Writes the synthetic drives in Replay/ (docs/DRIVES.md).
+    .executableTarget(
+      name: "sightline-scenario",
+      dependencies: [
+        "SightlineScenario", "SightlineLidar", "SightlineNet", "SightlinePcap", "SightlineV2X",
+        "SightlineTimeline", "SightlineRuntime",
+      ],
+      path: "Tools/scenario"),
 
     .testTarget(name: "SightlineNetTests", dependencies: ["SightlineNet"]),
     .testTarget(
@@ -81,6 +92,7 @@ let package = Package(
       exclude: ["Fixtures"]),
     .testTarget(name: "SightlineSchemaTests", dependencies: ["SightlineSchema", "SightlineProto"]),
     .testTarget(name: "SightlineMCAPTests", dependencies: ["SightlineMCAP"]),
+    .testTarget(name: "SightlineScenarioTests", dependencies: ["SightlineScenario"]),
     .testTarget(name: "SightlineZMQTests", dependencies: ["SightlineZMQ"]),
     .testTarget(name: "SightlineUDPTests", dependencies: ["SightlineUDP"]),
     .testTarget(name: "SightlinePcapTests", dependencies: ["SightlinePcap", "SightlineNet"]),

@@ -41,16 +41,29 @@ public struct V2XLayer: Sendable {
     var percent: Int8
   }
 
+  /// Per window cell, the least occupancy (percent) fusion gives it because it lies in an
+  /// agent's core; 0 elsewhere.
+  var coreFloor: [Int8]
+  /// What fusion gives an agent's core (the cells where its own probability is at least half its
+  /// peak) at least. A small agent with a wide uncertainty (a pedestrian with a phone's GNSS)
+  /// has no single cell above 50%, yet it is somewhere in its core: the planner must see that
+  /// area occupied, not nothing.
+  public var corePercent: Int8 = 70
+
   public init(geometry: GridGeometry) {
     self.geometry = geometry
     cells = Array(repeating: -1, count: geometry.cellCount)
+    coreFloor = Array(repeating: 0, count: geometry.cellCount)
   }
 
   public var paintedCellCount: Int { paintedCells.count }
 
   /// Forgets last frame's agents (only the cells they painted are touched).
   public mutating func clear() {
-    for index in paintedCells { cells[Int(index)] = -1 }
+    for index in paintedCells {
+      cells[Int(index)] = -1
+      coreFloor[Int(index)] = 0
+    }
     paintedCells.removeAll(keepingCapacity: true)
     agentCells.removeAll(keepingCapacity: true)
     agentRanges.removeAll(keepingCapacity: true)
@@ -85,6 +98,11 @@ public struct V2XLayer: Sendable {
     paintedCells = painted
     agentCells = mine
     agentRanges.append(start..<agentCells.count)
+    var peak: Int8 = 0
+    for cell in agentCells[start...] { peak = max(peak, cell.percent) }
+    for cell in agentCells[start...] where Int(cell.percent) * 2 >= Int(peak) {
+      coreFloor[Int(cell.index)] = corePercent
+    }
     return visited
   }
 
@@ -133,9 +151,10 @@ public struct V2XLayer: Sendable {
   }
 
   /// Fuses V2X evidence into output cells that hold the LiDAR layer (nav_msgs values): where
-  /// an agent is more likely there than not, its log-odds add to LiDAR's (independent
-  /// evidence; unknown LiDAR counts as none). V2X never adds free space: an empty cell in the
-  /// V2X layer says nothing. Returns the fused counts, from the LiDAR counts given.
+  /// an agent is more likely there than not, or in an agent's core (at least `corePercent`),
+  /// its log-odds add to LiDAR's (independent evidence; unknown LiDAR counts as none). V2X never
+  /// adds free space: an empty cell in the V2X layer says nothing. Returns the fused counts,
+  /// from the LiDAR counts given.
   public func fuse(
     into output: UnsafeMutableBufferPointer<Int8>, lidar: OccupancyGrid, counts: CellCounts
   ) -> CellCounts {
@@ -143,7 +162,7 @@ public struct V2XLayer: Sendable {
     let model = lidar.model
     for painted in paintedCells {
       let index = Int(painted)
-      let percent = cells[index]
+      let percent = max(cells[index], coreFloor[index])
       guard percent > 50 else { continue }
       let p = min(Float(percent) / 100, 0.99)
       let before = output[index]

@@ -25,6 +25,12 @@ public struct ReplayOptions: Sendable {
   public var subscriberTimeoutSeconds: Double = 10
   /// Record every frame to this MCAP file (FrameRecorder).
   public var recordPath: String?
+  /// Take the ego pose from the capture's GPRMC fixes (the hour reference uses them anyway).
+  public var egoFromGNSS = true
+  /// Hash every published frame (`ReplaySummary.digest`).
+  public var digest = false
+  /// Take the ego pose from this ground-truth file instead (synthetic drives).
+  public var egoTruthPath: String?
 
   public init(lidarPath: String, config: SightlineConfig) {
     self.lidarPath = lidarPath
@@ -66,6 +72,8 @@ public struct ReplaySummary: Sendable {
   /// Set when the capture ended on an error (for example truncated mid-record); the frames
   /// before it were still published.
   public var inputError: PcapError?
+  /// Over every published frame (`FrameDigest`), when asked for.
+  public var digest: FrameDigest?
 }
 
 /// Replays a capture through the whole pipeline: pcap → UDP → decode → sweeps → grid → ZeroMQ.
@@ -106,7 +114,8 @@ public struct Replay {
     var ingest = try Self.makeIngest(config: options.config)
     let frames = try FrameLoop(context: context, config: options.config, live: false)
     if let path = options.recordPath { frames.recorder = try FrameRecorder(path: path) }
-    ingest.onFix = { frames.timeline.observe($0) }
+    if options.digest { frames.digest = FrameDigest() }
+    if options.egoFromGNSS { ingest.onFix = { frames.timeline.observe($0) } }
     defer { frames.close() }
     if options.waitForSubscribers > 0 {
       try frames.publisher.waitForSubscribers(
@@ -121,7 +130,13 @@ public struct Replay {
     var v2x = V2XIngest(staleAfterMilliseconds: Int64(options.config.v2x.staleAfterMilliseconds))
     defer { v2x.release() }
     var clock: Int64 = .min
+    let egoFixes = try options.egoTruthPath.map { try TruthFile.read(path: $0).egoFixes() } ?? []
+    var egoNext = 0
     func feedV2X(through time: Int64) {
+      while egoNext < egoFixes.count, egoFixes[egoNext].utcNanoseconds <= time {
+        frames.timeline.observe(egoFixes[egoNext])
+        egoNext += 1
+      }
       while v2xNext < v2xLog.count, v2xLog[v2xNext].t_ns <= time {
         let entry = v2xLog[v2xNext]
         v2xNext += 1
@@ -158,6 +173,7 @@ public struct Replay {
     feedV2X(through: .max)
     summary.v2x = v2x.counters
     summary.sweeps = frames.records
+    summary.digest = frames.digest
     summary.counters = ingest.counters
     frames.framer.counters.update(
       lidar: ingest.counters.totals, v2x: v2x.counters, sweepsDropped: 0)
@@ -175,6 +191,8 @@ public final class FrameLoop {
   public var timeline = TimelineStage()
   /// Writes every frame to an MCAP file when recording.
   public var recorder: FrameRecorder?
+  /// Over every frame published so far, when asked for (set it to `FrameDigest()`).
+  public var digest: FrameDigest?
   private var lastStats: Int64 = .min
   /// Sweeps motion-compensated with the ego trajectory.
   public private(set) var deskewedSweeps = 0
@@ -223,6 +241,8 @@ public final class FrameLoop {
     let publishing = MonotonicClock.nanoseconds()
     try publisher.publish(framer.message)
     try publisher.publishSide(framer.agentsMessage)
+    digest?.add(framer.message)
+    digest?.add(framer.agentsMessage)
     if let recorder { try recorder.record(frame, message: framer.message) }
     // About once a second of the run's own clock (the replay's, so replays repeat exactly).
     if lastStats == .min || clock - lastStats >= 1_000_000_000 {

@@ -139,18 +139,29 @@ extension SightlineConfig {
       throw ConfigError(file: file, key: "", problem: "not valid TOML: \(error)")
     }
     var config = SightlineConfig()
+    try config.apply(root, file: file)
+    return config
+  }
+
+  /// Sets the keys of `root` (sections as in Config/sightline.toml) on this config, for files
+  /// and for a drive's `[config]` overrides; `prefix` names the keys in errors.
+  public mutating func apply(_ root: TOMLTable, file: String, prefix: String = "")
+    throws(ConfigError)
+  {
+    var config = self
     // Sorted so that the first error reported does not depend on hash order.
     for section in root.keys.sorted() {
-      guard let setters = settings[section] else {
+      guard let setters = Self.settings[section] else {
         throw ConfigError(
-          file: file, key: section,
-          problem: "unknown section (known: \(settings.keys.sorted().joined(separator: ", ")))")
+          file: file, key: prefix + section,
+          problem: "unknown section (known: \(Self.settings.keys.sorted().joined(separator: ", ")))")
       }
       guard let table = root[section]?.table else {
-        throw ConfigError(file: file, key: section, problem: "must be a [\(section)] table")
+        throw ConfigError(
+          file: file, key: prefix + section, problem: "must be a [\(prefix)\(section)] table")
       }
       for key in table.keys.sorted() {
-        let dotted = "\(section).\(key)"
+        let dotted = "\(prefix)\(section).\(key)"
         guard let setter = setters[key] else {
           throw ConfigError(
             file: file, key: dotted,
@@ -164,7 +175,7 @@ extension SightlineConfig {
       }
     }
     try config.checkConsistency(file: file)
-    return config
+    self = config
   }
 
   /// Rules that involve more than one key; the error names the key that must change.

@@ -17,8 +17,61 @@ struct Sightline: ParsableCommand {
     subcommands: [
       ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self, InspectCommand.self,
       RunCommand.self, BenchCommand.self, V2XCommand.self, RecordCommand.self,
-      AnnotateCommand.self, CheckCommand.self, RenderCommand.self,
+      AnnotateCommand.self, CheckCommand.self, RenderCommand.self, EvalCommand.self,
     ])
+}
+
+struct EvalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "eval",
+    abstract: "Score a synthetic drive against its ground truth, fused and LiDAR-only.",
+    discussion: """
+      Replays the drive twice (with its V2X log, and without) and reports per agent how much \
+      earlier the fused grid has it than LiDAR alone, the position error against latency with \
+      and without extrapolation, grid IoU and false free / false occupied rates, and the age of \
+      the stalest agent. Writes error-vs-latency.png and time-advantage.png to --out \
+      (default: the drive's eval/ folder).
+      """)
+
+  @Argument(help: "A drive folder with ground truth (Replay/blind-intersection).")
+  var drive: String
+
+  @Option(name: .long, help: "TOML config the drive's overrides apply to.")
+  var config: String?
+
+  @Option(name: .long, help: "Folder for the table and plots.")
+  var out: String?
+
+  @Flag(name: .long, help: "Print one JSON object instead of the table.")
+  var json = false
+
+  func run() throws {
+    let settings = try loadConfig(config)
+    let loaded: Drive
+    do {
+      loaded = try Drive.load(folder: drive, base: settings)
+    } catch {
+      throw Failure(description: "drive error: \(error)")
+    }
+    let folder = out ?? (drive as NSString).appendingPathComponent("eval")
+    let scores: Eval.Scores
+    do {
+      scores = try Eval.run(drive: loaded, outputFolder: folder)
+    } catch {
+      throw Failure(description: "eval failed: \(error)")
+    }
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      printLine(String(decoding: try encoder.encode(scores), as: UTF8.self))
+      return
+    }
+    let table = Eval.table(scores)
+    try (table.joined(separator: "\n") + "\n").write(
+      toFile: folder + "/eval.txt", atomically: true, encoding: .utf8)
+    for line in table { printLine(line) }
+    printLine("plots: \(folder)/error-vs-latency.png \(folder)/time-advantage.png")
+  }
 }
 
 /// LiDAR options shared by every command that reads packets; they override the config file.
@@ -163,10 +216,15 @@ struct RenderCommand: ParsableCommand {
 struct ReplayCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "replay",
-    abstract: "Replay a LiDAR capture through the pipeline and publish grid frames.")
+    abstract: "Replay a drive (or a LiDAR capture) through the pipeline and publish grid frames.")
 
-  @Option(name: .long, help: "pcap or pcapng capture of the LiDAR's UDP packets.")
-  var lidar: String
+  @Argument(
+    help: "A drive folder with a drive.toml (docs/DRIVES.md), such as Replay/vlp16-strongest-gps.")
+  var drive: String?
+
+  @Option(
+    name: .long, help: "pcap or pcapng capture of the LiDAR's UDP packets (instead of a drive).")
+  var lidar: String?
 
   @Option(
     name: .long, help: "V2X log (JSON Lines, docs/V2X-LOG.md) merged with the capture on one clock."
@@ -200,15 +258,39 @@ struct ReplayCommand: ParsableCommand {
   @Flag(name: .long, help: "Print one line per published frame.")
   var verbose = false
 
+  @Flag(name: .long, help: "End with digest=<hex>: a hash over every published frame.")
+  var digest = false
+
   func run() throws {
+    guard (drive == nil) != (lidar == nil) else {
+      throw Failure(description: "give a drive folder or --lidar CAPTURE (not both)")
+    }
     var settings = try loadConfig(config)
+    var options: ReplayOptions
+    var expectedDigest: String?
+    if let drive {
+      let loaded: Drive
+      do {
+        loaded = try Drive.load(folder: drive, base: settings)
+      } catch {
+        throw Failure(description: "drive error: \(error)")
+      }
+      if v2x != nil { throw Failure(description: "--v2x comes from the drive's manifest") }
+      options = loaded.replayOptions()
+      settings = options.config
+      expectedDigest = loaded.expectedDigest
+      printLine("drive \(loaded.name): \(loaded.summary)")
+    } else {
+      options = ReplayOptions(lidarPath: lidar!, config: settings)
+      options.v2xPath = v2x
+    }
     if let publish { settings.publish.endpoint = publish }
     try lidarOptions.apply(to: &settings)
+    options.config = settings
     guard let pacing = Pacing(rawValue: pace) else {
       throw Failure(description: "--pace must be virtual or realtime, not \(pace)")
     }
-    var options = ReplayOptions(lidarPath: lidar, config: settings)
-    options.v2xPath = v2x
+    options.digest = digest
     options.pacing = pacing
     options.waitForSubscribers = waitSubscribers
     options.subscriberTimeoutSeconds = waitTimeout
@@ -231,9 +313,18 @@ struct ReplayCommand: ParsableCommand {
     if let report {
       try ReplayReport.writeJSON(summary, to: report)
     }
+    var mismatch: String?
+    if let expectedDigest, let digest = summary.digest, digest.hex != expectedDigest {
+      mismatch = "digest \(digest.hex) differs from the drive's expect.digest \(expectedDigest)"
+      printLine(mismatch!)
+    }
+    if let digest = summary.digest {
+      printLine("digest=\(digest.hex)")
+    }
     if let error = summary.inputError {
       throw Failure(description: "replay stopped early: \(error)")
     }
+    if let mismatch { throw Failure(description: mismatch) }
   }
 }
 
