@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job (`make demo`): replays the bundled drive through the whole pipeline and shows the
-# frames exactly as a separate subscriber process received them, then the replay's summary,
-# records the run as MCAP (opens in Foxglove) and draws its frames as PNG pictures.
+# The main job (`make demo`): replays the bundled blind-intersection drive (synthetic, with
+# ground truth) through the whole pipeline and shows the frames exactly as a separate
+# subscriber process received them, then the replay's summary; records the run as MCAP (opens
+# in Foxglove), draws its frames as PNG pictures, and scores the drive against its truth.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
@@ -9,29 +10,33 @@ command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
 
 swift build -c release --product sightline
 bin=.build/release/sightline
-capture=Replay/vlp16-strongest-gps/vlp16-strongest-gps.pcap
+drive=${SIGHTLINE_DRIVE:-Replay/blind-intersection}
 endpoint=${SIGHTLINE_ENDPOINT:-tcp://127.0.0.1:5560}
+out=.build/demo
+rm -rf "$out" && mkdir -p "$out"
 
 echo "== subscriber (sightline sub --connect $endpoint) =="
-"$bin" sub --connect "$endpoint" --idle-timeout 30 --picture &
+"$bin" sub --connect "$endpoint" --idle-timeout 30 --picture >"$out/subscriber.log" 2>&1 &
 subscriber=$!
 # The replay waits for the subscriber's subscription before it sends the first frame.
-replay_log=$(mktemp)
 status=0
-mkdir -p .build/demo
-recording=.build/demo/vlp16-strongest-gps.mcap
-"$bin" replay --lidar "$capture" --v2x Replay/vlp16-strongest-gps/v2x-real-bsm.jsonl \
-  --config Config/sightline.toml --publish "$endpoint" --wait-subscribers 1 \
-  --record "$recording" >"$replay_log" 2>&1 || status=$?
+"$bin" replay "$drive" --config Config/sightline.toml --publish "$endpoint" \
+  --wait-subscribers 1 --record "$out/drive.mcap" --digest >"$out/replay.log" 2>&1 || status=$?
 wait "$subscriber" || true
+# Every tenth frame line, the agents of the last frame, the summary and the grid as text.
+grep -E "^seq=[0-9]*0 " "$out/subscriber.log" || true
+sed -n '/^received /,$p' "$out/subscriber.log"
 echo
-echo "== replay (sightline replay --lidar $capture) =="
-cat "$replay_log"
-rm -f "$replay_log"
+echo "== replay (sightline replay $drive) =="
+cat "$out/replay.log"
 echo
-echo "== pictures (sightline render --recording $recording) =="
-rm -rf .build/demo-pictures
-"$bin" render --recording "$recording" --out .build/demo-pictures || status=$?
-echo "the recording opens in Foxglove (grid, agents, map): $PWD/$recording"
-echo "open the last frame's picture: $PWD/.build/demo-pictures/$(ls .build/demo-pictures | tail -1)"
+echo "== pictures (sightline render --recording $out/drive.mcap --every 10) =="
+"$bin" render --recording "$out/drive.mcap" --every 10 --out "$out/pictures" || status=$?
+echo
+echo "== evaluation against the ground truth (sightline eval $drive) =="
+"$bin" eval "$drive" --config Config/sightline.toml --out "$out/eval" || status=$?
+echo
+echo "the recording opens in Foxglove (grid, agents, map): $PWD/$out/drive.mcap"
+echo "the last frame's picture: $PWD/$out/pictures/$(ls "$out/pictures" | tail -1)"
+echo "the evaluation pictures: $PWD/$out/eval/time-advantage.png $PWD/$out/eval/error-vs-latency.png"
 exit "$status"
