@@ -18,7 +18,121 @@ struct Sightline: ParsableCommand {
       ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self, InspectCommand.self,
       RunCommand.self, BenchCommand.self, V2XCommand.self, RecordCommand.self,
       AnnotateCommand.self, CheckCommand.self, RenderCommand.self, EvalCommand.self,
+      PlayCommand.self,
     ])
+}
+
+struct PlayCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "play",
+    abstract: "Feed a drive into the live path: its LiDAR packets as UDP, its V2X log over ZeroMQ.",
+    discussion: """
+      Run `sightline run` (with a [[v2x.source]] connecting to --v2x-endpoint) on the receiving \
+      side to test a vehicle box as it will run. Packets keep the capture's spacing, times \
+      --rate (max: as fast as possible).
+      """)
+
+  @Argument(help: "A drive folder (docs/DRIVES.md).")
+  var drive: String?
+
+  @Option(name: .long, help: "pcap or pcapng capture (instead of a drive).")
+  var lidar: String?
+
+  @Option(name: .long, help: "V2X log to send with --lidar.")
+  var v2x: String?
+
+  @Option(name: .long, help: "Host the UDP datagrams go to.")
+  var host = "127.0.0.1"
+
+  @Option(name: .long, help: "UDP port for the data packets.")
+  var port: UInt16 = 2368
+
+  @Option(name: .long, help: "UDP port for the position packets.")
+  var positionPort: UInt16 = 8308
+
+  @Option(name: .long, help: "ZeroMQ endpoint to bind the V2X PUB socket on.")
+  var v2xEndpoint = "tcp://127.0.0.1:5570"
+
+  @Option(name: .long, help: "Capture seconds per second, or max.")
+  var rate = "1"
+
+  @Flag(name: .long, help: "Start again when the capture ends (until interrupted).")
+  var loop = false
+
+  @Option(name: .long, help: "Skip the first seconds of the drive.")
+  var seek = 0.0
+
+  @Option(name: .long, help: "Seconds to wait before the first datagram.")
+  var startDelay = 0.5
+
+  func run() throws {
+    guard (drive == nil) != (lidar == nil) else {
+      throw Failure(description: "give a drive folder or --lidar CAPTURE (not both)")
+    }
+    var options: PlayOptions
+    if let drive {
+      let loaded: Drive
+      do {
+        loaded = try Drive.load(folder: drive)
+      } catch {
+        throw Failure(description: "drive error: \(error)")
+      }
+      options = PlayOptions(lidarPath: loaded.lidarPath)
+      options.v2xPath = loaded.v2xPath
+    } else {
+      options = PlayOptions(lidarPath: lidar!)
+      options.v2xPath = v2x
+    }
+    if rate == "max" {
+      options.rate = nil
+    } else if let value = Double(rate), value > 0 {
+      options.rate = value
+    } else {
+      throw Failure(description: "--rate must be a positive number or max, not \(rate)")
+    }
+    options.host = host
+    options.dataPort = port
+    options.positionPort = positionPort
+    options.v2xEndpoint = v2xEndpoint
+    options.loop = loop
+    options.seekSeconds = seek
+    options.startDelaySeconds = startDelay
+    installStopHandlers()
+    let bar = ProgressBar()
+    let summary: PlaySummary
+    do {
+      summary = try Player(options: options).run(
+        context: try ZMQContext(), stop: { stopRequested.load(ordering: .relaxed) },
+        progress: bar.show)
+    } catch {
+      throw Failure(description: "play failed: \(error)")
+    }
+    bar.finish()
+    printLine(
+      "played \(summary.passes) pass(es), \(Report.fixed(summary.captureSeconds, 2)) s of capture:"
+        + " \(summary.dataDatagrams) data and \(summary.positionDatagrams) position datagrams to"
+        + " \(host):\(port)/\(positionPort), \(summary.v2xMessages) V2X messages on \(v2xEndpoint)"
+        + (summary.otherDatagramsSkipped > 0
+          ? ", \(summary.otherDatagramsSkipped) other records skipped" : ""))
+  }
+}
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal.
+final class ProgressBar {
+  let enabled = isatty(STDERR_FILENO) != 0
+
+  func show(_ fraction: Double) {
+    guard enabled else { return }
+    let width = 40
+    let done = Int((min(max(fraction, 0), 1) * Double(width)).rounded())
+    let bar = String(repeating: "#", count: done) + String(repeating: " ", count: width - done)
+    FileHandle.standardError.write(Data("\r[\(bar)] \(Int(fraction * 100))%".utf8))
+  }
+
+  func finish() {
+    guard enabled else { return }
+    FileHandle.standardError.write(Data("\n".utf8))
+  }
 }
 
 struct EvalCommand: ParsableCommand {
@@ -296,9 +410,15 @@ struct ReplayCommand: ParsableCommand {
     options.subscriberTimeoutSeconds = waitTimeout
     options.recordPath = record
 
+    let bar = ProgressBar()
+    let range = bar.enabled ? try? Player.timeRange(options.lidarPath) : nil
     let summary: ReplaySummary
     do {
       summary = try Replay(options: options).run(context: try ZMQContext()) { record in
+        if let range {
+          bar.show(
+            Double(record.lastPacketTimeNanoseconds - range.0) / Double(max(1, range.1 - range.0)))
+        }
         if verbose {
           printLine(
             "published seq=\(record.sequence) points=\(record.points) v2x_agents=\(record.v2xAgents)"
@@ -306,8 +426,10 @@ struct ReplayCommand: ParsableCommand {
         }
       }
     } catch {
+      bar.finish()
       throw Failure(description: "replay failed: \(error)")
     }
+    if range != nil { bar.finish() }
     for line in ReplayReport.lines(summary, endpoint: settings.publish.endpoint) { printLine(line) }
     if let record { printLine("recorded \(summary.sweeps.count) frames to \(record)") }
     if let report {
