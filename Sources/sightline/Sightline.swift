@@ -62,7 +62,9 @@ struct PlayCommand: ParsableCommand {
   @Option(name: .long, help: "Skip the first seconds of the drive.")
   var seek = 0.0
 
-  @Option(name: .long, help: "Seconds to wait before the first datagram.")
+  @Option(
+    name: .customLong("start"),
+    help: "Seconds to wait before the first datagram (receivers start and subscribe meanwhile).")
   var startDelay = 0.5
 
   func run() throws {
@@ -71,12 +73,7 @@ struct PlayCommand: ParsableCommand {
     }
     var options: PlayOptions
     if let drive {
-      let loaded: Drive
-      do {
-        loaded = try Drive.load(folder: drive)
-      } catch {
-        throw Failure(description: "drive error: \(error)")
-      }
+      let loaded = try loadDrive(drive)
       options = PlayOptions(lidarPath: loaded.lidarPath)
       options.v2xPath = loaded.v2xPath
     } else {
@@ -161,12 +158,7 @@ struct EvalCommand: ParsableCommand {
 
   func run() throws {
     let settings = try loadConfig(config)
-    let loaded: Drive
-    do {
-      loaded = try Drive.load(folder: drive, base: settings)
-    } catch {
-      throw Failure(description: "drive error: \(error)")
-    }
+    let loaded = try loadDrive(drive, base: settings)
     let folder = out ?? (drive as NSString).appendingPathComponent("eval")
     let scores: Eval.Scores
     do {
@@ -242,6 +234,14 @@ func loadConfig(_ path: String?) throws -> SightlineConfig {
     return try SightlineConfig.load(path: path)
   } catch {
     throw Failure(description: "config error: \(error)")
+  }
+}
+
+func loadDrive(_ folder: String, base: SightlineConfig = SightlineConfig()) throws -> Drive {
+  do {
+    return try Drive.load(folder: folder, base: base)
+  } catch {
+    throw Failure(description: "drive error: \(error)")
   }
 }
 
@@ -383,12 +383,7 @@ struct ReplayCommand: ParsableCommand {
     var options: ReplayOptions
     var expectedDigest: String?
     if let drive {
-      let loaded: Drive
-      do {
-        loaded = try Drive.load(folder: drive, base: settings)
-      } catch {
-        throw Failure(description: "drive error: \(error)")
-      }
+      let loaded = try loadDrive(drive, base: settings)
       if v2x != nil { throw Failure(description: "--v2x comes from the drive's manifest") }
       options = loaded.replayOptions()
       settings = options.config
