@@ -6,8 +6,16 @@ public struct Scenario: Sendable {
     case vlp16 = "VLP-16"
     case vls128 = "VLS-128"
   }
+  public enum Returns: String, Sendable {
+    case strongest
+    case last
+    case dual
+  }
   public var scene: Scene
   public var sensor: Sensor
+  /// Which return the packets carry. One surface per ray, so dual carries it twice (decoders
+  /// merge an identical pair into one "both" point).
+  public var returns = Returns.strongest
   public var link: RadioLink
   public var seed: UInt64
   /// How often each equipped agent sends (Hz): BSMs 10 Hz; PSMs 10 Hz here (SAE J2945/9 allows

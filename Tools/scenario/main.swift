@@ -25,7 +25,13 @@ func utc(_ seconds: Double) -> Int64 { startNanoseconds + Int64((seconds * 1e9).
 func writeLidar(_ scenario: Scenario, to path: String) throws -> (packets: Int, points: Int) {
   let scene = scenario.scene
   let model: VelodyneModel = scenario.sensor == .vlp16 ? .vlp16 : .vls128
-  var writer = try VelodynePacketWriter(model: model, returnMode: .strongest)
+  let mode: ReturnMode =
+    switch scenario.returns {
+    case .strongest: .strongest
+    case .last: .last
+    case .dual: .dual
+    }
+  var writer = try VelodynePacketWriter(model: model, returnMode: mode)
   var data = UDPFrameWriter.velodyne(port: 2368)
   var position = UDPFrameWriter.velodyne(port: 8308)
   var positionWriter = PositionPacketWriter()
@@ -76,7 +82,8 @@ func writeLidar(_ scenario: Scenario, to path: String) throws -> (packets: Int, 
       guard let measured, measured > 0.5 else { return .none }
       points += 1
       let intensity: UInt8 = origin.z + direction.z * measured < 0.05 ? 12 : 60
-      return FiringReturns(LaserReturn(distanceMeters: Float(measured), intensity: intensity))
+      let only = LaserReturn(distanceMeters: Float(measured), intensity: intensity)
+      return FiringReturns(last: only, strongest: only)
     }
     try pcap.write(try data.write(payload: payload), timestampNanoseconds: time)
     packets += 1
@@ -221,13 +228,36 @@ func readme(_ scenario: Scenario, pcap: String) -> String {
 }
 
 func run() throws {
-  let arguments = CommandLine.arguments.dropFirst()
-  guard arguments.count == 2, let scenario = Scenario.named(arguments.first!) else {
-    throw GeneratorError(
-      description:
-        "usage: sightline-scenario NAME FOLDER   (NAME: \(Scenario.all.joined(separator: ", ")))")
+  var arguments = Array(CommandLine.arguments.dropFirst())
+  let usage =
+    "usage: sightline-scenario NAME FOLDER [--sensor VLP-16|VLS-128]"
+    + " [--returns strongest|last|dual]   (NAME: \(Scenario.all.joined(separator: ", ")))"
+  func option(_ name: String) throws -> String? {
+    guard let at = arguments.firstIndex(of: name) else { return nil }
+    guard at + 1 < arguments.count else { throw GeneratorError(description: usage) }
+    defer { arguments.removeSubrange(at...(at + 1)) }
+    return arguments[at + 1]
   }
-  let folder = arguments.last!
+  let sensor = try option("--sensor")
+  let returns = try option("--returns")
+  guard arguments.count == 2, var scenario = Scenario.named(arguments[0]) else {
+    throw GeneratorError(description: usage)
+  }
+  if let sensor {
+    guard let parsed = Scenario.Sensor(rawValue: sensor) else {
+      throw GeneratorError(description: usage)
+    }
+    scenario.sensor = parsed
+    scenario.lidarFrom = nil  // another sensor: a capture of its own
+  }
+  if let returns {
+    guard let parsed = Scenario.Returns(rawValue: returns) else {
+      throw GeneratorError(description: usage)
+    }
+    scenario.returns = parsed
+    scenario.lidarFrom = nil
+  }
+  let folder = arguments[1]
   try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
   let name = scenario.scene.name
   var pcap = "\(name).pcap"
