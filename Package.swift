@@ -98,7 +98,10 @@ let package = Package(
     .testTarget(name: "SightlinePcapTests", dependencies: ["SightlinePcap", "SightlineNet"]),
     .testTarget(
       name: "SightlineRuntimeTests",
-      dependencies: ["SightlineRuntime", "SightlineSchema", "SightlineZMQ", "SightlinePNG"]),
+      dependencies: [
+        "SightlineRuntime", "SightlineSchema", "SightlineZMQ", "SightlinePNG",
+        "SightlineMCAP", "SightlineLidar", "SightlineV2X", "SightlineUDP",
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -28,6 +28,9 @@ public struct PlayOptions: Sendable {
   public var seekSeconds = 0.0
   /// Wait this long before the first datagram (time for receivers to start and subscribe).
   public var startDelaySeconds = 0.0
+  /// Move every clock in the drive (LiDAR time, GPRMC, secMark) so that it plays as now;
+  /// false keeps the recorded times (a runtime then judges V2X against its own clock).
+  public var restamp = true
 
   public init(lidarPath: String) { self.lidarPath = lidarPath }
 }
@@ -37,6 +40,9 @@ public struct PlaySummary: Sendable, Equatable {
   public var positionDatagrams = 0
   public var otherDatagramsSkipped = 0
   public var v2xMessages = 0
+  /// UPER BSMs and PSMs whose secMark was moved, and V2X payloads sent as recorded.
+  public var v2xRestamped = 0
+  public var v2xUnchanged = 0
   public var passes = 0
   /// Capture time played, seconds (over all passes).
   public var captureSeconds = 0.0
@@ -78,7 +84,13 @@ public struct Player {
       let now = MonotonicClock.nanoseconds()
       if due > now { sleepNanoseconds(due - now) }
     }
+    var restamp: Restamp?
+    var scratch: [UInt8] = []
     repeat {
+      if options.restamp {
+        // Each pass is stamped as happening now.
+        restamp = Restamp(shiftNanoseconds: WallClock.nanoseconds() - begin)
+      }
       let capture = try PcapFile(path: options.lidarPath)
       guard let linkType = LinkType(rawValue: capture.linkType) else {
         throw PlayError(description: "\(options.lidarPath): unsupported link type")
@@ -88,7 +100,10 @@ public struct Player {
       func sendV2X(through time: Int64) throws {
         while v2xNext < v2x.count, v2x[v2xNext].t_ns <= time {
           wait(until: v2x[v2xNext].t_ns)
-          if let payload = v2x[v2xNext].payload {
+          if var payload = v2x[v2xNext].payload {
+            if restamp != nil, v2x[v2xNext].format == .uper {
+              payload = restamp!.v2xPayload(payload)
+            }
             _ = try publisher.send(payload)
             summary.v2xMessages += 1
           }
@@ -105,10 +120,19 @@ public struct Player {
           {
           case .datagram(let datagram):
             if datagram.destinationPort == VelodynePacketLayout.positionPort {
-              try position.send(datagram.payload)
+              if let moved = restamp?.positionPacket(datagram.payload) {
+                try moved.withUnsafeBytes { try position.send($0) }
+              } else {
+                try position.send(datagram.payload)
+              }
               summary.positionDatagrams += 1
             } else if datagram.destinationPort == VelodynePacketLayout.dataPort {
-              try data.send(datagram.payload)
+              if let restamp {
+                restamp.dataPacket(datagram.payload, into: &scratch)
+                try scratch.withUnsafeBytes { try data.send($0) }
+              } else {
+                try data.send(datagram.payload)
+              }
               summary.dataDatagrams += 1
             } else {
               summary.otherDatagramsSkipped += 1
@@ -124,6 +148,8 @@ public struct Player {
         })
       {}
       try sendV2X(through: last)
+      summary.v2xRestamped += restamp?.v2xRestamped ?? 0
+      summary.v2xUnchanged += restamp?.v2xUnchanged ?? 0
       summary.passes += 1
       summary.captureSeconds += Double(last - begin) / 1e9
       progress?(1)

@@ -67,6 +67,9 @@ struct PlayCommand: ParsableCommand {
     help: "Seconds to wait before the first datagram (receivers start and subscribe meanwhile).")
   var startDelay = 0.5
 
+  @Flag(name: .long, help: "Send the recorded times as they are (default: moved to now).")
+  var keepTimes = false
+
   func run() throws {
     guard (drive == nil) != (lidar == nil) else {
       throw Failure(description: "give a drive folder or --lidar CAPTURE (not both)")
@@ -94,6 +97,7 @@ struct PlayCommand: ParsableCommand {
     options.loop = loop
     options.seekSeconds = seek
     options.startDelaySeconds = startDelay
+    options.restamp = !keepTimes
     installStopHandlers()
     let bar = ProgressBar()
     let summary: PlaySummary
@@ -110,7 +114,11 @@ struct PlayCommand: ParsableCommand {
         + " \(summary.dataDatagrams) data and \(summary.positionDatagrams) position datagrams to"
         + " \(host):\(port)/\(positionPort), \(summary.v2xMessages) V2X messages on \(v2xEndpoint)"
         + (summary.otherDatagramsSkipped > 0
-          ? ", \(summary.otherDatagramsSkipped) other records skipped" : ""))
+          ? ", \(summary.otherDatagramsSkipped) other records skipped" : "")
+        + (keepTimes
+          ? "; recorded times kept"
+          : "; times moved to now (\(summary.v2xRestamped) V2X secMarks moved,"
+            + " \(summary.v2xUnchanged) V2X payloads sent as recorded)"))
   }
 }
 
