@@ -27,7 +27,12 @@ public enum ReplayReport {
           + " dropped "
           + V2XDropReason.allCases.map { "\(v.dropped[$0.rawValue]) \($0)" }
           .joined(separator: ", ") + "; \(v.outOfOrder) out of order")
-      let agents = summary.sweeps.map { "\($0.v2xAgents)" }.joined(separator: " ")
+      // Every frame's count on short drives; the range on long ones.
+      let counts = summary.sweeps.map(\.v2xAgents)
+      let agents =
+        counts.count <= 20
+        ? counts.map(String.init).joined(separator: " ")
+        : "\(counts.min() ?? 0)–\(counts.max() ?? 0) over \(counts.count) frames"
       lines.append("v2x agents live per frame (tracks extrapolated to it): \(agents)")
     }
     if !summary.sweeps.isEmpty {
