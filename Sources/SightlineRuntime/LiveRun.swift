@@ -168,6 +168,7 @@ public struct LiveRun {
       let queue = V2XQueue(capacity: options.config.v2x.queueCapacity)
       frameThread.v2xQueue = queue
       v2xThread = V2XThread(context: context, config: options.config, queue: queue)
+      frameThread.v2xThread = v2xThread
       v2xThread?.start()
     }
     frameThread.start()
@@ -249,6 +250,8 @@ final class FrameThread: @unchecked Sendable {
   let subscriberTimeoutSeconds: Double
   let recordPath: String?
   var v2xQueue: V2XQueue?
+  /// Where the frames' V2X counters come from.
+  var v2xThread: V2XThread?
   let fixQueue = BoundedQueue<GNSSFix>(capacity: 256)
   private let state = NSCondition()
   private var ready: Bool?
@@ -290,14 +293,12 @@ final class FrameThread: @unchecked Sendable {
       while var (sweep, decodeNanoseconds) = mailbox.take() {
         v2xQueue?.drain { loop.timeline.observe($0) }
         fixQueue.drain { loop.timeline.observe($0) }
-        loop.framer.counters.update(
-          lidar: mailbox.lidarTotals, v2x: nil, sweepsDropped: mailbox.dropped)
+        updateCounters(loop)
         try loop.process(
           &sweep, decodeNanoseconds: decodeNanoseconds, clock: WallClock.nanoseconds())
         mailbox.recycle(&sweep)
       }
-      loop.framer.counters.update(
-        lidar: mailbox.lidarTotals, v2x: nil, sweepsDropped: mailbox.dropped)
+      updateCounters(loop)
       try loop.publishEndOfStream(inputError: false, clock: WallClock.nanoseconds())
     } catch {
       failure = error
@@ -310,6 +311,18 @@ final class FrameThread: @unchecked Sendable {
     done = true
     state.broadcast()
     state.unlock()
+  }
+
+  private func updateCounters(_ loop: FrameLoop) {
+    let lidar = mailbox.lidarTotals
+    let dropped = mailbox.dropped
+    if let v2xThread {
+      v2xThread.withLatestCounters {
+        loop.framer.counters.update(lidar: lidar, v2x: $0, sweepsDropped: dropped)
+      }
+    } else {
+      loop.framer.counters.update(lidar: lidar, v2x: nil, sweepsDropped: dropped)
+    }
   }
 
   private func signalReady(_ value: Bool) {

@@ -144,6 +144,9 @@ final class V2XThread: @unchecked Sendable {
   private var done = false
   private(set) var counters = V2XCounters()
   private(set) var failure: (any Error)?
+  /// The ingest's counters as of its last batch, for the frames' counters; copied value by
+  /// value under the lock, so that neither thread's next count has to copy an array.
+  private var latest = V2XCounters()
 
   init(context: ZMQContext, config: SightlineConfig, queue: V2XQueue) {
     self.context = context
@@ -163,6 +166,7 @@ final class V2XThread: @unchecked Sendable {
     do {
       let sockets = try V2XSockets(context: context, sources: config.v2x.sources)
       while !stopRequested.load(ordering: .relaxed) && !isStopping {
+        defer { share(ingest.counters) }
         _ = try sockets.receive(timeoutMilliseconds: 50) { index, payload, received in
           guard let payload else {
             ingest.countOversized()
@@ -184,6 +188,25 @@ final class V2XThread: @unchecked Sendable {
     done = true
     state.broadcast()
     state.unlock()
+  }
+
+  private func share(_ counters: V2XCounters) {
+    state.lock()
+    latest.received = counters.received
+    latest.bsm = counters.bsm
+    latest.psm = counters.psm
+    latest.knownNotDecoded = counters.knownNotDecoded
+    latest.outOfOrder = counters.outOfOrder
+    latest.signed = counters.signed
+    for index in counters.dropped.indices { latest.dropped[index] = counters.dropped[index] }
+    state.unlock()
+  }
+
+  /// Runs `body` with the counters as of the last batch (under the lock: keep it short).
+  func withLatestCounters<Result>(_ body: (V2XCounters) -> Result) -> Result {
+    state.lock()
+    defer { state.unlock() }
+    return body(latest)
   }
 
   private var isStopping: Bool {

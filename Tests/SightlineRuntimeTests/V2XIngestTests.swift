@@ -190,11 +190,22 @@ extension V2XLogEntry {
       } catch {}
     }
     sender.start()
+    // A subscriber to the run's own output: its end-of-stream stats carry the V2X counters.
+    let subscriber = try FrameSubscriber(context: context, endpoint: config.publish.endpoint)
+    defer { subscriber.close() }
     let summary = try LiveRun(options: options).run(context: context) { _ in }
     #expect(summary.v2x.received == 100)
     #expect(summary.v2x.balances)
     #expect(summary.v2x.bsm + summary.v2x.dropped[V2XDropReason.duplicate.rawValue] == 100)
     #expect(summary.v2x.bsm > 90)
+    var end: StatsMessage?
+    while end == nil, case .stats(let stats) = try subscriber.next(timeoutMilliseconds: 2000) {
+      if stats.endOfStream { end = stats }
+    }
+    let counters = try #require(end?.counters)
+    #expect(counters.v2xReceived == 100 && counters.v2xAccepted == UInt64(summary.v2x.accepted))
+    let duplicates = counters.drops.first { $0.reason == "v2x.duplicate" }?.count ?? 0
+    #expect(duplicates == UInt64(summary.v2x.dropped[V2XDropReason.duplicate.rawValue]))
   }
 
   @Test func recordedMessagesReplayByteForByte() throws {
