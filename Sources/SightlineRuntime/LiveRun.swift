@@ -318,10 +318,12 @@ final class FrameThread: @unchecked Sendable {
     let dropped = mailbox.dropped
     if let v2xThread {
       v2xThread.withLatestCounters {
-        loop.framer.counters.update(lidar: lidar, v2x: $0, sweepsDropped: dropped)
+        loop.framer.counters.update(
+          lidar: lidar, v2x: $0, sweepsDropped: dropped, plausibility: loop.timeline.plausibility)
       }
     } else {
-      loop.framer.counters.update(lidar: lidar, v2x: nil, sweepsDropped: dropped)
+      loop.framer.counters.update(
+        lidar: lidar, v2x: nil, sweepsDropped: dropped, plausibility: loop.timeline.plausibility)
     }
   }
 

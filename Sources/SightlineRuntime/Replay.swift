@@ -153,7 +153,9 @@ public struct Replay {
     var lidarTotals = LidarTotals()
     ingest.onTotals = { lidarTotals = $0 }
     func emit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
-      frames.framer.counters.update(lidar: lidarTotals, v2x: v2x.counters, sweepsDropped: 0)
+      frames.framer.counters.update(
+        lidar: lidarTotals, v2x: v2x.counters, sweepsDropped: 0,
+        plausibility: frames.timeline.plausibility)
       onFrame(try frames.process(&sweep, decodeNanoseconds: decodeNanoseconds, clock: clock))
       try onFrameData?(frames.framer.frame)
     }
@@ -176,7 +178,8 @@ public struct Replay {
     summary.digest = frames.digest
     summary.counters = ingest.counters
     frames.framer.counters.update(
-      lidar: ingest.counters.totals, v2x: v2x.counters, sweepsDropped: 0)
+      lidar: ingest.counters.totals, v2x: v2x.counters, sweepsDropped: 0,
+      plausibility: frames.timeline.plausibility)
     try frames.publishEndOfStream(inputError: summary.inputError != nil, clock: clock)
     return summary
   }
@@ -212,6 +215,7 @@ public final class FrameLoop {
     framer = SweepToFrame(
       config: config.grid, budget: FrameBudget(config: config.frame, live: live),
       maximumRangeMeters: config.lidar.maxRangeMeters, compression: config.publish.compression)
+    timeline.checksPlausibility = config.v2x.plausibility
     publisher = try FramePublisher(
       context: context, endpoint: config.publish.endpoint,
       sendHighWaterMark: config.publish.sendHighWaterMark)

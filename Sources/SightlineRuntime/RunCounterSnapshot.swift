@@ -1,4 +1,5 @@
 import SightlineSchema
+import SightlineTimeline
 
 /// The LiDAR ingest's totals as plain numbers: cheap to hand from the ingest thread to the frame
 /// thread with each sweep (copying `IngestCounters` would share its arrays, and the ingest's
@@ -33,7 +34,10 @@ extension IngestCounters {
 
 extension RunCounters {
   /// Fills the counters a frame carries, reusing `drops`' storage: the reasons are made once.
-  mutating func update(lidar: LidarTotals, v2x: V2XCounters?, sweepsDropped: Int) {
+  mutating func update(
+    lidar: LidarTotals, v2x: V2XCounters?, sweepsDropped: Int,
+    plausibility: PlausibilityCheck? = nil
+  ) {
     lidarDatagrams = UInt64(lidar.datagrams)
     lidarPackets = UInt64(lidar.packets)
     lidarPacketsMissing = UInt64(lidar.packetsMissing)
@@ -55,7 +59,14 @@ extension RunCounters {
         add(Self.v2xReasons[index], count)
       }
     }
+    if let plausibility {
+      for (index, count) in plausibility.dropped.enumerated() {
+        add(Self.plausibilityReasons[index], count)
+      }
+    }
   }
+
+  static let plausibilityReasons = PlausibilityCheck.Reason.allCases.map { "v2x.\($0)" }
 
   static let v2xReasons = V2XDropReason.allCases.map {
     "v2x." + String(String(describing: $0).map { $0 == " " ? "_" : $0 })

@@ -98,6 +98,8 @@ public struct SightlineConfig: Sendable, Equatable {
     public var staleAfterMilliseconds = 2000
     /// Decoded messages waiting for the frame loop; beyond this the oldest are dropped.
     public var queueCapacity = 4096
+    /// Misbehaviour checks (impossible speed, acceleration, position jumps) with quarantine.
+    public var plausibility = true
   }
 
   public var lidar = Lidar()
@@ -154,7 +156,8 @@ extension SightlineConfig {
       guard let setters = Self.settings[section] else {
         throw ConfigError(
           file: file, key: prefix + section,
-          problem: "unknown section (known: \(Self.settings.keys.sorted().joined(separator: ", ")))")
+          problem: "unknown section (known: \(Self.settings.keys.sorted().joined(separator: ", ")))"
+        )
       }
       guard let table = root[section]?.table else {
         throw ConfigError(
@@ -396,6 +399,9 @@ extension SightlineConfig {
     "v2x": [
       "stale_after_ms": { config, value throws(ValueProblem) in
         config.v2x.staleAfterMilliseconds = try integer(value, in: 1...600_000)
+      },
+      "plausibility": { config, value throws(ValueProblem) in
+        config.v2x.plausibility = try flag(value)
       },
       "queue_capacity": { config, value throws(ValueProblem) in
         config.v2x.queueCapacity = try integer(value, in: 16...10_000_000)

@@ -16,6 +16,10 @@ public struct TimelineStage {
   private var scratch: [ExtrapolatedAgent] = []
   /// Messages that carried no position or time and so could not become a track.
   public private(set) var unplaceable = 0
+  /// Misbehaviour checks on every placed report.
+  public private(set) var plausibility = PlausibilityCheck()
+  /// Off for logs spliced from real messages of different times (their positions jump).
+  public var checksPlausibility = true
 
   public init() { scratch.reserveCapacity(256) }
 
@@ -52,6 +56,8 @@ public struct TimelineStage {
       unplaceable += 1
       return
     }
+    // Reports no real road user could make never reach the tracks (counted by reason).
+    guard !checksPlausibility || plausibility.check(measurement) == nil else { return }
     _ = tracks.observe(measurement)
   }
 

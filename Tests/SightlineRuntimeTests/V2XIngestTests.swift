@@ -124,6 +124,23 @@ extension V2XLogEntry {
     #expect(agents == agents.sorted())
   }
 
+  @Test func theMisbehaviourCheckCatchesTheSplicedSender() throws {
+    // The log's messages are real but taken from other minutes: one sender's consecutive
+    // positions are kilometres apart within a second. With the check on, it is quarantined.
+    var options = bundledDriveWithV2X()
+    options.config.v2x.plausibility = true
+    var last: GridFrame?
+    let summary = try Replay(options: options).run(context: try ZMQContext()) { _ in
+    } onFrameData: {
+      last = $0
+    }
+    let drops = try #require(last?.counters.drops)
+    let jumps = drops.first { $0.reason == "v2x.position_jump" }?.count ?? 0
+    let quarantined = drops.first { $0.reason == "v2x.quarantined_sender" }?.count ?? 0
+    #expect(jumps == 1 && quarantined > 0)
+    #expect(summary.sweeps.last?.v2xAgents == 1)
+  }
+
   @Test func secMarkAgeAcrossTheMinute() {
     // secMark 59950 received at :00.030 of the next minute is 80 ms old.
     let received: Int64 = 1_453_364_280_030_000_000  // 08:18:00.030
@@ -385,13 +402,13 @@ final class AgentsCollector: @unchecked Sendable {
 }
 
 /// The bundled drive with its real BSM log, on a small grid and a fresh endpoint.
+/// The bundled drive as its manifest describes it (its spliced log turns the plausibility
+/// check off), on a smaller grid.
 func bundledDriveWithV2X() -> ReplayOptions {
-  var config = SightlineConfig()
-  config.publish.endpoint = uniqueEndpoint()
-  config.grid.columns = 200
-  config.grid.rows = 200
-  var options = ReplayOptions(lidarPath: bundledCapture, config: config)
-  options.v2xPath =
-    repositoryRoot.appendingPathComponent("Replay/vlp16-strongest-gps/v2x-real-bsm.jsonl").path
+  let folder = repositoryRoot.appendingPathComponent("Replay/vlp16-strongest-gps").path
+  var options = try! Drive.load(folder: folder).replayOptions()
+  options.config.publish.endpoint = uniqueEndpoint()
+  options.config.grid.columns = 200
+  options.config.grid.rows = 200
   return options
 }
