@@ -65,7 +65,7 @@ let package = Package(
     .executableTarget(
       name: "sightline",
       dependencies: [
-        "SightlineRuntime", "SightlineGrid", "SightlineLidar", "SightlinePNG",
+        "SightlineRuntime", "SightlineGrid", "SightlineLidar", "SightlinePNG", "SightlinePcap",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

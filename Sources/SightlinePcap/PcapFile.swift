@@ -92,6 +92,19 @@ public final class PcapFile {
     handle = nil
   }
 
+  /// First and last capture times of the file at `path`, or nil when it holds no records: one
+  /// pass over it (for overlap checks and progress).
+  public static func timeRange(path: String) throws -> (first: Int64, last: Int64)? {
+    let capture = try PcapFile(path: path)
+    var first = Int64.max
+    var last = Int64.min
+    while try capture.next({ record in
+      first = min(first, record.timestampNanoseconds)
+      last = max(last, record.timestampNanoseconds)
+    }) {}
+    return first <= last ? (first, last) : nil
+  }
+
   /// Reads the next record into `body`. Returns false at the clean end of the file; throws when
   /// the file is damaged (for example truncated inside a record).
   public func next(_ body: (PcapRecord) throws -> Void) throws -> Bool {

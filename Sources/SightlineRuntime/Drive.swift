@@ -152,18 +152,13 @@ public struct Drive: Sendable, Equatable {
       throw fail("v2x.log: \(error)")
     }
     guard let first = entries.first?.t_ns, let last = entries.last?.t_ns else { return }
-    var start = Int64.max
-    var end = Int64.min
+    let range: (first: Int64, last: Int64)?
     do {
-      let capture = try PcapFile(path: lidarPath)
-      while try capture.next({ record in
-        start = min(start, record.timestampNanoseconds)
-        end = max(end, record.timestampNanoseconds)
-      }) {}
+      range = try PcapFile.timeRange(path: lidarPath)
     } catch {
       throw fail("lidar.pcap: \(error)")
     }
-    guard start <= end else { throw fail("lidar.pcap holds no packets") }
+    guard let (start, end) = range else { throw fail("lidar.pcap holds no packets") }
     // A second of slack: a log may start just before the capture.
     guard first <= end + 1_000_000_000, last >= start - 1_000_000_000 else {
       throw fail(

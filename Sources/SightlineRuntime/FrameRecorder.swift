@@ -63,28 +63,17 @@ public final class FrameRecorder {
       } catch { failure = error }
     }
     if let failure { throw failure }
-    if Foxglove.grid(frame, layer: .occupancy, into: &scratch) {
-      try addScratch(gridChannel, add)
+    func addScratch(_ channel: UInt16) throws(MCAPError) {
+      try writer!.addMessage(
+        channelID: channel, sequence: sequence, logTime: time, publishTime: published,
+        data: scratch)
     }
-    if Foxglove.grid(frame, layer: .v2x, into: &scratch) {
-      try addScratch(v2xChannel, add)
-    }
+    if Foxglove.grid(frame, layer: .occupancy, into: &scratch) { try addScratch(gridChannel) }
+    if Foxglove.grid(frame, layer: .v2x, into: &scratch) { try addScratch(v2xChannel) }
     Foxglove.sceneUpdate(frame, into: &scratch)
-    try addScratch(agentsChannel, add)
-    if Foxglove.locationFix(frame, into: &scratch) {
-      try addScratch(fixChannel, add)
-    }
+    try addScratch(agentsChannel)
+    if Foxglove.locationFix(frame, into: &scratch) { try addScratch(fixChannel) }
     framesRecorded += 1
-  }
-
-  private func addScratch(
-    _ channel: UInt16, _ add: (UInt16, UnsafeRawBufferPointer) throws(MCAPError) -> Void
-  ) throws(MCAPError) {
-    var failure: MCAPError?
-    scratch.withUnsafeBytes { raw in
-      do throws(MCAPError) { try add(channel, raw) } catch { failure = error }
-    }
-    if let failure { throw failure }
   }
 
   /// Writes the last chunk, the indexes and the summary, and closes the file. Idempotent.

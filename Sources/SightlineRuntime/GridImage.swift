@@ -74,15 +74,10 @@ public enum GridImage {
       guard let (c, r) = frame.cell(east: agent.east, north: agent.north) else { continue }
       for dc in -2...2 { for dr in -2...2 { put(c + dc, r + dr, colour) } }
       // The 2σ ellipse of the position covariance.
-      let xx = Double(agent.covarianceEE)
-      let xy = Double(agent.covarianceEN)
-      let yy = Double(agent.covarianceNN)
-      guard xx.isFinite, xy.isFinite, yy.isFinite, xx >= 0, yy >= 0 else { continue }
-      let mean = (xx + yy) / 2
-      let spread = ((xx - yy) * (xx - yy) / 4 + xy * xy).squareRoot()
-      let major = (max(0, mean + spread)).squareRoot() * 2
-      let minor = (max(0, mean - spread)).squareRoot() * 2
-      let angle = 0.5 * atan2(2 * xy, xx - yy)
+      guard let sigma = agent.positionEllipse else { continue }
+      let major = sigma.major * 2
+      let minor = sigma.minor * 2
+      let angle = sigma.angle
       let steps = max(32, Int(2 * .pi * major / resolution))
       for step in 0..<min(steps, 20_000) {
         let t = Double(step) / Double(steps) * 2 * .pi

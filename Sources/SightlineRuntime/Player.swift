@@ -65,7 +65,9 @@ public struct Player {
     defer { publisher.close() }
     let v2x = try options.v2xPath.map { try V2XLog.read(path: $0) } ?? []
     // The drive spans both inputs: a V2X log may start before the capture or end after it.
-    var (first, last) = try Self.timeRange(options.lidarPath)
+    guard var (first, last) = try PcapFile.timeRange(path: options.lidarPath) else {
+      throw PlayError(description: "\(options.lidarPath) holds no packets")
+    }
     if let v2xFirst = v2x.first?.t_ns, let v2xLast = v2x.last?.t_ns {
       first = min(first, v2xFirst)
       last = max(last, v2xLast)
@@ -156,19 +158,6 @@ public struct Player {
       wallStart = MonotonicClock.nanoseconds()
     } while options.loop && !stop() && summary.passes < (options.passes ?? .max)
     return summary
-  }
-
-  /// First and last capture times of a pcap.
-  public static func timeRange(_ path: String) throws -> (Int64, Int64) {
-    var first = Int64.max
-    var last = Int64.min
-    let capture = try PcapFile(path: path)
-    while try capture.next({ record in
-      first = min(first, record.timestampNanoseconds)
-      last = max(last, record.timestampNanoseconds)
-    }) {}
-    guard first <= last else { throw PlayError(description: "\(path) holds no packets") }
-    return (first, last)
   }
 }
 

@@ -42,8 +42,12 @@ public struct SweepToFrame {
   /// reused between frames.
   public private(set) var message: [UInt8] = []
   public private(set) var agentsMessage: [UInt8] = []
-  /// The run's counters as of this frame: whoever feeds the sweeps keeps them current.
-  public var counters = RunCounters()
+  /// The run's counters as of this frame: whoever feeds the sweeps keeps them current. They
+  /// live in the frame itself, so updating them never copies their storage.
+  public var counters: RunCounters {
+    get { frame.counters }
+    _modify { yield &frame.counters }
+  }
   /// Per agent of the last frame, in the order given: its consistency with LiDAR.
   public private(set) var statuses: [AgentConsistency] = []
   public private(set) var lastReport = LidarUpdateReport()
@@ -245,7 +249,6 @@ public struct SweepToFrame {
       frame.agents.append(AgentsFrame.Agent(agent, consistency: status, at: sweep.endNanoseconds))
     }
     frame.agentsNotPainted = UInt32(clamping: max(0, agents.count - config.maxAgents))
-    frame.counters = counters
     frame.agentsPainted = UInt16(
       clamping: consistency.confirmed + consistency.occluded + consistency.contradicted)
     frame.agentsConfirmed = UInt16(clamping: consistency.confirmed)

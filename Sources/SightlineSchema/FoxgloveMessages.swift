@@ -93,7 +93,7 @@ public enum Foxglove {
           }
         }
         entity.protoMessage(10) { cylinder in  // cylinders
-          let (major, minor, angle) = ellipse(agent)
+          let (major, minor, angle) = agent.positionEllipse ?? (0, 0, 0)
           if agent.kind == .vehicle {
             cylinder.protoMessage(1) {
               writePose(&$0, x: agent.east, y: agent.north, z: 0.02, yaw: angle)
@@ -150,17 +150,6 @@ public enum Foxglove {
     case .contradicted: (0.9, 0.1, 0.1)
     case .notPainted: (0.5, 0.5, 0.5)
     }
-  }
-
-  /// The 1σ axes and orientation of an agent's position covariance.
-  static func ellipse(_ agent: AgentsFrame.Agent) -> (major: Double, minor: Double, angle: Double) {
-    let a = Double(agent.covarianceEE)
-    let b = Double(agent.covarianceEN)
-    let d = Double(agent.covarianceNN)
-    let mean = (a + d) / 2
-    let spread = (((a - d) / 2) * ((a - d) / 2) + b * b).squareRoot()
-    let angle = 0.5 * atan2(2 * b, a - d)
-    return ((max(0, mean + spread)).squareRoot(), (max(0, mean - spread)).squareRoot(), angle)
   }
 
   static func writeTimestamp(_ timestamp: inout [UInt8], _ nanoseconds: Int64) {

@@ -208,6 +208,21 @@ public struct AgentsFrame: Sendable, Equatable {
     public var futureDated = false
 
     public init() {}
+
+    /// The 1σ axes (m) of the position covariance and the major axis' direction (radians
+    /// counter-clockwise from east); nil when the covariance is not a valid one.
+    public var positionEllipse: (major: Double, minor: Double, angle: Double)? {
+      let a = Double(covarianceEE)
+      let b = Double(covarianceEN)
+      let d = Double(covarianceNN)
+      guard a.isFinite, b.isFinite, d.isFinite, a >= 0, d >= 0 else { return nil }
+      let mean = (a + d) / 2
+      let spread = (((a - d) / 2) * ((a - d) / 2) + b * b).squareRoot()
+      return (
+        max(0, mean + spread).squareRoot(), max(0, mean - spread).squareRoot(),
+        0.5 * atan2(2 * b, a - d)
+      )
+    }
   }
 
   public var sequence: UInt64 = 0
@@ -235,3 +250,9 @@ public struct StatsMessage: Sendable, Equatable {
 
   public init() {}
 }
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif

@@ -6,6 +6,7 @@ import Foundation
 import SightlineGrid
 import SightlineLidar
 import SightlinePNG
+import SightlinePcap
 import SightlineRuntime
 import SightlineSchema
 import SightlineZMQ
@@ -414,13 +415,14 @@ struct ReplayCommand: ParsableCommand {
     options.recordPath = record
 
     let bar = ProgressBar()
-    let range = bar.enabled ? try? Player.timeRange(options.lidarPath) : nil
+    let range = bar.enabled ? (try? PcapFile.timeRange(path: options.lidarPath)) ?? nil : nil
     let summary: ReplaySummary
     do {
       summary = try Replay(options: options).run(context: try ZMQContext()) { record in
         if let range {
           bar.show(
-            Double(record.lastPacketTimeNanoseconds - range.0) / Double(max(1, range.1 - range.0)))
+            Double(record.lastPacketTimeNanoseconds - range.first)
+              / Double(max(1, range.last - range.first)))
         }
         if verbose {
           printLine(
