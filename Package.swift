@@ -7,13 +7,24 @@ let package = Package(
   name: "Sightline",
   platforms: [.macOS(.v14)],
   products: [
-    .executable(name: "sightline", targets: ["sightline"])
+    .executable(name: "sightline", targets: ["sightline"]),
+    // The cores and the runtime as libraries: for embedding, and for Tools/fuzz's harnesses.
+    .library(name: "SightlineV2X", targets: ["SightlineV2X"]),
+    .library(name: "SightlineLidar", targets: ["SightlineLidar"]),
+    .library(name: "SightlineNet", targets: ["SightlineNet"]),
+    .library(name: "SightlinePcap", targets: ["SightlinePcap"]),
+    .library(name: "SightlineRuntime", targets: ["SightlineRuntime"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
   ],
   targets: [
     // C libraries (thin module maps; Tools/setup installs the -dev packages).
@@ -52,6 +63,16 @@ let package = Package(
     .target(name: "SightlineZMQ", dependencies: ["CLibZMQ"]),
     .target(name: "SightlineUDP"),
     .target(name: "SightlinePNG", dependencies: ["CLibPNG"]),
+    // Operations: metrics (swift-metrics, a Prometheus text endpoint, HdrHistogram frame
+    // times) and rate-limited structured logs (swift-log).
+    .target(
+      name: "SightlineOps",
+      dependencies: [
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ]),
 
     // The runtime wires cores and edges together.
     .target(

@@ -1,5 +1,7 @@
 /// One revolution's worth of points, cut at a fixed azimuth.
 public struct Sweep: Sendable {
+  /// An empty sweep (a frame without LiDAR, tests).
+  public init() {}
   /// Points in firing order. Capacity is kept between sweeps.
   public var points: [LidarPoint] = []
   public var packetCount = 0

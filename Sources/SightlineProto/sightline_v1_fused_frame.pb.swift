@@ -78,6 +78,42 @@ public nonisolated enum Sightline_V1_LayerEncoding: SwiftProtobuf.Enum, Swift.Ca
 
 }
 
+public nonisolated enum Sightline_V1_LidarStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case ok // = 0
+
+  /// No LiDAR sweep arrived for frame.lidar_timeout_ms: this frame is V2X and decay only.
+  case absent // = 1
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .ok
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .ok
+    case 1: self = .absent
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .ok: return 0
+    case .absent: return 1
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Sightline_V1_LidarStatus] = [
+    .ok,
+    .absent,
+  ]
+
+}
+
 /// Topic "grid\0": the fused occupancy grid of one sweep and everything needed to use it.
 public nonisolated struct Sightline_V1_FusedFrame: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -347,6 +383,20 @@ public nonisolated struct Sightline_V1_Header: @unchecked Sendable {
     set {_uniqueStorage()._pointsInSweep = newValue}
   }
 
+  /// Whether this frame has LiDAR. When the stream stops (no sweep for frame.lidar_timeout_ms)
+  /// frames keep coming at that period, made at the host's time mapped onto the sensor clock:
+  /// V2X agents and decay only, the grid ages towards unknown.
+  public var lidarStatus: Sightline_V1_LidarStatus {
+    get {_storage._lidarStatus}
+    set {_uniqueStorage()._lidarStatus = newValue}
+  }
+
+  /// How long no sweep has arrived (0 in a frame with LiDAR).
+  public var lidarSilentNs: Int64 {
+    get {_storage._lidarSilentNs}
+    set {_uniqueStorage()._lidarSilentNs = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -557,6 +607,9 @@ public nonisolated struct Sightline_V1_AgentSummary: Sendable {
 
   /// Agents beyond grid.max_agents (the farthest), not painted in this frame.
   public var notPainted: UInt32 = 0
+
+  /// V2X senders in quarantine (v2x.quarantine_s) at this frame: their messages are dropped.
+  public var quarantinedSenders: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -792,6 +845,20 @@ public nonisolated struct Sightline_V1_Counters: Sendable {
   /// reasons are listed.
   public var drops: [Sightline_V1_DropCount] = []
 
+  /// Steps of the host clock (CLOCK_REALTIME against CLOCK_MONOTONIC) seen during the run, and
+  /// their sum. The runtime keeps its own continuous host timeline and does not follow them.
+  public var hostClockSteps: UInt64 = 0
+
+  public var hostClockStepTotalNs: Int64 = 0
+
+  /// Configuration reloads (SIGHUP) applied, and rejected with the running config kept.
+  public var configReloads: UInt64 = 0
+
+  public var configReloadsRejected: UInt64 = 0
+
+  /// Frames published without LiDAR (header.lidar_status ABSENT).
+  public var framesWithoutLidar: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -817,6 +884,10 @@ fileprivate nonisolated let _protobuf_package = "sightline.v1"
 
 nonisolated extension Sightline_V1_LayerEncoding: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LAYER_ENCODING_RAW\0\u{1}LAYER_ENCODING_ZLIB\0")
+}
+
+nonisolated extension Sightline_V1_LidarStatus: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LIDAR_STATUS_OK\0\u{1}LIDAR_STATUS_ABSENT\0")
 }
 
 nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1061,7 +1132,7 @@ nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Sightline_V1_Header: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Header"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}sensor_time_ns\0\u{3}reference_time_ns\0\u{3}publish_time_ns\0\u{3}frame_id\0\u{1}deterministic\0\u{3}partial_sweep\0\u{3}ego_known\0\u{3}grid_reset\0\u{1}ego\0\u{3}ego_wgs84\0\u{3}enu_origin\0\u{3}azimuth_coverage_cdeg\0\u{3}points_in_sweep\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}sensor_time_ns\0\u{3}reference_time_ns\0\u{3}publish_time_ns\0\u{3}frame_id\0\u{1}deterministic\0\u{3}partial_sweep\0\u{3}ego_known\0\u{3}grid_reset\0\u{1}ego\0\u{3}ego_wgs84\0\u{3}enu_origin\0\u{3}azimuth_coverage_cdeg\0\u{3}points_in_sweep\0\u{3}lidar_status\0\u{3}lidar_silent_ns\0")
 
   fileprivate class _StorageClass {
     var _sequence: UInt64 = 0
@@ -1078,6 +1149,8 @@ nonisolated extension Sightline_V1_Header: SwiftProtobuf.Message, SwiftProtobuf.
     var _enuOrigin: Sightline_V1_GeoPosition? = nil
     var _azimuthCoverageCdeg: UInt32 = 0
     var _pointsInSweep: UInt32 = 0
+    var _lidarStatus: Sightline_V1_LidarStatus = .ok
+    var _lidarSilentNs: Int64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1102,6 +1175,8 @@ nonisolated extension Sightline_V1_Header: SwiftProtobuf.Message, SwiftProtobuf.
       _enuOrigin = source._enuOrigin
       _azimuthCoverageCdeg = source._azimuthCoverageCdeg
       _pointsInSweep = source._pointsInSweep
+      _lidarStatus = source._lidarStatus
+      _lidarSilentNs = source._lidarSilentNs
     }
   }
 
@@ -1134,6 +1209,8 @@ nonisolated extension Sightline_V1_Header: SwiftProtobuf.Message, SwiftProtobuf.
         case 12: try { try decoder.decodeSingularMessageField(value: &_storage._enuOrigin) }()
         case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._azimuthCoverageCdeg) }()
         case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._pointsInSweep) }()
+        case 15: try { try decoder.decodeSingularEnumField(value: &_storage._lidarStatus) }()
+        case 16: try { try decoder.decodeSingularInt64Field(value: &_storage._lidarSilentNs) }()
         default: break
         }
       }
@@ -1188,6 +1265,12 @@ nonisolated extension Sightline_V1_Header: SwiftProtobuf.Message, SwiftProtobuf.
       if _storage._pointsInSweep != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._pointsInSweep, fieldNumber: 14)
       }
+      if _storage._lidarStatus != .ok {
+        try visitor.visitSingularEnumField(value: _storage._lidarStatus, fieldNumber: 15)
+      }
+      if _storage._lidarSilentNs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._lidarSilentNs, fieldNumber: 16)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1211,6 +1294,8 @@ nonisolated extension Sightline_V1_Header: SwiftProtobuf.Message, SwiftProtobuf.
         if _storage._enuOrigin != rhs_storage._enuOrigin {return false}
         if _storage._azimuthCoverageCdeg != rhs_storage._azimuthCoverageCdeg {return false}
         if _storage._pointsInSweep != rhs_storage._pointsInSweep {return false}
+        if _storage._lidarStatus != rhs_storage._lidarStatus {return false}
+        if _storage._lidarSilentNs != rhs_storage._lidarSilentNs {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1490,7 +1575,7 @@ nonisolated extension Sightline_V1_CellCounts: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Sightline_V1_AgentSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AgentSummary"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}painted\0\u{1}confirmed\0\u{1}occluded\0\u{1}contradicted\0\u{3}not_painted\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}painted\0\u{1}confirmed\0\u{1}occluded\0\u{1}contradicted\0\u{3}not_painted\0\u{3}quarantined_senders\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1503,6 +1588,7 @@ nonisolated extension Sightline_V1_AgentSummary: SwiftProtobuf.Message, SwiftPro
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.occluded) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.contradicted) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.notPainted) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.quarantinedSenders) }()
       default: break
       }
     }
@@ -1524,6 +1610,9 @@ nonisolated extension Sightline_V1_AgentSummary: SwiftProtobuf.Message, SwiftPro
     if self.notPainted != 0 {
       try visitor.visitSingularUInt32Field(value: self.notPainted, fieldNumber: 5)
     }
+    if self.quarantinedSenders != 0 {
+      try visitor.visitSingularUInt32Field(value: self.quarantinedSenders, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1533,6 +1622,7 @@ nonisolated extension Sightline_V1_AgentSummary: SwiftProtobuf.Message, SwiftPro
     if lhs.occluded != rhs.occluded {return false}
     if lhs.contradicted != rhs.contradicted {return false}
     if lhs.notPainted != rhs.notPainted {return false}
+    if lhs.quarantinedSenders != rhs.quarantinedSenders {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1656,7 +1746,7 @@ nonisolated extension Sightline_V1_Agent.Consistency: SwiftProtobuf._ProtoNamePr
 
 nonisolated extension Sightline_V1_Counters: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Counters"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lidar_datagrams\0\u{3}lidar_packets\0\u{3}lidar_packets_missing\0\u{3}sweeps_dropped\0\u{3}v2x_received\0\u{3}v2x_accepted\0\u{1}drops\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lidar_datagrams\0\u{3}lidar_packets\0\u{3}lidar_packets_missing\0\u{3}sweeps_dropped\0\u{3}v2x_received\0\u{3}v2x_accepted\0\u{1}drops\0\u{3}host_clock_steps\0\u{3}host_clock_step_total_ns\0\u{3}config_reloads\0\u{3}config_reloads_rejected\0\u{3}frames_without_lidar\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1671,6 +1761,11 @@ nonisolated extension Sightline_V1_Counters: SwiftProtobuf.Message, SwiftProtobu
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.v2XReceived) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.v2XAccepted) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.drops) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.hostClockSteps) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.hostClockStepTotalNs) }()
+      case 10: try { try decoder.decodeSingularUInt64Field(value: &self.configReloads) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.configReloadsRejected) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.framesWithoutLidar) }()
       default: break
       }
     }
@@ -1698,6 +1793,21 @@ nonisolated extension Sightline_V1_Counters: SwiftProtobuf.Message, SwiftProtobu
     if !self.drops.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.drops, fieldNumber: 7)
     }
+    if self.hostClockSteps != 0 {
+      try visitor.visitSingularUInt64Field(value: self.hostClockSteps, fieldNumber: 8)
+    }
+    if self.hostClockStepTotalNs != 0 {
+      try visitor.visitSingularInt64Field(value: self.hostClockStepTotalNs, fieldNumber: 9)
+    }
+    if self.configReloads != 0 {
+      try visitor.visitSingularUInt64Field(value: self.configReloads, fieldNumber: 10)
+    }
+    if self.configReloadsRejected != 0 {
+      try visitor.visitSingularUInt64Field(value: self.configReloadsRejected, fieldNumber: 11)
+    }
+    if self.framesWithoutLidar != 0 {
+      try visitor.visitSingularUInt64Field(value: self.framesWithoutLidar, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1709,6 +1819,11 @@ nonisolated extension Sightline_V1_Counters: SwiftProtobuf.Message, SwiftProtobu
     if lhs.v2XReceived != rhs.v2XReceived {return false}
     if lhs.v2XAccepted != rhs.v2XAccepted {return false}
     if lhs.drops != rhs.drops {return false}
+    if lhs.hostClockSteps != rhs.hostClockSteps {return false}
+    if lhs.hostClockStepTotalNs != rhs.hostClockStepTotalNs {return false}
+    if lhs.configReloads != rhs.configReloads {return false}
+    if lhs.configReloadsRejected != rhs.configReloadsRejected {return false}
+    if lhs.framesWithoutLidar != rhs.framesWithoutLidar {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -7,9 +7,25 @@ import Synchronization
 /// Set by SIGINT/SIGTERM; the live loop checks it between batches and stops cleanly.
 public let stopRequested = Atomic<Bool>(false)
 
+/// Set by SIGHUP: the live run re-reads its config file.
+let reloadSignalled = Atomic<Bool>(false)
+
 public func installStopHandlers() {
   signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
   signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+  signal(SIGHUP) { _ in reloadSignalled.store(true, ordering: .relaxed) }
+}
+
+/// Asks one live run to re-read its config file (SIGHUP asks every run in the process).
+public final class ReloadTrigger: Sendable {
+  private let requested = Atomic<Bool>(false)
+  public init() {}
+  public func request() { requested.store(true, ordering: .relaxed) }
+  /// True once per request (or per SIGHUP).
+  func take() -> Bool {
+    requested.exchange(false, ordering: .relaxed)
+      || reloadSignalled.exchange(false, ordering: .relaxed)
+  }
 }
 
 public struct LiveOptions: Sendable {
@@ -27,6 +43,12 @@ public struct LiveOptions: Sendable {
   public var subscriberTimeoutSeconds: Double = 10
   /// Record every frame to this MCAP file (FrameRecorder).
   public var recordPath: String?
+  /// The config file, re-read on SIGHUP or `reload.request()`.
+  public var configPath: String?
+  /// Asks the running frame thread to re-read `configPath`.
+  public var reload = ReloadTrigger()
+  /// The run's host timeline (tests inject clock steps through it).
+  public var hostClock = HostClock()
 
   public init(config: SightlineConfig) { self.config = config }
 }
@@ -60,7 +82,7 @@ public struct LiveSummary: Sendable, Codable {
 final class SweepMailbox: @unchecked Sendable {
   private let condition = NSCondition()
   private var pool: [[LidarPoint]]
-  private var queue: [(Sweep, Int64)] = []
+  private var queue: [(Sweep, Int64, Int64)] = []
   private var finished = false
   private var dropCount = 0
   private var totals = LidarTotals()
@@ -76,7 +98,10 @@ final class SweepMailbox: @unchecked Sendable {
 
   /// Ingest side: takes the sweep's points (leaving an empty buffer with capacity behind).
   /// `totals` are the ingest's counters as of this sweep, for the frame's counters.
-  func deposit(_ sweep: inout Sweep, decodeNanoseconds: Int64, totals: LidarTotals) {
+  /// `hostTime`: when the sweep was handed over, on the run's host timeline.
+  func deposit(
+    _ sweep: inout Sweep, decodeNanoseconds: Int64, hostTime: Int64, totals: LidarTotals
+  ) {
     condition.lock()
     defer { condition.unlock() }
     self.totals = totals
@@ -87,16 +112,26 @@ final class SweepMailbox: @unchecked Sendable {
     swap(&buffer, &sweep.points)
     var handed = sweep
     handed.points = buffer
-    queue.append((handed, decodeNanoseconds))
+    queue.append((handed, decodeNanoseconds, hostTime))
     condition.signal()
   }
 
-  /// Frame side: waits for the next sweep; nil once the ingest side finished and all are done.
-  func take() -> (Sweep, Int64)? {
+  enum Taken {
+    case sweep(Sweep, decodeNanoseconds: Int64, hostTime: Int64)
+    case timedOut
+    case finished
+  }
+
+  /// Frame side: waits up to `timeoutNanoseconds` for the next sweep.
+  func take(timeoutNanoseconds: Int64) -> Taken {
     condition.lock()
     defer { condition.unlock() }
-    while queue.isEmpty && !finished { condition.wait() }
-    return queue.isEmpty ? nil : queue.removeFirst()
+    if queue.isEmpty && !finished {
+      _ = condition.wait(until: Date(timeIntervalSinceNow: Double(timeoutNanoseconds) / 1e9))
+    }
+    guard !queue.isEmpty else { return finished ? .finished : .timedOut }
+    let (sweep, decode, host) = queue.removeFirst()
+    return .sweep(sweep, decodeNanoseconds: decode, hostTime: host)
   }
 
   /// Frame side: gives a processed sweep's buffer back.
@@ -135,6 +170,9 @@ final class SweepMailbox: @unchecked Sendable {
 /// The calling thread receives and decodes; a frame thread builds and publishes frames.
 public struct LiveRun {
   public let options: LiveOptions
+  /// A pause in the LiDAR stream this long ends the sweep being assembled (the assembler's own
+  /// gap rule, 0.1 s, would only see it when the next packet comes).
+  static let flushAfterNanoseconds: Int64 = 50_000_000
 
   public init(options: LiveOptions) { self.options = options }
 
@@ -159,15 +197,15 @@ public struct LiveRun {
     log("listening on \(options.bindAddress):\(data.boundPort) (position \(position.boundPort))")
 
     let mailbox = SweepMailbox(buffers: 3, capacity: 300_000)
+    let clock = options.hostClock
     let frameThread = FrameThread(
-      context: context, config: options.config, mailbox: mailbox,
-      waitForSubscribers: options.waitForSubscribers,
-      subscriberTimeoutSeconds: options.subscriberTimeoutSeconds, recordPath: options.recordPath)
+      context: context, options: options, mailbox: mailbox, log: log)
     var v2xThread: V2XThread?
     if !options.config.v2x.sources.isEmpty {
       let queue = V2XQueue(capacity: options.config.v2x.queueCapacity)
       frameThread.v2xQueue = queue
-      v2xThread = V2XThread(context: context, config: options.config, queue: queue)
+      v2xThread = V2XThread(
+        context: context, config: options.config, queue: queue, clock: options.hostClock)
       frameThread.v2xThread = v2xThread
       v2xThread?.start()
     }
@@ -185,7 +223,8 @@ public struct LiveRun {
     var lidarTotals = LidarTotals()
     ingest.onTotals = { lidarTotals = $0 }
     func deposit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) {
-      mailbox.deposit(&sweep, decodeNanoseconds: decodeNanoseconds, totals: lidarTotals)
+      mailbox.deposit(
+        &sweep, decodeNanoseconds: decodeNanoseconds, hostTime: clock.now(), totals: lidarTotals)
     }
     let started = MonotonicClock.nanoseconds()
     var lastData: Int64?
@@ -196,18 +235,20 @@ public struct LiveRun {
         break
       }
       let received = try data.receiveBatch(timeoutMilliseconds: 20) { datagram in
-        let time =
-          datagram.kernelTimeNanoseconds != 0
-          ? datagram.kernelTimeNanoseconds : WallClock.nanoseconds()
+        let time = clock.map(kernelTime: datagram.kernelTimeNanoseconds)
         ingest.ingest(
           payload: datagram.payload, destinationPort: VelodynePacketLayout.dataPort,
           captureTime: time, onSweep: deposit)
       }
-      if received > 0 { lastData = MonotonicClock.nanoseconds() }
+      if received > 0 {
+        lastData = MonotonicClock.nanoseconds()
+      } else if let lastData, MonotonicClock.nanoseconds() - lastData > Self.flushAfterNanoseconds {
+        // The stream paused: hand on the sweep it left half done now, not when it resumes
+        // (it would then arrive after the frames made without LiDAR in between).
+        ingest.flush(onSweep: deposit)
+      }
       try position.receiveBatch(timeoutMilliseconds: 0) { datagram in
-        let time =
-          datagram.kernelTimeNanoseconds != 0
-          ? datagram.kernelTimeNanoseconds : WallClock.nanoseconds()
+        let time = clock.map(kernelTime: datagram.kernelTimeNanoseconds)
         ingest.ingest(
           payload: datagram.payload, destinationPort: VelodynePacketLayout.positionPort,
           captureTime: time, onSweep: deposit)
@@ -241,14 +282,14 @@ public struct LiveRun {
   }
 }
 
-/// Owns the frame loop (and so the publisher socket) on its own thread.
+/// Owns the frame loop (and so the publisher socket) on its own thread. A frame per sweep; when
+/// no sweep comes for `frame.lidar_timeout_ms`, a frame without LiDAR at that period, so that
+/// subscribers keep getting V2X agents and a decaying grid, told that LiDAR is absent.
 final class FrameThread: @unchecked Sendable {
   let context: ZMQContext
-  let config: SightlineConfig
+  let options: LiveOptions
   let mailbox: SweepMailbox
-  let waitForSubscribers: Int
-  let subscriberTimeoutSeconds: Double
-  let recordPath: String?
+  let log: @Sendable (String) -> Void
   var v2xQueue: V2XQueue?
   /// Where the frames' V2X counters come from.
   var v2xThread: V2XThread?
@@ -259,17 +300,18 @@ final class FrameThread: @unchecked Sendable {
   private(set) var records: [SweepRecord] = []
   private(set) var framesPublished = 0
   private(set) var failure: (any Error)?
+  /// The config in force (reloads replace the parts that may change while running).
+  private(set) var config: SightlineConfig
 
   init(
-    context: ZMQContext, config: SightlineConfig, mailbox: SweepMailbox, waitForSubscribers: Int,
-    subscriberTimeoutSeconds: Double, recordPath: String?
+    context: ZMQContext, options: LiveOptions, mailbox: SweepMailbox,
+    log: @escaping @Sendable (String) -> Void
   ) {
-    self.recordPath = recordPath
     self.context = context
-    self.config = config
+    self.options = options
     self.mailbox = mailbox
-    self.waitForSubscribers = waitForSubscribers
-    self.subscriberTimeoutSeconds = subscriberTimeoutSeconds
+    self.log = log
+    config = options.config
   }
 
   func start() {
@@ -280,26 +322,49 @@ final class FrameThread: @unchecked Sendable {
 
   private func body() {
     var frames: FrameLoop?
+    let clock = options.hostClock
     do {
       let loop = try FrameLoop(context: context, config: config, live: true)
       loop.recordLimit = 1000  // the summary keeps the latest frames; counts cover them all
-      if let recordPath { loop.recorder = try FrameRecorder(path: recordPath) }
+      if let recordPath = options.recordPath { loop.recorder = try FrameRecorder(path: recordPath) }
       frames = loop
-      if waitForSubscribers > 0 {
+      if options.waitForSubscribers > 0 {
         try loop.publisher.waitForSubscribers(
-          waitForSubscribers, timeoutSeconds: subscriberTimeoutSeconds)
+          options.waitForSubscribers, timeoutSeconds: options.subscriberTimeoutSeconds)
       }
       signalReady(true)
-      while var (sweep, decodeNanoseconds) = mailbox.take() {
-        v2xQueue?.drain { loop.timeline.observe($0) }
-        fixQueue.drain { loop.timeline.observe($0) }
-        updateCounters(loop)
-        try loop.process(
-          &sweep, decodeNanoseconds: decodeNanoseconds, clock: WallClock.nanoseconds())
-        mailbox.recycle(&sweep)
+      // The last sweep's arrival on the host timeline, and sensor − host then: frames without
+      // LiDAR are made at host time moved onto the sensor clock, so times stay monotonic.
+      var lastSweepHost = clock.now()
+      var sensorMinusHost: Int64 = 0
+      var lastFrameHost = lastSweepHost
+      loop: while true {
+        let timeout = Int64(config.frame.lidarTimeoutMilliseconds) * 1_000_000
+        let now = clock.now()
+        let wait = timeout > 0 ? max(1_000_000, lastFrameHost + timeout - now) : 100_000_000
+        switch mailbox.take(timeoutNanoseconds: min(wait, 100_000_000)) {
+        case .finished:
+          break loop
+        case .sweep(var sweep, let decodeNanoseconds, let hostTime):
+          lastSweepHost = hostTime
+          lastFrameHost = hostTime
+          sensorMinusHost = sweep.endNanoseconds - hostTime
+          takeQueued(loop)
+          try loop.process(&sweep, decodeNanoseconds: decodeNanoseconds, clock: clock.now())
+          mailbox.recycle(&sweep)
+        case .timedOut:
+          let now = clock.now()
+          if timeout > 0 && now - lastFrameHost >= timeout {
+            lastFrameHost = now
+            takeQueued(loop)
+            try loop.processWithoutLidar(
+              at: now + sensorMinusHost, silentNanoseconds: now - lastSweepHost, clock: now)
+          }
+        }
+        if options.reload.take() { reloadConfig(loop) }
       }
       updateCounters(loop)
-      try loop.publishEndOfStream(inputError: false, clock: WallClock.nanoseconds())
+      try loop.publishEndOfStream(inputError: false, clock: clock.now())
     } catch {
       failure = error
       signalReady(false)
@@ -313,17 +378,57 @@ final class FrameThread: @unchecked Sendable {
     state.unlock()
   }
 
+  /// V2X messages and GNSS fixes that arrived since the last frame, and the counters.
+  private func takeQueued(_ loop: FrameLoop) {
+    v2xQueue?.drain { loop.timeline.observe($0) }
+    fixQueue.drain { loop.timeline.observe($0) }
+    updateCounters(loop)
+  }
+
+  /// Re-reads the config file. A file that does not load, or that changes a setting that
+  /// cannot change while running, is rejected whole and the running config kept (counted and
+  /// logged); otherwise the settings that may change take effect from the next frame.
+  private func reloadConfig(_ loop: FrameLoop) {
+    guard let path = options.configPath else {
+      loop.framer.counters.configReloadsRejected += 1
+      log("config reload rejected: the run has no config file (--config)")
+      return
+    }
+    do {
+      let reloaded = try SightlineConfig.load(path: path)
+      if let fixed = reloaded.changedFixedSections(from: config) {
+        loop.framer.counters.configReloadsRejected += 1
+        log(
+          "config reload rejected: \(path): [\(fixed.joined(separator: "], ["))] cannot change"
+            + " while running (restart to apply); the running config is kept")
+        return
+      }
+      config = reloaded
+      loop.apply(reloaded)
+      loop.framer.counters.configReloads += 1
+      log("config reloaded from \(path)")
+    } catch {
+      loop.framer.counters.configReloadsRejected += 1
+      log("config reload rejected: \(error); the running config is kept")
+    }
+  }
+
   private func updateCounters(_ loop: FrameLoop) {
+    let steps = options.hostClock.steps
+    loop.framer.counters.hostClockSteps = UInt64(steps.count)
+    loop.framer.counters.hostClockStepTotalNanoseconds = steps.totalNanoseconds
     let lidar = mailbox.lidarTotals
     let dropped = mailbox.dropped
     if let v2xThread {
       v2xThread.withLatestCounters {
         loop.framer.counters.update(
-          lidar: lidar, v2x: $0, sweepsDropped: dropped, plausibility: loop.timeline.plausibility)
+          lidar: lidar, v2x: $0, sweepsDropped: dropped, plausibility: loop.timeline.plausibility,
+          tracksRefusedFull: loop.timeline.tracks.refusedFull)
       }
     } else {
       loop.framer.counters.update(
-        lidar: lidar, v2x: nil, sweepsDropped: dropped, plausibility: loop.timeline.plausibility)
+        lidar: lidar, v2x: nil, sweepsDropped: dropped, plausibility: loop.timeline.plausibility,
+        tracksRefusedFull: loop.timeline.tracks.refusedFull)
     }
   }
 

@@ -155,7 +155,8 @@ public struct Replay {
     func emit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
       frames.framer.counters.update(
         lidar: lidarTotals, v2x: v2x.counters, sweepsDropped: 0,
-        plausibility: frames.timeline.plausibility)
+        plausibility: frames.timeline.plausibility,
+        tracksRefusedFull: frames.timeline.tracks.refusedFull)
       onFrame(try frames.process(&sweep, decodeNanoseconds: decodeNanoseconds, clock: clock))
       try onFrameData?(frames.framer.frame)
     }
@@ -179,7 +180,8 @@ public struct Replay {
     summary.counters = ingest.counters
     frames.framer.counters.update(
       lidar: ingest.counters.totals, v2x: v2x.counters, sweepsDropped: 0,
-      plausibility: frames.timeline.plausibility)
+      plausibility: frames.timeline.plausibility,
+      tracksRefusedFull: frames.timeline.tracks.refusedFull)
     try frames.publishEndOfStream(inputError: summary.inputError != nil, clock: clock)
     return summary
   }
@@ -210,12 +212,23 @@ public final class FrameLoop {
   public private(set) var records: [SweepRecord] = []
   public var recordLimit: Int?
   public private(set) var framesProcessed = 0
+  /// Quarantine a sender after this many frames in a row whose LiDAR contradicts it; 0: off.
+  let contradictionFrames: Int
+  private var contradictionStreaks: [UInt32: Int] = [:]
+
+  let live: Bool
 
   public init(context: ZMQContext, config: SightlineConfig, live: Bool) throws {
+    self.live = live
     framer = SweepToFrame(
       config: config.grid, budget: FrameBudget(config: config.frame, live: live),
       maximumRangeMeters: config.lidar.maxRangeMeters, compression: config.publish.compression)
+    var limits = PlausibilityCheck.Limits()
+    limits.quarantineNanoseconds = Int64(config.v2x.quarantineSeconds * 1e9)
+    timeline = TimelineStage(plausibilityLimits: limits)
     timeline.checksPlausibility = config.v2x.plausibility
+    contradictionFrames = config.v2x.plausibility ? config.v2x.lidarContradictionFrames : 0
+    contradictionStreaks.reserveCapacity(256)
     publisher = try FramePublisher(
       context: context, endpoint: config.publish.endpoint,
       sendHighWaterMark: config.publish.sendHighWaterMark)
@@ -223,9 +236,10 @@ public final class FrameLoop {
 
   @discardableResult
   /// `clock` is the virtual (replay) or host (live) time the frame is made at.
-  public func process(_ sweep: inout Sweep, decodeNanoseconds: Int64, clock: Int64)
-    throws -> SweepRecord
-  {
+  public func process(
+    _ sweep: inout Sweep, decodeNanoseconds: Int64, clock: Int64,
+    lidarSilentNanoseconds: Int64? = nil
+  ) throws -> SweepRecord {
     let started = MonotonicClock.nanoseconds()
     // De-skew into the sensor frame at the sweep's end when the ego's motion is known.
     if let start = timeline.ego.state(at: sweep.startNanoseconds),
@@ -239,9 +253,15 @@ public final class FrameLoop {
     // like secMark).
     let ego = timeline.ego.state(at: sweep.endNanoseconds)
     timeline.extrapolateAgents(to: sweep.endNanoseconds)
+    framer.quarantinedSenders = UInt32(
+      clamping: timeline.plausibility.quarantinedSenders(at: sweep.endNanoseconds))
+    if lidarSilentNanoseconds != nil { framer.counters.framesWithoutLidar += 1 }
     let frame = framer.process(
       sweep, decodeNanoseconds: decodeNanoseconds, ego: ego, agents: timeline.agents, clock: clock,
-      plane: timeline.plane, startedAt: started)
+      plane: timeline.plane, startedAt: started, lidarSilentNanoseconds: lidarSilentNanoseconds)
+    if contradictionFrames > 0 && lidarSilentNanoseconds == nil {
+      judgeContradictions(at: sweep.endNanoseconds)
+    }
     let publishing = MonotonicClock.nanoseconds()
     try publisher.publish(framer.message)
     try publisher.publishSide(framer.agentsMessage)
@@ -273,6 +293,46 @@ public final class FrameLoop {
     }
     records.append(record)
     return record
+  }
+
+  /// A reloaded config's settings that may change while running (see
+  /// `SightlineConfig.changedFixedSections`).
+  public func apply(_ config: SightlineConfig) {
+    framer.apply(
+      budget: FrameBudget(config: config.frame, live: live), decaySeconds: config.grid.decaySeconds)
+  }
+
+  /// The frame with no LiDAR: made at `time` (the sensor clock), V2X agents and decay only.
+  @discardableResult
+  public func processWithoutLidar(at time: Int64, silentNanoseconds: Int64, clock: Int64)
+    throws -> SweepRecord
+  {
+    emptySweep.startNanoseconds = time
+    emptySweep.endNanoseconds = time
+    return try process(
+      &emptySweep, decodeNanoseconds: 0, clock: clock,
+      lidarSilentNanoseconds: max(1, silentNanoseconds))
+  }
+  private var emptySweep = Sweep()
+
+  /// Counts, per sender, the frames in a row whose LiDAR saw its painted position free, and
+  /// quarantines it at `contradictionFrames`.
+  private func judgeContradictions(at time: Int64) {
+    let agents = timeline.agents
+    let statuses = framer.statuses
+    for (index, agent) in agents.enumerated() where index < statuses.count {
+      if statuses[index] == .contradicted {
+        let streak = (contradictionStreaks[agent.id] ?? 0) + 1
+        contradictionStreaks[agent.id] = streak
+        if streak >= contradictionFrames {
+          contradictionStreaks[agent.id] = nil
+          timeline.quarantineForLidarContradiction(id: agent.id, at: time)
+        }
+      } else if contradictionStreaks[agent.id] != nil {
+        contradictionStreaks[agent.id] = nil
+      }
+    }
+    if contradictionStreaks.count > 4096 { contradictionStreaks.removeAll(keepingCapacity: true) }
   }
 
   /// Sends the run's counters on `stats` (rarely, so it may allocate).

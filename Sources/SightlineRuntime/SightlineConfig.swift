@@ -60,6 +60,9 @@ public struct SightlineConfig: Sendable, Equatable {
     public var budgetMode = BudgetMode.auto
     /// The work budget: points plus cells a frame may visit.
     public var workUnits = 4_000_000
+    /// Live runs: with no LiDAR sweep for this long, frames go on at this period without
+    /// LiDAR (V2X agents and decay), marked `lidar_status: ABSENT`. 0: frames only with LiDAR.
+    public var lidarTimeoutMilliseconds = 250
   }
   public struct Publish: Sendable, Equatable {
     public var endpoint = "tcp://127.0.0.1:5560"
@@ -100,6 +103,11 @@ public struct SightlineConfig: Sendable, Equatable {
     public var queueCapacity = 4096
     /// Misbehaviour checks (impossible speed, acceleration, position jumps) with quarantine.
     public var plausibility = true
+    /// How long a sender that failed a check stays quarantined.
+    public var quarantineSeconds: Double = 10
+    /// Quarantine a sender whose painted position LiDAR has seen free for this many frames in
+    /// a row (the agent's `contradicted` status). 0: off (docs/ARCHITECTURE.md says why).
+    public var lidarContradictionFrames = 0
   }
 
   public var lidar = Lidar()
@@ -179,6 +187,21 @@ extension SightlineConfig {
     }
     try config.checkConsistency(file: file)
     self = config
+  }
+
+  /// What a running process can take from a reloaded file: the frame budget, the LiDAR
+  /// time-out and the grid's decay. The sections `new` changes beyond those, or nil when none:
+  /// sockets, the grid's geometry and the decoders are built once.
+  public func changedFixedSections(from running: SightlineConfig) -> [String]? {
+    var comparable = self
+    comparable.frame = running.frame
+    comparable.grid.decaySeconds = running.grid.decaySeconds
+    var changed = [String]()
+    if comparable.lidar != running.lidar { changed.append("lidar") }
+    if comparable.grid != running.grid { changed.append("grid") }
+    if comparable.v2x != running.v2x { changed.append("v2x") }
+    if comparable.publish != running.publish { changed.append("publish") }
+    return changed.isEmpty ? nil : changed
   }
 
   /// Rules that involve more than one key; the error names the key that must change.
@@ -403,6 +426,12 @@ extension SightlineConfig {
       "plausibility": { config, value throws(ValueProblem) in
         config.v2x.plausibility = try flag(value)
       },
+      "quarantine_s": { config, value throws(ValueProblem) in
+        config.v2x.quarantineSeconds = try number(value, in: 0...86_400)
+      },
+      "lidar_contradiction_frames": { config, value throws(ValueProblem) in
+        config.v2x.lidarContradictionFrames = try integer(value, in: 0...10_000)
+      },
       "queue_capacity": { config, value throws(ValueProblem) in
         config.v2x.queueCapacity = try integer(value, in: 16...10_000_000)
       },
@@ -419,6 +448,9 @@ extension SightlineConfig {
       },
       "work_units": { config, value throws(ValueProblem) in
         config.frame.workUnits = try integer(value, in: 1_000...1_000_000_000)
+      },
+      "lidar_timeout_ms": { config, value throws(ValueProblem) in
+        config.frame.lidarTimeoutMilliseconds = try integer(value, in: 0...60_000)
       },
     ],
     "publish": [

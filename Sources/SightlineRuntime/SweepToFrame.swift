@@ -34,8 +34,8 @@ public struct SweepToFrame {
   public private(set) var grid: OccupancyGrid
   public private(set) var v2x: V2XLayer
   public let band: HeightBand
-  let config: SightlineConfig.Grid
-  let budget: FrameBudget
+  private(set) var config: SightlineConfig.Grid
+  private(set) var budget: FrameBudget
   let maximumRange: Float
   public private(set) var frame = GridFrame()
   /// The encoded `grid` and `agents` messages of the last frame, topic prefixes included;
@@ -47,6 +47,11 @@ public struct SweepToFrame {
   public var counters: RunCounters {
     get { frame.counters }
     _modify { yield &frame.counters }
+  }
+  /// V2X senders in quarantine, for the next frame's agent summary.
+  public var quarantinedSenders: UInt32 {
+    get { frame.quarantinedSenders }
+    set { frame.quarantinedSenders = newValue }
   }
   /// Per agent of the last frame, in the order given: its consistency with LiDAR.
   public private(set) var statuses: [AgentConsistency] = []
@@ -120,10 +125,12 @@ public struct SweepToFrame {
   public mutating func process(
     _ sweep: borrowing Sweep, decodeNanoseconds: Int64, ego: EgoState?,
     agents: [ExtrapolatedAgent], clock: Int64, plane: LocalTangentPlane? = nil,
-    startedAt: Int64? = nil
+    startedAt: Int64? = nil, lidarSilentNanoseconds: Int64? = nil
   ) -> GridFrame {
     let started = startedAt ?? MonotonicClock.nanoseconds()
     var flags: GridFrame.Flags = sweep.isComplete ? [] : .partialSweep
+    if lidarSilentNanoseconds != nil { flags.insert(.lidarAbsent) }
+    frame.lidarSilentNanoseconds = lidarSilentNanoseconds ?? 0
 
     // Scroll with the ego (the grid is in the drive's ENU plane when the ego is known). When
     // the pose is lost after being known, the last one is held rather than jumping to 0.
@@ -280,6 +287,13 @@ public struct SweepToFrame {
     }
     lastProcessingNanoseconds = finished - started + decodeNanoseconds
     return frame
+  }
+
+  /// A reloaded config: the budget and the decay take effect from the next frame (the rest of
+  /// the grid's settings cannot change while running).
+  public mutating func apply(budget: FrameBudget, decaySeconds: Double) {
+    self.budget = budget
+    config.decaySeconds = decaySeconds
   }
 
   /// Adds work done after `process` (publishing) to the output stage the budget reserves for.

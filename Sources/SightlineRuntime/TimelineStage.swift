@@ -21,7 +21,16 @@ public struct TimelineStage {
   /// Off for logs spliced from real messages of different times (their positions jump).
   public var checksPlausibility = true
 
-  public init() { scratch.reserveCapacity(256) }
+  public init(plausibilityLimits: PlausibilityCheck.Limits = .init()) {
+    plausibility = PlausibilityCheck(limits: plausibilityLimits)
+    scratch.reserveCapacity(256)
+  }
+
+  /// LiDAR has seen `id`'s painted position free for too long: quarantine it and end its track.
+  public mutating func quarantineForLidarContradiction(id: UInt32, at time: Int64) {
+    plausibility.quarantineForLidarContradiction(id: id, at: time)
+    tracks.remove(id: id)
+  }
 
   mutating func planeAnchored(at latitude: Double, _ longitude: Double, _ height: Double)
     -> LocalTangentPlane

@@ -19,9 +19,14 @@ public final class V2XSockets {
   /// Reused for every frame: a payload larger than this is counted as oversized.
   let buffer: UnsafeMutableRawBufferPointer
   public private(set) var oversized = 0
+  /// Stamps each message on arrival.
+  let clock: HostClock
 
-  public init(context: ZMQContext, sources: [SightlineConfig.V2XSource]) throws {
+  public init(
+    context: ZMQContext, sources: [SightlineConfig.V2XSource], clock: HostClock = HostClock()
+  ) throws {
     self.sources = sources
+    self.clock = clock
     var sockets = [ZMQSocket]()
     for source in sources {
       let socket = try ZMQSocket(context: context, type: .subscriber)
@@ -57,7 +62,7 @@ public final class V2XSockets {
         var last = frame
         // Multipart: the last frame is the payload; earlier ones (topics, envelopes) go.
         while last.more, let next = try sockets[index].receive(into: buffer) { last = next }
-        let received = WallClock.nanoseconds()
+        let received = clock.now()
         handled += 1
         guard last.size <= buffer.count else {
           handler(index, nil, received)
@@ -148,7 +153,10 @@ final class V2XThread: @unchecked Sendable {
   /// value under the lock, so that neither thread's next count has to copy an array.
   private var latest = V2XCounters()
 
-  init(context: ZMQContext, config: SightlineConfig, queue: V2XQueue) {
+  let clock: HostClock
+
+  init(context: ZMQContext, config: SightlineConfig, queue: V2XQueue, clock: HostClock) {
+    self.clock = clock
     self.context = context
     self.config = config
     self.queue = queue
@@ -164,7 +172,7 @@ final class V2XThread: @unchecked Sendable {
     var ingest = V2XIngest(staleAfterMilliseconds: Int64(config.v2x.staleAfterMilliseconds))
     defer { ingest.release() }
     do {
-      let sockets = try V2XSockets(context: context, sources: config.v2x.sources)
+      let sockets = try V2XSockets(context: context, sources: config.v2x.sources, clock: clock)
       while !stopRequested.load(ordering: .relaxed) && !isStopping {
         defer { share(ingest.counters) }
         _ = try sockets.receive(timeoutMilliseconds: 50) { index, payload, received in

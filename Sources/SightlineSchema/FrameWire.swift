@@ -43,6 +43,7 @@ extension GridFrame {
       summary.protoUInt(3, UInt64(agentsOccluded))
       summary.protoUInt(4, UInt64(agentsContradicted))
       summary.protoUInt(5, UInt64(agentsNotPainted))
+      summary.protoUInt(6, UInt64(quarantinedSenders))
     }
     for agent in agents {
       buffer.protoMessage(6) { agent.write(into: &$0) }
@@ -85,6 +86,8 @@ extension GridFrame {
     if let enuOrigin { header.protoMessage(12) { enuOrigin.write(into: &$0) } }
     header.protoUInt(13, UInt64(azimuthCoverageCentidegrees))
     header.protoUInt(14, UInt64(pointsInSweep))
+    header.protoUInt(15, flags.contains(.lidarAbsent) ? 1 : 0)
+    header.protoInt(16, lidarSilentNanoseconds)
   }
 
   /// Decodes a `grid` message (topic prefix included).
@@ -118,6 +121,7 @@ extension GridFrame {
     frame.agentsOccluded = UInt16(clamping: summary.occluded)
     frame.agentsContradicted = UInt16(clamping: summary.contradicted)
     frame.agentsNotPainted = summary.notPainted
+    frame.quarantinedSenders = summary.quarantinedSenders
     frame.agents = proto.agents.map(AgentsFrame.Agent.init)
     frame.counters = RunCounters(proto.counters)
     let cellCount = Int(frame.columns) * Int(frame.rows)
@@ -170,6 +174,8 @@ extension GridFrame {
     enuOrigin = header.hasEnuOrigin ? GeoPosition(header.enuOrigin) : nil
     azimuthCoverageCentidegrees = header.azimuthCoverageCdeg
     pointsInSweep = header.pointsInSweep
+    if header.lidarStatus == .absent { flags.insert(.lidarAbsent) }
+    lidarSilentNanoseconds = header.lidarSilentNs
   }
 }
 
@@ -266,6 +272,11 @@ extension RunCounters {
         entry.protoUInt(2, drop.count)
       }
     }
+    counters.protoUInt(8, hostClockSteps)
+    counters.protoInt(9, hostClockStepTotalNanoseconds)
+    counters.protoUInt(10, configReloads)
+    counters.protoUInt(11, configReloadsRejected)
+    counters.protoUInt(12, framesWithoutLidar)
   }
 
   init(_ proto: Sightline_V1_Counters) {
@@ -277,6 +288,11 @@ extension RunCounters {
     v2xReceived = proto.v2XReceived
     v2xAccepted = proto.v2XAccepted
     drops = proto.drops.map { Drop(reason: $0.reason, count: $0.count) }
+    hostClockSteps = proto.hostClockSteps
+    hostClockStepTotalNanoseconds = proto.hostClockStepTotalNs
+    configReloads = proto.configReloads
+    configReloadsRejected = proto.configReloadsRejected
+    framesWithoutLidar = proto.framesWithoutLidar
   }
 }
 

@@ -62,6 +62,14 @@ public struct RunCounters: Sendable, Equatable {
   /// Non-zero drops by reason, such as "lidar.late_packet". Reasons should be made once (not
   /// interpolated per frame) so that filling the counters does not allocate.
   public var drops: [Drop] = []
+  /// Host clock steps seen (realtime against monotonic), and their sum; not followed.
+  public var hostClockSteps: UInt64 = 0
+  public var hostClockStepTotalNanoseconds: Int64 = 0
+  /// Configuration reloads applied, and rejected (the running config kept).
+  public var configReloads: UInt64 = 0
+  public var configReloadsRejected: UInt64 = 0
+  /// Frames published while no LiDAR sweep arrived (`Flags.lidarAbsent`).
+  public var framesWithoutLidar: UInt64 = 0
 
   public struct Drop: Sendable, Equatable {
     public var reason: String
@@ -92,6 +100,8 @@ public struct GridFrame: Sendable, Equatable {
     public static let egoKnown = Flags(rawValue: 1 << 3)
     /// The grid was cleared this frame (the ego pose jumped).
     public static let gridReset = Flags(rawValue: 1 << 4)
+    /// No LiDAR sweep arrived for `frame.lidar_timeout_ms`: V2X agents and decay only.
+    public static let lidarAbsent = Flags(rawValue: 1 << 5)
   }
 
   public var sequence: UInt64 = 0
@@ -105,6 +115,8 @@ public struct GridFrame: Sendable, Equatable {
   public var publishTimeNanoseconds: Int64 = 0
   public var azimuthCoverageCentidegrees: UInt32 = 0
   public var pointsInSweep: UInt32 = 0
+  /// How long no LiDAR sweep has arrived (0 in a frame with LiDAR).
+  public var lidarSilentNanoseconds: Int64 = 0
   public var pointsUsed: UInt32 = 0
   public var processingNanoseconds: UInt32 = 0
   public var columns: UInt32 = 0
@@ -139,6 +151,8 @@ public struct GridFrame: Sendable, Equatable {
   public var agentsContradicted: UInt16 = 0
   /// Agents beyond max_agents, not painted.
   public var agentsNotPainted: UInt32 = 0
+  /// V2X senders in quarantine at this frame.
+  public var quarantinedSenders: UInt32 = 0
   /// Work units (points and cells) the frame used.
   public var workUnits: UInt32 = 0
   /// The V2X agents, extrapolated to the reference time.

@@ -118,8 +118,13 @@ public struct AgentTrackStore: Sendable {
 
   /// Tracks expired after `maximumAgeSeconds` without a message.
   public private(set) var dropped: Int = 0
-  /// Tracks evicted (stalest first) to admit a new id when the store was full.
-  public private(set) var evicted: Int = 0
+  /// New ids refused because the store was full of live tracks. A flood of new ids (a Sybil
+  /// attack, a storm of test senders) must not push out the agents already tracked, so a full
+  /// store expires silent tracks and otherwise refuses newcomers.
+  public private(set) var refusedFull: Int = 0
+  /// When a full store last looked for expired tracks: once per 100 ms at most, so that a
+  /// flood of refusals costs O(1) each.
+  private var lastFullSweep: Int64 = .min
   /// Measurements older than their track's latest (rejected).
   public private(set) var outOfOrder: Int = 0
   /// Measurements stamped the same as their track's latest (rejected).
@@ -193,7 +198,19 @@ public struct AgentTrackStore: Sendable {
       }
       return true
     }
-    if tracks.count >= capacity { evictStalest() }
+    if tracks.count >= capacity {
+      let now = m.ageReference
+      if now.subtractingReportingOverflow(lastFullSweep).partialValue >= 100_000_000
+        || now < lastFullSweep
+      {
+        lastFullSweep = now
+        expire(at: now)
+      }
+      if tracks.count >= capacity {
+        refusedFull += 1
+        return false
+      }
+    }
     index[m.id] = tracks.count
     tracks.append(AgentTrack(first: m, historyLength: historyLength))
     return true
@@ -230,20 +247,17 @@ public struct AgentTrackStore: Sendable {
     }
   }
 
+  /// Ends `id`'s track now (a quarantined sender); false when there was none.
+  @discardableResult
+  public mutating func remove(id: UInt32) -> Bool {
+    guard let i = index[id] else { return false }
+    remove(at: i)
+    return true
+  }
+
   private func isExpired(_ latest: AgentMeasurement, at time: Int64) -> Bool {
     let (age, overflow) = time.subtractingReportingOverflow(latest.ageReference)
     return overflow ? time > latest.ageReference : age > maximumAgeNanoseconds
-  }
-
-  private mutating func evictStalest() {
-    guard !tracks.isEmpty else { return }
-    var stalest = 0
-    for i in 1..<tracks.count
-    where tracks[i].latest.ageReference < tracks[stalest].latest.ageReference {
-      stalest = i
-    }
-    evicted += 1
-    remove(at: stalest)
   }
 
   private mutating func remove(at i: Int) {

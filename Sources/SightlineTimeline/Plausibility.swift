@@ -4,7 +4,8 @@
 /// - speed beyond what its kind can do (a car at 150 m/s, a pedestrian at 20 m/s);
 /// - longitudinal acceleration beyond what tyres allow;
 /// - a position jump that speed × time cannot explain, which is also how one temporary id at
-///   two far-apart places shows (two senders, or a spoofer, using the same id).
+///   two far-apart places shows (two senders, or a spoofer, using the same id);
+/// - (from the frame loop) a position that LiDAR has seen free for several frames in a row.
 public struct PlausibilityCheck: Sendable {
   public struct Limits: Sendable, Equatable {
     public var vehicleSpeed = 70.0  // m/s, 252 km/h
@@ -23,6 +24,8 @@ public struct PlausibilityCheck: Sendable {
     case speed
     case acceleration
     case positionJump
+    /// LiDAR saw the painted position free for several frames (the track is removed).
+    case lidarContradiction
     /// From a sender in quarantine.
     case quarantined
 
@@ -31,6 +34,7 @@ public struct PlausibilityCheck: Sendable {
       case .speed: "implausible_speed"
       case .acceleration: "implausible_acceleration"
       case .positionJump: "position_jump"
+      case .lidarContradiction: "lidar_contradiction"
       case .quarantined: "quarantined_sender"
       }
     }
@@ -43,6 +47,10 @@ public struct PlausibilityCheck: Sendable {
   public private(set) var quarantines = 0
   private var last: [UInt32: (time: Int64, x: Double, y: Double, speed: Double)] = [:]
   private var quarantinedUntil: [UInt32: Int64] = [:]
+  /// The tables are pruned at most once a second of report time: a flood of new ids must not
+  /// make every check walk them.
+  private var lastPrune: Int64 = .min
+  static let tableLimit = 4096
 
   public init(limits: Limits = Limits()) { self.limits = limits }
 
@@ -77,9 +85,44 @@ public struct PlausibilityCheck: Sendable {
       }
     }
     last[report.id] = (time, report.x, report.y, speed)
-    // Bounded: forget senders not heard for a while once the table grows.
-    if last.count > 4096 { last = last.filter { time - $0.value.time < 5_000_000_000 } }
+    if last.count > Self.tableLimit { prune(at: time) }
     return nil
+  }
+
+  /// Bounded memory: forgets senders not heard for 5 s and ended quarantines; if a flood of
+  /// fresh ids still overfills the history, it is forgotten whole (jumps need two reports close
+  /// in time, so at worst a jump goes unseen; quarantines are kept up to twice the limit).
+  private mutating func prune(at time: Int64) {
+    guard
+      time.subtractingReportingOverflow(lastPrune).partialValue >= 1_000_000_000
+        || time < lastPrune || last.count > 4 * Self.tableLimit
+        || quarantinedUntil.count > 4 * Self.tableLimit
+    else { return }
+    lastPrune = time
+    last = last.filter { time - $0.value.time < 5_000_000_000 }
+    if last.count > 2 * Self.tableLimit { last.removeAll(keepingCapacity: true) }
+    quarantinedUntil = quarantinedUntil.filter { $0.value > time }
+    // A flood of misbehaving ids: beyond 16k live quarantines the table starts over (each
+    // such id is caught again by its next implausible report).
+    if quarantinedUntil.count > 4 * Self.tableLimit {
+      quarantinedUntil.removeAll(keepingCapacity: true)
+    }
+  }
+
+  /// Senders whose quarantine runs past `time`.
+  public func quarantinedSenders(at time: Int64) -> Int {
+    var count = 0
+    for until in quarantinedUntil.values where until > time { count += 1 }
+    return count
+  }
+
+  /// The frame loop's rule: LiDAR saw this sender's painted position free for several frames
+  /// in a row. Quarantines the sender from `time` (counted).
+  public mutating func quarantineForLidarContradiction(id: UInt32, at time: Int64) {
+    quarantinedUntil[id] = time + limits.quarantineNanoseconds
+    last[id] = nil
+    quarantines += 1
+    dropped[Reason.lidarContradiction.rawValue] += 1
   }
 
   private mutating func drop(_ reason: Reason) -> Reason {
@@ -90,9 +133,7 @@ public struct PlausibilityCheck: Sendable {
   private mutating func quarantine(_ report: AgentMeasurement, _ reason: Reason) -> Reason {
     quarantinedUntil[report.id] = report.generationTimeNanoseconds + limits.quarantineNanoseconds
     quarantines += 1
-    if quarantinedUntil.count > 4096 {
-      quarantinedUntil = quarantinedUntil.filter { $0.value > report.generationTimeNanoseconds }
-    }
+    if quarantinedUntil.count > Self.tableLimit { prune(at: report.generationTimeNanoseconds) }
     return drop(reason)
   }
 }

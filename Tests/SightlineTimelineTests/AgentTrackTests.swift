@@ -104,22 +104,28 @@ import Testing
     #expect(store.invalid == 1 && store.count == 1)
   }
 
-  @Test func capacityEvictsTheStalestAndCountsIt() {
-    var store = AgentTrackStore(capacity: 3)
+  @Test func aFullStoreRefusesNewIdsUntilTracksExpire() {
+    var store = AgentTrackStore(maximumAgeSeconds: 1, capacity: 3)
     store.observe(Self.m(1, at: 0))
     store.observe(Self.m(2, at: 10))
     store.observe(Self.m(3, at: 20))
-    store.observe(Self.m(1, at: 30))  // 1 is fresh again; 2 is now the stalest
-    let accepted8 = store.observe(Self.m(4, at: 40))
-    #expect(accepted8)
-    #expect(store.count == 3 && store.evicted == 1)
-    #expect(store.track(id: 2) == nil)
-    #expect(store.track(id: 1) != nil && store.track(id: 3) != nil && store.track(id: 4) != nil)
-    for id in UInt32(10)..<UInt32(110) { store.observe(Self.m(id, at: 50 + Int64(id))) }
-    #expect(store.count == 3 && store.evicted == 101)
-    var out: [ExtrapolatedAgent] = []
-    store.agents(at: 200 * Self.ms, into: &out)
-    #expect(Set(out.map(\.id)) == [107, 108, 109])
+    // A flood of new ids cannot push out the agents already tracked.
+    for id in UInt32(10)..<UInt32(110) {
+      let accepted = store.observe(Self.m(id, at: 30 + Int64(id)))
+      #expect(!accepted)
+    }
+    #expect(store.count == 3 && store.refusedFull == 100)
+    #expect(store.track(id: 1) != nil && store.track(id: 2) != nil && store.track(id: 3) != nil)
+    // Known ids still update.
+    let known = store.observe(Self.m(2, at: 500))
+    #expect(known)
+    // Once 1 and 3 are silent past the maximum age, newcomers get their places.
+    let first = store.observe(Self.m(200, at: 1_100))
+    let second = store.observe(Self.m(201, at: 1_101))
+    let third = store.observe(Self.m(202, at: 1_102))
+    #expect(first && second && !third)
+    #expect(store.dropped == 2 && store.refusedFull == 101)
+    #expect(store.track(id: 2) != nil && store.track(id: 200) != nil)
   }
 
   @Test func historyIsABoundedRing() {

@@ -1,0 +1,227 @@
+import Foundation
+import SightlineRuntime
+import SightlineSchema
+import SightlineZMQ
+import Synchronization
+import Testing
+
+/// Faults on a live run (`sightline run` in-process, real UDP and ZeroMQ), each judged by what
+/// the run then publishes. `SIGHTLINE_LONG_FAULTS=1` runs the long forms (a 30 s stall).
+@Suite(.serialized) struct FaultTests {
+  static let long = ProcessInfo.processInfo.environment["SIGHTLINE_LONG_FAULTS"] == "1"
+
+  @Test func lidarSilenceKeepsFramesComingWithAgentsAndADecayingGrid() throws {
+    let context = try ZMQContext()
+    let feed = LiveFeed(context: context)
+    let endpoint = uniqueEndpoint()
+    var options = feed.options(publishEndpoint: endpoint, seconds: 8.5)
+    options.config.grid.decaySeconds = 2
+    let subscriber = try FrameSubscriber(context: context, endpoint: endpoint)
+    defer { subscriber.close() }
+    let run = BackgroundRun(options, context: context, feed: feed)
+    Thread.sleep(forTimeInterval: 1.5)
+    feed.lidarPaused.store(true, ordering: .relaxed)
+    Thread.sleep(forTimeInterval: 5)
+    feed.lidarPaused.store(false, ordering: .relaxed)
+    let observed = try Observed.collect(subscriber)
+    feed.stop()
+    _ = try run.wait()
+
+    let frames = observed.frames
+    #expect(observed.lost == 0, "\(subscriber.summary)")
+    let silent = frames.filter { $0.flags.contains(.lidarAbsent) }
+    // 5 s at one frame per 250 ms, less the first 250 ms before the silence is noticed.
+    #expect(silent.count >= 12, "\(silent.count) frames without LiDAR")
+    #expect(silent.allSatisfy { $0.pointsInSweep == 0 && $0.lidarSilentNanoseconds > 0 })
+    // Frames before the silence had LiDAR; frames after it have it again.
+    let firstSilent = try #require(frames.firstIndex { $0.flags.contains(.lidarAbsent) })
+    let lastSilent = try #require(frames.lastIndex { $0.flags.contains(.lidarAbsent) })
+    #expect(frames[..<firstSilent].contains { $0.pointsInSweep > 0 })
+    #expect(frames[(lastSilent + 1)...].contains { $0.pointsInSweep > 0 })
+    // Times keep moving forward through the silence.
+    let times = frames.map(\.referenceTimeNanoseconds)
+    #expect(
+      zip(times, times.dropFirst()).allSatisfy { $0 < $1 },
+      "\(frames.map { ($0.sequence, $0.flags.contains(.lidarAbsent), $0.referenceTimeNanoseconds % 100_000_000_000, $0.pointsInSweep) })"
+    )
+    // The V2X car is painted all along.
+    #expect(silent.allSatisfy { $0.agents.count == 1 && $0.agentsPainted == 1 })
+    // The grid decays: what LiDAR saw becomes unknown after decay_s.
+    let seen = silent.map { Int($0.occupiedCells) + Int($0.freeCells) }
+    // (What stays is the car's footprint, which V2X paints into the fused grid.)
+    #expect(seen.first! > 5000 && seen.last! < seen.first! / 5, "\(seen)")
+    #expect(observed.end?.counters.framesWithoutLidar == UInt64(silent.count))
+  }
+
+  @Test(arguments: [10, -10])
+  func aHostClockStepIsSeenAndNotFollowed(seconds: Int64) throws {
+    let context = try ZMQContext()
+    let feed = LiveFeed(context: context)
+    let endpoint = uniqueEndpoint()
+    let options = feed.options(publishEndpoint: endpoint, seconds: 4)
+    let subscriber = try FrameSubscriber(context: context, endpoint: endpoint)
+    defer { subscriber.close() }
+    let run = BackgroundRun(options, context: context, feed: feed)
+    Thread.sleep(forTimeInterval: 1.5)
+    options.hostClock.injectStep(seconds * 1_000_000_000)
+    let stepped = Date()
+    let observed = try Observed.collect(subscriber)
+    feed.stop()
+    let summary = try run.wait()
+
+    // Frames kept coming, and the car stayed: its messages were not judged 10 s stale or early.
+    let after = observed.frames.filter {
+      Double($0.publishTimeNanoseconds) / 1e9 > stepped.timeIntervalSince1970 + 0.5
+    }
+    #expect(after.count >= 15, "\(after.count) frames after the step")
+    #expect(after.allSatisfy { $0.agents.count == 1 })
+    #expect(after.allSatisfy { abs($0.agents[0].latencyNanoseconds) < 1_000_000_000 })
+    let counters = try #require(observed.end?.counters)
+    #expect(counters.hostClockSteps == 1)
+    #expect(abs(counters.hostClockStepTotalNanoseconds - seconds * 1_000_000_000) < 50_000_000)
+    #expect(!counters.drops.contains { $0.reason.hasPrefix("v2x.stale") })
+    #expect(summary.v2x.accepted > 30)
+  }
+
+  @Test func theV2XPublisherRestartsAndItsMessagesComeBack() throws {
+    let context = try ZMQContext()
+    let feed = LiveFeed(context: context)
+    let endpoint = uniqueEndpoint()
+    let options = feed.options(publishEndpoint: endpoint, seconds: 5)
+    let subscriber = try FrameSubscriber(context: context, endpoint: endpoint)
+    defer { subscriber.close() }
+    let run = BackgroundRun(options, context: context, feed: feed)
+    Thread.sleep(forTimeInterval: 1.5)
+    let sentBefore = feed.bsmsSent.load(ordering: .relaxed)
+    feed.restartRadio.store(true, ordering: .relaxed)
+    Thread.sleep(forTimeInterval: 1.5)
+    let restarted = Date()
+    let observed = try Observed.collect(subscriber)
+    feed.stop()
+    let summary = try run.wait()
+
+    let sent = feed.bsmsSent.load(ordering: .relaxed)
+    #expect(sent > sentBefore + 15)
+    // Messages sent after the restart reached the decoder: more arrived than before it.
+    #expect(summary.v2x.received > sentBefore + 10, "\(summary.v2x.received) of \(sent)")
+    let after = observed.frames.filter {
+      Double($0.publishTimeNanoseconds) / 1e9 > restarted.timeIntervalSince1970 + 0.5
+    }
+    #expect(!after.isEmpty && after.allSatisfy { $0.agents.count == 1 })
+  }
+
+  @Test func aStalledSubscriberNeitherDelaysNorStarvesTheOthers() throws {
+    let stall = Self.long ? 30.0 : 3.0
+    let context = try ZMQContext()
+    let feed = LiveFeed(context: context)
+    let endpoint = uniqueEndpoint()
+    var options = feed.options(publishEndpoint: endpoint, seconds: stall + 3)
+    options.config.publish.sendHighWaterMark = 8
+    let stalled = try FrameSubscriber(context: context, endpoint: endpoint, receiveHighWaterMark: 4)
+    defer { stalled.close() }
+    // The reader reads throughout, on its own thread; the stalled one reads nothing until the
+    // run has ended, then takes what ZeroMQ kept for it.
+    let reading = Mutex<Observed?>(nil)
+    let connected = Atomic<Bool>(false)
+    let readerThread = Thread {
+      guard let reader = try? FrameSubscriber(context: context, endpoint: endpoint) else { return }
+      defer { reader.close() }
+      connected.store(true, ordering: .relaxed)
+      let observed = try? Observed.collect(reader)
+      reading.withLock { $0 = observed }
+    }
+    readerThread.start()
+    while !connected.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.01) }
+    let run = BackgroundRun(options, context: context, feed: feed)
+    let summary = try run.wait()
+    feed.stop()
+    let late = try Observed.collect(stalled, idleSeconds: 1)
+    var observed: Observed?
+    for _ in 0..<100 where observed == nil {
+      observed = reading.withLock { $0 }
+      if observed == nil { Thread.sleep(forTimeInterval: 0.1) }
+    }
+    let read = try #require(observed)
+
+    // The reading subscriber got every frame, in order.
+    #expect(read.lost == 0 && read.frames.count == summary.sweepsPublished)
+    #expect(read.frames.count >= Int(stall * 10 * 0.8), "\(read.frames.count) frames")
+    // The stalled one got only what fitted its queue, and knows how much it missed.
+    #expect(late.frames.count < read.frames.count / 2)
+    #expect(late.frames.count + Int(late.lost) <= read.frames.count)
+  }
+
+  @Test func aConfigReloadWithABadValueIsRejectedAndTheOldConfigKept() throws {
+    let context = try ZMQContext()
+    let feed = LiveFeed(context: context)
+    let endpoint = uniqueEndpoint()
+    var options = feed.options(publishEndpoint: endpoint, seconds: 5)
+    options.config.frame.budgetMilliseconds = 20
+    options.config.frame.budgetMode = .wall
+    let path = temporaryPath("sightline.toml")
+    func write(_ frameSection: String) throws {
+      let text = """
+        [grid]
+        columns = 200
+        rows = 200
+        [publish]
+        endpoint = "\(endpoint)"
+        [frame]
+        budget = "wall"
+        \(frameSection)
+        [[v2x.source]]
+        endpoint = "\(feed.v2xEndpoint)"
+        """
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+    try write("budget_ms = 20.0")
+    options.config = try SightlineConfig.load(path: path)
+    options.configPath = path
+    options.dataPort = 0
+    options.positionPort = 0
+    let subscriber = try FrameSubscriber(context: context, endpoint: endpoint)
+    defer { subscriber.close() }
+    let run = BackgroundRun(options, context: context, feed: feed)
+    Thread.sleep(forTimeInterval: 1.0)
+    try write("budget_ms = -5.0")  // out of range
+    options.reload.request()
+    Thread.sleep(forTimeInterval: 1.0)
+    try write("budget_ms = 20.0\ncolumns = 5")  // a misplaced key: not valid either
+    options.reload.request()
+    Thread.sleep(forTimeInterval: 0.5)
+    let changedGeometry = """
+      [grid]
+      columns = 300
+      rows = 200
+      [publish]
+      endpoint = "\(endpoint)"
+      [frame]
+      budget = "wall"
+      budget_ms = 20.0
+      [[v2x.source]]
+      endpoint = "\(feed.v2xEndpoint)"
+      """
+    try changedGeometry.write(toFile: path, atomically: true, encoding: .utf8)
+    options.reload.request()
+    Thread.sleep(forTimeInterval: 0.5)
+    let rejectedUntil = Date()
+    try write("budget_ms = 35.0")
+    options.reload.request()
+    let observed = try Observed.collect(subscriber)
+    feed.stop()
+    _ = try run.wait()
+
+    let counters = try #require(observed.end?.counters)
+    #expect(counters.configReloadsRejected == 3 && counters.configReloads == 1)
+    let log = run.logLines.withLock { $0 }
+    #expect(log.contains { $0.contains("frame.budget_ms") && $0.contains("rejected") })
+    #expect(log.contains { $0.contains("[grid] cannot change while running") })
+    // The old budget held through the rejected reloads; the good one took effect.
+    let before = observed.frames.filter {
+      Double($0.publishTimeNanoseconds) / 1e9 < rejectedUntil.timeIntervalSince1970
+    }
+    #expect(before.count > 10 && before.allSatisfy { $0.budgetNanoseconds == 20_000_000 })
+    #expect(before.allSatisfy { $0.columns == 200 })
+    #expect(observed.frames.suffix(5).allSatisfy { $0.budgetNanoseconds == 35_000_000 })
+  }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import SightlineLidar
+import SightlineRuntime
+import SightlineSchema
+import SightlineUDP
+import SightlineV2X
+import SightlineZMQ
+import Synchronization
+
+/// A live sensor rig for fault tests: a VLP-16 sending a sweep of packets every 100 ms (a ring
+/// of walls 8 m away, stamped with the current time past the hour) over UDP, and a vehicle
+/// radio publishing a BSM every 100 ms (secMark now) on a ZeroMQ PUB socket it binds. Either
+/// can pause, and the radio can restart its socket, while the runtime under test keeps going.
+final class LiveFeed: @unchecked Sendable {
+  let v2xEndpoint = uniqueEndpoint()
+  let lidarPaused = Atomic<Bool>(false)
+  let v2xPaused = Atomic<Bool>(false)
+  let restartRadio = Atomic<Bool>(false)
+  private let stopping = Atomic<Bool>(false)
+  let bsmsSent = Atomic<Int>(0)
+  let sweepsSent = Atomic<Int>(0)
+  private let finished = NSCondition()
+  private var done = false
+  let context: ZMQContext
+
+  init(context: ZMQContext) { self.context = context }
+
+  /// A run that reads this feed: V2X from the radio, LiDAR on an ephemeral port (`start` is
+  /// told the port once the run logs it).
+  func options(publishEndpoint: String, seconds: Double) -> LiveOptions {
+    var config = SightlineConfig()
+    config.grid.columns = 200
+    config.grid.rows = 200
+    config.publish.endpoint = publishEndpoint
+    var source = SightlineConfig.V2XSource()
+    source.endpoint = v2xEndpoint
+    config.v2x.sources = [source]
+    var options = LiveOptions(config: config)
+    options.bindAddress = "127.0.0.1"
+    options.dataPort = 0
+    options.positionPort = 0
+    options.durationSeconds = seconds
+    return options
+  }
+
+  func start(dataPort: UInt16) {
+    let thread = Thread { [self] in
+      try? body(dataPort: dataPort)
+      finished.lock()
+      done = true
+      finished.broadcast()
+      finished.unlock()
+    }
+    thread.start()
+  }
+
+  func stop() {
+    stopping.store(true, ordering: .relaxed)
+    finished.lock()
+    while !done { finished.wait() }
+    finished.unlock()
+  }
+
+  private func body(dataPort: UInt16) throws {
+    let sender = try UDPSender(address: "127.0.0.1", port: dataPort)
+    var radio: ZMQSocket? = try bindRadio()
+    var writer = try VelodynePacketWriter(model: .vlp16, returnMode: .strongest)
+    let wall = LaserReturn(distanceMeters: 8, intensity: 40)
+    var count = 0
+    while !stopping.load(ordering: .relaxed) {
+      let started = Date()
+      if restartRadio.exchange(false, ordering: .relaxed) {
+        radio?.close()
+        radio = nil
+        Thread.sleep(forTimeInterval: 0.5)  // the radio is down for a while
+        radio = try bindRadio()
+      }
+      if !lidarPaused.load(ordering: .relaxed) {
+        // One revolution: 10 Hz, 754 packets a second.
+        let now = Date().timeIntervalSince1970
+        let pastHour = now - (now / 3600).rounded(.down) * 3600
+        let packets = 75
+        let period = Double(writer.packetPeriodNanoseconds) / 1e9
+        for index in 0..<packets {
+          let time = pastHour + Double(index) * period
+          let micros = UInt32(time * 1e6) % 3_600_000_000
+          let spin = VelodynePacketWriter.Spin(
+            azimuthCentidegrees: Double(index) * 36000 / Double(packets), revolutionsPerSecond: 10)
+          let packet = try writer.writePacket(microsecondsPastHour: micros, spin: spin) { _ in
+            FiringReturns(wall)
+          }
+          try packet.withUnsafeBytes { try sender.send($0) }
+        }
+        sweepsSent.add(1, ordering: .relaxed)
+      }
+      if !v2xPaused.load(ordering: .relaxed), let radio {
+        count += 1
+        if try radio.send(bsm(count: count)) { bsmsSent.add(1, ordering: .relaxed) }
+      }
+      let elapsed = Date().timeIntervalSince(started)
+      if elapsed < 0.1 { Thread.sleep(forTimeInterval: 0.1 - elapsed) }
+    }
+    radio?.close()
+  }
+
+  private func bindRadio() throws -> ZMQSocket {
+    let socket = try ZMQSocket(context: context, type: .publisher)
+    try socket.bind(v2xEndpoint)
+    return socket
+  }
+
+  /// A parked car 6 m east of the sensor's first-reported position, sending now.
+  private func bsm(count: Int) throws -> [UInt8] {
+    let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
+    var core = BSMCoreData.unavailable
+    core.msgCnt = UInt8(count % 128)
+    core.id = 0x5EED_0001
+    core.secMark = UInt16(milliseconds % 60_000)
+    core.lat = 423_000_000
+    core.long = -834_000_000
+    core.elev = 2000
+    var accuracy = PositionalAccuracy.unavailable
+    accuracy.semiMajor = 20
+    accuracy.semiMinor = 20
+    accuracy.orientation = 0
+    core.accuracy = accuracy
+    core.transmission = 0
+    core.speed = 0
+    core.heading = 0
+    core.size.width = 180
+    core.size.length = 450
+    return try J2735.encodeFrame(BasicSafetyMessage(coreData: core))
+  }
+}
+
+/// Runs `options` on a thread, starting `feed` once the run says which port it listens on.
+/// Returns the run's summary or error when it ends.
+final class BackgroundRun: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var result: Result<LiveSummary, any Error>?
+  let logLines = Mutex<[String]>([])
+
+  init(_ options: LiveOptions, context: ZMQContext, feed: LiveFeed) {
+    let thread = Thread { [self] in
+      let outcome = Result {
+        try LiveRun(options: options).run(context: context) { [self] line in
+          logLines.withLock { $0.append(line) }
+          if line.hasPrefix("listening on "), let port = Self.port(in: line) {
+            feed.start(dataPort: port)
+          }
+        }
+      }
+      condition.lock()
+      result = outcome
+      condition.broadcast()
+      condition.unlock()
+    }
+    thread.start()
+  }
+
+  static func port(in line: String) -> UInt16? {
+    // "listening on 127.0.0.1:PORT (position P)"
+    guard let colon = line.split(separator: " ")[2].split(separator: ":").last else { return nil }
+    return UInt16(colon)
+  }
+
+  func wait() throws -> LiveSummary {
+    condition.lock()
+    defer { condition.unlock() }
+    while result == nil { condition.wait() }
+    return try result!.get()
+  }
+}
+
+/// Everything a subscriber saw, in arrival order.
+struct Observed {
+  var frames: [GridFrame] = []
+  var end: StatsMessage?
+  var lost: UInt64 = 0
+
+  /// Reads until the end-of-stream stats or `seconds` of silence.
+  static func collect(_ subscriber: FrameSubscriber, idleSeconds: Double = 5) throws -> Observed {
+    var observed = Observed()
+    while observed.end == nil {
+      switch try subscriber.next(timeoutMilliseconds: Int(idleSeconds * 1000)) {
+      case .frame(let frame): observed.frames.append(frame)
+      case .stats(let stats): if stats.endOfStream { observed.end = stats }
+      case .agents: break
+      case .idle: return observed
+      }
+    }
+    observed.lost = subscriber.summary.framesLost
+    return observed
+  }
+}
