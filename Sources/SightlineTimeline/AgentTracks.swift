@@ -124,7 +124,7 @@ public struct AgentTrackStore: Sendable {
   public private(set) var refusedFull: Int = 0
   /// When a full store last looked for expired tracks: once per 100 ms at most, so that a
   /// flood of refusals costs O(1) each.
-  private var lastFullSweep: Int64 = .min
+  private var lastFullSweep: Int64?
   /// Measurements older than their track's latest (rejected).
   public private(set) var outOfOrder: Int = 0
   /// Measurements stamped the same as their track's latest (rejected).
@@ -200,9 +200,7 @@ public struct AgentTrackStore: Sendable {
     }
     if tracks.count >= capacity {
       let now = m.ageReference
-      if now.subtractingReportingOverflow(lastFullSweep).partialValue >= 100_000_000
-        || now < lastFullSweep
-      {
+      if lastFullSweep.map({ now < $0 || now - $0 >= 100_000_000 }) ?? true {
         lastFullSweep = now
         expire(at: now)
       }

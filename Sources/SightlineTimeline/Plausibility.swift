@@ -49,7 +49,7 @@ public struct PlausibilityCheck: Sendable {
   private var quarantinedUntil: [UInt32: Int64] = [:]
   /// The tables are pruned at most once a second of report time: a flood of new ids must not
   /// make every check walk them.
-  private var lastPrune: Int64 = .min
+  private var lastPrune: Int64?
   static let tableLimit = 4096
 
   public init(limits: Limits = Limits()) { self.limits = limits }
@@ -94,8 +94,8 @@ public struct PlausibilityCheck: Sendable {
   /// in time, so at worst a jump goes unseen; quarantines are kept up to twice the limit).
   private mutating func prune(at time: Int64) {
     guard
-      time.subtractingReportingOverflow(lastPrune).partialValue >= 1_000_000_000
-        || time < lastPrune || last.count > 4 * Self.tableLimit
+      lastPrune.map({ time < $0 || time - $0 >= 1_000_000_000 }) ?? true
+        || last.count > 4 * Self.tableLimit
         || quarantinedUntil.count > 4 * Self.tableLimit
     else { return }
     lastPrune = time

@@ -41,6 +41,9 @@ func sampleFrame(drops: Int = 3) -> GridFrame {
   frame.agentsOccluded = 0
   frame.agentsContradicted = 2
   frame.agentsNotPainted = 4
+  frame.quarantinedSenders = 2
+  frame.flags.insert(.lidarAbsent)
+  frame.lidarSilentNanoseconds = 5_250_000_000
   frame.workUnits = 99
   var vehicle = AgentsFrame.Agent()
   vehicle.id = 0x3132_5442
@@ -67,6 +70,11 @@ func sampleFrame(drops: Int = 3) -> GridFrame {
   frame.counters.sweepsDropped = 1
   frame.counters.v2xReceived = 35
   frame.counters.v2xAccepted = 34
+  frame.counters.hostClockSteps = 1
+  frame.counters.hostClockStepTotalNanoseconds = -10_000_000_000
+  frame.counters.configReloads = 2
+  frame.counters.configReloadsRejected = 3
+  frame.counters.framesWithoutLidar = 21
   frame.counters.drops = (0..<drops).map {
     RunCounters.Drop(reason: "reason.\($0)", count: UInt64($0 + 1))
   }
@@ -116,6 +124,7 @@ func referenceMessage(_ frame: GridFrame) -> Sightline_V1_FusedFrame {
     $0.occluded = UInt32(frame.agentsOccluded)
     $0.contradicted = UInt32(frame.agentsContradicted)
     $0.notPainted = frame.agentsNotPainted
+    $0.quarantinedSenders = frame.quarantinedSenders
   }
   proto.agents = frame.agents.map(referenceAgent)
   proto.counters = .with {
@@ -131,6 +140,11 @@ func referenceMessage(_ frame: GridFrame) -> Sightline_V1_FusedFrame {
         $0.count = drop.count
       }
     }
+    $0.hostClockSteps = frame.counters.hostClockSteps
+    $0.hostClockStepTotalNs = frame.counters.hostClockStepTotalNanoseconds
+    $0.configReloads = frame.counters.configReloads
+    $0.configReloadsRejected = frame.counters.configReloadsRejected
+    $0.framesWithoutLidar = frame.counters.framesWithoutLidar
   }
   proto.occupancy = Data(frame.cells.map { UInt8(bitPattern: $0) })
   proto.v2X = Data(frame.v2xCells.map { UInt8(bitPattern: $0) })
@@ -159,6 +173,8 @@ func referenceHeader(_ frame: GridFrame) -> Sightline_V1_Header {
     if let origin = frame.enuOrigin { header.enuOrigin = referenceGeo(origin) }
     header.azimuthCoverageCdeg = frame.azimuthCoverageCentidegrees
     header.pointsInSweep = frame.pointsInSweep
+    header.lidarStatus = frame.flags.contains(.lidarAbsent) ? .absent : .ok
+    header.lidarSilentNs = frame.lidarSilentNanoseconds
   }
 }
 
