@@ -20,8 +20,8 @@ let package = Package(
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
-    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-    .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
@@ -80,7 +80,8 @@ let package = Package(
       dependencies: [
         "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
         "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "SightlineV2X",
-        "SightlineTimeline", "SightlinePNG", "SightlineMCAP", "SightlineScenario", "TOMLKit",
+        "SightlineTimeline", "SightlinePNG", "SightlineMCAP", "SightlineScenario", "SightlineOps",
+        "TOMLKit", .product(name: "Logging", package: "swift-log"),
       ]),
 
     .executableTarget(
@@ -115,6 +116,9 @@ let package = Package(
     .testTarget(name: "SightlineMCAPTests", dependencies: ["SightlineMCAP"]),
     .testTarget(name: "SightlineScenarioTests", dependencies: ["SightlineScenario"]),
     .testTarget(name: "SightlineZMQTests", dependencies: ["SightlineZMQ"]),
+    .testTarget(
+      name: "SightlineOpsTests",
+      dependencies: ["SightlineOps", .product(name: "Logging", package: "swift-log")]),
     .testTarget(name: "SightlineUDPTests", dependencies: ["SightlineUDP"]),
     .testTarget(name: "SightlinePcapTests", dependencies: ["SightlinePcap", "SightlineNet"]),
     .testTarget(

@@ -40,7 +40,9 @@ public enum ZMQSocketType: Int32, Sendable {
 public final class ZMQSocket {
   private var handle: UnsafeMutableRawPointer?
   // Keeps the context alive as long as the socket.
-  private let context: ZMQContext
+  let context: ZMQContext
+  // A CURVE server's ZAP handler (Curve.swift), kept running as long as the socket.
+  var authenticator: ZAPAuthenticator?
 
   public init(context: ZMQContext, type: ZMQSocketType) throws(ZMQError) {
     guard let handle = zmq_socket(context.handle, type.rawValue) else {
@@ -78,6 +80,37 @@ public final class ZMQSocket {
     var value = value
     let result = zmq_setsockopt(try live("setsockopt"), option, &value, MemoryLayout<Int32>.size)
     guard result == 0 else { throw .last("setsockopt \(option)") }
+  }
+
+  /// Sets a binary option (CURVE keys as 32 raw bytes).
+  public func setOption(_ option: Int32, bytes: UnsafeRawBufferPointer) throws(ZMQError) {
+    let result = zmq_setsockopt(try live("setsockopt"), option, bytes.baseAddress, bytes.count)
+    guard result == 0 else { throw .last("setsockopt \(option)") }
+  }
+
+  /// Sets a string option (ZAP domain), without a trailing NUL.
+  public func setOption(_ option: Int32, _ value: String) throws(ZMQError) {
+    let handle = try live("setsockopt")
+    var value = value
+    let result = value.withUTF8 { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
+    guard result == 0 else { throw .last("setsockopt \(option)") }
+  }
+
+  /// The endpoint last bound or connected; after binding `tcp://host:*`, with the real port.
+  /// Empty before the first bind or connect.
+  public var lastEndpoint: String {
+    get throws(ZMQError) {
+      let handle = try live("last endpoint")
+      return try withUnsafeTemporaryAllocation(of: CChar.self, capacity: 1024) {
+        (buffer) throws(ZMQError) -> String in
+        var length = buffer.count
+        guard zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, buffer.baseAddress, &length) == 0
+        else { throw .last("getsockopt ZMQ_LAST_ENDPOINT") }
+        // The value is NUL-terminated within `length`.
+        let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: length)
+        return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+      }
+    }
   }
 
   public func subscribe(prefix: [UInt8]) throws(ZMQError) {
