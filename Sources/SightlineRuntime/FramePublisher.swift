@@ -11,10 +11,14 @@ public final class FramePublisher {
   public private(set) var subscribersSeen = 0
   public private(set) var framesPublished: UInt64 = 0
 
-  public init(context: ZMQContext, endpoint: String, sendHighWaterMark: Int) throws(ZMQError) {
+  public init(
+    context: ZMQContext, endpoint: String, sendHighWaterMark: Int,
+    security: SocketSecurity? = nil
+  ) throws {
     socket = try ZMQSocket(context: context, type: .extendedPublisher)
     try socket.setSendHighWaterMark(Int32(sendHighWaterMark))
     try socket.setVerboseSubscriptions()
+    try security?.secure(publisher: socket)
     try socket.bind(endpoint)
     self.endpoint = endpoint
   }

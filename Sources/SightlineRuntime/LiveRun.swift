@@ -198,14 +198,17 @@ public struct LiveRun {
 
     let mailbox = SweepMailbox(buffers: 3, capacity: 300_000)
     let clock = options.hostClock
+    let security = try SocketSecurity.make(config: options.config, context: context)
+    defer { security?.stop() }
     let frameThread = FrameThread(
-      context: context, options: options, mailbox: mailbox, log: log)
+      context: context, options: options, mailbox: mailbox, security: security, log: log)
     var v2xThread: V2XThread?
     if !options.config.v2x.sources.isEmpty {
       let queue = V2XQueue(capacity: options.config.v2x.queueCapacity)
       frameThread.v2xQueue = queue
       v2xThread = V2XThread(
-        context: context, config: options.config, queue: queue, clock: options.hostClock)
+        context: context, config: options.config, queue: queue, clock: options.hostClock,
+        security: security)
       frameThread.v2xThread = v2xThread
       v2xThread?.start()
     }
@@ -289,6 +292,7 @@ final class FrameThread: @unchecked Sendable {
   let context: ZMQContext
   let options: LiveOptions
   let mailbox: SweepMailbox
+  let security: SocketSecurity?
   let log: @Sendable (String) -> Void
   var v2xQueue: V2XQueue?
   /// Where the frames' V2X counters come from.
@@ -304,9 +308,10 @@ final class FrameThread: @unchecked Sendable {
   private(set) var config: SightlineConfig
 
   init(
-    context: ZMQContext, options: LiveOptions, mailbox: SweepMailbox,
+    context: ZMQContext, options: LiveOptions, mailbox: SweepMailbox, security: SocketSecurity?,
     log: @escaping @Sendable (String) -> Void
   ) {
+    self.security = security
     self.context = context
     self.options = options
     self.mailbox = mailbox
@@ -324,7 +329,7 @@ final class FrameThread: @unchecked Sendable {
     var frames: FrameLoop?
     let clock = options.hostClock
     do {
-      let loop = try FrameLoop(context: context, config: config, live: true)
+      let loop = try FrameLoop(context: context, config: config, live: true, security: security)
       loop.recordLimit = 1000  // the summary keeps the latest frames; counts cover them all
       if let recordPath = options.recordPath { loop.recorder = try FrameRecorder(path: recordPath) }
       frames = loop
@@ -423,12 +428,14 @@ final class FrameThread: @unchecked Sendable {
       v2xThread.withLatestCounters {
         loop.framer.counters.update(
           lidar: lidar, v2x: $0, sweepsDropped: dropped, plausibility: loop.timeline.plausibility,
-          tracksRefusedFull: loop.timeline.tracks.refusedFull)
+          tracksRefusedFull: loop.timeline.tracks.refusedFull,
+          authDenied: security?.denied ?? 0)
       }
     } else {
       loop.framer.counters.update(
         lidar: lidar, v2x: nil, sweepsDropped: dropped, plausibility: loop.timeline.plausibility,
-        tracksRefusedFull: loop.timeline.tracks.refusedFull)
+        tracksRefusedFull: loop.timeline.tracks.refusedFull,
+        authDenied: security?.denied ?? 0)
     }
   }
 

@@ -218,8 +218,14 @@ public final class FrameLoop {
 
   let live: Bool
 
-  public init(context: ZMQContext, config: SightlineConfig, live: Bool) throws {
+  /// CURVE for the publisher (made from config unless the run shares its own).
+  let security: SocketSecurity?
+
+  public init(
+    context: ZMQContext, config: SightlineConfig, live: Bool, security: SocketSecurity? = nil
+  ) throws {
     self.live = live
+    self.security = try security ?? SocketSecurity.make(config: config, context: context)
     framer = SweepToFrame(
       config: config.grid, budget: FrameBudget(config: config.frame, live: live),
       maximumRangeMeters: config.lidar.maxRangeMeters, compression: config.publish.compression)
@@ -231,7 +237,7 @@ public final class FrameLoop {
     contradictionStreaks.reserveCapacity(256)
     publisher = try FramePublisher(
       context: context, endpoint: config.publish.endpoint,
-      sendHighWaterMark: config.publish.sendHighWaterMark)
+      sendHighWaterMark: config.publish.sendHighWaterMark, security: self.security)
   }
 
   @discardableResult

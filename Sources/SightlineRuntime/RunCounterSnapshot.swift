@@ -36,7 +36,7 @@ extension RunCounters {
   /// Fills the counters a frame carries, reusing `drops`' storage: the reasons are made once.
   mutating func update(
     lidar: LidarTotals, v2x: V2XCounters?, sweepsDropped: Int,
-    plausibility: PlausibilityCheck? = nil, tracksRefusedFull: Int = 0
+    plausibility: PlausibilityCheck? = nil, tracksRefusedFull: Int = 0, authDenied: Int = 0
   ) {
     lidarDatagrams = UInt64(lidar.datagrams)
     lidarPackets = UInt64(lidar.packets)
@@ -60,6 +60,7 @@ extension RunCounters {
       }
     }
     add("v2x.track_store_full", tracksRefusedFull)
+    add("auth.curve_denied", authDenied)
     if let plausibility {
       for (index, count) in plausibility.dropped.enumerated() {
         add(Self.plausibilityReasons[index], count)

@@ -69,6 +69,9 @@ public struct SightlineConfig: Sendable, Equatable {
     public var sendHighWaterMark = 1000
     /// How the grid layers travel: raw cells, or zlib streams (smaller, costs CPU per frame).
     public var compression = Compression.none
+    /// CURVE: only subscribers whose public keys are in this file (or folder of `.pub` files)
+    /// get frames. Needs `security.curve_secret_key`.
+    public var curveAllowPath: String? = nil
     public enum Compression: String, Sendable, CaseIterable {
       case none
       case zlib
@@ -92,6 +95,10 @@ public struct SightlineConfig: Sendable, Equatable {
     public var format = V2XPayloadFormat.uper
     public var framing = Framing.single
     public var receiveHighWaterMark = 10_000
+    /// CURVE when we bind: only publishers whose public keys are listed get their messages in.
+    public var curveAllowPath: String? = nil
+    /// CURVE when we connect: the publisher's public key (it is the CURVE server).
+    public var curveServerKeyPath: String? = nil
 
     public init() {}
   }
@@ -110,7 +117,19 @@ public struct SightlineConfig: Sendable, Equatable {
     public var lidarContradictionFrames = 0
   }
 
+  public struct Security: Sendable, Equatable {
+    /// This runtime's CURVE key pair (`sightline keygen`), used by every socket that has a
+    /// CURVE setting; the file must not be readable by others.
+    public var curveSecretKeyPath: String? = nil
+  }
+  /// Prometheus text endpoint (`GET /metrics`), off when empty: for example "127.0.0.1:9464".
+  public struct Metrics: Sendable, Equatable {
+    public var listen = ""
+  }
+
   public var lidar = Lidar()
+  public var security = Security()
+  public var metrics = Metrics()
   public var v2x = V2X()
   public var grid = Grid()
   public var frame = Frame()
@@ -201,6 +220,8 @@ extension SightlineConfig {
     if comparable.grid != running.grid { changed.append("grid") }
     if comparable.v2x != running.v2x { changed.append("v2x") }
     if comparable.publish != running.publish { changed.append("publish") }
+    if comparable.security != running.security { changed.append("security") }
+    if comparable.metrics != running.metrics { changed.append("metrics") }
     return changed.isEmpty ? nil : changed
   }
 
@@ -216,6 +237,30 @@ extension SightlineConfig {
         file: file, key: "lidar.min_range_m",
         problem: "\(lidar.minRangeMeters) must be below lidar.max_range_m (\(lidar.maxRangeMeters))"
       )
+    }
+    let curveSources = v2x.sources.filter {
+      $0.curveAllowPath != nil || $0.curveServerKeyPath != nil
+    }
+    if security.curveSecretKeyPath == nil
+      && (publish.curveAllowPath != nil || !curveSources.isEmpty)
+    {
+      throw ConfigError(
+        file: file, key: "security.curve_secret_key",
+        problem: "CURVE sockets need this runtime's key pair (make one with `sightline keygen`)")
+    }
+    for (index, source) in v2x.sources.enumerated() {
+      let key = "v2x.source[\(index + 1)]"
+      if source.curveAllowPath != nil && !source.bind {
+        throw ConfigError(
+          file: file, key: key + ".curve_allow",
+          problem: "an allow-list needs bind = true (the side that binds authenticates);"
+            + " when connecting, set curve_server_key to the publisher's public key")
+      }
+      if source.curveServerKeyPath != nil && source.bind {
+        throw ConfigError(
+          file: file, key: key + ".curve_server_key",
+          problem: "a server key is for connecting (bind = false); when binding, set curve_allow")
+      }
     }
     if grid.obstacleMinZ >= grid.obstacleMaxZ {
       throw ConfigError(
@@ -265,7 +310,8 @@ extension SightlineConfig {
   }
 
   static let sourceKeys = [
-    "name", "endpoint", "bind", "topics", "format", "framing", "rcvhwm",
+    "name", "endpoint", "bind", "topics", "format", "framing", "rcvhwm", "curve_allow",
+    "curve_server_key",
   ]
 
   /// `[[v2x.source]]` tables; a problem names the source's position and key.
@@ -318,6 +364,12 @@ extension SightlineConfig {
             throw problem("expected an integer in 1...10000000")
           }
           source.receiveHighWaterMark = hwm
+        case "curve_allow":
+          guard let path = item.string, !path.isEmpty else { throw problem("expected a path") }
+          source.curveAllowPath = path
+        case "curve_server_key":
+          guard let path = item.string, !path.isEmpty else { throw problem("expected a path") }
+          source.curveServerKeyPath = path
         default:
           throw problem("unknown key (known: \(sourceKeys.sorted().joined(separator: ", ")))")
         }
@@ -453,7 +505,20 @@ extension SightlineConfig {
         config.frame.lidarTimeoutMilliseconds = try integer(value, in: 0...60_000)
       },
     ],
+    "security": [
+      "curve_secret_key": { config, value throws(ValueProblem) in
+        config.security.curveSecretKeyPath = try string(value)
+      }
+    ],
+    "metrics": [
+      "listen": { config, value throws(ValueProblem) in
+        config.metrics.listen = try string(value)
+      }
+    ],
     "publish": [
+      "curve_allow": { config, value throws(ValueProblem) in
+        config.publish.curveAllowPath = try string(value)
+      },
       "endpoint": { config, value throws(ValueProblem) in
         let endpoint = try string(value)
         guard endpoint.contains("://") else {

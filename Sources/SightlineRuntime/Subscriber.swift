@@ -16,6 +16,16 @@ public struct SubscriptionSummary: Sendable, Equatable {
 }
 
 /// Receives grid frames, checks their sequence, and reports each one.
+/// A CURVE client's keys: its own pair, and the public key of the server it connects to.
+public struct CurveClientKeys: Sendable {
+  public var keyPair: CurveKeyPair
+  public var serverPublicKey: CurvePublicKey
+  public init(keyPair: CurveKeyPair, serverPublicKey: CurvePublicKey) {
+    self.keyPair = keyPair
+    self.serverPublicKey = serverPublicKey
+  }
+}
+
 public final class FrameSubscriber {
   let socket: ZMQSocket
   public private(set) var summary = SubscriptionSummary()
@@ -26,9 +36,12 @@ public final class FrameSubscriber {
   /// `receiveHighWaterMark` bounds the frames queued here before ZeroMQ drops (default 1000).
   public init(
     context: ZMQContext, endpoint: String, latestOnly: Bool = false,
-    receiveHighWaterMark: Int? = nil
+    receiveHighWaterMark: Int? = nil, curve: CurveClientKeys? = nil
   ) throws(ZMQError) {
     socket = try ZMQSocket(context: context, type: .subscriber)
+    if let curve {
+      try socket.makeCurveClient(keyPair: curve.keyPair, serverPublicKey: curve.serverPublicKey)
+    }
     if latestOnly { try socket.setConflate(true) }
     if let receiveHighWaterMark {
       try socket.setReceiveHighWaterMark(Int32(clamping: receiveHighWaterMark))

@@ -23,7 +23,8 @@ public final class V2XSockets {
   let clock: HostClock
 
   public init(
-    context: ZMQContext, sources: [SightlineConfig.V2XSource], clock: HostClock = HostClock()
+    context: ZMQContext, sources: [SightlineConfig.V2XSource], clock: HostClock = HostClock(),
+    security: SocketSecurity? = nil
   ) throws {
     self.sources = sources
     self.clock = clock
@@ -32,6 +33,7 @@ public final class V2XSockets {
       let socket = try ZMQSocket(context: context, type: .subscriber)
       try socket.setReceiveHighWaterMark(Int32(source.receiveHighWaterMark))
       for topic in source.topics { try socket.subscribe(prefix: Array(topic.utf8)) }
+      try security?.secure(source: source, socket: socket)
       if source.bind {
         try socket.bind(source.endpoint)
       } else {
@@ -154,9 +156,14 @@ final class V2XThread: @unchecked Sendable {
   private var latest = V2XCounters()
 
   let clock: HostClock
+  let security: SocketSecurity?
 
-  init(context: ZMQContext, config: SightlineConfig, queue: V2XQueue, clock: HostClock) {
+  init(
+    context: ZMQContext, config: SightlineConfig, queue: V2XQueue, clock: HostClock,
+    security: SocketSecurity?
+  ) {
     self.clock = clock
+    self.security = security
     self.context = context
     self.config = config
     self.queue = queue
@@ -172,7 +179,8 @@ final class V2XThread: @unchecked Sendable {
     var ingest = V2XIngest(staleAfterMilliseconds: Int64(config.v2x.staleAfterMilliseconds))
     defer { ingest.release() }
     do {
-      let sockets = try V2XSockets(context: context, sources: config.v2x.sources, clock: clock)
+      let sockets = try V2XSockets(
+        context: context, sources: config.v2x.sources, clock: clock, security: security)
       while !stopRequested.load(ordering: .relaxed) && !isStopping {
         defer { share(ingest.counters) }
         _ = try sockets.receive(timeoutMilliseconds: 50) { index, payload, received in

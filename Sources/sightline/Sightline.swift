@@ -19,8 +19,31 @@ struct Sightline: ParsableCommand {
       ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self, InspectCommand.self,
       RunCommand.self, BenchCommand.self, V2XCommand.self, RecordCommand.self,
       AnnotateCommand.self, CheckCommand.self, RenderCommand.self, EvalCommand.self,
-      PlayCommand.self,
+      PlayCommand.self, KeygenCommand.self,
     ])
+}
+
+struct KeygenCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "keygen",
+    abstract: "Write a CURVE key pair: FILE (secret, mode 0600) and FILE.pub (for allow-lists).",
+    discussion: """
+      Give FILE to the process that owns it (security.curve_secret_key, or `sub --curve-key`);
+      hand FILE.pub to its peers: a line of their allow-list (publish.curve_allow,
+      [[v2x.source]] curve_allow), or their curve_server_key / --server-key.
+      """)
+
+  @Argument(help: "The secret key file to write.")
+  var file: String
+
+  @Flag(name: .long, help: "Replace existing key files.")
+  var force = false
+
+  func run() throws {
+    let pair = try CurveKeyPair.generate()
+    try pair.write(to: file, replacing: force)
+    printLine("wrote \(file) (secret) and \(file).pub (public key \(pair.publicKey.z85))")
+  }
 }
 
 struct PlayCommand: ParsableCommand {
@@ -474,9 +497,24 @@ struct SubscribeCommand: ParsableCommand {
   @Flag(name: .long, help: "At the end, draw the last frame's grid as text.")
   var picture = false
 
+  @Option(name: .long, help: "CURVE: this subscriber's secret key file (sightline keygen).")
+  var curveKey: String?
+
+  @Option(name: .long, help: "CURVE: the runtime's public key file.")
+  var serverKey: String?
+
   func run() throws {
+    var curve: CurveClientKeys?
+    switch (curveKey, serverKey) {
+    case (let key?, let server?):
+      curve = CurveClientKeys(
+        keyPair: try CurveKeyPair.load(path: key),
+        serverPublicKey: try CurvePublicKey.load(path: server))
+    case (nil, nil): break
+    default: throw ValidationError("--curve-key and --server-key go together")
+    }
     let subscriber = try FrameSubscriber(
-      context: try ZMQContext(), endpoint: connect, latestOnly: latest)
+      context: try ZMQContext(), endpoint: connect, latestOnly: latest, curve: curve)
     let timeout = idleTimeout.map { Int($0 * 1000) } ?? -1
     var last: GridFrame?
     defer {

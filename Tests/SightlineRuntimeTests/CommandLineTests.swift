@@ -1,5 +1,6 @@
 import Foundation
 import SightlineRuntime
+import SightlineZMQ
 import Testing
 
 /// The `sightline` executable that `swift build` put beside this test bundle.
@@ -82,6 +83,20 @@ func sightline(_ arguments: [String]) throws -> ProcessResult {
     ])
     #expect(result.status != 0)
     #expect(result.errors.contains("cannot open capture /nonexistent/drive.pcap"))
+  }
+
+  @Test func keygenWritesAKeyPairTheRuntimeLoadsAndNeverOverwritesIt() throws {
+    let path = temporaryPath("runtime.key")
+    let first = try sightline(["keygen", path])
+    #expect(first.status == 0, "\(first.errors)")
+    let attributes = try FileManager.default.attributesOfItem(atPath: path)
+    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    let pair = try CurveKeyPair.load(path: path)
+    #expect(try CurvePublicKey.load(path: path + ".pub") == pair.publicKey)
+    #expect(first.output.contains(pair.publicKey.z85))
+    let again = try sightline(["keygen", path])
+    #expect(again.status != 0 && again.errors.contains("already exists"))
+    #expect(try CurveKeyPair.load(path: path) == pair)
   }
 
   @Test func truncatedCaptureExitsNonZeroAfterPublishingWhatItHad() throws {

@@ -18,7 +18,9 @@ import Testing
     options.recordPath = path
     var frames: [GridFrame] = []
     _ = try Replay(options: options).run(context: try ZMQContext()) { _ in
-    } onFrameData: { frames.append($0) }
+    } onFrameData: {
+      frames.append($0)
+    }
     return (path, frames)
   }
 
@@ -32,9 +34,10 @@ import Testing
     #expect(reader.hasSummary)
     let topics = Set(reader.channels.values.map(\.topic))
     #expect(topics == Set(FrameRecorder.topics))
-    #expect(reader.schemas.values.map(\.name).sorted() == [
-      "foxglove.Grid", "foxglove.LocationFix", "foxglove.SceneUpdate", "sightline.v1.FusedFrame",
-    ])
+    #expect(
+      reader.schemas.values.map(\.name).sorted() == [
+        "foxglove.Grid", "foxglove.LocationFix", "foxglove.SceneUpdate", "sightline.v1.FusedFrame",
+      ])
     // One scene update and one grid per frame; log times are the frames' reference times.
     let grids = try reader.messages(topic: "/grid")
     #expect(grids.map(\.logTime) == frames.map { UInt64($0.referenceTimeNanoseconds) })
