@@ -1,5 +1,6 @@
 import Foundation
 import SightlineLidar
+import SightlineOps
 import SightlineUDP
 import SightlineZMQ
 import Synchronization
@@ -200,8 +201,20 @@ public struct LiveRun {
     let clock = options.hostClock
     let security = try SocketSecurity.make(config: options.config, context: context)
     defer { security?.stop() }
+    // Metrics: one frame sample per frame; served on `metrics.listen` when set.
+    let metrics = RuntimeMetrics()
+    var endpoint: PrometheusEndpoint?
+    if !options.config.metrics.listen.isEmpty {
+      endpoint = try PrometheusEndpoint(address: options.config.metrics.listen, metrics: metrics)
+      try endpoint?.start()
+      let host = options.config.metrics.listen.split(separator: ":").dropLast().joined(
+        separator: ":")
+      log("metrics on http://\(host):\(endpoint?.port ?? 0)/metrics")
+    }
+    defer { endpoint?.stop() }
     let frameThread = FrameThread(
-      context: context, options: options, mailbox: mailbox, security: security, log: log)
+      context: context, options: options, mailbox: mailbox, security: security, metrics: metrics,
+      log: log)
     var v2xThread: V2XThread?
     if !options.config.v2x.sources.isEmpty {
       let queue = V2XQueue(capacity: options.config.v2x.queueCapacity)
@@ -293,6 +306,7 @@ final class FrameThread: @unchecked Sendable {
   let options: LiveOptions
   let mailbox: SweepMailbox
   let security: SocketSecurity?
+  let metrics: RuntimeMetrics
   let log: @Sendable (String) -> Void
   var v2xQueue: V2XQueue?
   /// Where the frames' V2X counters come from.
@@ -309,9 +323,10 @@ final class FrameThread: @unchecked Sendable {
 
   init(
     context: ZMQContext, options: LiveOptions, mailbox: SweepMailbox, security: SocketSecurity?,
-    log: @escaping @Sendable (String) -> Void
+    metrics: RuntimeMetrics, log: @escaping @Sendable (String) -> Void
   ) {
     self.security = security
+    self.metrics = metrics
     self.context = context
     self.options = options
     self.mailbox = mailbox
@@ -357,6 +372,7 @@ final class FrameThread: @unchecked Sendable {
           takeQueued(loop)
           try loop.process(&sweep, decodeNanoseconds: decodeNanoseconds, clock: clock.now())
           mailbox.recycle(&sweep)
+          record(loop, lidarOffset: sensorMinusHost)
         case .timedOut:
           let now = clock.now()
           if timeout > 0 && now - lastFrameHost >= timeout {
@@ -364,6 +380,7 @@ final class FrameThread: @unchecked Sendable {
             takeQueued(loop)
             try loop.processWithoutLidar(
               at: now + sensorMinusHost, silentNanoseconds: now - lastSweepHost, clock: now)
+            record(loop, lidarOffset: nil)
           }
         }
         if options.reload.take() { reloadConfig(loop) }
@@ -381,6 +398,26 @@ final class FrameThread: @unchecked Sendable {
     done = true
     state.broadcast()
     state.unlock()
+  }
+
+  /// The frame just published, for the metrics (no allocation: the reasons are the counters'
+  /// own strings, and the metrics cache a handle per reason).
+  private func record(_ loop: FrameLoop, lidarOffset: Int64?) {
+    let frame = loop.framer.frame
+    let counters = frame.counters
+    let budget = Int64(frame.budgetNanoseconds)
+    let processing = loop.framer.lastProcessingNanoseconds
+    metrics.record(
+      frame: FrameSample(
+        durationSeconds: Double(processing) / 1e9,
+        overranBudget: budget > 0 && processing > budget,
+        degraded: frame.flags.contains(.degraded), v2xAgents: frame.agents.count,
+        quarantinedSenders: Int(frame.quarantinedSenders),
+        lidarPacketsTotal: counters.lidarPackets,
+        lidarPacketsLostTotal: counters.lidarPacketsMissing,
+        v2xMessagesTotal: counters.v2xReceived,
+        lidarClockOffsetSeconds: lidarOffset.map { Double($0) / 1e9 }))
+    for drop in counters.drops { metrics.setDrops(reason: drop.reason, total: drop.count) }
   }
 
   /// V2X messages and GNSS fixes that arrived since the last frame, and the counters.

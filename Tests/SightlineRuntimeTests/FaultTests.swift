@@ -151,6 +151,35 @@ import Testing
     #expect(late.frames.count + Int(late.lost) <= read.frames.count)
   }
 
+  @Test func theMetricsEndpointServesTheRunsFigures() throws {
+    let context = try ZMQContext()
+    let feed = LiveFeed(context: context)
+    let endpoint = uniqueEndpoint()
+    var options = feed.options(publishEndpoint: endpoint, seconds: 3)
+    options.config.metrics.listen = "127.0.0.1:0"
+    let subscriber = try FrameSubscriber(context: context, endpoint: endpoint)
+    defer { subscriber.close() }
+    let run = BackgroundRun(options, context: context, feed: feed)
+    Thread.sleep(forTimeInterval: 2)
+    let line = run.logLines.withLock { $0.first { $0.hasPrefix("metrics on ") } }
+    let url = try #require(line.flatMap { URL(string: String($0.dropFirst("metrics on ".count))) })
+    let text = try httpGet(port: try #require(url.port), path: url.path)
+    #expect(text.hasPrefix("HTTP/1.1 200"))
+    _ = try Observed.collect(subscriber)
+    feed.stop()
+    _ = try run.wait()
+
+    func value(_ name: String) -> Double? {
+      text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        .flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+    #expect((value("sightline_frames_total") ?? 0) >= 5, "\(text)")
+    #expect((value("sightline_lidar_packets_total") ?? 0) >= 500)
+    #expect(value("sightline_v2x_agents") == 1)
+    #expect(text.contains("sightline_frame_time_quantile_seconds{quantile=\"0.99\"}"))
+    #expect(text.contains("sightline_frame_seconds_bucket{le=\"+Inf\"}"))
+  }
+
   @Test func aConfigReloadWithABadValueIsRejectedAndTheOldConfigKept() throws {
     let context = try ZMQContext()
     let feed = LiveFeed(context: context)

@@ -193,3 +193,33 @@ struct Observed {
     return observed
   }
 }
+
+/// `GET path` from 127.0.0.1:`port` over a plain socket; the whole reply (head and body).
+func httpGet(port: Int, path: String) throws -> String {
+  struct HTTPFailure: Error { let step: String }
+  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  guard fd >= 0 else { throw HTTPFailure(step: "socket") }
+  defer { close(fd) }
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_port = UInt16(port).bigEndian
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  let connected = withUnsafePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+      connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+    }
+  }
+  guard connected == 0 else { throw HTTPFailure(step: "connect") }
+  let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
+  guard write(fd, request, request.count) == request.count else {
+    throw HTTPFailure(step: "write")
+  }
+  var reply = [UInt8]()
+  var chunk = [UInt8](repeating: 0, count: 4096)
+  while true {
+    let count = read(fd, &chunk, chunk.count)
+    guard count > 0 else { break }
+    reply += chunk[..<count]
+  }
+  return String(decoding: reply, as: UTF8.self)
+}
