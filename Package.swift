@@ -82,13 +82,15 @@ let package = Package(
         "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "SightlineV2X",
         "SightlineTimeline", "SightlinePNG", "SightlineMCAP", "SightlineScenario", "SightlineOps",
         "TOMLKit", .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
 
     .executableTarget(
       name: "sightline",
       dependencies: [
         "SightlineRuntime", "SightlineGrid", "SightlineLidar", "SightlinePNG", "SightlinePcap",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "SightlineOps", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ]),
 
     // Writes the synthetic drives in Replay/ (docs/DRIVES.md).

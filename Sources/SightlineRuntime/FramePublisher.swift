@@ -61,5 +61,11 @@ public final class FramePublisher {
     _ = try socket.send(message)
   }
 
-  public func close() { socket.close() }
+  /// Closes the socket. `discardPending`: drop what subscribers have not taken yet (linger 0),
+  /// for a shutdown that must not wait on a slow subscriber; otherwise up to a second is given
+  /// to deliver it (the end-of-stream stats).
+  public func close(discardPending: Bool = false) {
+    if discardPending { try? socket.setLinger(milliseconds: 0) }
+    socket.close()
+  }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SightlineLidar
 import SightlineOps
 import SightlineUDP
@@ -14,6 +15,11 @@ let reloadSignalled = Atomic<Bool>(false)
 public func installStopHandlers() {
   signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
   signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+  installReloadHandler()
+}
+
+/// SIGHUP: live runs re-read their config file.
+public func installReloadHandler() {
   signal(SIGHUP) { _ in reloadSignalled.store(true, ordering: .relaxed) }
 }
 
@@ -320,6 +326,10 @@ final class FrameThread: @unchecked Sendable {
   private(set) var failure: (any Error)?
   /// The config in force (reloads replace the parts that may change while running).
   private(set) var config: SightlineConfig
+  /// Events worth a line (each call site is rate-limited when `SightlineLogging` is set up, so
+  /// a flood of bad senders cannot flood the log); counts stay in the frames' counters.
+  let logger = Logger(label: "sightline.frames")
+  private var reported = (clockSteps: 0, quarantines: 0, denied: 0, lidarSilent: false)
 
   init(
     context: ZMQContext, options: LiveOptions, mailbox: SweepMailbox, security: SocketSecurity?,
@@ -366,6 +376,11 @@ final class FrameThread: @unchecked Sendable {
         case .finished:
           break loop
         case .sweep(var sweep, let decodeNanoseconds, let hostTime):
+          if reported.lidarSilent {
+            reported.lidarSilent = false
+            logger.notice(
+              "LiDAR is back after \(Double(hostTime - lastSweepHost) / 1e9) s without sweeps")
+          }
           lastSweepHost = hostTime
           lastFrameHost = hostTime
           sensorMinusHost = sweep.endNanoseconds - hostTime
@@ -377,6 +392,14 @@ final class FrameThread: @unchecked Sendable {
           let now = clock.now()
           if timeout > 0 && now - lastFrameHost >= timeout {
             lastFrameHost = now
+            if !reported.lidarSilent {
+              reported.lidarSilent = true
+              logger.warning(
+                Logger.Message(
+                  stringLiteral:
+                    "no LiDAR sweep for \(config.frame.lidarTimeoutMilliseconds) ms: frames go on"
+                    + " without LiDAR (V2X agents and decay), marked lidar_status ABSENT"))
+            }
             takeQueued(loop)
             try loop.processWithoutLidar(
               at: now + sensorMinusHost, silentNanoseconds: now - lastSweepHost, clock: now)
@@ -394,7 +417,8 @@ final class FrameThread: @unchecked Sendable {
     state.lock()
     records = frames?.records ?? []
     framesPublished = frames?.framesProcessed ?? 0
-    frames?.close()
+    // Stopped by a signal: close at once (linger 0); at a natural end, let the last stats go.
+    frames?.close(discardPending: stopRequested.load(ordering: .relaxed))
     done = true
     state.broadcast()
     state.unlock()
@@ -457,6 +481,28 @@ final class FrameThread: @unchecked Sendable {
 
   private func updateCounters(_ loop: FrameLoop) {
     let steps = options.hostClock.steps
+    if steps.count > reported.clockSteps {
+      reported.clockSteps = steps.count
+      logger.warning(
+        Logger.Message(
+          stringLiteral:
+            "the host clock stepped (\(Double(steps.totalNanoseconds) / 1e9) s in all); the run"
+            + " keeps its own timeline and does not follow it"))
+    }
+    let quarantines = loop.timeline.plausibility.quarantines
+    if quarantines > reported.quarantines {
+      logger.warning(
+        Logger.Message(
+          stringLiteral:
+            "\(quarantines - reported.quarantines) V2X sender(s) quarantined for"
+            + " \(config.v2x.quarantineSeconds) s by the misbehaviour checks (counters v2x.*)"))
+      reported.quarantines = quarantines
+    }
+    if let security, security.denied > reported.denied {
+      reported.denied = security.denied
+      logger.warning(
+        "CURVE handshake refused: \(security.authenticator?.counts.lastDenial ?? "unknown peer")")
+    }
     loop.framer.counters.hostClockSteps = UInt64(steps.count)
     loop.framer.counters.hostClockStepTotalNanoseconds = steps.totalNanoseconds
     let lidar = mailbox.lidarTotals

@@ -360,9 +360,9 @@ public final class FrameLoop {
   }
 
   /// Closes the socket, and finishes the recording if the end of stream did not.
-  public func close() {
+  public func close(discardPending: Bool = false) {
     try? recorder?.finish()
-    publisher.close()
+    publisher.close(discardPending: discardPending)
   }
 }
 

@@ -121,6 +121,11 @@ public final class ZMQSocket {
     guard result == 0 else { throw .last("subscribe") }
   }
 
+  /// How long `close` may keep unsent messages (ms; 0 drops them at once, −1 waits forever).
+  public func setLinger(milliseconds: Int32) throws(ZMQError) {
+    try setOption(ZMQ_LINGER, milliseconds)
+  }
+
   public func setSendHighWaterMark(_ messages: Int32) throws(ZMQError) {
     try setOption(ZMQ_SNDHWM, messages)
   }

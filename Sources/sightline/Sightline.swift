@@ -4,7 +4,9 @@
 import ArgumentParser
 import Foundation
 import SightlineGrid
+import Logging
 import SightlineLidar
+import SightlineOps
 import SightlinePNG
 import SightlinePcap
 import SightlineRuntime
@@ -12,7 +14,7 @@ import SightlineSchema
 import SightlineZMQ
 
 @main
-struct Sightline: ParsableCommand {
+struct Sightline: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Real-time LiDAR + V2X perception runtime.",
     subcommands: [
@@ -647,7 +649,7 @@ struct BenchDecodeCommand: ParsableCommand {
   }
 }
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
     abstract: "Read live sensor packets from UDP and publish grid frames until stopped.")
@@ -687,7 +689,7 @@ struct RunCommand: ParsableCommand {
   @Option(name: .long, help: "Record every frame to this MCAP file (opens in Foxglove).")
   var record: String?
 
-  func run() throws {
+  func run() async throws {
     var settings = try loadConfig(config)
     if let publish { settings.publish.endpoint = publish }
     try lidarOptions.apply(to: &settings)
@@ -700,10 +702,13 @@ struct RunCommand: ParsableCommand {
     options.idleExitSeconds = idleExit
     options.waitForSubscribers = waitSubscribers
     options.recordPath = record
-    installStopHandlers()
+    options.configPath = config
+    SightlineLogging.bootstrap(level: .info)
     let summary: LiveSummary
     do {
-      summary = try LiveRun(options: options).run(context: try ZMQContext()) { printLine($0) }
+      summary = try await LiveRunService.run(
+        options: options, context: try ZMQContext(), logger: Logger(label: "sightline")
+      ) { printLine($0) }
     } catch {
       throw Failure(description: "run failed: \(error)")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SightlineMCAP
 import SightlineRuntime
 import SightlineZMQ
 import Testing
@@ -83,6 +84,26 @@ func sightline(_ arguments: [String]) throws -> ProcessResult {
     ])
     #expect(result.status != 0)
     #expect(result.errors.contains("cannot open capture /nonexistent/drive.pcap"))
+  }
+
+  @Test(arguments: [SIGTERM, SIGINT])
+  func aSignalShutsRunDownGracefullyWithTheRecordingFinalised(signal: Int32) throws {
+    let recording = temporaryPath("run.mcap")
+    let run = try RunningCommand([
+      "run", "--bind", "127.0.0.1", "--port", "0", "--position-port", "0", "--publish",
+      uniqueEndpoint(), "--record", recording,
+    ])
+    // No sensor is sending: frames go on without LiDAR, every 250 ms.
+    Thread.sleep(forTimeInterval: 2)
+    kill(run.process.processIdentifier, signal)
+    let result = run.finish()
+    #expect(result.status == 0, "\(result.errors)")
+    #expect(result.output.contains("frames: "))
+    // The file is whole: summary, statistics and indexes written (no recovery needed).
+    let reader = try MCAPReader(path: recording)
+    let frames = try reader.messages(topic: "/sightline/frame")
+    #expect(frames.count >= 4)
+    #expect(reader.statistics?.messageCount ?? 0 >= UInt64(frames.count))
   }
 
   @Test func keygenWritesAKeyPairTheRuntimeLoadsAndNeverOverwritesIt() throws {
