@@ -330,6 +330,8 @@ final class FrameThread: @unchecked Sendable {
   /// a flood of bad senders cannot flood the log); counts stay in the frames' counters.
   let logger = Logger(label: "sightline.frames")
   private var reported = (clockSteps: 0, quarantines: 0, denied: 0, lidarSilent: false)
+  /// Sweeps dropped because a frame without LiDAR had already gone out for a later time.
+  private var lateSweeps = 0
 
   init(
     context: ZMQContext, options: LiveOptions, mailbox: SweepMailbox, security: SocketSecurity?,
@@ -375,6 +377,13 @@ final class FrameThread: @unchecked Sendable {
         switch mailbox.take(timeoutNanoseconds: min(wait, 100_000_000)) {
         case .finished:
           break loop
+        case .sweep(var sweep, let decodeNanoseconds, let hostTime)
+        where sweep.endNanoseconds <= loop.lastReferenceTime:
+          // Older than a frame already published without LiDAR (the ingest thread was held up
+          // past the time-out): publishing it would send subscribers back in time.
+          lateSweeps += 1
+          lastSweepHost = hostTime
+          mailbox.recycle(&sweep)
         case .sweep(var sweep, let decodeNanoseconds, let hostTime):
           if reported.lidarSilent {
             reported.lidarSilent = false
@@ -512,13 +521,14 @@ final class FrameThread: @unchecked Sendable {
         loop.framer.counters.update(
           lidar: lidar, v2x: $0, sweepsDropped: dropped, plausibility: loop.timeline.plausibility,
           tracksRefusedFull: loop.timeline.tracks.refusedFull,
-          authDenied: security?.denied ?? 0)
+          authDenied: security?.denied ?? 0, v2xQueueOverflow: v2xQueue?.overflowed ?? 0,
+          sweepsAfterSilentFrame: lateSweeps)
       }
     } else {
       loop.framer.counters.update(
         lidar: lidar, v2x: nil, sweepsDropped: dropped, plausibility: loop.timeline.plausibility,
         tracksRefusedFull: loop.timeline.tracks.refusedFull,
-        authDenied: security?.denied ?? 0)
+        authDenied: security?.denied ?? 0, sweepsAfterSilentFrame: lateSweeps)
     }
   }
 

@@ -308,6 +308,11 @@ public final class FrameLoop {
       budget: FrameBudget(config: config.frame, live: live), decaySeconds: config.grid.decaySeconds)
   }
 
+  /// The reference time of the last frame published (.min before the first).
+  var lastReferenceTime: Int64 {
+    framesProcessed == 0 ? .min : framer.frame.referenceTimeNanoseconds
+  }
+
   /// The frame with no LiDAR: made at `time` (the sensor clock), V2X agents and decay only.
   @discardableResult
   public func processWithoutLidar(at time: Int64, silentNanoseconds: Int64, clock: Int64)

@@ -36,7 +36,8 @@ extension RunCounters {
   /// Fills the counters a frame carries, reusing `drops`' storage: the reasons are made once.
   mutating func update(
     lidar: LidarTotals, v2x: V2XCounters?, sweepsDropped: Int,
-    plausibility: PlausibilityCheck? = nil, tracksRefusedFull: Int = 0, authDenied: Int = 0
+    plausibility: PlausibilityCheck? = nil, tracksRefusedFull: Int = 0, authDenied: Int = 0,
+    v2xQueueOverflow: Int = 0, sweepsAfterSilentFrame: Int = 0
   ) {
     lidarDatagrams = UInt64(lidar.datagrams)
     lidarPackets = UInt64(lidar.packets)
@@ -52,6 +53,7 @@ extension RunCounters {
     add("lidar.position_packet_problem", lidar.positionProblems)
     add("lidar.return_out_of_range", lidar.returnsOutOfRange)
     add("lidar.sweep_frame_loop_busy", sweepsDropped)
+    add("lidar.sweep_older_than_frame_without_lidar", sweepsAfterSilentFrame)
     if let v2x {
       v2xReceived = UInt64(v2x.received)
       v2xAccepted = UInt64(v2x.accepted)
@@ -60,6 +62,7 @@ extension RunCounters {
       }
     }
     add("v2x.track_store_full", tracksRefusedFull)
+    add("v2x.queue_overflow", v2xQueueOverflow)
     add("auth.curve_denied", authDenied)
     if let plausibility {
       for (index, count) in plausibility.dropped.enumerated() {

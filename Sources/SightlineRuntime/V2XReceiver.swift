@@ -108,7 +108,13 @@ public final class BoundedQueue<Item: Sendable>: @unchecked Sendable {
   private var items: [Item] = []
   private var head = 0
   public let capacity: Int
-  public private(set) var overflowed = 0
+  private var overflowCount = 0
+  /// Items dropped because the queue was full (read under the lock: the pushing thread counts).
+  public var overflowed: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return overflowCount
+  }
 
   public init(capacity: Int) {
     self.capacity = capacity
@@ -120,7 +126,7 @@ public final class BoundedQueue<Item: Sendable>: @unchecked Sendable {
     defer { lock.unlock() }
     if items.count - head >= capacity {
       head += 1
-      overflowed += 1
+      overflowCount += 1
     }
     if head > 0 && items.count == items.capacity {
       items.removeFirst(head)

