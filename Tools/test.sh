@@ -87,6 +87,28 @@ else
   loopback_status=0
 fi
 
+# Load: a 100k msg/s V2X flood beside VLS-128-rate LiDAR (10 s here; 60 s by hand), and a soak
+# of a drive played in a loop (90 s here; an hour by hand): bounded memory, drops counted.
+load_status=0
+if [ "$release_status" -eq 0 ] && [ -f ../shared/data/lidar/vls128-strongest.pcap ]; then
+  .venv/bin/python Tools/oracle/load_run.py .build/release/sightline \
+    ../shared/data/lidar/vls128-strongest.pcap 10 | tee "$results/load.log"
+  load_status=${PIPESTATUS[0]}
+elif [ "$release_status" -ne 0 ]; then
+  echo "0 passed, 1 failed" >"$results/load.log"
+  load_status=1
+else
+  echo "0 passed, 0 failed (no shared VLS-128 capture beside the checkout)" | tee "$results/load.log"
+fi
+soak_status=1
+if [ "$release_status" -eq 0 ]; then
+  .venv/bin/python Tools/oracle/soak_run.py .build/release/sightline Replay/blind-intersection 90 \
+    | tee "$results/soak.log"
+  soak_status=${PIPESTATUS[0]}
+else
+  echo "0 passed, 1 failed" >"$results/soak.log"
+fi
+
 # Sum the xunit files (one per test library that ran) and the oracle's own line.
 read -r passed failed < <(python3 - "$results" <<'PY'
 import glob, re, sys, xml.etree.ElementTree as ET
@@ -99,7 +121,7 @@ for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
         passed += tests - bad - skipped
         failed += bad
 for log in ("oracle.log", "decode-oracle.log", "v2x.log", "pictures.log", "nebula.log",
-            "drives.log", "loopback.log"):
+            "drives.log", "loopback.log", "load.log", "soak.log"):
     text = open(sys.argv[1] + "/" + log).read()
     found = re.findall(r"^(\d+) passed, (\d+) failed", text, re.M)
     if found:
@@ -115,4 +137,5 @@ fi
 echo "$passed passed, $failed failed"
 [ "$swift_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$decode_status" -eq 0 ] \
   && [ "$v2x_status" -eq 0 ] && [ "$pictures_status" -eq 0 ] && [ "$nebula_status" -eq 0 ] \
-  && [ "$drives_status" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$failed" -eq 0 ]
+  && [ "$drives_status" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$load_status" -eq 0 ] \
+  && [ "$soak_status" -eq 0 ] && [ "$failed" -eq 0 ]
