@@ -118,6 +118,7 @@ import Testing
     let endpoint = uniqueEndpoint()
     var options = feed.options(publishEndpoint: endpoint, seconds: stall + 3)
     options.config.publish.sendHighWaterMark = 8
+    options.waitForSubscribers = 2  // both have joined before frame 0
     let stalled = try FrameSubscriber(context: context, endpoint: endpoint, receiveHighWaterMark: 4)
     defer { stalled.close() }
     // The reader reads throughout, on its own thread; the stalled one reads nothing until the
@@ -144,8 +145,14 @@ import Testing
     }
     let read = try #require(observed)
 
+    print(
+      "stalled subscriber, \(stall) s: the reader got \(read.frames.count) of"
+        + " \(summary.sweepsPublished) frames; the stalled one \(late.frames.count), counting"
+        + " \(late.lost) lost")
     // The reading subscriber got every frame, in order.
-    #expect(read.lost == 0 && read.frames.count == summary.sweepsPublished)
+    #expect(
+      read.lost == 0 && read.frames.count == summary.sweepsPublished,
+      "lost \(read.lost), \(read.frames.count) of \(summary.sweepsPublished)")
     #expect(read.frames.count >= Int(stall * 10 * 0.8), "\(read.frames.count) frames")
     // The stalled one got only what fitted its queue, and knows how much it missed.
     #expect(late.frames.count < read.frames.count / 2)
