@@ -19,35 +19,13 @@ import tempfile
 import threading
 import time
 
-from loopback_run import RATE, free_port, payloads
-from oraclelib import check, finish
-import socket
-import struct
-
-
-def rss_kib(pid):
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+from loopback_run import RATE, endless_rotation, free_port, send_at_rate
+from oraclelib import check, finish, rss_kib
 
 
 def main(binary, capture, seconds, rate, senders):
-    source = payloads(capture)
     count = int(RATE * seconds)
-    packets = []
-    for index in range(count):
-        packet = bytearray(source[index % len(source)])
-        azimuth = (index * 60) % 36000
-        for block in range(12):
-            struct.pack_into("<H", packet, block * 100 + 2, (azimuth + 20 * (block // 4)) % 36000)
-        micros = int(1_000_000 + index * 1e6 / RATE) % 3_600_000_000
-        struct.pack_into("<I", packet, 1200, micros)
-        packets.append(bytes(packet))
+    packets = endless_rotation(capture, count)
 
     port, position_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,19 +58,7 @@ def main(binary, capture, seconds, rate, senders):
         sampler = threading.Thread(target=sample)
         sampler.start()
         time.sleep(1.0)  # both bind and join
-        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
-        started = time.perf_counter()
-        for index, packet in enumerate(packets):
-            due = started + index / RATE
-            while True:
-                now = time.perf_counter()
-                if now >= due:
-                    break
-                if due - now > 0.002:
-                    time.sleep(due - now - 0.001)
-            sender.sendto(packet, ("127.0.0.1", port))
-        elapsed = time.perf_counter() - started
+        elapsed = send_at_rate(packets, port)
         flood_out, flood_err = flood.communicate(timeout=60)
         out, err = run.communicate(timeout=60)
         sampling = False

@@ -41,9 +41,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def main(binary, capture, seconds):
+def endless_rotation(capture, count):
+    """`count` packets of the capture, azimuths and times rewritten to continue one rotation."""
     source = payloads(capture)
-    count = int(RATE * seconds)
     # Three firing sequences per packet, 20 cdeg apart at 600 RPM; 160 µs per packet.
     packets = []
     for index in range(count):
@@ -54,6 +54,29 @@ def main(binary, capture, seconds):
         micros = int(1_000_000 + index * 1e6 / RATE) % 3_600_000_000
         struct.pack_into("<I", packet, 1200, micros)
         packets.append(bytes(packet))
+    return packets
+
+
+def send_at_rate(packets, port):
+    """Sends the packets to 127.0.0.1:port at the sensor's rate; returns the seconds taken."""
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    started = time.perf_counter()
+    for index, packet in enumerate(packets):
+        due = started + index / RATE
+        while True:
+            now = time.perf_counter()
+            if now >= due:
+                break
+            if due - now > 0.002:
+                time.sleep(due - now - 0.001)
+        sender.sendto(packet, ("127.0.0.1", port))
+    return time.perf_counter() - started
+
+
+def main(binary, capture, seconds):
+    count = int(RATE * seconds)
+    packets = endless_rotation(capture, count)
 
     port, position_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,18 +86,7 @@ def main(binary, capture, seconds):
              str(position_port), "--publish", f"ipc://{tmp}/frames", "--idle-exit", "2",
              "--report", report], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.0)  # let it bind
-        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        started = time.perf_counter()
-        for index, packet in enumerate(packets):
-            due = started + index / RATE
-            while True:
-                now = time.perf_counter()
-                if now >= due:
-                    break
-                if due - now > 0.002:
-                    time.sleep(due - now - 0.001)
-            sender.sendto(packet, ("127.0.0.1", port))
-        elapsed = time.perf_counter() - started
+        elapsed = send_at_rate(packets, port)
         out, err = run.communicate(timeout=60)
         check("sightline run exits 0", run.returncode == 0, err.strip())
         if run.returncode != 0:

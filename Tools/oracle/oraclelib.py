@@ -16,3 +16,15 @@ def check(name, ok, detail=""):
 def finish():
     print(f"{passes} passed, {failures} failed")
     sys.exit(1 if failures else 0)
+
+
+def rss_kib(pid):
+    """A process's resident memory in KiB, from /proc; None once it has gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None

@@ -16,18 +16,7 @@ import tempfile
 import time
 
 from loopback_run import free_port
-from oraclelib import check, finish
-
-
-def rss_kib(pid):
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+from oraclelib import check, finish, rss_kib
 
 
 def main(binary, drive, seconds):
