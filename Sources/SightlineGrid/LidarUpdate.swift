@@ -55,6 +55,9 @@ extension OccupancyGrid {
       report.pointsSkipped = count - processed
       report.degradation = processed == 0 ? .lidarSkipped : .pointsSkipped
       report.freeSpaceReachMeters = 0
+      // No free space this frame: forget the reach its endpoints gathered, or the next frame
+      // would cast it from its own pose (a frame without points would cast nothing else).
+      clearPolarReach()
     } else if polarBins > 0 {
       castPolarFreeSpace(budget: &budget, report: &report)
     } else {
@@ -197,6 +200,13 @@ extension OccupancyGrid {
   /// Builds what `rays` needs (polar tables: once per grid) ahead of the first frame.
   public mutating func prepare(_ rays: RayCasting) {
     if case .polar(let bins) = rays { preparePolar(binsPerTurn: bins) }
+  }
+
+  mutating func clearPolarReach() {
+    let bins = polarTables?.bins ?? 0
+    polarReach.withUnsafeMutableBufferPointer { reach in
+      for bin in 0..<min(bins, reach.count) { reach[bin] = 0 }
+    }
   }
 
   mutating func preparePolar(binsPerTurn bins: Int) {

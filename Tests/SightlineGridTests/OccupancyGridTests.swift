@@ -432,6 +432,20 @@ func scan(
     #expect(report.freeSpaceReachMeters == 0)
   }
 
+  @Test func skippedFreeSpaceDoesNotLeakIntoTheNextFrame() {
+    // A frame whose budget ran out among the endpoints casts no free space; a following frame
+    // with no points (LiDAR silent) must not cast that frame's reach either.
+    var grid = makeGrid()
+    var budget = WorkBudget(.workUnits(1500))
+    _ = grid.integrate(count: scene.count, band: band, rays: .standard, budget: &budget) {
+      (scene[$0].x, scene[$0].y, scene[$0].z)
+    }
+    #expect(grid.counts().free == 0)
+    let empty = grid.integrate(count: 0, band: band, rays: .standard) { _ in (0, 0, 0) }
+    #expect(empty.degradation == .none)
+    #expect(grid.counts().free == 0 && grid.cellCounts == grid.counts())
+  }
+
   @Test func aWallClockBudgetStopsBeforeTheDeadline() {
     // A fake clock that advances 1 µs per reading: the budget sees time pass by checks.
     final class FakeClock: @unchecked Sendable { var now: Int64 = 0 }

@@ -223,3 +223,34 @@ func httpGet(port: Int, path: String) throws -> String {
   }
   return String(decoding: reply, as: UTF8.self)
 }
+
+/// A live run fed by a `LiveFeed`, with one subscriber connected before it starts: the set-up
+/// most fault tests share. `start` launches it; `finish` reads to the end of stream, stops the
+/// feed and returns what was published and the run's summary.
+final class LiveRig {
+  let context: ZMQContext
+  let feed: LiveFeed
+  let options: LiveOptions
+  let subscriber: FrameSubscriber
+  private(set) var run: BackgroundRun?
+
+  init(seconds: Double, configure: (inout LiveOptions) -> Void = { _ in }) throws {
+    context = try ZMQContext()
+    feed = LiveFeed(context: context)
+    let endpoint = uniqueEndpoint()
+    var options = feed.options(publishEndpoint: endpoint, seconds: seconds)
+    configure(&options)
+    self.options = options
+    subscriber = try FrameSubscriber(context: context, endpoint: endpoint)
+  }
+
+  func start() { run = BackgroundRun(options, context: context, feed: feed) }
+
+  func finish() throws -> (observed: Observed, summary: LiveSummary) {
+    defer { subscriber.close() }
+    let observed = try Observed.collect(subscriber)
+    feed.stop()
+    guard let run else { throw CancellationError() }
+    return (observed, try run.wait())
+  }
+}
