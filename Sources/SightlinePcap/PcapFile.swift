@@ -114,9 +114,17 @@ public final class PcapFile {
     switch pcap_next_ex(handle, &headerPointer, &dataPointer) {
     case 1:
       guard let header = headerPointer?.pointee, let dataPointer else { return true }
-      // With nanosecond precision libpcap stores nanoseconds in tv_usec.
+      // With nanosecond precision libpcap stores nanoseconds in tv_usec. A pcapng timestamp is
+      // 64 bits in any resolution: past 2262 it does not fit Int64 nanoseconds.
+      let (scaled, overflow) = Int64(header.ts.tv_sec).multipliedReportingOverflow(
+        by: 1_000_000_000)
+      let (nanoseconds, carry) = scaled.addingReportingOverflow(Int64(header.ts.tv_usec))
+      guard !overflow, !carry else {
+        throw PcapError(
+          kind: .read, path: path, message: "record \(records + 1): timestamp out of range")
+      }
       let record = PcapRecord(
-        timestampNanoseconds: Int64(header.ts.tv_sec) * 1_000_000_000 + Int64(header.ts.tv_usec),
+        timestampNanoseconds: nanoseconds,
         originalLength: Int(header.len),
         bytes: UnsafeRawBufferPointer(start: dataPointer, count: Int(header.caplen)))
       records += 1

@@ -46,6 +46,9 @@ public struct Drive: Sendable, Equatable {
     guard let text = try? String(contentsOfFile: manifest, encoding: .utf8) else {
       throw fail("missing or unreadable; a drive folder needs one (docs/DRIVES.md)")
     }
+    if let line = TOMLGuard.abortingConstruct(text) {
+      throw fail("not valid TOML: line \(line): bad table header or date")
+    }
     let root: TOMLTable
     do {
       root = try TOMLTable(string: text)

@@ -212,3 +212,19 @@ func realFrame(port: UInt16) throws -> CapturedFrame {
     }
   }
 }
+
+@Suite struct FuzzFoundPcapTests {
+  /// Tools/fuzz found a pcapng record stamped past 2262, which does not fit Int64 nanoseconds:
+  /// it trapped; now it is an error naming the record.
+  @Test func aTimestampBeyondInt64NanosecondsIsAnError() throws {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("Tools/fuzz/regressions/datagram/pcapng-timestamp-overflow").path
+    let capture = try PcapFile(path: path)
+    #expect {
+      while try capture.next({ _ in }) {}
+    } throws: { error in
+      String(describing: error).contains("timestamp out of range")
+    }
+  }
+}

@@ -53,6 +53,21 @@ func configError(_ text: String) -> ConfigError? {
     #expect(config.publish.sendHighWaterMark == 5)
   }
 
+  /// Text on which toml++ (inside TOMLKit) asserts and aborts the process, found by
+  /// Tools/fuzz: each must be a clear error instead.
+  @Test func textThatAbortsTheTOMLParserIsAnError() throws {
+    let folder = repositoryRoot.appendingPathComponent("Tools/fuzz/regressions/config")
+    let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+    #expect(files.count >= 5)
+    for name in files {
+      let text = String(
+        decoding: try Data(contentsOf: folder.appendingPathComponent(name)), as: UTF8.self)
+      let error = configError(text)
+      #expect(
+        error?.problem.hasPrefix("not valid TOML") == true, "\(name): \(String(describing: error))")
+    }
+  }
+
   @Test func unknownKeyIsNamedWithItsFile() {
     let error = configError("[grid]\nresolution = 0.1\n")
     #expect(error?.key == "grid.resolution")
