@@ -109,6 +109,11 @@ else
   echo "0 passed, 1 failed" >"$results/soak.log"
 fi
 
+# Fuzzing: the libFuzzer harnesses (their own instrumented release build), every crash input
+# in the regression corpus, then a short fixed run of each (Tools/fuzz/README.md).
+Tools/fuzz/run.sh ci 2>&1 | tee "$results/fuzz.log"
+fuzz_status=${PIPESTATUS[0]}
+
 # Sum the xunit files (one per test library that ran) and the oracle's own line.
 read -r passed failed < <(python3 - "$results" <<'PY'
 import glob, re, sys, xml.etree.ElementTree as ET
@@ -121,7 +126,7 @@ for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
         passed += tests - bad - skipped
         failed += bad
 for log in ("oracle.log", "decode-oracle.log", "v2x.log", "pictures.log", "nebula.log",
-            "drives.log", "loopback.log", "load.log", "soak.log"):
+            "drives.log", "loopback.log", "load.log", "soak.log", "fuzz.log"):
     text = open(sys.argv[1] + "/" + log).read()
     found = re.findall(r"^(\d+) passed, (\d+) failed", text, re.M)
     if found:
@@ -138,4 +143,4 @@ echo "$passed passed, $failed failed"
 [ "$swift_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$decode_status" -eq 0 ] \
   && [ "$v2x_status" -eq 0 ] && [ "$pictures_status" -eq 0 ] && [ "$nebula_status" -eq 0 ] \
   && [ "$drives_status" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$load_status" -eq 0 ] \
-  && [ "$soak_status" -eq 0 ] && [ "$failed" -eq 0 ]
+  && [ "$soak_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ] && [ "$failed" -eq 0 ]
