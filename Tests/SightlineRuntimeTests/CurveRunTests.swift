@@ -89,7 +89,7 @@ import Testing
     let summary = try LiveRun(options: options).run(context: context) { _ in }
 
     let trusted = try Observed.collect(viewers[0], idleSeconds: 2)
-    #expect(trusted.frames.count >= 8, "\(trusted.frames.count) frames")
+    #expect(trusted.frames.count >= 3, "\(trusted.frames.count) frames")
     let ids = Set(trusted.frames.flatMap { $0.agents.map(\.id) })
     #expect(ids == [1], "agents seen: \(ids)")
     // Only the listed radio's messages reached the decoder.
