@@ -109,7 +109,10 @@ def main(binary, capture, seconds, rate, senders):
         check("every sweep became a frame (none dropped while the frame loop was busy)",
               summary["sweepsDroppedFrameLoopBusy"] == 0 and published >= 4 * seconds,
               f"{published} published, {summary['sweepsDroppedFrameLoopBusy']} dropped")
-        check("frames stay within budget + margin (p95 <= 30 ms)", p95 <= 30.0, f"p95 {p95:.1f} ms")
+        # The margin covers decode (outside the budget) and the senders sharing the cores; the
+        # figures themselves are in Tools/bench/RESULTS.md.
+        check("frames stay within budget + margin (p95 <= 2 x 20 ms)", p95 <= 40.0,
+              f"p95 {p95:.1f} ms")
 
     steady = [value for at, value in samples if at >= 3.0]
     if len(steady) >= 4:
