@@ -78,7 +78,10 @@ import Testing
       Thread.sleep(forTimeInterval: 0.5)
       for count in 0..<30 {
         for (index, socket) in sockets.enumerated() {
-          guard let message = try? Self.bsm(id: UInt32(index + 1), count: count) else { continue }
+          guard
+            let message = try? parkedCarBSM(
+              id: UInt32(index + 1), count: count, latitude: 423_000_000 + Int32(index + 1) * 100)
+          else { continue }
           if (try? socket.send(message)) == true { sent.withLock { $0[index] += 1 } }
         }
         Thread.sleep(forTimeInterval: 0.1)
@@ -102,19 +105,6 @@ import Testing
       #expect(try viewer.next(timeoutMilliseconds: 500).isIdle)
       #expect(viewer.summary.framesReceived == 0)
     }
-  }
-
-  static func bsm(id: UInt32, count: Int) throws -> [UInt8] {
-    let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
-    var core = BSMCoreData.unavailable
-    core.msgCnt = UInt8(count % 128)
-    core.id = id
-    core.secMark = UInt16(milliseconds % 60_000)
-    core.lat = 423_000_000 + Int32(id) * 100
-    core.long = -834_000_000
-    core.speed = 0
-    core.heading = 0
-    return try J2735.encodeFrame(BasicSafetyMessage(coreData: core))
   }
 }
 

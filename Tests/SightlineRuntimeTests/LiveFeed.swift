@@ -95,7 +95,9 @@ final class LiveFeed: @unchecked Sendable {
       }
       if !v2xPaused.load(ordering: .relaxed), let radio {
         count += 1
-        if try radio.send(bsm(count: count)) { bsmsSent.add(1, ordering: .relaxed) }
+        if try radio.send(parkedCarBSM(id: 0x5EED_0001, count: count)) {
+          bsmsSent.add(1, ordering: .relaxed)
+        }
       }
       let elapsed = Date().timeIntervalSince(started)
       if elapsed < 0.1 { Thread.sleep(forTimeInterval: 0.1 - elapsed) }
@@ -107,29 +109,6 @@ final class LiveFeed: @unchecked Sendable {
     let socket = try ZMQSocket(context: context, type: .publisher)
     try socket.bind(v2xEndpoint)
     return socket
-  }
-
-  /// A parked car 6 m east of the sensor's first-reported position, sending now.
-  private func bsm(count: Int) throws -> [UInt8] {
-    let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
-    var core = BSMCoreData.unavailable
-    core.msgCnt = UInt8(count % 128)
-    core.id = 0x5EED_0001
-    core.secMark = UInt16(milliseconds % 60_000)
-    core.lat = 423_000_000
-    core.long = -834_000_000
-    core.elev = 2000
-    var accuracy = PositionalAccuracy.unavailable
-    accuracy.semiMajor = 20
-    accuracy.semiMinor = 20
-    accuracy.orientation = 0
-    core.accuracy = accuracy
-    core.transmission = 0
-    core.speed = 0
-    core.heading = 0
-    core.size.width = 180
-    core.size.length = 450
-    return try J2735.encodeFrame(BasicSafetyMessage(coreData: core))
   }
 }
 
@@ -253,4 +232,27 @@ final class LiveRig {
     guard let run else { throw CancellationError() }
     return (observed, try run.wait())
   }
+}
+
+/// A parked car's BSM, stamped now (secMark), at `latitude` (1e-7 degrees).
+func parkedCarBSM(id: UInt32, count: Int, latitude: Int32 = 423_000_000) throws -> [UInt8] {
+  let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
+  var core = BSMCoreData.unavailable
+  core.msgCnt = UInt8(count % 128)
+  core.id = id
+  core.secMark = UInt16(milliseconds % 60_000)
+  core.lat = latitude
+  core.long = -834_000_000
+  core.elev = 2000
+  var accuracy = PositionalAccuracy.unavailable
+  accuracy.semiMajor = 20
+  accuracy.semiMinor = 20
+  accuracy.orientation = 0
+  core.accuracy = accuracy
+  core.transmission = 0
+  core.speed = 0
+  core.heading = 0
+  core.size.width = 180
+  core.size.length = 450
+  return try J2735.encodeFrame(BasicSafetyMessage(coreData: core))
 }
