@@ -14,10 +14,10 @@ let package = Package(
     .library(name: "SightlineNet", targets: ["SightlineNet"]),
     .library(name: "SightlinePcap", targets: ["SightlinePcap"]),
     .library(name: "SightlineRuntime", targets: ["SightlineRuntime"]),
+    .library(name: "SightlineTOML", targets: ["SightlineTOML"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
@@ -55,6 +55,8 @@ let package = Package(
     .target(name: "SightlineTimeline"),
     // Pure: SAE J2735 MessageFrames in UPER (BSM, PSM), IEEE 1609.3/1609.2 unwrapping.
     .target(name: "SightlineV2X"),
+    // Pure: TOML 1.0 text → tables (the config and drive manifests; strict, fuzzed).
+    .target(name: "SightlineTOML"),
     // Pure: calibration file text → per-laser corrections (VeloView XML, ros-drivers/nebula YAML).
     .target(name: "SightlineCalibration", dependencies: ["SightlineLidar", "Yams"]),
 
@@ -81,7 +83,7 @@ let package = Package(
         "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
         "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "SightlineV2X",
         "SightlineTimeline", "SightlinePNG", "SightlineMCAP", "SightlineScenario", "SightlineOps",
-        "TOMLKit", .product(name: "Logging", package: "swift-log"),
+        "SightlineTOML", .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
 
@@ -103,6 +105,7 @@ let package = Package(
       path: "Tools/scenario"),
 
     .testTarget(name: "SightlineNetTests", dependencies: ["SightlineNet"]),
+    .testTarget(name: "SightlineTOMLTests", dependencies: ["SightlineTOML"]),
     .testTarget(
       name: "SightlineLidarTests",
       dependencies: ["SightlineLidar", "SightlineNet", "SightlinePcap"],

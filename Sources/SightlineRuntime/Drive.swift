@@ -1,6 +1,6 @@
 import Foundation
 import SightlinePcap
-import TOMLKit
+import SightlineTOML
 
 /// A drive: a folder in Replay/ whose `drive.toml` names its inputs (docs/DRIVES.md). Loading
 /// checks everything a replay needs before anything runs: files exist, keys are known, config
@@ -46,12 +46,9 @@ public struct Drive: Sendable, Equatable {
     guard let text = try? String(contentsOfFile: manifest, encoding: .utf8) else {
       throw fail("missing or unreadable; a drive folder needs one (docs/DRIVES.md)")
     }
-    if let line = TOMLGuard.abortingConstruct(text) {
-      throw fail("not valid TOML: line \(line): bad table header or date")
-    }
     let root: TOMLTable
     do {
-      root = try TOMLTable(string: text)
+      root = try TOMLReader.parse(text)
     } catch {
       throw fail("not valid TOML: \(error)")
     }

@@ -3,7 +3,7 @@
 // unknown key or bad value, so that a typo never silently falls back to a default.
 
 import SightlineLidar
-import TOMLKit
+import SightlineTOML
 
 public struct SightlineConfig: Sendable, Equatable {
   public struct Lidar: Sendable, Equatable {
@@ -161,13 +161,9 @@ extension SightlineConfig {
   }
 
   public static func parse(_ text: String, file: String) throws(ConfigError) -> SightlineConfig {
-    if let line = TOMLGuard.abortingConstruct(text) {
-      throw ConfigError(
-        file: file, key: "", problem: "not valid TOML: line \(line): bad table header or date")
-    }
     let root: TOMLTable
     do {
-      root = try TOMLTable(string: text)
+      root = try TOMLReader.parse(text)
     } catch {
       throw ConfigError(file: file, key: "", problem: "not valid TOML: \(error)")
     }
@@ -275,23 +271,23 @@ extension SightlineConfig {
 
   struct ValueProblem: Error { let message: String }
   typealias Setter =
-    @Sendable (inout SightlineConfig, TOMLValueConvertible) throws(ValueProblem)
+    @Sendable (inout SightlineConfig, TOMLValue) throws(ValueProblem)
     -> Void
 
-  static func flag(_ value: TOMLValueConvertible) throws(ValueProblem) -> Bool {
+  static func flag(_ value: TOMLValue) throws(ValueProblem) -> Bool {
     guard let flag = value.bool else {
-      throw ValueProblem(message: "expected true or false, found \(value.type)")
+      throw ValueProblem(message: "expected true or false, found \(value.typeName)")
     }
     return flag
   }
 
-  static func number(_ value: TOMLValueConvertible) throws(ValueProblem) -> Double {
+  static func number(_ value: TOMLValue) throws(ValueProblem) -> Double {
     if let double = value.double { return double }
     if let int = value.int { return Double(int) }
-    throw ValueProblem(message: "expected a number, found \(value.type)")
+    throw ValueProblem(message: "expected a number, found \(value.typeName)")
   }
 
-  static func number(_ value: TOMLValueConvertible, in range: ClosedRange<Double>)
+  static func number(_ value: TOMLValue, in range: ClosedRange<Double>)
     throws(ValueProblem) -> Double
   {
     let number = try number(value)
@@ -301,11 +297,11 @@ extension SightlineConfig {
     return number
   }
 
-  static func integer(_ value: TOMLValueConvertible, in range: ClosedRange<Int>)
+  static func integer(_ value: TOMLValue, in range: ClosedRange<Int>)
     throws(ValueProblem) -> Int
   {
     guard let int = value.int else {
-      throw ValueProblem(message: "expected an integer, found \(value.type)")
+      throw ValueProblem(message: "expected an integer, found \(value.typeName)")
     }
     guard range.contains(int) else {
       throw ValueProblem(message: "\(int) is outside \(range.lowerBound)...\(range.upperBound)")
@@ -319,7 +315,7 @@ extension SightlineConfig {
   ]
 
   /// `[[v2x.source]]` tables; a problem names the source's position and key.
-  static func v2xSources(_ value: TOMLValueConvertible) throws(ValueProblem) -> [V2XSource] {
+  static func v2xSources(_ value: TOMLValue) throws(ValueProblem) -> [V2XSource] {
     guard let array = value.array else {
       throw ValueProblem(message: "expected [[v2x.source]] tables")
     }
@@ -385,7 +381,7 @@ extension SightlineConfig {
 
   /// One of an enumeration's names; the error lists them all.
   static func choice<Choice: RawRepresentable & CaseIterable>(
-    _ value: TOMLValueConvertible, named what: String
+    _ value: TOMLValue, named what: String
   ) throws(ValueProblem) -> Choice where Choice.RawValue == String {
     let name = try string(value)
     guard let choice = Choice(rawValue: name) else {
@@ -395,9 +391,9 @@ extension SightlineConfig {
     return choice
   }
 
-  static func string(_ value: TOMLValueConvertible) throws(ValueProblem) -> String {
+  static func string(_ value: TOMLValue) throws(ValueProblem) -> String {
     guard let string = value.string else {
-      throw ValueProblem(message: "expected a string, found \(value.type)")
+      throw ValueProblem(message: "expected a string, found \(value.typeName)")
     }
     return string
   }
@@ -539,103 +535,4 @@ extension SightlineConfig {
       },
     ],
   ]
-}
-
-/// toml++ 3.4.0 (inside TOMLKit 0.6.0) asserts, aborting the process, on some malformed text
-/// instead of throwing (found by Tools/fuzz; its inputs are in regressions/config):
-/// - a table header whose key starts with a character that cannot start a key (`[é]`,
-///   `[[[1]]]`, `[` then a control character or the end of the line): parse_key's
-///   precondition, fixed upstream in marzer/tomlplusplus#301;
-/// - a date followed by `T` and a non-digit (`1979-05-27T/7:00`): parse_time's precondition.
-/// Such text is refused before it reaches the parser. Strings and comments are skipped.
-enum TOMLGuard {
-  /// The 1-based line of the first such construct, or nil.
-  static func abortingConstruct(_ text: String) -> Int? {
-    let bytes = Array(text.utf8)
-    func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
-    func isDigit(_ i: Int) -> Bool { i < bytes.count && (0x30...0x39).contains(bytes[i]) }
-    func isKeyStart(_ c: UInt8) -> Bool {
-      switch c {
-      case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"),
-        UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "]"):
-        return true
-      default: return false
-      }
-    }
-    func starts(_ i: Int, _ s: StaticString) -> Bool {
-      let n = s.utf8CodeUnitCount
-      guard i + n <= bytes.count else { return false }
-      for k in 0..<n where bytes[i + k] != s.utf8Start[k] { return false }
-      return true
-    }
-    var line = 1
-    var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-    var atLineStart = true
-    while i < bytes.count {
-      let c = bytes[i]
-      if c == 0x0A {
-        line += 1
-        atLineStart = true
-        i += 1
-        continue
-      }
-      if atLineStart && isSpace(c) {
-        i += 1
-        continue
-      }
-      if atLineStart && c == UInt8(ascii: "[") {
-        var j = i + 1
-        while j < bytes.count, isSpace(bytes[j]) { j += 1 }
-        if j < bytes.count, bytes[j] == UInt8(ascii: "[") {
-          j += 1
-          while j < bytes.count, isSpace(bytes[j]) { j += 1 }
-        }
-        if j < bytes.count, !isKeyStart(bytes[j]) { return line }
-      }
-      atLineStart = false
-      // Skip comments and strings (multi-line ones may span lines).
-      if c == UInt8(ascii: "#") {
-        while i < bytes.count, bytes[i] != 0x0A { i += 1 }
-        continue
-      }
-      let triple: StaticString? =
-        starts(i, "\"\"\"") ? "\"\"\"" : starts(i, "'''") ? "'''" : nil
-      if let quote = triple {
-        let basic = quote.utf8Start[0] == UInt8(ascii: "\"")
-        i += 3
-        while i < bytes.count, !starts(i, quote) {
-          if bytes[i] == 0x0A { line += 1 }
-          if basic, bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count, bytes[i + 1] == 0x0A {
-            line += 1
-          }
-          if basic, bytes[i] == UInt8(ascii: "\\") { i += 1 }
-          i += 1
-        }
-        i += 3
-        // Up to two more quotes close it too (`""""` ends with a quote in the string).
-        for _ in 0..<2 where i < bytes.count && bytes[i] == quote.utf8Start[0] { i += 1 }
-        continue
-      }
-      if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
-        i += 1
-        while i < bytes.count, bytes[i] != c, bytes[i] != 0x0A {
-          if c == UInt8(ascii: "\""), bytes[i] == UInt8(ascii: "\\") { i += 1 }
-          i += 1
-        }
-        if i < bytes.count, bytes[i] == c { i += 1 }  // (an unterminated one stops at the line end)
-        continue
-      }
-      // YYYY-MM-DD then T or t, then not a digit.
-      if isDigit(i), isDigit(i + 1), isDigit(i + 2), isDigit(i + 3), i + 10 < bytes.count,
-        bytes[i + 4] == UInt8(ascii: "-"), isDigit(i + 5), isDigit(i + 6),
-        bytes[i + 7] == UInt8(ascii: "-"), isDigit(i + 8), isDigit(i + 9),
-        bytes[i + 10] | 0x20 == UInt8(ascii: "t"), !isDigit(i + 11)
-      {
-        return line
-      }
-      i += 1
-    }
-    return nil
-  }
 }

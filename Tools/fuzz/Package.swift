@@ -25,8 +25,9 @@ let package = Package(
     .target(name: "CFuzzer"),
     harness("FuzzV2X", ["SightlineV2X"]),
     harness("FuzzVelodyne", ["SightlineLidar"]),
-    harness("FuzzDatagram", ["SightlineNet", "SightlinePcap", "SightlineLidar", "SightlineRuntime"]),
-    harness("FuzzConfig", ["SightlineRuntime"]),
+    harness(
+      "FuzzDatagram", ["SightlineNet", "SightlinePcap", "SightlineLidar", "SightlineRuntime"]),
+    harness("FuzzConfig", ["SightlineRuntime", "SightlineTOML"]),
   ],
   swiftLanguageModes: [.v6]
 )

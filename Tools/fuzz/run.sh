@@ -32,14 +32,10 @@ declare -A BINARY=([v2x]=FuzzV2X [velodyne]=FuzzVelodyne [datagram]=FuzzDatagram
 declare -A MAX_LEN=([v2x]=1500 [velodyne]=1300 [datagram]=9000 [config]=4096)
 # ci: about 20-40 s each on one core of the 2-core machine (ASan build).
 declare -A CI_RUNS=([v2x]=1000000 [velodyne]=800000 [datagram]=200000 [config]=150000)
-# The config harness goes through TOMLKit 0.6.0, whose TOMLTable never frees its toml++ table
-# (and Foundation's String(contentsOfFile:) keeps a 4 KiB buffer): leaks outside the project.
-declare -A LEAKS=([v2x]=1 [velodyne]=1 [datagram]=1 [config]=0)
-# The same leak grows the config harness's memory by about 1.5 KB a run: `long` restarts it every
-# CHUNK runs. ASan's fake stacks and deep malloc stacks cost toml++'s recursive parser half its
-# speed, so the config harness runs without them.
-declare -A CHUNK=([v2x]=5000000 [velodyne]=5000000 [datagram]=2000000 [config]=250000)
-declare -A ASAN=([v2x]= [velodyne]= [datagram]= [config]=detect_leaks=0:detect_stack_use_after_return=0:malloc_context_size=2)
+declare -A LEAKS=([v2x]=1 [velodyne]=1 [datagram]=1 [config]=1)
+# `long` restarts a harness every CHUNK runs (a fresh process, so slow growth cannot pile up).
+declare -A CHUNK=([v2x]=5000000 [velodyne]=5000000 [datagram]=2000000 [config]=2000000)
+declare -A ASAN=([v2x]= [velodyne]= [datagram]= [config]=)
 MAX_CRASHES=${FUZZ_MAX_CRASHES:-5}
 
 die() { echo "fuzz: $*" >&2; exit 1; }
@@ -53,7 +49,7 @@ flags() {
   [[ $SANITIZE == address ]] && clang=fuzzer-no-link,address
   # -sanitize=fuzzer on every Swift module (the project's and its dependencies') adds libFuzzer's
   # coverage counters and links libFuzzer; -fsanitize=fuzzer-no-link does the same for C/C++
-  # (TOMLKit's toml++). -assert-config Debug keeps the standard library's debug preconditions
+  # (the C shims of dependencies). -assert-config Debug keeps the standard library's debug preconditions
   # (bounds checks of Unsafe*BufferPointer subscripts) on in the optimised build.
   echo -Xswiftc "-sanitize=$sanitizers" -Xswiftc -assert-config -Xswiftc Debug \
     -Xcc "-fsanitize=$clang"
@@ -174,7 +170,7 @@ long_one() {
   before=$(find "$artifacts" -type f | wc -l)
   echo "fuzz: $target: $runs runs (log: ${log#"$HERE"/})"
   started=$(date +%s)
-  # In chunks: a new process per chunk frees what the code under test leaks (TOMLKit), and a
+  # In chunks: a new process per chunk frees whatever the code under test keeps, and a
   # crash ends only its chunk (up to MAX_CRASHES), so one run can collect several bugs.
   while [[ $executed -lt $runs ]]; do
     chunk=$((runs - executed < CHUNK[$target] ? runs - executed : CHUNK[$target]))

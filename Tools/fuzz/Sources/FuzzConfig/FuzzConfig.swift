@@ -1,9 +1,10 @@
-// FuzzConfig: the TOML configuration (SightlineConfig.parse: TOMLKit/toml++, then the strict
-// section/key/value/consistency checks) and the drive manifest (Drive.load: the same TOML, its
+// FuzzConfig: the TOML configuration (SightlineConfig.parse: SightlineTOML's reader, then the
+// strict section/key/value/consistency checks) and the drive manifest (Drive.load: the same TOML, its
 // own keys, `[config.*]` overrides, referenced files, and the LiDAR/V2X time overlap check).
 //
 // Input: the text of a TOML file (a Config/*.toml or a Replay/*/drive.toml). Bytes that are not
-// UTF-8 stop where the real loaders stop (String(contentsOfFile:encoding:.utf8) fails). Text
+// UTF-8 stop where the real loaders stop (String(contentsOfFile:encoding:.utf8) fails), after
+// TOMLReader.parse(bytes:) has refused them. Text
 // that mentions "pcap" (every manifest names its capture) goes to Drive.load, the rest to
 // SightlineConfig.parse: one TOML parse per input instead of two (a manifest's [config.*]
 // overrides still go through the config's setters).
@@ -14,6 +15,7 @@
 import CFuzzer
 import Foundation
 import SightlineRuntime
+import SightlineTOML
 
 #if canImport(Glibc)
   import Glibc
@@ -21,7 +23,8 @@ import SightlineRuntime
 
 /// SwiftPM links `main` to `FuzzConfig_main`; libFuzzer's driver takes it from there.
 @_cdecl("FuzzConfig_main")
-public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt
+{
   var argc = argc
   var argv = argv
   return LLVMFuzzerRunDriver(&argc, &argv, fuzzConfig)
@@ -31,7 +34,10 @@ public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointe
 public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   guard let data else { return 0 }
   let bytes = UnsafeBufferPointer(start: data, count: size)
-  guard let text = String(validating: bytes, as: UTF8.self) else { return 0 }
+  guard let text = String(validating: bytes, as: UTF8.self) else {
+    precondition((try? TOMLReader.parse(bytes: bytes)) == nil, "non-UTF-8 bytes were read")
+    return 0
+  }
 
   if !text.contains("pcap") {
     do {
