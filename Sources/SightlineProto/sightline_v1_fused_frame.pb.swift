@@ -248,37 +248,49 @@ public nonisolated struct Sightline_V1_AgentsFrame: Sendable {
 }
 
 /// Topic "stats\0": counters of the whole run so far.
-public nonisolated struct Sightline_V1_Stats: Sendable {
+public nonisolated struct Sightline_V1_Stats: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Grid frames published before this message; a subscriber that saw fewer lost some.
-  public var framesPublished: UInt64 = 0
+  public var framesPublished: UInt64 {
+    get {_storage._framesPublished}
+    set {_uniqueStorage()._framesPublished = newValue}
+  }
 
   /// The input is finished: nothing more will be published.
-  public var endOfStream: Bool = false
+  public var endOfStream: Bool {
+    get {_storage._endOfStream}
+    set {_uniqueStorage()._endOfStream = newValue}
+  }
 
   /// The input ended on an error (for example a truncated capture).
-  public var inputError: Bool = false
+  public var inputError: Bool {
+    get {_storage._inputError}
+    set {_uniqueStorage()._inputError = newValue}
+  }
 
   public var counters: Sightline_V1_Counters {
-    get {_counters ?? Sightline_V1_Counters()}
-    set {_counters = newValue}
+    get {_storage._counters ?? Sightline_V1_Counters()}
+    set {_uniqueStorage()._counters = newValue}
   }
   /// Returns true if `counters` has been explicitly set.
-  public var hasCounters: Bool {self._counters != nil}
+  public var hasCounters: Bool {_storage._counters != nil}
   /// Clears the value of `counters`. Subsequent reads from it will return its default value.
-  public mutating func clearCounters() {self._counters = nil}
+  public mutating func clearCounters() {_uniqueStorage()._counters = nil}
 
   /// Host clock (or the replay clock when deterministic) when this was sent.
-  public var publishTimeNs: Int64 = 0
+  public var publishTimeNs: Int64 {
+    get {_storage._publishTimeNs}
+    set {_uniqueStorage()._publishTimeNs = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _counters: Sightline_V1_Counters? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Sightline_V1_Header: @unchecked Sendable {
@@ -859,6 +871,11 @@ public nonisolated struct Sightline_V1_Counters: Sendable {
   /// Frames published without LiDAR (header.lidar_status ABSENT).
   public var framesWithoutLidar: UInt64 = 0
 
+  /// V2X senders put in quarantine so far by the misbehaviour checks (v2x.plausibility,
+  /// v2x.lidar_contradiction_frames). The messages they sent meanwhile are in drops as
+  /// "v2x.quarantined_sender"; agent_summary.quarantined_senders is how many are in it now.
+  public var sendersQuarantined: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1080,51 +1097,95 @@ nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._
   public static let protoMessageName: String = _protobuf_package + ".Stats"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}frames_published\0\u{3}end_of_stream\0\u{3}input_error\0\u{1}counters\0\u{3}publish_time_ns\0")
 
+  fileprivate class _StorageClass {
+    var _framesPublished: UInt64 = 0
+    var _endOfStream: Bool = false
+    var _inputError: Bool = false
+    var _counters: Sightline_V1_Counters? = nil
+    var _publishTimeNs: Int64 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _framesPublished = source._framesPublished
+      _endOfStream = source._endOfStream
+      _inputError = source._inputError
+      _counters = source._counters
+      _publishTimeNs = source._publishTimeNs
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.framesPublished) }()
-      case 2: try { try decoder.decodeSingularBoolField(value: &self.endOfStream) }()
-      case 3: try { try decoder.decodeSingularBoolField(value: &self.inputError) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._counters) }()
-      case 5: try { try decoder.decodeSingularInt64Field(value: &self.publishTimeNs) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._framesPublished) }()
+        case 2: try { try decoder.decodeSingularBoolField(value: &_storage._endOfStream) }()
+        case 3: try { try decoder.decodeSingularBoolField(value: &_storage._inputError) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._counters) }()
+        case 5: try { try decoder.decodeSingularInt64Field(value: &_storage._publishTimeNs) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.framesPublished != 0 {
-      try visitor.visitSingularUInt64Field(value: self.framesPublished, fieldNumber: 1)
-    }
-    if self.endOfStream != false {
-      try visitor.visitSingularBoolField(value: self.endOfStream, fieldNumber: 2)
-    }
-    if self.inputError != false {
-      try visitor.visitSingularBoolField(value: self.inputError, fieldNumber: 3)
-    }
-    try { if let v = self._counters {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
-    if self.publishTimeNs != 0 {
-      try visitor.visitSingularInt64Field(value: self.publishTimeNs, fieldNumber: 5)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._framesPublished != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._framesPublished, fieldNumber: 1)
+      }
+      if _storage._endOfStream != false {
+        try visitor.visitSingularBoolField(value: _storage._endOfStream, fieldNumber: 2)
+      }
+      if _storage._inputError != false {
+        try visitor.visitSingularBoolField(value: _storage._inputError, fieldNumber: 3)
+      }
+      try { if let v = _storage._counters {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      if _storage._publishTimeNs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._publishTimeNs, fieldNumber: 5)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Sightline_V1_Stats, rhs: Sightline_V1_Stats) -> Bool {
-    if lhs.framesPublished != rhs.framesPublished {return false}
-    if lhs.endOfStream != rhs.endOfStream {return false}
-    if lhs.inputError != rhs.inputError {return false}
-    if lhs._counters != rhs._counters {return false}
-    if lhs.publishTimeNs != rhs.publishTimeNs {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._framesPublished != rhs_storage._framesPublished {return false}
+        if _storage._endOfStream != rhs_storage._endOfStream {return false}
+        if _storage._inputError != rhs_storage._inputError {return false}
+        if _storage._counters != rhs_storage._counters {return false}
+        if _storage._publishTimeNs != rhs_storage._publishTimeNs {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1746,7 +1807,7 @@ nonisolated extension Sightline_V1_Agent.Consistency: SwiftProtobuf._ProtoNamePr
 
 nonisolated extension Sightline_V1_Counters: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Counters"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lidar_datagrams\0\u{3}lidar_packets\0\u{3}lidar_packets_missing\0\u{3}sweeps_dropped\0\u{3}v2x_received\0\u{3}v2x_accepted\0\u{1}drops\0\u{3}host_clock_steps\0\u{3}host_clock_step_total_ns\0\u{3}config_reloads\0\u{3}config_reloads_rejected\0\u{3}frames_without_lidar\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lidar_datagrams\0\u{3}lidar_packets\0\u{3}lidar_packets_missing\0\u{3}sweeps_dropped\0\u{3}v2x_received\0\u{3}v2x_accepted\0\u{1}drops\0\u{3}host_clock_steps\0\u{3}host_clock_step_total_ns\0\u{3}config_reloads\0\u{3}config_reloads_rejected\0\u{3}frames_without_lidar\0\u{3}senders_quarantined\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1766,6 +1827,7 @@ nonisolated extension Sightline_V1_Counters: SwiftProtobuf.Message, SwiftProtobu
       case 10: try { try decoder.decodeSingularUInt64Field(value: &self.configReloads) }()
       case 11: try { try decoder.decodeSingularUInt64Field(value: &self.configReloadsRejected) }()
       case 12: try { try decoder.decodeSingularUInt64Field(value: &self.framesWithoutLidar) }()
+      case 13: try { try decoder.decodeSingularUInt64Field(value: &self.sendersQuarantined) }()
       default: break
       }
     }
@@ -1808,6 +1870,9 @@ nonisolated extension Sightline_V1_Counters: SwiftProtobuf.Message, SwiftProtobu
     if self.framesWithoutLidar != 0 {
       try visitor.visitSingularUInt64Field(value: self.framesWithoutLidar, fieldNumber: 12)
     }
+    if self.sendersQuarantined != 0 {
+      try visitor.visitSingularUInt64Field(value: self.sendersQuarantined, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1824,6 +1889,7 @@ nonisolated extension Sightline_V1_Counters: SwiftProtobuf.Message, SwiftProtobu
     if lhs.configReloads != rhs.configReloads {return false}
     if lhs.configReloadsRejected != rhs.configReloadsRejected {return false}
     if lhs.framesWithoutLidar != rhs.framesWithoutLidar {return false}
+    if lhs.sendersQuarantined != rhs.sendersQuarantined {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -515,20 +515,15 @@ final class FrameThread: @unchecked Sendable {
     loop.framer.counters.hostClockSteps = UInt64(steps.count)
     loop.framer.counters.hostClockStepTotalNanoseconds = steps.totalNanoseconds
     let lidar = mailbox.lidarTotals
-    let dropped = mailbox.dropped
+    let live = LiveRunDrops(
+      sweepsDropped: mailbox.dropped, sweepsAfterSilentFrame: lateSweeps,
+      v2xQueueOverflow: v2xQueue?.overflowed ?? 0, authDenied: security?.denied ?? 0)
     if let v2xThread {
       v2xThread.withLatestCounters {
-        loop.framer.counters.update(
-          lidar: lidar, v2x: $0, sweepsDropped: dropped, plausibility: loop.timeline.plausibility,
-          tracksRefusedFull: loop.timeline.tracks.refusedFull,
-          authDenied: security?.denied ?? 0, v2xQueueOverflow: v2xQueue?.overflowed ?? 0,
-          sweepsAfterSilentFrame: lateSweeps)
+        loop.framer.counters.update(lidar: lidar, v2x: $0, timeline: loop.timeline, live: live)
       }
     } else {
-      loop.framer.counters.update(
-        lidar: lidar, v2x: nil, sweepsDropped: dropped, plausibility: loop.timeline.plausibility,
-        tracksRefusedFull: loop.timeline.tracks.refusedFull,
-        authDenied: security?.denied ?? 0, sweepsAfterSilentFrame: lateSweeps)
+      loop.framer.counters.update(lidar: lidar, v2x: nil, timeline: loop.timeline, live: live)
     }
   }
 

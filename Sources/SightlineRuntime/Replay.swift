@@ -154,9 +154,7 @@ public struct Replay {
     ingest.onTotals = { lidarTotals = $0 }
     func emit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
       frames.framer.counters.update(
-        lidar: lidarTotals, v2x: v2x.counters, sweepsDropped: 0,
-        plausibility: frames.timeline.plausibility,
-        tracksRefusedFull: frames.timeline.tracks.refusedFull)
+        lidar: lidarTotals, v2x: v2x.counters, timeline: frames.timeline)
       onFrame(try frames.process(&sweep, decodeNanoseconds: decodeNanoseconds, clock: clock))
       try onFrameData?(frames.framer.frame)
     }
@@ -179,9 +177,7 @@ public struct Replay {
     summary.digest = frames.digest
     summary.counters = ingest.counters
     frames.framer.counters.update(
-      lidar: ingest.counters.totals, v2x: v2x.counters, sweepsDropped: 0,
-      plausibility: frames.timeline.plausibility,
-      tracksRefusedFull: frames.timeline.tracks.refusedFull)
+      lidar: ingest.counters.totals, v2x: v2x.counters, timeline: frames.timeline)
     try frames.publishEndOfStream(inputError: summary.inputError != nil, clock: clock)
     return summary
   }

@@ -32,17 +32,26 @@ extension IngestCounters {
   }
 }
 
+/// What only a live run counts: its threads, queues and sockets.
+struct LiveRunDrops {
+  /// Sweeps the frame thread could not take in time.
+  var sweepsDropped = 0
+  /// Sweeps that arrived older than a frame already published without LiDAR.
+  var sweepsAfterSilentFrame = 0
+  var v2xQueueOverflow = 0
+  /// CURVE handshakes refused.
+  var authDenied = 0
+}
+
 extension RunCounters {
   /// Fills the counters a frame carries, reusing `drops`' storage: the reasons are made once.
   mutating func update(
-    lidar: LidarTotals, v2x: V2XCounters?, sweepsDropped: Int,
-    plausibility: PlausibilityCheck? = nil, tracksRefusedFull: Int = 0, authDenied: Int = 0,
-    v2xQueueOverflow: Int = 0, sweepsAfterSilentFrame: Int = 0
+    lidar: LidarTotals, v2x: V2XCounters?, timeline: TimelineStage, live: LiveRunDrops = .init()
   ) {
     lidarDatagrams = UInt64(lidar.datagrams)
     lidarPackets = UInt64(lidar.packets)
     lidarPacketsMissing = UInt64(lidar.packetsMissing)
-    self.sweepsDropped = UInt64(sweepsDropped)
+    sweepsDropped = UInt64(live.sweepsDropped)
     drops.removeAll(keepingCapacity: true)
     func add(_ reason: String, _ count: Int) {
       if count > 0 { drops.append(Drop(reason: reason, count: UInt64(count))) }
@@ -52,8 +61,8 @@ extension RunCounters {
     add("lidar.frame_skipped", lidar.framesSkipped)
     add("lidar.position_packet_problem", lidar.positionProblems)
     add("lidar.return_out_of_range", lidar.returnsOutOfRange)
-    add("lidar.sweep_frame_loop_busy", sweepsDropped)
-    add("lidar.sweep_older_than_frame_without_lidar", sweepsAfterSilentFrame)
+    add("lidar.sweep_frame_loop_busy", live.sweepsDropped)
+    add("lidar.sweep_older_than_frame_without_lidar", live.sweepsAfterSilentFrame)
     if let v2x {
       v2xReceived = UInt64(v2x.received)
       v2xAccepted = UInt64(v2x.accepted)
@@ -61,13 +70,12 @@ extension RunCounters {
         add(Self.v2xReasons[index], count)
       }
     }
-    add("v2x.track_store_full", tracksRefusedFull)
-    add("v2x.queue_overflow", v2xQueueOverflow)
-    add("auth.curve_denied", authDenied)
-    if let plausibility {
-      for (index, count) in plausibility.dropped.enumerated() {
-        add(Self.plausibilityReasons[index], count)
-      }
+    add("v2x.track_store_full", timeline.tracks.refusedFull)
+    add("v2x.queue_overflow", live.v2xQueueOverflow)
+    add("auth.curve_denied", live.authDenied)
+    sendersQuarantined = UInt64(timeline.plausibility.quarantines)
+    for (index, count) in timeline.plausibility.dropped.enumerated() {
+      add(Self.plausibilityReasons[index], count)
     }
   }
 

@@ -277,6 +277,7 @@ extension RunCounters {
     counters.protoUInt(10, configReloads)
     counters.protoUInt(11, configReloadsRejected)
     counters.protoUInt(12, framesWithoutLidar)
+    counters.protoUInt(13, sendersQuarantined)
   }
 
   init(_ proto: Sightline_V1_Counters) {
@@ -293,6 +294,7 @@ extension RunCounters {
     configReloads = proto.configReloads
     configReloadsRejected = proto.configReloadsRejected
     framesWithoutLidar = proto.framesWithoutLidar
+    sendersQuarantined = proto.sendersQuarantined
   }
 }
 

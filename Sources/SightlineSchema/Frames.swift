@@ -70,6 +70,8 @@ public struct RunCounters: Sendable, Equatable {
   public var configReloadsRejected: UInt64 = 0
   /// Frames published while no LiDAR sweep arrived (`Flags.lidarAbsent`).
   public var framesWithoutLidar: UInt64 = 0
+  /// V2X senders put in quarantine so far (the misbehaviour checks).
+  public var sendersQuarantined: UInt64 = 0
 
   public struct Drop: Sendable, Equatable {
     public var reason: String

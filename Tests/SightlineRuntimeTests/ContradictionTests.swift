@@ -63,8 +63,7 @@ import Testing
         }
         loop.timeline.observe(try #require(observation))
       }
-      loop.framer.counters.update(
-        lidar: LidarTotals(), v2x: nil, sweepsDropped: 0, plausibility: loop.timeline.plausibility)
+      loop.framer.counters.update(lidar: LidarTotals(), v2x: nil, timeline: loop.timeline)
       try loop.process(&sweep, decodeNanoseconds: 0, clock: end)
       frames.append(loop.framer.frame)
     }
@@ -82,6 +81,7 @@ import Testing
     #expect(frames.suffix(5).allSatisfy { !$0.agents.contains { $0.id == ghost } })
     #expect(frames.allSatisfy { $0.agents.contains { $0.id == 0x600D } })
     #expect(frames.last?.quarantinedSenders == 1)
+    #expect(frames.last?.counters.sendersQuarantined == 1)
     let drops = try #require(frames.last?.counters.drops)
     #expect(drops.first { $0.reason == "v2x.lidar_contradiction" }?.count == 1)
     // Its later messages are dropped as from a quarantined sender.
@@ -92,5 +92,6 @@ import Testing
     let frames = try Self.run(contradictionFrames: 0)
     #expect(frames.allSatisfy { $0.agents.contains { $0.id == 0xBAD } })
     #expect(frames.last?.quarantinedSenders == 0)
+    #expect(frames.last?.counters.sendersQuarantined == 0)
   }
 }

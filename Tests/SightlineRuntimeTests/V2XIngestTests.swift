@@ -138,6 +138,7 @@ extension V2XLogEntry {
     let jumps = drops.first { $0.reason == "v2x.position_jump" }?.count ?? 0
     let quarantined = drops.first { $0.reason == "v2x.quarantined_sender" }?.count ?? 0
     #expect(jumps == 1 && quarantined > 0)
+    #expect(last?.counters.sendersQuarantined == 1)
     #expect(summary.sweeps.last?.v2xAgents == 1)
   }
 
