@@ -107,9 +107,9 @@ public enum NMEA {
 
     guard
       let latitude = coordinate(
-        latitudeField, degreeDigits: 2, hemisphere: northSouth, negative: "S"),
+        latitudeField, degreeDigits: 2, limit: 90, hemisphere: northSouth, signs: ("N", "S")),
       let longitude = coordinate(
-        longitudeField, degreeDigits: 3, hemisphere: eastWest, negative: "W")
+        longitudeField, degreeDigits: 3, limit: 180, hemisphere: eastWest, signs: ("E", "W"))
     else { return nil }
     let knots = knotsField.isEmpty ? nil : decimal(knotsField)
     guard knotsField.isEmpty || knots != nil else { return nil }
@@ -181,17 +181,21 @@ public enum NMEA {
   }
 
   /// "ddmm.mmmm" (or "dddmm.mmmm") and a hemisphere letter, to signed degrees.
+  /// `ddmm.mmmm` (or `dddmm.mmmm`) and its hemisphere letter; nil beyond ±`limit` degrees or
+  /// for a letter other than the two in `signs` (positive, negative).
   static func coordinate(
-    _ bytes: UnsafeRawBufferPointer, degreeDigits: Int, hemisphere: UnsafeRawBufferPointer,
-    negative: Unicode.Scalar
+    _ bytes: UnsafeRawBufferPointer, degreeDigits: Int, limit: Double,
+    hemisphere: UnsafeRawBufferPointer, signs: (Unicode.Scalar, Unicode.Scalar)
   ) -> Double? {
     guard bytes.count > degreeDigits + 2, hemisphere.count == 1,
+      hemisphere[0] == UInt8(ascii: signs.0) || hemisphere[0] == UInt8(ascii: signs.1),
       let degrees = digits(bytes, 0, degreeDigits),
       let minutes = decimal(UnsafeRawBufferPointer(rebasing: bytes[degreeDigits...])),
       minutes < 60
     else { return nil }
     let value = Double(degrees) + minutes / 60
-    return hemisphere[0] == UInt8(ascii: negative) ? -value : value
+    guard value <= limit else { return nil }
+    return hemisphere[0] == UInt8(ascii: signs.1) ? -value : value
   }
 
   /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).

@@ -97,15 +97,16 @@ public struct VelodyneDecoder: Sendable {
     table.firingOffsetSeconds.withUnsafeBufferPointer { seconds in
       let rate = Float(span) / (seconds[lastColumn * slots] - seconds[0])
 
-      @inline(__always) func emit(
+      /// False when the range gate drops the return.
+      @inline(__always) @discardableResult func emit(
         block: Int, channel: Int, bank: Int, column: Int, returnType: UInt8
-      ) {
+      ) -> Bool {
         let base = block * L.blockSize
         let at = base + 4 + channel * 3
         let distance = Float(payload.littleEndianUInt16(at: at)) * table.distanceUnit
         guard distance >= range.minimum, distance <= range.maximum else {
           result.returnsOutOfRange += 1
-          return
+          return false
         }
         let (laser, slot) = table.laserAndSlot(channel: channel, bank: bank)
         let firing = column * slots + slot
@@ -135,6 +136,7 @@ public struct VelodyneDecoder: Sendable {
             ring: table.ring[laser],
             returnType: returnType))
         result.pointsEmitted += 1
+        return true
       }
 
       @inline(__always) func rawReturn(block: Int, channel: Int) -> UInt32 {
@@ -153,10 +155,12 @@ public struct VelodyneDecoder: Sendable {
             let strongest = rawReturn(block: lastBlock + 1, channel: channel)
             if last == strongest {
               guard last & 0xFFFF != 0 else { continue }
-              emit(
+              if emit(
                 block: lastBlock, channel: channel, bank: 0, column: pair,
                 returnType: ReturnType.both)
-              result.mergedDualReturns += 1
+              {
+                result.mergedDualReturns += 1
+              }
               continue
             }
             if last & 0xFFFF != 0 {

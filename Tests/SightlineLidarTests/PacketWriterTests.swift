@@ -221,6 +221,28 @@ func expectSamePoints(
     }
   }
 
+  @Test func aMergedDualPairBeyondTheRangeGateIsADropNotAMerge() throws {
+    var writer = try VelodynePacketWriter(model: .vlp16, returnMode: .dual)
+    try writer.begin(
+      microsecondsPastHour: 0, columnAzimuths: (0..<writer.columnsPerPacket).map { UInt16($0) })
+    for sequence in 0..<writer.sequencesPerPacket {
+      for laser in 0..<writer.laserCount {
+        // Last and strongest agree: one point of type 3, near (5 m) on laser 0, else far (120 m).
+        let distance: Float = laser == 0 ? 5 : 120
+        writer.setReturns(
+          FiringReturns(LaserReturn(distanceMeters: distance, intensity: 9)), sequence: sequence,
+          laser: laser)
+      }
+    }
+    let decoder = VelodyneDecoder(range: RangeLimits(minimum: 1, maximum: 100))
+    let (result, points) = try decodeWritten(writer.packet, decoder: decoder, packetTime: 0)
+    // 6 block pairs × 2 firing sequences for laser 0; the other 15 lasers' pairs are dropped.
+    #expect(result.pointsEmitted == 12 && points.count == 12)
+    #expect(points.allSatisfy { $0.returnType == ReturnType.both })
+    #expect(result.mergedDualReturns == 12)
+    #expect(result.returnsOutOfRange == 12 * 15)
+  }
+
   @Test func headerFieldsAndByteLayoutFollowTheManual() throws {
     var vlp16 = try VelodynePacketWriter(model: .vlp16, returnMode: .strongest)
     try vlp16.begin(

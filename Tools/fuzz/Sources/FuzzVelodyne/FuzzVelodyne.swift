@@ -42,7 +42,8 @@ let captureBase: Int64 = 1_700_000_000_000_000_000  // 2023-11-14, any fixed UTC
 
 /// SwiftPM links `main` to `FuzzVelodyne_main`; libFuzzer's driver takes it from there.
 @_cdecl("FuzzVelodyne_main")
-public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt
+{
   var argc = argc
   var argv = argv
   return LLVMFuzzerRunDriver(&argc, &argv, fuzzVelodyne)
@@ -120,10 +121,9 @@ public func fuzzVelodyne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 func check<Points: Collection<LidarPoint>>(_ result: PacketDecodeResult, _ points: Points) {
   // 12 blocks × 32 channels, each at most one point (a merged dual pair is one).
   precondition(result.pointsEmitted == points.count && points.count <= 384)
-  // (A merged dual pair that the range gate drops still counts as merged: VelodyneDecoder
-  // counts the merge before emit() applies the gate, so it is bounded by points + drops.)
+  // A merged dual pair is counted only when its point passes the range gate.
   precondition(result.returnsOutOfRange >= 0)
-  precondition(result.mergedDualReturns <= result.pointsEmitted + result.returnsOutOfRange)
+  precondition(result.mergedDualReturns <= result.pointsEmitted)
   for point in points {
     precondition(point.azimuthCentidegrees < 36000, "azimuth out of range")
     precondition(point.distance.isFinite && point.x.isFinite && point.y.isFinite)
