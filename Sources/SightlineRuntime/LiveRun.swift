@@ -358,6 +358,7 @@ final class FrameThread: @unchecked Sendable {
     do {
       let loop = try FrameLoop(context: context, config: config, live: true, security: security)
       loop.recordLimit = 1000  // the summary keeps the latest frames; counts cover them all
+      loop.framer.hostTime = { clock.now() }
       if let recordPath = options.recordPath { loop.recorder = try FrameRecorder(path: recordPath) }
       frames = loop
       if options.waitForSubscribers > 0 {

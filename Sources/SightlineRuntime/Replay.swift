@@ -350,7 +350,7 @@ public final class FrameLoop {
     stats.inputError = inputError
     stats.counters = framer.counters
     stats.publishTimeNanoseconds =
-      framer.frame.flags.contains(.deterministic) ? clock : WallClock.nanoseconds()
+      framer.frame.flags.contains(.deterministic) ? clock : framer.hostTime()
     try publisher.publishSide(stats.encode())
   }
 

@@ -74,6 +74,9 @@ public struct SweepToFrame {
 
   /// Compresses the layers when `publish.compression` is zlib.
   let deflater: ZlibDeflater?
+  /// Stamps `publish_time_ns` under a wall budget: live runs use their `HostClock`, so the
+  /// stamp stays on the timeline of the receive stamps when the system clock steps.
+  public var hostTime: @Sendable () -> Int64 = WallClock.nanoseconds
 
   public init(
     config: SightlineConfig.Grid, budget: FrameBudget, maximumRangeMeters: Double = 200,
@@ -265,7 +268,7 @@ public struct SweepToFrame {
       frame.budgetNanoseconds = UInt32(clamping: nanoseconds)
       frame.v2xAndDecayNanoseconds = UInt32(clamping: afterV2X - started)
       frame.lidarNanoseconds = UInt32(clamping: afterLidar - afterV2X)
-      frame.publishTimeNanoseconds = WallClock.nanoseconds()
+      frame.publishTimeNanoseconds = hostTime()
     } else {
       // Deterministic: nothing that depends on the machine or the moment.
       frame.budgetNanoseconds = 0

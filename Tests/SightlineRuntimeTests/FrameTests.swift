@@ -102,6 +102,21 @@ extension GridFrame {
     #expect(Int(frame.unknownCells) == frame.cells.filter { $0 == -1 }.count)
   }
 
+  @Test func aWallBudgetFrameIsStampedByTheGivenHostClock() {
+    var framer = SweepToFrame(config: gridConfig(), budget: .wall(nanoseconds: 1_000_000_000))
+    // A live run's HostClock: its time, not CLOCK_REALTIME, which may have stepped.
+    framer.hostTime = { 1_000_000_042 }
+    let live = framer.process(
+      wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: [], clock: 7)
+    #expect(live.publishTimeNanoseconds == 1_000_000_042)
+    #expect(!live.flags.contains(.deterministic))
+    var replay = SweepToFrame(config: gridConfig(), budget: .work(units: 10_000_000))
+    replay.hostTime = { 1_000_000_042 }
+    let deterministic = replay.process(
+      wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: [], clock: 7)
+    #expect(deterministic.publishTimeNanoseconds == 7)
+  }
+
   @Test func optionalLayersAgreeWithTheFusedGrid() throws {
     var config = gridConfig()
     config.publishLogOddsLayer = true
