@@ -242,9 +242,9 @@ private struct Parser {
     }
     switch peek() {
     case ascii("\""):
-      return .string(try starts("\"\"\"") ? multiLineBasicString() : basicString())
+      return .string(try starts("\"\"\"") ? multiLineString(quote: ascii("\"")) : basicString())
     case ascii("'"):
-      return .string(try starts("'''") ? multiLineLiteralString() : literalString())
+      return .string(try starts("'''") ? multiLineString(quote: ascii("'")) : literalString())
     case ascii("["):
       return try array(depth: depth)
     case ascii("{"):
@@ -437,21 +437,24 @@ private struct Parser {
     }
   }
 
-  mutating func multiLineBasicString() throws(TOMLError) -> String {
+  /// `"""…"""` (`quote` `"`, with escapes) or `'''…'''` (`quote` `'`, literal). A line break
+  /// right after the opening quotes is not part of the string; CRLF reads as LF.
+  mutating func multiLineString(quote: UInt8) throws(TOMLError) -> String {
+    let escapes = quote == ascii("\"")
     index += 3
-    try skipFirstNewline()
+    if peek() == ascii("\n") || peek() == ascii("\r") { try newline() }
     var out = [UInt8]()
     while true {
-      guard let byte = peek() else { throw error("unterminated \"\"\" string") }
+      guard let byte = peek() else {
+        throw error("unterminated \(escapes ? "\"\"\"" : "'''") string")
+      }
       switch byte {
-      case ascii("\""):
-        if try closesMultiLine(ascii("\""), into: &out) {
-          return String(decoding: out, as: UTF8.self)
-        }
-      case ascii("\\"):
+      case quote:
+        if try closesMultiLine(quote, into: &out) { return String(decoding: out, as: UTF8.self) }
+      case ascii("\\") where escapes:
         // A backslash at the end of a line drops the line break and the blanks after it.
         var next = index + 1
-        while let blank = peek(at: next), blank == ascii(" ") || blank == ascii("\t") { next += 1 }
+        while let blank = peek(at: next), isSpace(blank) { next += 1 }
         if peek(at: next) == ascii("\n")
           || (peek(at: next) == ascii("\r") && peek(at: next + 1) == ascii("\n"))
         {
@@ -489,28 +492,6 @@ private struct Parser {
     return String(decoding: bytes[start..<index - 1], as: UTF8.self)
   }
 
-  mutating func multiLineLiteralString() throws(TOMLError) -> String {
-    index += 3
-    try skipFirstNewline()
-    var out = [UInt8]()
-    while true {
-      guard let byte = peek() else { throw error("unterminated ''' string") }
-      switch byte {
-      case ascii("'"):
-        if try closesMultiLine(ascii("'"), into: &out) {
-          return String(decoding: out, as: UTF8.self)
-        }
-      case ascii("\n"), ascii("\r"):
-        try newline()
-        out.append(ascii("\n"))
-      default:
-        try checkNotControl(byte)
-        out.append(byte)
-        index += 1
-      }
-    }
-  }
-
   /// At a run of `quote`s in a multi-line string: three close it, and up to two more before
   /// them belong to the string (`""""` ends with one quote); fewer than three are content.
   mutating func closesMultiLine(_ quote: UInt8, into out: inout [UInt8]) throws(TOMLError) -> Bool {
@@ -525,10 +506,6 @@ private struct Parser {
     out.append(contentsOf: repeatElement(quote, count: count - 3))
     index += count
     return true
-  }
-
-  mutating func skipFirstNewline() throws(TOMLError) {
-    if peek() == ascii("\n") || peek() == ascii("\r") { try newline() }
   }
 
   mutating func escape(into out: inout [UInt8]) throws(TOMLError) {

@@ -28,9 +28,11 @@ struct RawClient: ~Copyable {
         connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
       }
     }
+    // No close(fd) here: `self` is whole, so deinit runs when init throws and closes it. A
+    // second close would hit whatever descriptor another thread opened in between (it aborted
+    // a concurrent test's libzmq, whose eventfd had taken the number).
     guard connected == 0 else {
       let code = errno
-      close(fd)
       throw TestFailure("connect 127.0.0.1:\(port): \(String(cString: strerror(code)))")
     }
   }
