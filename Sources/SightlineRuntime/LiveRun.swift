@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SightlineLidar
 import SightlineOps
+import SightlineTimeline
 import SightlineUDP
 import SightlineZMQ
 import Synchronization
@@ -332,6 +333,10 @@ final class FrameThread: @unchecked Sendable {
   private var reported = (clockSteps: 0, quarantines: 0, denied: 0, lidarSilent: false)
   /// Sweeps dropped because a frame without LiDAR had already gone out for a later time.
   private var lateSweeps = 0
+  /// The V2X senders' clocks against the host's: the lower envelope of receive time against
+  /// generation time (secMark) over every sender's messages, so the metric is the most advanced
+  /// sender clock less the fastest delivery.
+  private var v2xClock = ClockAlignment()
 
   init(
     context: ZMQContext, options: LiveOptions, mailbox: SweepMailbox, security: SocketSecurity?,
@@ -450,13 +455,22 @@ final class FrameThread: @unchecked Sendable {
         lidarPacketsTotal: counters.lidarPackets,
         lidarPacketsLostTotal: counters.lidarPacketsMissing,
         v2xMessagesTotal: counters.v2xReceived,
-        lidarClockOffsetSeconds: lidarOffset.map { Double($0) / 1e9 }))
+        lidarClockOffsetSeconds: lidarOffset.map { Double($0) / 1e9 },
+        // Sender − host (the estimate is receive − generation).
+        v2xClockOffsetSeconds: v2xClock.estimate.map { -Double($0.offsetNanoseconds) / 1e9 }))
     for drop in counters.drops { metrics.setDrops(reason: drop.reason, total: drop.count) }
   }
 
   /// V2X messages and GNSS fixes that arrived since the last frame, and the counters.
   private func takeQueued(_ loop: FrameLoop) {
-    v2xQueue?.drain { loop.timeline.observe($0) }
+    v2xQueue?.drain { observation in
+      if let age = observation.ageMilliseconds {
+        let received = observation.receiveTimeNanoseconds
+        _ = v2xClock.add(
+          sensorTimeNanoseconds: received &- age &* 1_000_000, receiveTimeNanoseconds: received)
+      }
+      loop.timeline.observe(observation)
+    }
     fixQueue.drain { loop.timeline.observe($0) }
     updateCounters(loop)
   }

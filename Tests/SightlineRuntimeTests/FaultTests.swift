@@ -148,6 +148,7 @@ import Testing
 
   @Test func theMetricsEndpointServesTheRunsFigures() throws {
     let rig = try LiveRig(seconds: 3) { $0.config.metrics.listen = "127.0.0.1:0" }
+    rig.feed.radioClockOffsetMilliseconds.store(-300, ordering: .relaxed)  // the radio is behind
     rig.start()
     Thread.sleep(forTimeInterval: 2)
     let log = rig.run?.logLines.withLock { $0 } ?? []
@@ -164,6 +165,9 @@ import Testing
     #expect((value("sightline_frames_total") ?? 0) >= 2, "\(text)")
     #expect((value("sightline_lidar_packets_total") ?? 0) >= 75)
     #expect(value("sightline_v2x_agents") == 1)
+    // Sender − host: the radio's 300 ms, less the fastest delivery over loopback.
+    let v2xOffset = try #require(value("sightline_clock_offset_seconds{clock=\"v2x\"}"))
+    #expect(v2xOffset < -0.29 && v2xOffset > -0.45, "\(v2xOffset)")
     #expect(text.contains("sightline_frame_time_quantile_seconds{quantile=\"0.99\"}"))
     #expect(text.contains("sightline_frame_seconds_bucket{le=\"+Inf\"}"))
   }

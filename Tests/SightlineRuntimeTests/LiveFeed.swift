@@ -16,6 +16,8 @@ final class LiveFeed: @unchecked Sendable {
   let lidarPaused = Atomic<Bool>(false)
   let v2xPaused = Atomic<Bool>(false)
   let restartRadio = Atomic<Bool>(false)
+  /// The radio's clock against the real one (its secMarks), milliseconds.
+  let radioClockOffsetMilliseconds = Atomic<Int64>(0)
   private let stopping = Atomic<Bool>(false)
   let bsmsSent = Atomic<Int>(0)
   let sweepsSent = Atomic<Int>(0)
@@ -95,7 +97,10 @@ final class LiveFeed: @unchecked Sendable {
       }
       if !v2xPaused.load(ordering: .relaxed), let radio {
         count += 1
-        if try radio.send(parkedCarBSM(id: 0x5EED_0001, count: count)) {
+        let bsm = try parkedCarBSM(
+          id: 0x5EED_0001, count: count,
+          clockOffsetMilliseconds: radioClockOffsetMilliseconds.load(ordering: .relaxed))
+        if try radio.send(bsm) {
           bsmsSent.add(1, ordering: .relaxed)
         }
       }
@@ -234,9 +239,12 @@ final class LiveRig {
   }
 }
 
-/// A parked car's BSM, stamped now (secMark), at `latitude` (1e-7 degrees).
-func parkedCarBSM(id: UInt32, count: Int, latitude: Int32 = 423_000_000) throws -> [UInt8] {
-  let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
+/// A parked car's BSM, stamped now (secMark) by a clock `clockOffsetMilliseconds` off, at
+/// `latitude` (1e-7 degrees).
+func parkedCarBSM(
+  id: UInt32, count: Int, latitude: Int32 = 423_000_000, clockOffsetMilliseconds: Int64 = 0
+) throws -> [UInt8] {
+  let milliseconds = Int64(Date().timeIntervalSince1970 * 1000) + clockOffsetMilliseconds
   var core = BSMCoreData.unavailable
   core.msgCnt = UInt8(count % 128)
   core.id = id
