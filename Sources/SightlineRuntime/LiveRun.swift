@@ -76,6 +76,12 @@ public struct LiveSummary: Sendable, Codable {
   /// Sweeps not turned into frames because the frame thread was still busy with older ones.
   /// (`sweeps` holds the latest 1000 to 2000 frames only.)
   public var sweepsDroppedFrameLoopBusy = 0
+  /// Sweeps that arrived older than a frame already published without LiDAR, by up to a
+  /// second (late): dropped so frame times never go back.
+  public var sweepsOlderThanFrameWithoutLidar = 0
+  /// Times the sensor's clock turned out far behind the frames without LiDAR before it (no
+  /// sweep had come yet, or the sensor restarted): frames then follow the sensor's clock.
+  public var lidarClockChanges = 0
   public var receiveBufferGrantedBytes = 0
   public var receiveBufferCapped = false
   public var v2x = V2XCounters()
@@ -300,6 +306,8 @@ public struct LiveRun {
     summary.sweeps = frameThread.records
     summary.sweepsPublished = frameThread.framesPublished
     summary.sweepsDroppedFrameLoopBusy = mailbox.dropped
+    summary.sweepsOlderThanFrameWithoutLidar = frameThread.lateSweeps
+    summary.lidarClockChanges = frameThread.lidarClockChanges
     if let failure = frameThread.failure { throw failure }
     return summary
   }
@@ -332,7 +340,10 @@ final class FrameThread: @unchecked Sendable {
   let logger = Logger(label: "sightline.frames")
   private var reported = (clockSteps: 0, quarantines: 0, denied: 0, lidarSilent: false)
   /// Sweeps dropped because a frame without LiDAR had already gone out for a later time.
-  private var lateSweeps = 0
+  private(set) var lateSweeps = 0
+  /// Sweeps far behind the frames without LiDAR before them: the sensor's clock was not the one
+  /// those frames assumed (no sweep yet, or the sensor restarted). Followed, not dropped.
+  private(set) var lidarClockChanges = 0
   /// The V2X senders' clocks against the host's: the lower envelope of receive time against
   /// generation time (secMark) over every sender's messages, so the metric is the most advanced
   /// sender clock less the fastest delivery.
@@ -372,25 +383,41 @@ final class FrameThread: @unchecked Sendable {
       }
       signalReady(true)
       // The last sweep's arrival on the host timeline, and sensor − host then: frames without
-      // LiDAR are made at host time moved onto the sensor clock, so times stay monotonic.
+      // LiDAR are made at host time moved onto the sensor clock, so times stay monotonic. Before
+      // the first sweep the sensor's clock is unknown, and they are made at host time.
       var lastSweepHost = clock.now()
-      var sensorMinusHost: Int64 = 0
+      var sensorMinusHost: Int64?
       var lastFrameHost = lastSweepHost
       loop: while true {
         let timeout = Int64(config.frame.lidarTimeoutMilliseconds) * 1_000_000
+        // How far behind the last frame a sweep may be and still be a late one (the ingest
+        // thread held up past the time-out); farther, it is the sensor's clock that differs.
+        let lateLimit = max(1_000_000_000, 4 * timeout)
         let now = clock.now()
         let wait = timeout > 0 ? max(1_000_000, lastFrameHost + timeout - now) : 100_000_000
         switch mailbox.take(timeoutNanoseconds: min(wait, 100_000_000)) {
         case .finished:
           break loop
-        case .sweep(var sweep, let decodeNanoseconds, let hostTime)
-        where sweep.endNanoseconds <= loop.lastReferenceTime:
+        case .sweep(var sweep, _, let hostTime)
+        where sensorMinusHost != nil && sweep.endNanoseconds <= loop.lastReferenceTime
+          && loop.lastReferenceTime - sweep.endNanoseconds <= lateLimit:
           // Older than a frame already published without LiDAR (the ingest thread was held up
           // past the time-out): publishing it would send subscribers back in time.
           lateSweeps += 1
           lastSweepHost = hostTime
           mailbox.recycle(&sweep)
         case .sweep(var sweep, let decodeNanoseconds, let hostTime):
+          if sweep.endNanoseconds <= loop.lastReferenceTime {
+            // Far behind the frames without LiDAR: they were made on a clock the sensor does
+            // not keep (no sweep had come yet, or the sensor restarted). Frames follow the
+            // sensor from here; dropping its sweeps as late would drop them all.
+            lidarClockChanges += 1
+            logger.warning(
+              Logger.Message(
+                stringLiteral:
+                  "LiDAR time is \(Double(loop.lastReferenceTime - sweep.endNanoseconds) / 1e9) s"
+                  + " behind the last frame without LiDAR: frames follow the sensor's clock"))
+          }
           if reported.lidarSilent {
             reported.lidarSilent = false
             logger.notice(
@@ -417,7 +444,7 @@ final class FrameThread: @unchecked Sendable {
             }
             takeQueued(loop)
             try loop.processWithoutLidar(
-              at: now + sensorMinusHost, silentNanoseconds: now - lastSweepHost, clock: now)
+              at: now + (sensorMinusHost ?? 0), silentNanoseconds: now - lastSweepHost, clock: now)
             record(loop, lidarOffset: nil)
           }
         }

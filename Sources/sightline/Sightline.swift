@@ -756,8 +756,10 @@ struct RunCommand: AsyncParsableCommand {
         + " truncated \(summary.truncatedDatagrams), rejected \(summary.packetsRejected)")
     printLine(
       "frames: \(summary.sweepsPublished) published on \(settings.publish.endpoint),"
-        + " \(summary.sweepsDroppedFrameLoopBusy) sweeps dropped while the frame loop was busy;"
-        + " \(summary.gnssFixes) GNSS fixes")
+        + " \(summary.sweepsDroppedFrameLoopBusy) sweeps dropped while the frame loop was busy,"
+        + " \(summary.sweepsOlderThanFrameWithoutLidar) older than a frame without LiDAR;"
+        + " \(summary.lidarClockChanges) LiDAR clock changes followed; \(summary.gnssFixes) GNSS fixes"
+    )
     if let report {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -54,6 +54,30 @@ import Testing
     #expect(observed.end?.counters.framesWithoutLidar == UInt64(silent.count))
   }
 
+  @Test func aLidarClockBehindTheHostIsFollowedWhenItStartsLate() throws {
+    // The run starts before the sensor, so frames without LiDAR go out on host time; then a
+    // sensor whose clock is 10 minutes behind (no GNSS) starts. Its sweeps are not "late".
+    let rig = try LiveRig(seconds: 4)
+    rig.feed.lidarClockOffsetSeconds.store(-600, ordering: .relaxed)
+    rig.feed.lidarPaused.store(true, ordering: .relaxed)
+    rig.start()
+    Thread.sleep(forTimeInterval: 1.2)
+    rig.feed.lidarPaused.store(false, ordering: .relaxed)
+    let (observed, summary) = try rig.finish()
+
+    let withLidar = observed.frames.filter { !$0.flags.contains(.lidarAbsent) }
+    #expect(observed.frames.contains { $0.flags.contains(.lidarAbsent) })
+    // About 25 sweeps in 2.5 s; a loaded machine makes fewer, the bug made none.
+    #expect(withLidar.count >= 8, "\(withLidar.count) frames with LiDAR")
+    #expect(withLidar.allSatisfy { $0.pointsInSweep > 0 })
+    #expect(summary.lidarClockChanges == 1)
+    #expect(summary.sweepsOlderThanFrameWithoutLidar == 0)
+    // From the first LiDAR frame on, times follow the sensor and move forward again.
+    let times = withLidar.map(\.referenceTimeNanoseconds)
+    #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 })
+    #expect(withLidar.allSatisfy { $0.agents.count == 1 })
+  }
+
   @Test(arguments: [10, -10])
   func aHostClockStepIsSeenAndNotFollowed(seconds: Int64) throws {
     let rig = try LiveRig(seconds: 4)

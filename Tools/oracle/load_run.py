@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 
-from loopback_run import RATE, endless_rotation, free_port, send_at_rate
+from loopback_run import RATE, check_lidar_frames, endless_rotation, free_port, send_at_rate
 from oraclelib import check, finish, rss_kib
 
 
@@ -98,17 +98,16 @@ def main(binary, capture, seconds, rate, senders):
     print(f"lidar: sent {count} in {elapsed:.1f} s, received {summary['datagramsReceived']}, "
           f"lost {lost}, kernel drops {kernel}")
 
-    frames = summary["sweeps"]
+    # Frames with LiDAR (those without, before the stream starts, are cheap).
+    frames = [s for s in summary["sweeps"] if s["packets"] > 0]
     processing = sorted(s["processingNanoseconds"] / 1e6 for s in frames)
     published = summary["sweepsPublished"]
     if processing:
         p50 = statistics.median(processing)
         p95 = processing[int(len(processing) * 0.95) - 1]
-        print(f"frames: {published} published, processing ms p50 {p50:.1f} p95 {p95:.1f} "
+        print(f"frames: {published} published; with LiDAR {len(frames)}, processing ms p50 {p50:.1f} p95 {p95:.1f} "
               f"max {processing[-1]:.1f} (budget 20 ms)")
-        check("every sweep became a frame (none dropped while the frame loop was busy)",
-              summary["sweepsDroppedFrameLoopBusy"] == 0 and published >= 4 * seconds,
-              f"{published} published, {summary['sweepsDroppedFrameLoopBusy']} dropped")
+        check_lidar_frames(summary, count)
         # The margin covers decode (outside the budget) and the senders sharing the cores; the
         # figures themselves are in Tools/bench/RESULTS.md.
         check("frames stay within budget + margin (p95 <= 2 x 20 ms)", p95 <= 40.0,

@@ -20,6 +20,8 @@ import time
 from oraclelib import check, finish
 
 RATE = 6253.9
+# endless_rotation advances 60 cdeg a packet: a revolution (a sweep) is 600 packets.
+PACKETS_PER_REVOLUTION = 600
 
 
 
@@ -48,7 +50,7 @@ def endless_rotation(capture, count):
     packets = []
     for index in range(count):
         packet = bytearray(source[index % len(source)])
-        azimuth = (index * 60) % 36000
+        azimuth = (index * 36000 // PACKETS_PER_REVOLUTION) % 36000
         for block in range(12):
             struct.pack_into("<H", packet, block * 100 + 2, (azimuth + 20 * (block // 4)) % 36000)
         micros = int(1_000_000 + index * 1e6 / RATE) % 3_600_000_000
@@ -102,9 +104,23 @@ def main(binary, capture, seconds):
           f"{summary['decodedPackets']} of {count}")
     check("no packet lost (sequence gaps)", summary["packetsLost"] == 0, str(summary["packetsLost"]))
     check("no kernel drops", summary.get("kernelDrops") in (0, None), str(summary.get("kernelDrops")))
-    check("frames published", summary["sweepsPublished"] > 0,
-          f"{summary['sweepsPublished']} published, "
-          f"{summary['sweepsDroppedFrameLoopBusy']} dropped while the frame loop was busy")
+    check_lidar_frames(summary, count)
+
+
+def check_lidar_frames(summary, count):
+    """A frame with LiDAR for (nearly) every revolution sent: none dropped while the frame loop
+    was busy or as older than a frame without LiDAR (frames without LiDAR, sent while the
+    stream had not started, are not counted)."""
+    with_lidar = sum(1 for s in summary["sweeps"] if s["packets"] > 0)
+    revolutions = count // PACKETS_PER_REVOLUTION
+    check("a frame with LiDAR for every revolution",
+          with_lidar >= revolutions - 2 and summary["sweepsDroppedFrameLoopBusy"] == 0
+          and summary["sweepsOlderThanFrameWithoutLidar"] == 0,
+          f"{with_lidar} frames with LiDAR for {revolutions} revolutions "
+          f"({summary['sweepsPublished']} published; dropped: "
+          f"{summary['sweepsDroppedFrameLoopBusy']} frame loop busy, "
+          f"{summary['sweepsOlderThanFrameWithoutLidar']} older than a frame without LiDAR; "
+          f"{summary['lidarClockChanges']} LiDAR clock changes followed)")
 
 
 if __name__ == "__main__":
