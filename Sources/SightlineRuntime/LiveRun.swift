@@ -402,9 +402,12 @@ final class FrameThread: @unchecked Sendable {
         where sensorMinusHost != nil && sweep.endNanoseconds <= loop.lastReferenceTime
           && loop.lastReferenceTime - sweep.endNanoseconds <= lateLimit:
           // Older than a frame already published without LiDAR (the ingest thread was held up
-          // past the time-out): publishing it would send subscribers back in time.
+          // past the time-out, or the sensor came back a little behind): publishing it would
+          // send subscribers back in time. The LiDAR is alive, though: no more frames without
+          // it, or each would push the next sweeps back behind it, for ever.
           lateSweeps += 1
           lastSweepHost = hostTime
+          lastFrameHost = hostTime
           mailbox.recycle(&sweep)
         case .sweep(var sweep, let decodeNanoseconds, let hostTime):
           if sweep.endNanoseconds <= loop.lastReferenceTime {

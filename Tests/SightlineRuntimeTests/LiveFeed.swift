@@ -18,8 +18,8 @@ final class LiveFeed: @unchecked Sendable {
   let restartRadio = Atomic<Bool>(false)
   /// The radio's clock against the real one (its secMarks), milliseconds.
   let radioClockOffsetMilliseconds = Atomic<Int64>(0)
-  /// The LiDAR's clock against the real one (its times past the hour), seconds.
-  let lidarClockOffsetSeconds = Atomic<Int64>(0)
+  /// The LiDAR's clock against the real one (its times past the hour), milliseconds.
+  let lidarClockOffsetMilliseconds = Atomic<Int64>(0)
   private let stopping = Atomic<Bool>(false)
   let bsmsSent = Atomic<Int>(0)
   let sweepsSent = Atomic<Int>(0)
@@ -82,7 +82,8 @@ final class LiveFeed: @unchecked Sendable {
       if !lidarPaused.load(ordering: .relaxed) {
         // One revolution: 10 Hz, 754 packets a second.
         let now =
-          Date().timeIntervalSince1970 + Double(lidarClockOffsetSeconds.load(ordering: .relaxed))
+          Date().timeIntervalSince1970
+          + Double(lidarClockOffsetMilliseconds.load(ordering: .relaxed)) / 1000
         let pastHour = now - (now / 3600).rounded(.down) * 3600
         let packets = 75
         let period = Double(writer.packetPeriodNanoseconds) / 1e9
