@@ -107,7 +107,9 @@ def main(binary, capture, seconds, rate, senders):
         p95 = processing[int(len(processing) * 0.95) - 1]
         print(f"frames: {published} published; with LiDAR {len(frames)}, processing ms p50 {p50:.1f} p95 {p95:.1f} "
               f"max {processing[-1]:.1f} (budget 20 ms)")
-        check_lidar_frames(summary, count)
+        # The senders and the flood share the 2 cores with the runtime: a busy frame loop may
+        # drop a sweep now and then, counted by reason.
+        check_lidar_frames(summary, count, busy_share=0.1)
         # The margin covers decode (outside the budget) and the senders sharing the cores; the
         # figures themselves are in Tools/bench/RESULTS.md.
         check("frames stay within budget + margin (p95 <= 2 x 20 ms)", p95 <= 40.0,

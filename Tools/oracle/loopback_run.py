@@ -107,14 +107,19 @@ def main(binary, capture, seconds):
     check_lidar_frames(summary, count)
 
 
-def check_lidar_frames(summary, count):
-    """A frame with LiDAR for (nearly) every revolution sent: none dropped while the frame loop
-    was busy or as older than a frame without LiDAR (frames without LiDAR, sent while the
-    stream had not started, are not counted)."""
+def check_lidar_frames(summary, count, busy_share=0.0):
+    """A frame with LiDAR for (nearly) every revolution sent, none dropped as older than a frame
+    without LiDAR (frames without LiDAR, sent while the stream had not started, are not
+    counted). `busy_share`: the share of revolutions that may be dropped, counted, while the
+    frame loop was busy (an overloaded machine); 0 on a machine with room."""
     with_lidar = sum(1 for s in summary["sweeps"] if s["packets"] > 0)
+    busy = summary["sweepsDroppedFrameLoopBusy"]
     revolutions = count // PACKETS_PER_REVOLUTION
-    check("a frame with LiDAR for every revolution",
-          with_lidar >= revolutions - 2 and summary["sweepsDroppedFrameLoopBusy"] == 0
+    title = ("a frame with LiDAR for every revolution" if busy_share == 0 else
+             f"a frame with LiDAR for every revolution, or dropped while busy "
+             f"(at most {busy_share:.0%}) and counted")
+    check(title,
+          with_lidar + busy >= revolutions - 2 and busy <= busy_share * revolutions
           and summary["sweepsOlderThanFrameWithoutLidar"] == 0,
           f"{with_lidar} frames with LiDAR for {revolutions} revolutions "
           f"({summary['sweepsPublished']} published; dropped: "
