@@ -876,6 +876,11 @@ public nonisolated struct Sightline_V1_Counters: Sendable {
   /// "v2x.quarantined_sender"; agent_summary.quarantined_senders is how many are in it now.
   public var sendersQuarantined: UInt64 = 0
 
+  /// Live runs: times the LiDAR's clock turned out far behind the frames without LiDAR before it
+  /// (no sweep had come yet, or the sensor restarted). Frames then follow the sensor's clock, so
+  /// header times go back once at each.
+  public var lidarClockChanges: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1807,7 +1812,7 @@ nonisolated extension Sightline_V1_Agent.Consistency: SwiftProtobuf._ProtoNamePr
 
 nonisolated extension Sightline_V1_Counters: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Counters"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lidar_datagrams\0\u{3}lidar_packets\0\u{3}lidar_packets_missing\0\u{3}sweeps_dropped\0\u{3}v2x_received\0\u{3}v2x_accepted\0\u{1}drops\0\u{3}host_clock_steps\0\u{3}host_clock_step_total_ns\0\u{3}config_reloads\0\u{3}config_reloads_rejected\0\u{3}frames_without_lidar\0\u{3}senders_quarantined\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lidar_datagrams\0\u{3}lidar_packets\0\u{3}lidar_packets_missing\0\u{3}sweeps_dropped\0\u{3}v2x_received\0\u{3}v2x_accepted\0\u{1}drops\0\u{3}host_clock_steps\0\u{3}host_clock_step_total_ns\0\u{3}config_reloads\0\u{3}config_reloads_rejected\0\u{3}frames_without_lidar\0\u{3}senders_quarantined\0\u{3}lidar_clock_changes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1828,6 +1833,7 @@ nonisolated extension Sightline_V1_Counters: SwiftProtobuf.Message, SwiftProtobu
       case 11: try { try decoder.decodeSingularUInt64Field(value: &self.configReloadsRejected) }()
       case 12: try { try decoder.decodeSingularUInt64Field(value: &self.framesWithoutLidar) }()
       case 13: try { try decoder.decodeSingularUInt64Field(value: &self.sendersQuarantined) }()
+      case 14: try { try decoder.decodeSingularUInt64Field(value: &self.lidarClockChanges) }()
       default: break
       }
     }
@@ -1873,6 +1879,9 @@ nonisolated extension Sightline_V1_Counters: SwiftProtobuf.Message, SwiftProtobu
     if self.sendersQuarantined != 0 {
       try visitor.visitSingularUInt64Field(value: self.sendersQuarantined, fieldNumber: 13)
     }
+    if self.lidarClockChanges != 0 {
+      try visitor.visitSingularUInt64Field(value: self.lidarClockChanges, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1890,6 +1899,7 @@ nonisolated extension Sightline_V1_Counters: SwiftProtobuf.Message, SwiftProtobu
     if lhs.configReloadsRejected != rhs.configReloadsRejected {return false}
     if lhs.framesWithoutLidar != rhs.framesWithoutLidar {return false}
     if lhs.sendersQuarantined != rhs.sendersQuarantined {return false}
+    if lhs.lidarClockChanges != rhs.lidarClockChanges {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

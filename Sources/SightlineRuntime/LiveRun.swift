@@ -415,6 +415,7 @@ final class FrameThread: @unchecked Sendable {
             // not keep (no sweep had come yet, or the sensor restarted). Frames follow the
             // sensor from here; dropping its sweeps as late would drop them all.
             lidarClockChanges += 1
+            loop.framer.counters.lidarClockChanges += 1
             logger.warning(
               Logger.Message(
                 stringLiteral:

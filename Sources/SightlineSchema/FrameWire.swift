@@ -278,6 +278,7 @@ extension RunCounters {
     counters.protoUInt(11, configReloadsRejected)
     counters.protoUInt(12, framesWithoutLidar)
     counters.protoUInt(13, sendersQuarantined)
+    counters.protoUInt(14, lidarClockChanges)
   }
 
   init(_ proto: Sightline_V1_Counters) {
@@ -295,6 +296,7 @@ extension RunCounters {
     configReloadsRejected = proto.configReloadsRejected
     framesWithoutLidar = proto.framesWithoutLidar
     sendersQuarantined = proto.sendersQuarantined
+    lidarClockChanges = proto.lidarClockChanges
   }
 }
 

@@ -72,6 +72,8 @@ public struct RunCounters: Sendable, Equatable {
   public var framesWithoutLidar: UInt64 = 0
   /// V2X senders put in quarantine so far (the misbehaviour checks).
   public var sendersQuarantined: UInt64 = 0
+  /// Times frames began to follow a LiDAR clock far behind the frames without LiDAR before it.
+  public var lidarClockChanges: UInt64 = 0
 
   public struct Drop: Sendable, Equatable {
     public var reason: String

@@ -76,6 +76,7 @@ func sampleFrame(drops: Int = 3) -> GridFrame {
   frame.counters.configReloadsRejected = 3
   frame.counters.framesWithoutLidar = 21
   frame.counters.sendersQuarantined = 4
+  frame.counters.lidarClockChanges = 2
   frame.counters.drops = (0..<drops).map {
     RunCounters.Drop(reason: "reason.\($0)", count: UInt64($0 + 1))
   }
@@ -147,6 +148,7 @@ func referenceMessage(_ frame: GridFrame) -> Sightline_V1_FusedFrame {
     $0.configReloadsRejected = frame.counters.configReloadsRejected
     $0.framesWithoutLidar = frame.counters.framesWithoutLidar
     $0.sendersQuarantined = frame.counters.sendersQuarantined
+    $0.lidarClockChanges = frame.counters.lidarClockChanges
   }
   proto.occupancy = Data(frame.cells.map { UInt8(bitPattern: $0) })
   proto.v2X = Data(frame.v2xCells.map { UInt8(bitPattern: $0) })
