@@ -346,8 +346,10 @@ final class FrameThread: @unchecked Sendable {
   private(set) var lidarClockChanges = 0
   /// The V2X senders' clocks against the host's: the lower envelope of receive time against
   /// generation time (secMark) over every sender's messages, so the metric is the most advanced
-  /// sender clock less the fastest delivery.
-  private var v2xClock = ClockAlignment()
+  /// sender clock less the fastest delivery. Samples within 100 ms (of generation time) merge
+  /// into one, keeping the fastest: under a flood of thousands a frame, the fit is redone only
+  /// when a bucket's minimum improves, not once a message.
+  private var v2xClock = ClockAlignment(bucketNanoseconds: 100_000_000)
 
   init(
     context: ZMQContext, options: LiveOptions, mailbox: SweepMailbox, security: SocketSecurity?,

@@ -16,6 +16,23 @@ public struct V2XFlood {
 
   public init(endpoint: String) { self.endpoint = endpoint }
 
+  /// A parked car's BSM core (stopped, in park, 1.8 × 4.5 m, ±1 m): callers set id, msgCnt,
+  /// secMark and position.
+  public static let parkedCar: BSMCoreData = {
+    var core = BSMCoreData.unavailable
+    core.speed = 0
+    core.heading = 0
+    core.transmission = 0
+    var accuracy = PositionalAccuracy.unavailable
+    accuracy.semiMajor = 20
+    accuracy.semiMinor = 20
+    accuracy.orientation = 0
+    core.accuracy = accuracy
+    core.size.width = 180
+    core.size.length = 450
+    return core
+  }()
+
   public struct Result: Sendable {
     public var sent = 0
     /// Messages libzmq would not queue (its high-water mark): not sent.
@@ -29,17 +46,7 @@ public struct V2XFlood {
     if bind { try socket.bind(endpoint) } else { try socket.connect(endpoint) }
     defer { socket.close() }
     Thread.sleep(forTimeInterval: 0.5)  // subscribers join
-    var core = BSMCoreData.unavailable
-    core.speed = 0
-    core.heading = 0
-    core.transmission = 0
-    var accuracy = PositionalAccuracy.unavailable
-    accuracy.semiMajor = 20
-    accuracy.semiMinor = 20
-    accuracy.orientation = 0
-    core.accuracy = accuracy
-    core.size.width = 180
-    core.size.length = 450
+    var core = Self.parkedCar
     var writer = UPERWriter()
     var result = Result()
     let started = MonotonicClock.nanoseconds()

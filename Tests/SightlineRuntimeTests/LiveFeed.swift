@@ -249,22 +249,12 @@ func parkedCarBSM(
   id: UInt32, count: Int, latitude: Int32 = 423_000_000, clockOffsetMilliseconds: Int64 = 0
 ) throws -> [UInt8] {
   let milliseconds = Int64(Date().timeIntervalSince1970 * 1000) + clockOffsetMilliseconds
-  var core = BSMCoreData.unavailable
+  var core = V2XFlood.parkedCar
   core.msgCnt = UInt8(count % 128)
   core.id = id
   core.secMark = UInt16(milliseconds % 60_000)
   core.lat = latitude
   core.long = -834_000_000
   core.elev = 2000
-  var accuracy = PositionalAccuracy.unavailable
-  accuracy.semiMajor = 20
-  accuracy.semiMinor = 20
-  accuracy.orientation = 0
-  core.accuracy = accuracy
-  core.transmission = 0
-  core.speed = 0
-  core.heading = 0
-  core.size.width = 180
-  core.size.length = 450
   return try J2735.encodeFrame(BasicSafetyMessage(coreData: core))
 }
