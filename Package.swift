@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // Sightline: a real-time perception runtime. Pure cores have no I/O; edges wrap libpcap and
-// libzmq; the runtime wires them; `sightline` is the one executable. See docs/ARCHITECTURE.md.
+// libzmq; the runtime wires them (pipeline, publish, replay, live) and tools and benchmarks
+// use it; `sightline` is the one executable. See docs/ARCHITECTURE.md.
 import PackageDescription
 
 let package = Package(
@@ -13,7 +14,7 @@ let package = Package(
     .library(name: "SightlineLidar", targets: ["SightlineLidar"]),
     .library(name: "SightlineNet", targets: ["SightlineNet"]),
     .library(name: "SightlinePcap", targets: ["SightlinePcap"]),
-    .library(name: "SightlineRuntime", targets: ["SightlineRuntime"]),
+    .library(name: "SightlinePipeline", targets: ["SightlinePipeline"]),
     .library(name: "SightlineTOML", targets: ["SightlineTOML"]),
   ],
   dependencies: [
@@ -61,7 +62,7 @@ let package = Package(
     .target(name: "SightlineCalibration", dependencies: ["SightlineLidar", "Yams"]),
 
     // I/O edges: small owning wrappers over C handles.
-    .target(name: "SightlinePcap", dependencies: ["CLibPcap"]),
+    .target(name: "SightlinePcap", dependencies: ["CLibPcap", "SightlineNet"]),
     .target(name: "SightlineZMQ", dependencies: ["CLibZMQ"]),
     .target(name: "SightlineUDP"),
     .target(name: "SightlinePNG", dependencies: ["CLibPNG"]),
@@ -76,22 +77,65 @@ let package = Package(
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ]),
 
-    // The runtime wires cores and edges together.
+    // The runtime wires cores and edges together, in rooms by what runs where.
+    // The frame pipeline: config, LiDAR and V2X ingest, the timeline stage, FrameLoop and the
+    // frame builder, counters. No threads, no sockets: replay and live runs both call it.
     .target(
-      name: "SightlineRuntime",
+      name: "SightlinePipeline",
       dependencies: [
         "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
-        "SightlinePcap", "SightlineZMQ", "SightlineUDP", "SightlineCalibration", "SightlineV2X",
-        "SightlineTimeline", "SightlinePNG", "SightlineMCAP", "SightlineScenario", "SightlineOps",
-        "SightlineTOML", .product(name: "Logging", package: "swift-log"),
+        "SightlineCalibration", "SightlineV2X", "SightlineTimeline", "SightlineTOML",
+      ]),
+    // Where frames go: the ZeroMQ publisher, the MCAP recorder, the subscriber, CURVE.
+    .target(
+      name: "SightlinePublish",
+      dependencies: [
+        "SightlinePipeline", "SightlineSchema", "SightlineZMQ", "SightlineMCAP",
+      ]),
+    // Replays: a capture and a V2X log on one virtual clock, pacing, drives, the report.
+    .target(
+      name: "SightlineReplay",
+      dependencies: [
+        "SightlinePipeline", "SightlinePublish", "SightlinePcap", "SightlineNet", "SightlineLidar",
+        "SightlineTimeline", "SightlineScenario", "SightlineSchema", "SightlineTOML",
+        "SightlineZMQ",
+      ]),
+    // Live runs: threads, bounded queues, UDP and ZeroMQ receive, the host clock, stop and
+    // reload, the service lifecycle, metrics.
+    .target(
+      name: "SightlineLive",
+      dependencies: [
+        "SightlinePipeline", "SightlinePublish", "SightlineUDP", "SightlineZMQ", "SightlineOps",
+        "SightlineTimeline", "SightlineLidar", "SightlineV2X", "SightlineSchema",
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ]),
+    // The commands' work: inspect, check, eval with plots and truth, annotate, the CSV decode,
+    // play, flood, record, the pictures.
+    .target(
+      name: "SightlineTools",
+      dependencies: [
+        "SightlinePipeline", "SightlineReplay", "SightlinePublish", "SightlineLive",
+        "SightlinePcap", "SightlineNet", "SightlineLidar", "SightlineTimeline", "SightlineV2X",
+        "SightlinePNG", "SightlineScenario", "SightlineSchema", "SightlineZMQ", "SightlineUDP",
+        "SightlineGrid",
+      ]),
+    // Benchmarks: decode, V2X, grid, the whole frame, the budget, subscribers.
+    .target(
+      name: "SightlineBenchmarks",
+      dependencies: [
+        "SightlinePipeline", "SightlineReplay", "SightlinePublish", "SightlineLive",
+        "SightlinePcap", "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
+        "SightlineV2X", "SightlineZMQ",
       ]),
 
     .executableTarget(
       name: "sightline",
       dependencies: [
-        "SightlineRuntime", "SightlineGrid", "SightlineLidar", "SightlinePNG", "SightlinePcap",
-        "SightlineOps", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "SightlinePipeline", "SightlineReplay", "SightlineLive", "SightlinePublish",
+        "SightlineTools", "SightlineBenchmarks", "SightlineGrid", "SightlineLidar",
+        "SightlinePNG", "SightlinePcap", "SightlineOps", "SightlineSchema", "SightlineZMQ",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]),
 
@@ -100,7 +144,7 @@ let package = Package(
       name: "sightline-scenario",
       dependencies: [
         "SightlineScenario", "SightlineLidar", "SightlineNet", "SightlinePcap", "SightlineV2X",
-        "SightlineTimeline", "SightlineRuntime",
+        "SightlineTimeline", "SightlinePipeline",
       ],
       path: "Tools/scenario"),
 
@@ -129,8 +173,9 @@ let package = Package(
     .testTarget(
       name: "SightlineRuntimeTests",
       dependencies: [
-        "SightlineRuntime", "SightlineSchema", "SightlineZMQ", "SightlinePNG",
-        "SightlineMCAP", "SightlineLidar", "SightlineV2X", "SightlineUDP",
+        "SightlinePipeline", "SightlineReplay", "SightlineLive", "SightlinePublish",
+        "SightlineTools", "SightlineSchema", "SightlineZMQ", "SightlinePNG", "SightlineMCAP",
+        "SightlineLidar", "SightlineV2X", "SightlineUDP", "SightlineTimeline", "SightlineGrid",
       ]),
   ],
   swiftLanguageModes: [.v6]

@@ -26,7 +26,7 @@ public struct ObstacleFloor: Sendable {
   }
 
   @inline(__always) func cell(x: Float, y: Float) -> Int {
-    var sector = Int((OccupancyGrid.fastAtan2(y, x) + .pi) * Float(sectors) / (2 * .pi))
+    var sector = Int((PolarFreeSpace.fastAtan2(y, x) + .pi) * Float(sectors) / (2 * .pi))
     if sector >= sectors { sector = sectors - 1 }
     let ring = min(rings - 1, Int((x * x + y * y).squareRoot() / ringMeters))
     return sector * rings + ring

@@ -1,18 +1,13 @@
 // SightlineGrid: the ego-centred rolling occupancy grid. Pure: points in, cells out; no I/O.
 //
-// The LiDAR layer lives here: log-odds cells in a circular buffer indexed by world cell
-// (world cell (i, j) is stored at (j mod rows, i mod columns)), so scrolling with the ego
-// moves no cells; only the strips that leave the window are cleared, as grid_map does. The
-// window is re-linearised only for output. A cell never observed is unknown, distinct from
-// free and occupied, and cells not observed for a while decay back to unknown.
-// Ray casting is separate from the map (as in OctoMap): PolarFreeSpace casts free space,
-// PerPointRays is the reference it is tested against.
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+// The map is storage and geometry only (as in grid_map): log-odds cells in a circular buffer
+// indexed by world cell (world cell (i, j) is stored at (j mod rows, i mod columns)), so
+// scrolling with the ego moves no cells; only the strips that leave the window are cleared. The
+// window is re-linearised only for output. A cell never observed is unknown, distinct from free
+// and occupied, and cells not observed for a while decay back to unknown.
+// Integrating a sweep is separate from the map (as in OctoMap): `LidarUpdater` owns one frame's
+// scratch and applies the update; `PolarFreeSpace` casts free space, `PerPointRays` is the
+// reference it is tested against.
 
 public struct OccupancyGrid: Sendable {
   public let geometry: GridGeometry
@@ -32,13 +27,9 @@ public struct OccupancyGrid: Sendable {
   /// nav_msgs occupancy per stored cell: −1 unknown, 0...100. Kept current as cells change so
   /// that output is a copy, never a recomputation.
   var occupancy: [Int8]
-  /// Which cells an obstacle claimed this frame, and which free space crossed (per-point rays
-  /// only): one bit a cell, so the random accesses of the endpoint pass stay in cache.
-  var claimedBits: [UInt64]
-  var freedBits: [UInt64]
   /// Per run of 16 stored cells, how many sit at the free clamp. A full run cannot change under
   /// free space, so the free-space pass skips it without reading its cells: in steady state most
-  /// of the window is such runs.
+  /// of the window is such runs. Map state, not scratch: every change to a cell keeps it current.
   var saturatedInRun: [UInt8]
   static let runShift = 4
   public private(set) var cellCounts: CellCounts
@@ -48,14 +39,6 @@ public struct OccupancyGrid: Sendable {
   /// Log-odds (thousandths, from the minimum) → occupancy percent: expf per cell would
   /// dominate a frame.
   let percentTable: [Int8]
-  /// Polar ray casting: the fixed tables, built on first use, and per-bin reach scratch.
-  var polarTables: PolarTables?
-  var polarReach: [Float] = []
-  /// This frame's claimed obstacle cells (storage indexes). Its capacity grows to the largest
-  /// sweep once, then stays.
-  var frameHits: [Int32] = []
-  /// Measured cost of applying one hit (wall budgets reserve it before the frame's end).
-  var hitNanoseconds: Float = 40
 
   public init(geometry: GridGeometry, model: LogOddsModel = LogOddsModel()) {
     precondition(geometry.columns > 0 && geometry.rows > 0 && geometry.resolution > 0)
@@ -65,8 +48,6 @@ public struct OccupancyGrid: Sendable {
     cornerRow = -geometry.sensorRow
     logOdds = Array(repeating: Self.unknownLogOdds, count: geometry.cellCount)
     occupancy = Array(repeating: -1, count: geometry.cellCount)
-    claimedBits = Array(repeating: 0, count: (geometry.cellCount + 63) / 64)
-    freedBits = claimedBits
     saturatedInRun = Array(repeating: 0, count: (geometry.cellCount + 15) >> Self.runShift)
     cellCounts = CellCounts(unknown: geometry.cellCount)
     stripeDecayedAt = Array(repeating: .min, count: Self.decayStripes)
@@ -229,22 +210,6 @@ public struct OccupancyGrid: Sendable {
     linearise(logOdds, into: cells)
   }
 
-  /// Writes where each cell's LiDAR evidence comes from, row-major from (0, 0): bit 0 the cell
-  /// has been observed (not unknown), bit 2 a return hit it in this frame. Other bits are 0.
-  public func writeSource(into cells: UnsafeMutableBufferPointer<UInt8>) {
-    precondition(cells.count >= geometry.cellCount)
-    let columns = geometry.columns
-    for row in 0..<geometry.rows {
-      let storedRow = Self.wrap(cornerRow + row, geometry.rows) * columns
-      for column in 0..<columns {
-        let stored = storedRow + Self.wrap(cornerColumn + column, columns)
-        let observed: UInt8 = logOdds[stored] == Self.unknownLogOdds ? 0 : 1
-        let hit: UInt8 = claimedBits[stored >> 6] >> UInt64(stored & 63) & 1 == 0 ? 0 : 4
-        cells[row * columns + column] = observed | hit
-      }
-    }
-  }
-
   /// Copies a storage-ordered layer into window order: two copies per row.
   func linearise<Cell>(_ storage: [Cell], into cells: UnsafeMutableBufferPointer<Cell>) {
     precondition(cells.count >= geometry.cellCount)
@@ -279,12 +244,6 @@ public struct OccupancyGrid: Sendable {
 
   // MARK: Cell updates
 
-  /// Starts a frame: clears the claimed and freed bits (a quarter megabyte for 1000×1000).
-  mutating func beginFrame() {
-    claimedBits.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-    freedBits.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-  }
-
   /// Storage row and column offsets of window cell (0, 0): adding them and subtracting the
   /// size once replaces a division per point.
   var rowOffset: Int { Self.wrap(cornerRow, geometry.rows) }
@@ -308,123 +267,20 @@ public struct OccupancyGrid: Sendable {
     let result = percentTable.withUnsafeBufferPointer { percent in
       logOdds.withUnsafeMutableBufferPointer { odds in
         occupancy.withUnsafeMutableBufferPointer { cells in
-          claimedBits.withUnsafeMutableBufferPointer { claimed in
-            freedBits.withUnsafeMutableBufferPointer { freed in
-              saturatedInRun.withUnsafeMutableBufferPointer { saturated in
-                var updater = CellUpdater(
-                  logOdds: odds.baseAddress!, occupancy: cells.baseAddress!,
-                  claimed: claimed.baseAddress!, freed: freed.baseAddress!,
-                  saturated: saturated.baseAddress!, percent: percent.baseAddress!,
-                  model: model, counts: counts)
-                let result = body(&updater)
-                counts = updater.counts
-                return result
-              }
-            }
+          saturatedInRun.withUnsafeMutableBufferPointer { saturated in
+            var updater = CellUpdater(
+              logOdds: odds.baseAddress!, occupancy: cells.baseAddress!,
+              saturated: saturated.baseAddress!, percent: percent.baseAddress!,
+              model: model, counts: counts)
+            let result = body(&updater)
+            counts = updater.counts
+            return result
           }
         }
       }
     }
     cellCounts = counts
     return result
-  }
-}
-
-/// Raw access to the stored cells for one pass; keeps counts and occupancy in step with the
-/// log-odds. Valid only inside `OccupancyGrid.withCells`.
-struct CellUpdater {
-  let logOdds: UnsafeMutablePointer<Int16>
-  let occupancy: UnsafeMutablePointer<Int8>
-  let claimed: UnsafeMutablePointer<UInt64>
-  let freed: UnsafeMutablePointer<UInt64>
-  let saturated: UnsafeMutablePointer<UInt8>
-  let percent: UnsafePointer<Int8>
-  let model: FixedLogOdds
-  var counts: CellCounts
-  var updated = 0
-
-  @inline(__always) func isClaimed(_ index: Int) -> Bool {
-    claimed[index &>> 6] & (1 &<< UInt64(index & 63)) != 0
-  }
-
-  @inline(__always) mutating func forget(_ index: Int) {
-    if logOdds[index] == OccupancyGrid.unknownLogOdds {
-      counts.unknown &-= 1
-    } else if logOdds[index] > 0 {
-      counts.occupied &-= 1
-    } else {
-      counts.free &-= 1
-    }
-  }
-
-  /// A stored value as evidence: unknown is no evidence, 0.
-  @inline(__always) static func evidence(_ stored: Int16) -> Int32 {
-    stored == OccupancyGrid.unknownLogOdds ? 0 : Int32(stored)
-  }
-
-  @inline(__always) mutating func set(_ index: Int, _ value: Int32) {
-    let run = index &>> OccupancyGrid.runShift
-    if Int32(logOdds[index]) == model.minimum { saturated[run] &-= 1 }
-    if value == model.minimum { saturated[run] &+= 1 }
-    logOdds[index] = Int16(truncatingIfNeeded: value)
-    occupancy[index] = percent[Int(value &- model.minimum)]
-    if value > 0 { counts.occupied &+= 1 } else { counts.free &+= 1 }
-    updated &+= 1
-  }
-
-  /// Claims a cell for an obstacle return: true the first time in a frame. Hits are applied at
-  /// the end of the frame (`applyHit`); free-space passes leave claimed cells alone, checking
-  /// the stamp only for cells they are about to change.
-  @inline(__always) mutating func claimHit(_ index: Int) -> Bool {
-    let bit: UInt64 = 1 &<< UInt64(index & 63)
-    let word = claimed[index &>> 6]
-    guard word & bit == 0 else { return false }
-    claimed[index &>> 6] = word | bit
-    return true
-  }
-
-  /// The frame's hit on a claimed cell (untouched by free space this frame): each cell changes
-  /// once per frame.
-  @inline(__always) mutating func applyHit(_ index: Int) {
-    forget(index)
-    set(index, min(Self.evidence(logOdds[index]) &+ model.hit, model.maximum))
-  }
-
-  /// Free space through this cell, from a pass that visits each cell once.
-  @inline(__always) mutating func missOnce(_ index: Int) {
-    forget(index)
-    set(index, max(Self.evidence(logOdds[index]) &+ model.miss, model.minimum))
-  }
-
-  /// Free space through this cell from a pass that may cross it again (per-point rays):
-  /// at most once a frame, and never over a claimed hit.
-  @inline(__always) mutating func miss(_ index: Int) {
-    let bit: UInt64 = 1 &<< UInt64(index & 63)
-    let word = freed[index &>> 6]
-    guard (claimed[index &>> 6] | word) & bit == 0 else { return }
-    freed[index &>> 6] = word | bit
-    missOnce(index)
-  }
-
-  @inline(__always) mutating func clear(_ index: Int) {
-    guard logOdds[index] != OccupancyGrid.unknownLogOdds else { return }
-    forget(index)
-    counts.unknown &+= 1
-    if Int32(logOdds[index]) == model.minimum { saturated[index &>> OccupancyGrid.runShift] &-= 1 }
-    logOdds[index] = OccupancyGrid.unknownLogOdds
-    occupancy[index] = -1
-    updated &+= 1
-  }
-
-  @inline(__always) mutating func decay(_ index: Int, by step: Int32) {
-    guard logOdds[index] != OccupancyGrid.unknownLogOdds else { return }
-    let value = Int32(logOdds[index])
-    if abs(value) <= step {
-      clear(index)
-      return
-    }
-    forget(index)
-    set(index, value > 0 ? value - step : value + step)
   }
 }
 

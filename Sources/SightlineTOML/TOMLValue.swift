@@ -56,35 +56,3 @@ public indirect enum TOMLValue: Sendable, Equatable {
     }
   }
 }
-
-/// A table: its keys in the order they appear in the text.
-public struct TOMLTable: Sendable, Equatable {
-  public private(set) var keys: [String] = []
-  private var values: [String: TOMLValue] = [:]
-
-  public init() {}
-
-  public subscript(key: String) -> TOMLValue? { values[key] }
-
-  public var isEmpty: Bool { keys.isEmpty }
-
-  /// Adds `key`; the reader checks for duplicates before it calls this.
-  mutating func append(_ key: String, _ value: TOMLValue) {
-    if values.updateValue(value, forKey: key) == nil { keys.append(key) }
-  }
-
-  public static func == (lhs: TOMLTable, rhs: TOMLTable) -> Bool {
-    lhs.values == rhs.values
-  }
-}
-
-/// Text that is not TOML 1.0, or that uses what Sightline does not read (dates and times).
-public struct TOMLError: Error, Sendable, Equatable, CustomStringConvertible {
-  /// 1-based.
-  public let line: Int
-  /// 1-based, in UTF-8 bytes.
-  public let column: Int
-  public let message: String
-
-  public var description: String { "line \(line), column \(column): \(message)" }
-}

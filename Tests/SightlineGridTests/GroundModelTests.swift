@@ -30,9 +30,10 @@ import Testing
     let band = HeightBand(minimum: -1.3, maximum: 5)
     var grid = OccupancyGrid(geometry: GridGeometry(columns: 600, rows: 600, resolution: 0.1))
     grid.recentre(x: 0, y: 0)
+    var updater = LidarUpdater(geometry: grid.geometry)
     // The fixed band calls the ramp a wall once it rises 0.3 m above the sensor's ground.
     var banded = grid
-    banded.integrate(count: points.count, band: band, rays: .standard) {
+    _ = updater.integrate(count: points.count, band: band, rays: .standard, into: &banded) {
       (points[$0].x, points[$0].y, points[$0].z)
     }
     #expect(banded.state(x: -7.95, y: 0.05) == .occupied)
@@ -40,7 +41,9 @@ import Testing
     var model = SlopedGround(nominal: -1.55, clearance: 0.25, maximumSlope: 0.15)
     var floor = ObstacleFloor(floor: band.minimum)
     model.fit(count: points.count, into: &floor) { (points[$0].x, points[$0].y, points[$0].z) }
-    let report = grid.integrate(count: points.count, band: band, floor: floor, rays: .standard) {
+    let report = updater.integrate(
+      count: points.count, band: band, floor: floor, rays: .standard, into: &grid
+    ) {
       (points[$0].x, points[$0].y, points[$0].z)
     }
     for x in stride(from: -19.95, through: -3, by: 1) {

@@ -22,22 +22,26 @@ func makeGrid(size: Int = 200) -> OccupancyGrid {
 extension OccupancyGrid {
   func state(_ x: Float, _ y: Float) -> CellState { state(x: Double(x), y: Double(y)) }
 
-  /// Points are relative to the sensor at world (sensorX, sensorY).
-  @discardableResult
-  mutating func integrate(
-    _ points: [P], rays: RayCasting = .perPoint, band: HeightBand = band,
-    maximumRange: Float = .infinity
-  ) -> LidarUpdateReport {
-    integrate(count: points.count, band: band, maximumRange: maximumRange, rays: rays) {
-      (points[$0].x, points[$0].y, points[$0].z)
-    }
-  }
-
   /// The window as nav_msgs cells.
   func occupancyCells() -> [Int8] {
     var cells = [Int8](repeating: 0, count: geometry.cellCount)
     cells.withUnsafeMutableBufferPointer { writeOccupancy(into: $0) }
     return cells
+  }
+}
+
+extension LidarUpdater {
+  /// Points are relative to the sensor at world (sensorX, sensorY).
+  @discardableResult
+  mutating func integrate(
+    _ points: [P], into grid: inout OccupancyGrid, rays: RayCasting = .perPoint,
+    band: HeightBand = band, maximumRange: Float = .infinity
+  ) -> LidarUpdateReport {
+    integrate(
+      count: points.count, band: band, maximumRange: maximumRange, rays: rays, into: &grid
+    ) {
+      (points[$0].x, points[$0].y, points[$0].z)
+    }
   }
 }
 
@@ -86,7 +90,8 @@ func scan(
   @Test(arguments: [RayCasting.perPoint, .standard])
   func wallIsOccupiedWithFreeSpaceBeforeAndUnknownBehind(rays: RayCasting) {
     var grid = makeGrid()
-    grid.integrate(wall(at: 5.05), rays: rays)
+    var updater = LidarUpdater(geometry: grid.geometry)
+    updater.integrate(wall(at: 5.05), into: &grid, rays: rays)
     #expect(grid.state(5.05, 0) == .occupied)
     #expect(grid.state(5.05, 2.5) == .occupied)
     for x in stride(from: Float(0.15), through: 4.9, by: 0.5) {
@@ -105,11 +110,12 @@ func scan(
   @Test(arguments: [RayCasting.perPoint, .standard])
   func corridorIsFreeBetweenItsWallsAndUnknownOutside(rays: RayCasting) {
     var grid = makeGrid()
+    var updater = LidarUpdater(geometry: grid.geometry)
     let walls = [
       (x0: Float(-9), y0: Float(1.5), x1: Float(9), y1: Float(1.7)),
       (x0: -9, y0: -1.7, x1: 9, y1: -1.5),
     ]
-    grid.integrate(scan(boxes: walls, from: (0, 0)), rays: rays)
+    updater.integrate(scan(boxes: walls, from: (0, 0)), into: &grid, rays: rays)
     for x in stride(from: Float(-8), through: 8, by: 1) {
       #expect(grid.state(x, 0) == .free)
       #expect(grid.state(x, 1.05) == .free)
@@ -126,12 +132,13 @@ func scan(
   @Test(arguments: [RayCasting.perPoint, .standard])
   func aMovingBoxLeavesFreeSpaceBehindIt(rays: RayCasting) {
     var grid = makeGrid()
+    var updater = LidarUpdater(geometry: grid.geometry)
     // A 1 m box crossing from y = −4 to y = +4 at x = 5, 0.25 m a frame.
     for frame in 0...32 {
       let y = -4 + Float(frame) * 0.25
-      grid.integrate(
+      updater.integrate(
         scan(boxes: [(x0: 5, y0: y - 0.5, x1: 6, y1: y + 0.5)], from: (0, 0), range: 9),
-        rays: rays)
+        into: &grid, rays: rays)
     }
     #expect(grid.state(5.02, 4) == .occupied)  // where it is now
     #expect(grid.state(5.02, -3) == .free)  // where it was, seen free since
@@ -143,8 +150,10 @@ func scan(
   @Test func occupiedWinsWithinOneSweepAndEachCellUpdatesOnce() {
     for rays in [RayCasting.perPoint, .standard] {
       var grid = makeGrid()
+      var updater = LidarUpdater(geometry: grid.geometry)
       // One ray ends at the wall; another passes through the same cell to a point behind it.
-      grid.integrate([P(x: 2.05, y: 0.05, z: 0), P(x: 4.05, y: 0.05, z: 0)], rays: rays)
+      updater.integrate(
+        [P(x: 2.05, y: 0.05, z: 0), P(x: 4.05, y: 0.05, z: 0)], into: &grid, rays: rays)
       #expect(grid.state(2.05, 0.05) == .occupied)
       #expect(grid.logOdds(column: 120, row: 100) == LogOddsModel().hit)
       #expect(grid.logOdds(column: 110, row: 100) == LogOddsModel().miss)
@@ -154,7 +163,8 @@ func scan(
   @Test func repeatedEvidenceSaturatesAtTheClamp() {
     for rays in [RayCasting.perPoint, .standard] {
       var grid = makeGrid()
-      for _ in 0..<20 { grid.integrate([P(x: 2.05, y: 0.05, z: 0)], rays: rays) }
+      var updater = LidarUpdater(geometry: grid.geometry)
+      for _ in 0..<20 { updater.integrate([P(x: 2.05, y: 0.05, z: 0)], into: &grid, rays: rays) }
       #expect(grid.logOdds(column: 120, row: 100) == LogOddsModel().maximum)
       #expect(grid.logOdds(column: 110, row: 100) == LogOddsModel().minimum)
       #expect(grid.cellCounts == grid.counts())
@@ -164,8 +174,9 @@ func scan(
   @Test func groundClearsTheRayAndOverhangsAreIgnored() {
     for rays in [RayCasting.perPoint, .standard] {
       var grid = makeGrid()
-      let result = grid.integrate(
-        [P(x: 3.05, y: 0.05, z: -1.5), P(x: 0.05, y: 3.05, z: 2)], rays: rays)
+      var updater = LidarUpdater(geometry: grid.geometry)
+      let result = updater.integrate(
+        [P(x: 3.05, y: 0.05, z: -1.5), P(x: 0.05, y: 3.05, z: 2)], into: &grid, rays: rays)
       #expect(result.pointsGround == 1)
       #expect(result.pointsOverhang == 1)
       #expect(result.pointsUsed == 0)
@@ -177,7 +188,8 @@ func scan(
   @Test func pointsOutsideTheWindowClearUpToTheEdge() {
     for rays in [RayCasting.perPoint, .standard] {
       var grid = makeGrid()
-      grid.integrate([P(x: 50, y: 0.05, z: 0)], rays: rays)
+      var updater = LidarUpdater(geometry: grid.geometry)
+      updater.integrate([P(x: 50, y: 0.05, z: 0)], into: &grid, rays: rays)
       #expect(grid.state(9.95, 0.05) == .free)
       #expect(grid.counts().occupied == 0)
     }
@@ -185,18 +197,20 @@ func scan(
 
   @Test func badPointsAreRejectedAndCountedNeverConverted() {
     var grid = makeGrid()
-    let result = grid.integrate(
+    var updater = LidarUpdater(geometry: grid.geometry)
+    let result = updater.integrate(
       [
         P(x: .nan, y: 0, z: 0), P(x: .infinity, y: 1, z: 0), P(x: 1, y: 1, z: -.infinity),
         P(x: 1e30, y: 0, z: 0), P(x: 0, y: -3e20, z: 0), P(x: 150, y: 0, z: 0),
-      ], rays: .standard, maximumRange: 120)
+      ], into: &grid, rays: .standard, maximumRange: 120)
     #expect(result.pointsRejected == 6)
     #expect(grid.counts().unknown == 200 * 200)
   }
 
   @Test func occupancyCellsFollowNavMsgsSemantics() {
     var grid = makeGrid()
-    grid.integrate([P(x: 2.05, y: 0.05, z: 0)])
+    var updater = LidarUpdater(geometry: grid.geometry)
+    updater.integrate([P(x: 2.05, y: 0.05, z: 0)], into: &grid)
     let cells = grid.occupancyCells()
     #expect(cells[100 * 200 + 120] == 70)  // p = 1/(1+e^−0.85) = 0.70
     #expect(cells[100 * 200 + 110] == 40)  // p = 1/(1+e^0.4) = 0.40
@@ -236,8 +250,9 @@ func scan(
     let points = randomScene(seed: seed)
     var perPoint = makeGrid()
     var polar = makeGrid()
-    perPoint.integrate(points, rays: .perPoint)
-    polar.integrate(points, rays: .standard)
+    var updater = LidarUpdater(geometry: polar.geometry)
+    updater.integrate(points, into: &perPoint, rays: .perPoint)
+    updater.integrate(points, into: &polar, rays: .standard)
     var same = 0
     var observedEither = 0
     var occupiedDiffer = 0
@@ -265,6 +280,7 @@ func scan(
   /// may become occupied.
   @Test func staticObstaclesStayPutWhileTheEgoDrives100Metres() {
     var grid = makeGrid()
+    var updater = LidarUpdater(geometry: grid.geometry)
     let directions: [(Float, Float)] = [(1, 0), (0, 1), (-0.6, -0.8), (-1, 0)]
     var ego: (x: Float, y: Float) = (0.33, 0.21)
     func posts(near point: (x: Float, y: Float)) -> [(Float, Float)] {
@@ -294,7 +310,7 @@ func scan(
               P(x: post.0 + 0.03 * cos(a) - ego.x, y: post.1 + 0.03 * sin(a) - ego.y, z: 0))
           }
         }
-        grid.integrate(points, rays: .standard)
+        updater.integrate(points, into: &grid, rays: .standard)
         for post in posts(near: ego) {
           #expect(grid.state(post.0, post.1) == .occupied)
           checked += 1
@@ -317,14 +333,15 @@ func scan(
 
   @Test func cellsLeavingTheWindowAreForgottenAndAJumpClearsEverything() {
     var grid = makeGrid()
-    grid.integrate([P(x: 2.05, y: 0.05, z: 0)])
+    var updater = LidarUpdater(geometry: grid.geometry)
+    updater.integrate([P(x: 2.05, y: 0.05, z: 0)], into: &grid)
     #expect(grid.state(2.05, 0.05) == .occupied)
     grid.recentre(x: -9, y: 0)  // the cell is now 11 m east: outside the 10 m half-window
     #expect(grid.state(2.05, 0.05) == .unknown)
     grid.recentre(x: 0, y: 0)  // back: it must not reappear
     #expect(grid.state(2.05, 0.05) == .unknown)
     #expect(grid.cellCounts == grid.counts())
-    grid.integrate([P(x: 2.05, y: 0.05, z: 0)])
+    updater.integrate([P(x: 2.05, y: 0.05, z: 0)], into: &grid)
     let cleared = grid.recentre(x: 1000, y: -1000)
     #expect(cleared > 0)
     #expect(grid.cellCounts == CellCounts(unknown: 200 * 200))
@@ -334,12 +351,13 @@ func scan(
 @Suite struct DecayTests {
   @Test func anUnobservedObstacleBecomesUnknownAfterTheConfiguredTime() {
     var grid = makeGrid()
+    var updater = LidarUpdater(geometry: grid.geometry)
     let second: Int64 = 1_000_000_000
     var now: Int64 = 0
     // Seen for 1 s at 10 Hz: saturated.
     for _ in 0..<10 {
       grid.decay(now: now, unknownAfterSeconds: 2)
-      grid.integrate([P(x: 2.05, y: 0.05, z: 0)])
+      updater.integrate([P(x: 2.05, y: 0.05, z: 0)], into: &grid)
       now += second / 10
     }
     #expect(grid.logOdds(column: 120, row: 100) == 3.5)
@@ -362,13 +380,15 @@ func scan(
 @Suite struct IncrementalStateTests {
   @Test func keptCountsAndCellsEqualAFullRecount() {
     var grid = makeGrid()
+    var updater = LidarUpdater(geometry: grid.geometry)
     let scene = PolarRayCastingTests()
     for seed in 1...12 as ClosedRange<UInt64> {
       // Alternate scenes and positions so that cells flip, saturate and scroll.
       grid.recentre(x: Double(seed % 4) * 0.37, y: -Double(seed % 3) * 0.21)
       grid.decay(now: Int64(seed) * 100_000_000, unknownAfterSeconds: 0.5)
-      grid.integrate(
-        scene.randomScene(seed: seed % 3 + 1), rays: seed % 2 == 0 ? .standard : .perPoint)
+      updater.integrate(
+        scene.randomScene(seed: seed % 3 + 1), into: &grid,
+        rays: seed % 2 == 0 ? .standard : .perPoint)
       #expect(grid.cellCounts == grid.counts())
       // The per-run count of cells at the free clamp, which lets free space skip whole runs,
       // matches the cells.
@@ -400,12 +420,13 @@ func scan(
 
   @Test func aWorkBudgetCutsFreeSpaceNearToFarAndSaysWhere() {
     var full = makeGrid()
-    let complete = full.integrate(scene, rays: .standard)
+    var updater = LidarUpdater(geometry: full.geometry)
+    let complete = updater.integrate(scene, into: &full, rays: .standard)
     #expect(complete.degradation == .none)
     var cut = makeGrid()
     var budget = WorkBudget(.workUnits(scene.count + 20_000))
-    let report = cut.integrate(
-      count: scene.count, band: band, rays: .standard, budget: &budget
+    let report = updater.integrate(
+      count: scene.count, band: band, rays: .standard, budget: &budget, into: &cut
     ) { (scene[$0].x, scene[$0].y, scene[$0].z) }
     #expect(report.degradation == .freeSpaceTruncated)
     #expect(report.pointsSkipped == 0)
@@ -423,9 +444,10 @@ func scan(
 
   @Test func aBudgetSpentBeforeTheEndpointsSkipsPointsAndCountsThem() {
     var grid = makeGrid()
+    var updater = LidarUpdater(geometry: grid.geometry)
     var budget = WorkBudget(.workUnits(1500))
-    let report = grid.integrate(
-      count: scene.count, band: band, rays: .standard, budget: &budget
+    let report = updater.integrate(
+      count: scene.count, band: band, rays: .standard, budget: &budget, into: &grid
     ) { (scene[$0].x, scene[$0].y, scene[$0].z) }
     #expect(report.degradation == .pointsSkipped)
     #expect(report.pointsSkipped == scene.count - 2048)
@@ -436,12 +458,17 @@ func scan(
     // A frame whose budget ran out among the endpoints casts no free space; a following frame
     // with no points (LiDAR silent) must not cast that frame's reach either.
     var grid = makeGrid()
+    var updater = LidarUpdater(geometry: grid.geometry)
     var budget = WorkBudget(.workUnits(1500))
-    _ = grid.integrate(count: scene.count, band: band, rays: .standard, budget: &budget) {
+    _ = updater.integrate(
+      count: scene.count, band: band, rays: .standard, budget: &budget, into: &grid
+    ) {
       (scene[$0].x, scene[$0].y, scene[$0].z)
     }
     #expect(grid.counts().free == 0)
-    let empty = grid.integrate(count: 0, band: band, rays: .standard) { _ in (0, 0, 0) }
+    let empty = updater.integrate(count: 0, band: band, rays: .standard, into: &grid) { _ in
+      (0, 0, 0)
+    }
     #expect(empty.degradation == .none)
     #expect(grid.counts().free == 0 && grid.cellCounts == grid.counts())
   }
@@ -451,6 +478,7 @@ func scan(
     final class FakeClock: @unchecked Sendable { var now: Int64 = 0 }
     let clock = FakeClock()
     var grid = makeGrid()
+    var updater = LidarUpdater(geometry: grid.geometry)
     var budget = WorkBudget(
       .wallClock(
         deadline: 40_000,
@@ -458,8 +486,8 @@ func scan(
           clock.now += 1_000
           return clock.now
         }))
-    let report = grid.integrate(
-      count: scene.count, band: band, rays: .standard, budget: &budget
+    let report = updater.integrate(
+      count: scene.count, band: band, rays: .standard, budget: &budget, into: &grid
     ) { (scene[$0].x, scene[$0].y, scene[$0].z) }
     #expect(report.degradation != .none)
     #expect(clock.now <= 40_000)
@@ -468,14 +496,17 @@ func scan(
   @Test func theSameWorkBudgetGivesIdenticalCells() {
     var first = makeGrid()
     var second = makeGrid()
+    var updaters = [
+      LidarUpdater(geometry: first.geometry), LidarUpdater(geometry: second.geometry),
+    ]
     for grid in [0, 1] {
       var budget = WorkBudget(.workUnits(scene.count + 20_000))
       if grid == 0 {
-        _ = first.integrate(count: scene.count, band: band, budget: &budget) {
+        _ = updaters[0].integrate(count: scene.count, band: band, budget: &budget, into: &first) {
           (scene[$0].x, scene[$0].y, scene[$0].z)
         }
       } else {
-        _ = second.integrate(count: scene.count, band: band, budget: &budget) {
+        _ = updaters[1].integrate(count: scene.count, band: band, budget: &budget, into: &second) {
           (scene[$0].x, scene[$0].y, scene[$0].z)
         }
       }

@@ -1,6 +1,11 @@
 import Foundation
 import SightlineMCAP
-import SightlineRuntime
+import SightlinePipeline
+import SightlineReplay
+import SightlineLive
+import SightlinePublish
+import SightlineTools
+import SightlineBenchmarks
 import SightlineZMQ
 import Testing
 

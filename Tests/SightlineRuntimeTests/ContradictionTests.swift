@@ -5,7 +5,12 @@ import SightlineV2X
 import SightlineZMQ
 import Testing
 
-@testable import SightlineRuntime
+@testable import SightlinePipeline
+@testable import SightlineReplay
+@testable import SightlineLive
+@testable import SightlinePublish
+@testable import SightlineTools
+@testable import SightlineBenchmarks
 
 /// The misbehaviour rule that needs LiDAR: a "car" reported where LiDAR sees open road, frame
 /// after frame (a spoofed BSM), is quarantined after `v2x.lidar_contradiction_frames`.
@@ -61,7 +66,7 @@ import Testing
         let observation = bytes.withUnsafeBytes {
           ingest.ingest($0, format: .uper, receiveTimeNanoseconds: end - 10_000_000)
         }
-        loop.timeline.observe(try #require(observation))
+        loop.observe(try #require(observation))
       }
       loop.framer.counters.update(lidar: LidarTotals(), v2x: nil, timeline: loop.timeline)
       try loop.process(&sweep, decodeNanoseconds: 0, clock: end)

@@ -1,5 +1,10 @@
 import Foundation
-import SightlineRuntime
+import SightlinePipeline
+import SightlineReplay
+import SightlineLive
+import SightlinePublish
+import SightlineTools
+import SightlineBenchmarks
 import SightlineSchema
 import SightlineV2X
 import SightlineZMQ

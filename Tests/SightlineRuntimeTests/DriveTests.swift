@@ -2,7 +2,12 @@ import Foundation
 import SightlineZMQ
 import Testing
 
-@testable import SightlineRuntime
+@testable import SightlinePipeline
+@testable import SightlineReplay
+@testable import SightlineLive
+@testable import SightlinePublish
+@testable import SightlineTools
+@testable import SightlineBenchmarks
 
 /// Drive folders: what a manifest may say, the errors before anything runs, and bit-identical
 /// replays.

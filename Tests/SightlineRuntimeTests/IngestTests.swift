@@ -1,11 +1,16 @@
 import Foundation
 import SightlineLidar
-import SightlineRuntime
+import SightlinePipeline
+import SightlineReplay
+import SightlineLive
+import SightlinePublish
+import SightlineTools
+import SightlineBenchmarks
 import Testing
 
 /// Replays a capture through ingest alone and returns its sweeps' last-packet times.
 func sweepEndTimes(_ path: String, config: SightlineConfig = SightlineConfig()) throws -> [Int64] {
-  var ingest = try Replay.makeIngest(config: config)
+  var ingest = try LidarIngest(config: config)
   let capture = try PcapBytes(path: path)
   var ends = [Int64]()
   func collect(_ sweep: inout Sweep, _: Int64) { ends.append(sweep.endNanoseconds) }
@@ -48,7 +53,7 @@ func shiftedCapture(by seconds: Int) throws -> String {
   }
 
   @Test func fixesAreStreamedInOrder() throws {
-    var ingest = try Replay.makeIngest(config: SightlineConfig())
+    var ingest = try LidarIngest(config: SightlineConfig())
     let fixes = FixCollector()
     ingest.onFix = { fixes.items.append($0) }
     let capture = try PcapBytes(path: bundledCapture)
@@ -74,8 +79,8 @@ func shiftedCapture(by seconds: Int) throws -> String {
     var config = SightlineConfig()
     config.lidar.model = .vlp16
     config.lidar.calibrationPath = calibration
-    var builtIn = try Replay.makeIngest(config: SightlineConfig())
-    var fromFile = try Replay.makeIngest(config: config)
+    var builtIn = try LidarIngest(config: SightlineConfig())
+    var fromFile = try LidarIngest(config: config)
     let capture = try PcapBytes(path: bundledCapture)
     var a = [LidarPoint]()
     var b = [LidarPoint]()

@@ -1,6 +1,11 @@
 import Foundation
 import SightlineLidar
-import SightlineRuntime
+import SightlinePipeline
+import SightlineReplay
+import SightlineLive
+import SightlinePublish
+import SightlineTools
+import SightlineBenchmarks
 import SightlineSchema
 import SightlineUDP
 import SightlineV2X

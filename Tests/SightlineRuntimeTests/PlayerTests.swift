@@ -5,7 +5,12 @@ import SightlineV2X
 import SightlineZMQ
 import Testing
 
-@testable import SightlineRuntime
+@testable import SightlinePipeline
+@testable import SightlineReplay
+@testable import SightlineLive
+@testable import SightlinePublish
+@testable import SightlineTools
+@testable import SightlineBenchmarks
 
 /// `sightline play` feeds a drive to real sockets: every datagram and V2X message arrives, in
 /// capture order, and pacing follows the capture's clock.

@@ -4,7 +4,12 @@ import SightlineSchema
 import SightlineZMQ
 import Testing
 
-@testable import SightlineRuntime
+@testable import SightlinePipeline
+@testable import SightlineReplay
+@testable import SightlineLive
+@testable import SightlinePublish
+@testable import SightlineTools
+@testable import SightlineBenchmarks
 
 /// `--record`: the MCAP file holds every published frame, reads back to the same frames, and a
 /// recording cut off mid-write still gives its complete chunks.

@@ -1,7 +1,12 @@
 import Foundation
 import SightlineLidar
 import SightlineNet
-import SightlineRuntime
+import SightlinePipeline
+import SightlineReplay
+import SightlineLive
+import SightlinePublish
+import SightlineTools
+import SightlineBenchmarks
 import SightlineSchema
 import SightlineZMQ
 import Testing

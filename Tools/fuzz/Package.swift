@@ -26,8 +26,8 @@ let package = Package(
     harness("FuzzV2X", ["SightlineV2X"]),
     harness("FuzzVelodyne", ["SightlineLidar"]),
     harness(
-      "FuzzDatagram", ["SightlineNet", "SightlinePcap", "SightlineLidar", "SightlineRuntime"]),
-    harness("FuzzConfig", ["SightlineRuntime", "SightlineTOML"]),
+      "FuzzDatagram", ["SightlineNet", "SightlinePcap", "SightlineLidar", "SightlinePipeline"]),
+    harness("FuzzConfig", ["SightlinePipeline", "SightlineTOML"]),
   ],
   swiftLanguageModes: [.v6]
 )

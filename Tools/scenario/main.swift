@@ -7,10 +7,11 @@ import Foundation
 import SightlineLidar
 import SightlineNet
 import SightlinePcap
-import SightlineRuntime
+import SightlinePipeline
 import SightlineScenario
 import SightlineTimeline
 import SightlineV2X
+import SightlinePipeline
 
 struct GeneratorError: Error, CustomStringConvertible {
   let description: String

@@ -14,7 +14,7 @@
 
 import CFuzzer
 import Foundation
-import SightlineRuntime
+import SightlinePipeline
 import SightlineTOML
 
 #if canImport(Glibc)
@@ -58,7 +58,7 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   return 0
 }
 
-/// What Replay.makeIngest derives from a loaded config (without reading calibration files), and
+/// What LidarIngest(config:) derives from a loaded config (without reading calibration files), and
 /// the rules the loader promises.
 func check(_ config: SightlineConfig) {
   _ = Int((config.lidar.cutAngleDegrees * 100).rounded())

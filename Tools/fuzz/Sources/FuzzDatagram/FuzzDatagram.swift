@@ -15,7 +15,7 @@ import CFuzzer
 import SightlineLidar
 import SightlineNet
 import SightlinePcap
-import SightlineRuntime
+import SightlinePipeline
 
 #if canImport(Glibc)
   import Glibc

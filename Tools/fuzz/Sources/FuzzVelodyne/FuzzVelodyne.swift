@@ -13,7 +13,7 @@
 //   4-5   timestamp advance per replayed packet, µs (little-endian Int16: may go back)
 //   6-7   cut azimuth of the sweep assembler, centidegrees
 //   8...  the payload (1206 bytes for a data packet, 512 for a position packet)
-// The pipeline is LidarIngest's (SightlineRuntime) without the I/O and counters.
+// The pipeline is LidarIngest's (SightlinePipeline) without the I/O and counters.
 
 import CFuzzer
 import SightlineLidar

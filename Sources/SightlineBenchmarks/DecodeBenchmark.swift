@@ -1,0 +1,70 @@
+import SightlineLidar
+import SightlineNet
+import SightlinePcap
+import SightlinePipeline
+
+/// `sightline bench decode`: decodes a whole capture N times from memory (link layer, packet
+/// decode and sweep assembly included, no I/O) and reports points per second. The same
+/// measurement anyone can repeat; Tools/bench compares it with velodyne-decoder.
+public enum DecodeBenchmark {
+  public struct Result: Sendable {
+    public var pointsPerSecond: [Double]
+    public var pointsPerPass: Int
+    public var packetsPerPass: Int
+    /// Heap allocations inside the timed loops, when Tools/bench/malloc_count.c is preloaded.
+    public var allocations: UInt?
+    public var median: Double {
+      let sorted = pointsPerSecond.sorted()
+      return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+  }
+
+  /// Loads every record of the capture into one contiguous buffer first.
+  public static func load(_ path: String, filter: String? = nil) throws -> (
+    bytes: [UInt8], records: [Range<Int>], times: [Int64], linkType: LinkType
+  ) {
+    let capture = try LinkLayerCapture(path: path, filter: filter)
+    var bytes = [UInt8]()
+    var records = [Range<Int>]()
+    var times = [Int64]()
+    if let damage = try capture.read({ record in
+      let start = bytes.count
+      bytes.append(contentsOf: record.bytes)
+      records.append(start..<bytes.count)
+      times.append(record.timestampNanoseconds)
+    }) {
+      throw damage
+    }
+    return (bytes, records, times, capture.linkType)
+  }
+
+  public static func run(capture path: String, config: SightlineConfig, repeat passes: Int) throws
+    -> Result
+  {
+    let loaded = try load(path, filter: config.lidar.captureFilter)
+    var result = Result(pointsPerSecond: [], pointsPerPass: 0, packetsPerPass: 0, allocations: nil)
+    for _ in 0..<max(1, passes) {
+      var ingest = try LidarIngest(config: config)
+      var points = 0
+      let allocationsBefore = AllocationCounter.count()
+      let started = MonotonicClock.nanoseconds()
+      loaded.bytes.withUnsafeBytes { all in
+        for (index, range) in loaded.records.enumerated() {
+          ingest.ingest(
+            frame: UnsafeRawBufferPointer(rebasing: all[range]), linkType: loaded.linkType,
+            captureTime: loaded.times[index]
+          ) { sweep, _ in points += sweep.points.count }
+        }
+        ingest.flush { sweep, _ in points += sweep.points.count }
+      }
+      let elapsed = Double(MonotonicClock.nanoseconds() - started) / 1e9
+      if let before = allocationsBefore, let after = AllocationCounter.count() {
+        result.allocations = (result.allocations ?? 0) + (after - before)
+      }
+      result.pointsPerSecond.append(Double(points) / elapsed)
+      result.pointsPerPass = points
+      result.packetsPerPass = ingest.counters.decodedPackets
+    }
+    return result
+  }
+}

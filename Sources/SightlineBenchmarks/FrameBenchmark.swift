@@ -1,0 +1,199 @@
+import Foundation
+import SightlineGrid
+import SightlineLidar
+import SightlineNet
+import SightlineZMQ
+import SightlinePipeline
+import SightlinePublish
+
+/// `sightline bench frame` and `sightline bench budget`: the whole per-frame path on every sweep
+/// of a capture (decode, de-skew, grid, encode, publish), and the budget's adherence over many
+/// frames. Measurements anyone can repeat; Tools/bench/run.sh runs them.
+public enum FrameBenchmark {
+  public struct Result: Sendable {
+    /// Per timed frame: the decode time of its packets plus the frame loop's, nanoseconds.
+    public var frameNanoseconds: [Int64] = []
+    public var pointsPerFrame = 0
+    public var degradedFrames = 0
+    /// Heap allocations in steady state (after a warm-up pass), when Tools/bench/malloc_count.c
+    /// is preloaded: in the grid stage (`SweepToFrame`) alone, and on the whole path (decode and
+    /// ZeroMQ included).
+    public var gridStageAllocations: UInt?
+    public var wholePathAllocations: UInt?
+    /// Per timed frame, the stages: decode, scroll + decay + V2X, LiDAR, output (ns).
+    public var stageNanoseconds: [[Int64]] = [[], [], [], []]
+    /// Frames published, warm-up included.
+    public var framesPublished: UInt64 = 0
+    /// Bytes of each timed frame's `grid` message.
+    public var messageBytes: [Int] = []
+    public var timedFrames: Int { frameNanoseconds.count }
+  }
+
+  public static func percentile(_ values: [Int64], _ fraction: Double) -> Int64 {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+  }
+
+  /// Publishes to an in-process endpoint nobody reads: the send is measured, not a peer.
+  static func benchConfig(_ config: SightlineConfig) -> SightlineConfig {
+    var config = config
+    config.publish.endpoint = "inproc://sightline-bench"
+    return config
+  }
+
+  public static func run(
+    capture path: String, config: SightlineConfig, passes: Int, budget: FrameBudget?,
+    context: ZMQContext? = nil, endpoint: String? = nil
+  ) throws -> Result {
+    var config = benchConfig(config)
+    if let endpoint { config.publish.endpoint = endpoint }
+    if budget == nil {
+      // Measure the whole work, never cut it; a wall budget so that stages are timed.
+      config.frame.budgetMode = .wall
+      config.frame.budgetMilliseconds = 10_000
+    }
+    let loaded = try DecodeBenchmark.load(path, filter: config.lidar.captureFilter)
+    let context = try context ?? ZMQContext()
+    let loop = try FrameLoop(context: context, config: config, live: true)
+    defer { loop.close() }
+    loop.recordLimit = 1
+    var result = Result()
+    var times = [Int64]()
+    var framesPerPass = 0
+    for pass in 0..<(max(1, passes) + 1) {
+      var ingest = try LidarIngest(config: config)
+      ingest.onFix = { loop.observe($0) }
+      let warmUp = pass == 0
+      if pass == 1 {
+        times.reserveCapacity(framesPerPass * max(1, passes) + 8)
+        for stage in 0..<4 {
+          result.stageNanoseconds[stage].reserveCapacity(framesPerPass * max(1, passes) + 8)
+        }
+        result.messageBytes.reserveCapacity(framesPerPass * max(1, passes) + 8)
+      }
+      let before = AllocationCounter.count()
+      func frame(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
+        let started = MonotonicClock.nanoseconds()
+        let record = try loop.process(&sweep, decodeNanoseconds: 0, clock: sweep.endNanoseconds)
+        let elapsed = MonotonicClock.nanoseconds() - started + decodeNanoseconds
+        if warmUp { framesPerPass += 1 }
+        if !warmUp && times.count < times.capacity {
+          times.append(elapsed)
+          if record.degradation != 0 { result.degradedFrames += 1 }
+          let frame = loop.frame
+          result.stageNanoseconds[0].append(decodeNanoseconds)
+          result.stageNanoseconds[1].append(Int64(frame.v2xAndDecayNanoseconds))
+          result.stageNanoseconds[2].append(Int64(frame.lidarNanoseconds))
+          result.stageNanoseconds[3].append(Int64(frame.outputNanoseconds))
+          if result.messageBytes.count < result.messageBytes.capacity {
+            result.messageBytes.append(loop.framer.message.count)
+          }
+        }
+        result.pointsPerFrame = max(result.pointsPerFrame, sweep.points.count)
+      }
+      try loaded.bytes.withUnsafeBytes { all in
+        for (index, range) in loaded.records.enumerated() {
+          try ingest.ingest(
+            frame: UnsafeRawBufferPointer(rebasing: all[range]), linkType: loaded.linkType,
+            captureTime: loaded.times[index], onSweep: frame)
+        }
+        try ingest.flush(onSweep: frame)
+      }
+      if !warmUp, let before, let after = AllocationCounter.count() {
+        result.wholePathAllocations = (result.wholePathAllocations ?? 0) + (after - before)
+      }
+    }
+    result.frameNanoseconds = times
+    result.framesPublished = loop.framesPublished
+    try loop.publishEndOfStream(inputError: false, clock: 0)
+    result.gridStageAllocations = try gridStageAllocations(loaded: loaded, config: config)
+    return result
+  }
+
+  /// Allocations of the grid stage alone, on the capture's sweeps, after a warm-up frame.
+  static func gridStageAllocations(
+    loaded: (bytes: [UInt8], records: [Range<Int>], times: [Int64], linkType: LinkType),
+    config: SightlineConfig
+  ) throws -> UInt? {
+    let sweeps = try decodedSweeps(loaded: loaded, config: config)
+    guard AllocationCounter.count() != nil else { return nil }
+    var framer = SweepToFrame(
+      config: config.grid, budget: FrameBudget(config: config.frame, live: false))
+    // Warm up on every sweep once: buffers grow to the largest sweep, then stay.
+    for sweep in sweeps {
+      _ = framer.process(sweep, decodeNanoseconds: 0, ego: nil, agents: [], clock: 0)
+    }
+    let before = AllocationCounter.count()!
+    for sweep in sweeps {
+      _ = framer.process(sweep, decodeNanoseconds: 0, ego: nil, agents: [], clock: 0)
+    }
+    return AllocationCounter.count()! - before
+  }
+
+  static func decodedSweeps(
+    loaded: (bytes: [UInt8], records: [Range<Int>], times: [Int64], linkType: LinkType),
+    config: SightlineConfig
+  ) throws -> [Sweep] {
+    var ingest = try LidarIngest(config: config)
+    var sweeps: [Sweep] = []
+    loaded.bytes.withUnsafeBytes { all in
+      for (index, range) in loaded.records.enumerated() {
+        ingest.ingest(
+          frame: UnsafeRawBufferPointer(rebasing: all[range]), linkType: loaded.linkType,
+          captureTime: loaded.times[index]
+        ) { sweep, _ in sweeps.append(sweep) }
+      }
+      ingest.flush { sweep, _ in sweeps.append(sweep) }
+    }
+    return sweeps
+  }
+
+  public struct BudgetResult: Sendable {
+    public var budgetNanoseconds: Int64
+    /// Per frame: wall time of the frame loop (grid, encode, publish) minus the budget.
+    public var overrunNanoseconds: [Int64]
+    public var degradedFrames: Int
+    public var pointsSkipped: Int
+  }
+
+  /// Runs `frames` frames of the capture's sweeps (decoded once, cycled) through the frame loop
+  /// under a wall-clock budget, and records how far each frame ends from its deadline.
+  public static func budget(
+    capture path: String, config: SightlineConfig, frames: Int, budgetMilliseconds: Double
+  ) throws -> BudgetResult {
+    var config = benchConfig(config)
+    config.frame.budgetMode = .wall
+    config.frame.budgetMilliseconds = budgetMilliseconds
+    let loaded = try DecodeBenchmark.load(path, filter: config.lidar.captureFilter)
+    let sweeps = try decodedSweeps(loaded: loaded, config: config)
+      .filter { $0.points.count > 1000 }
+    guard !sweeps.isEmpty else {
+      return BudgetResult(
+        budgetNanoseconds: 0, overrunNanoseconds: [], degradedFrames: 0, pointsSkipped: 0)
+    }
+    let context = try ZMQContext()
+    let loop = try FrameLoop(context: context, config: config, live: true)
+    defer { loop.close() }
+    loop.recordLimit = 1
+    let budget = Int64(budgetMilliseconds * 1e6)
+    var result = BudgetResult(
+      budgetNanoseconds: budget, overrunNanoseconds: [], degradedFrames: 0, pointsSkipped: 0)
+    result.overrunNanoseconds.reserveCapacity(frames)
+    var scratch = sweeps[0]
+    for index in 0..<frames {
+      scratch.points.removeAll(keepingCapacity: true)
+      let source = sweeps[index % sweeps.count]
+      scratch.points.append(contentsOf: source.points)
+      scratch.startNanoseconds = source.startNanoseconds
+      scratch.endNanoseconds = source.endNanoseconds
+      let started = MonotonicClock.nanoseconds()
+      let record = try loop.process(&scratch, decodeNanoseconds: 0, clock: source.endNanoseconds)
+      let elapsed = MonotonicClock.nanoseconds() - started
+      result.overrunNanoseconds.append(elapsed - budget)
+      if record.degradation != 0 { result.degradedFrames += 1 }
+      result.pointsSkipped += record.pointsSkipped
+    }
+    return result
+  }
+}

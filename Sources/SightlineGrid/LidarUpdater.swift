@@ -1,0 +1,241 @@
+// Integrating one LiDAR sweep into a grid, as OctoMap does: work out the update in scratch
+// that outlives no frame, then apply it to the map. Steps run in the budget's fixed order:
+// endpoints first (they are the most valuable, and claim their cells so that occupied wins),
+// then free space near to far, then the claimed hits.
+
+/// Integrates sweeps into an `OccupancyGrid` of its geometry. Owns one frame's scratch (claimed
+/// cells, the casters' reach and marks) and the measured cost of a hit; the grid keeps only
+/// what outlives the frame. One updater per grid; allocation-free once prepared.
+public struct LidarUpdater: Sendable {
+  public let geometry: GridGeometry
+  /// Which cells an obstacle claimed this frame: one bit a cell, so the random accesses of the
+  /// endpoint pass stay in cache. Kept after the frame for `writeSource`.
+  var claimedBits: [UInt64]
+  /// This frame's claimed obstacle cells (storage indexes). Its capacity grows to the largest
+  /// sweep once, then stays.
+  var frameHits: [Int32] = []
+  /// Measured cost of applying one hit (wall budgets reserve it before the frame's end).
+  var hitNanoseconds: Float = 40
+  var polar = PolarFreeSpace()
+  var perPoint = PerPointRays()
+
+  public init(geometry: GridGeometry) {
+    precondition(geometry.columns > 0 && geometry.rows > 0 && geometry.resolution > 0)
+    self.geometry = geometry
+    claimedBits = Array(repeating: 0, count: (geometry.cellCount + 63) / 64)
+  }
+
+  /// Builds what `rays` needs ahead of the first frame (polar tables: the costly part, once).
+  public mutating func prepare(_ rays: RayCasting) {
+    switch rays {
+    case .polar(let bins): polar.prepare(geometry: geometry, binsPerTurn: bins)
+    case .perPoint: perPoint.prepare(cellCount: geometry.cellCount)
+    }
+  }
+
+  /// Integrates one sweep into `grid`. `position(i)` gives point i in metres relative to the
+  /// sensor, with world-aligned axes (x east, y north; the caller rotates by the ego's yaw) and
+  /// z up from the sensor. Call `grid.recentre` first. Cells crossed by rays are free, obstacle
+  /// endpoints occupied; each cell is updated at most once.
+  /// `floor`, when given (a `GroundModel`'s fit), replaces the band's minimum: a return is an
+  /// obstacle above the ground under it, not above a fixed height.
+  public mutating func integrate(
+    count: Int, band: HeightBand, floor: ObstacleFloor? = nil, maximumRange: Float = .infinity,
+    rays: RayCasting = .standard, budget: inout WorkBudget, into grid: inout OccupancyGrid,
+    position: (Int) -> (x: Float, y: Float, z: Float)
+  ) -> LidarUpdateReport {
+    precondition(grid.geometry == geometry, "a LidarUpdater integrates into grids of its geometry")
+    var report = LidarUpdateReport()
+    beginFrame()
+    prepare(rays)
+    let isPolar = rays != .perPoint
+    guard budget.allowsStart() else {
+      report.pointsSkipped = count
+      report.degradation = .lidarSkipped
+      report.freeSpaceReachMeters = 0
+      return report
+    }
+    let processed = claimEndpoints(
+      count: count, band: band, floor: floor, maximumRange: maximumRange, polar: isPolar,
+      window: WindowPlacement(grid), budget: &budget, report: &report, position: position)
+    if processed < count {
+      report.pointsSkipped = count - processed
+      report.degradation = processed == 0 ? .lidarSkipped : .pointsSkipped
+      report.freeSpaceReachMeters = 0
+      // No free space this frame: forget the reach its endpoints gathered, or the next frame
+      // would cast it from its own pose (a frame without points would cast nothing else).
+      polar.clearReach()
+    } else if isPolar {
+      polar.cast(into: &grid, claimed: claimedBits, budget: &budget, report: &report)
+    } else {
+      perPoint.cast(
+        count: count, band: band, floor: floor, maximumRange: maximumRange, claimed: claimedBits,
+        into: &grid, report: &report, position: position)
+    }
+    let applying = budget.now()
+    applyHits(to: &grid, report: &report)
+    report.hitsApplied = frameHits.count
+    // What applying one hit costs (random access), kept for the next frame's reserve.
+    if let applying, let done = budget.now(), frameHits.count > 256 {
+      hitNanoseconds = Float(done - applying) / Float(frameHits.count)
+    }
+    return report
+  }
+
+  /// A convenience for tests and tools with an unlimited budget.
+  public mutating func integrate(
+    count: Int, band: HeightBand, floor: ObstacleFloor? = nil, maximumRange: Float = .infinity,
+    rays: RayCasting = .standard, into grid: inout OccupancyGrid,
+    position: (Int) -> (x: Float, y: Float, z: Float)
+  ) -> LidarUpdateReport {
+    var budget = WorkBudget.unlimited
+    return integrate(
+      count: count, band: band, floor: floor, maximumRange: maximumRange, rays: rays,
+      budget: &budget, into: &grid, position: position)
+  }
+
+  /// Writes where each cell's LiDAR evidence comes from, row-major from window cell (0, 0):
+  /// bit 0 the cell has been observed (not unknown), bit 2 a return hit it in the last frame
+  /// this updater integrated. Other bits are 0. The hits are this updater's, hence here.
+  public func writeSource(of grid: OccupancyGrid, into cells: UnsafeMutableBufferPointer<UInt8>) {
+    precondition(grid.geometry == geometry && cells.count >= geometry.cellCount)
+    let columns = geometry.columns
+    for row in 0..<geometry.rows {
+      let storedRow = OccupancyGrid.wrap(grid.cornerRow + row, geometry.rows) * columns
+      for column in 0..<columns {
+        let stored = storedRow + OccupancyGrid.wrap(grid.cornerColumn + column, columns)
+        let observed: UInt8 = grid.logOdds[stored] == OccupancyGrid.unknownLogOdds ? 0 : 1
+        let hit: UInt8 = claimedBits[stored >> 6] >> UInt64(stored & 63) & 1 == 0 ? 0 : 4
+        cells[row * columns + column] = observed | hit
+      }
+    }
+  }
+
+  // MARK: Steps
+
+  /// Starts a frame: no cell claimed yet (an eighth of a megabyte for 1000×1000).
+  mutating func beginFrame() {
+    claimedBits.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+  }
+
+  /// Classifies and validates one point; nil when it is not used at all.
+  @inline(__always) static func classify(
+    _ p: (x: Float, y: Float, z: Float), band: HeightBand, floor: ObstacleFloor?,
+    maximumRange: Float, report: inout LidarUpdateReport
+  ) -> Bool? {
+    // Beyond this a coordinate cannot be a LiDAR return, and converting it to a cell index
+    // would overflow: it is rejected like a NaN.
+    let farthest: Float = 100_000
+    guard p.x.isFinite, p.y.isFinite, p.z.isFinite, abs(p.x) < farthest, abs(p.y) < farthest,
+      p.x * p.x + p.y * p.y <= maximumRange * maximumRange
+    else {
+      report.pointsRejected &+= 1
+      return nil
+    }
+    if p.z > band.maximum {
+      report.pointsOverhang &+= 1
+      return nil
+    }
+    let isObstacle = p.z >= (floor?.floor(x: p.x, y: p.y) ?? band.minimum)
+    if isObstacle { report.pointsUsed &+= 1 } else { report.pointsGround &+= 1 }
+    return isObstacle
+  }
+
+  /// Endpoints in point order, checking the budget every chunk: claims obstacle cells and, for
+  /// polar casting, raises each point's bin reach. Touches no cell of the map. Returns the
+  /// points processed.
+  mutating func claimEndpoints(
+    count: Int, band: HeightBand, floor: ObstacleFloor?, maximumRange: Float, polar: Bool,
+    window: WindowPlacement, budget: inout WorkBudget, report: inout LidarUpdateReport,
+    position: (Int) -> (x: Float, y: Float, z: Float)
+  ) -> Int {
+    let chunk = 1024
+    let wallClock = budget.isWallClock
+    let perHit = hitNanoseconds
+    var processed = 0
+    // Moved out for exclusive access inside the closures; put back below.
+    var reachScratch = self.polar.reach
+    self.polar.reach = []
+    var claimed = claimedBits
+    claimedBits = []
+    var hits = frameHits
+    frameHits = []
+    hits.removeAll(keepingCapacity: true)
+    hits.reserveCapacity(count)  // grows only when a sweep has more points than any before
+    let bins = self.polar.bins
+    let binsPerRadian = Float(bins) / (2 * .pi)
+    claimed.withUnsafeMutableBufferPointer { claimed in
+      reachScratch.withUnsafeMutableBufferPointer { reach in
+        while processed < count {
+          let end = min(processed + chunk, count)
+          for index in processed..<end {
+            let p = position(index)
+            guard
+              let isObstacle = Self.classify(
+                p, band: band, floor: floor, maximumRange: maximumRange, report: &report)
+            else { continue }
+            let (dc, dr) = window.offset(x: p.x, y: p.y)
+            if polar && (dc != 0 || dr != 0) {
+              Self.raise(
+                reach, dc: dc, dr: dr, isObstacle: isObstacle, bins: bins,
+                binsPerRadian: binsPerRadian)
+            }
+            guard isObstacle else { continue }
+            let column = window.sensorColumn &+ dc
+            let row = window.sensorRow &+ dr
+            guard window.contains(column: column, row: row) else { continue }
+            let stored = window.storedIndex(column: column, row: row)
+            if Self.claim(stored, in: claimed) { hits.append(Int32(truncatingIfNeeded: stored)) }
+          }
+          let spent = end - processed
+          report.endpointUnits &+= spent
+          processed = end
+          budget.committed = wallClock ? Int64(Float(hits.count) * perHit) : Int64(hits.count)
+          let allowed = budget.allowsMore(afterSpending: spent)
+          if processed < count && !allowed { break }
+        }
+      }
+    }
+    self.polar.reach = reachScratch
+    claimedBits = claimed
+    frameHits = hits
+    return processed
+  }
+
+  /// Raises the reach of the bin holding the cell offset (dc, dr), not the sensor cell.
+  /// Obstacles free the cells before their own; ground frees its own too. Kept squared: cells
+  /// compare their squared distance, no square root per cell.
+  @inline(__always) static func raise(
+    _ reach: UnsafeMutableBufferPointer<Float>, dc: Int, dr: Int, isObstacle: Bool, bins: Int,
+    binsPerRadian: Float
+  ) {
+    let fdc = Float(dc)
+    let fdr = Float(dr)
+    var bin = Int((PolarFreeSpace.fastAtan2(fdr, fdc) + .pi) * binsPerRadian)
+    if bin >= bins { bin -= bins }
+    let distance = (fdc * fdc + fdr * fdr).squareRoot()
+    let freeReach = isObstacle ? distance - 0.5 : distance + 0.5
+    reach[bin] = max(reach[bin], freeReach * freeReach)  // no branch to mispredict
+  }
+
+  /// Claims a cell for an obstacle return: true the first time in a frame. Free space leaves
+  /// claimed cells alone, and `applyHits` gives each its one hit.
+  @inline(__always) static func claim(
+    _ index: Int, in claimed: UnsafeMutableBufferPointer<UInt64>
+  ) -> Bool {
+    let bit: UInt64 = 1 &<< UInt64(index & 63)
+    let word = claimed[index &>> 6]
+    guard word & bit == 0 else { return false }
+    claimed[index &>> 6] = word | bit
+    return true
+  }
+
+  /// The frame's obstacle cells, last: occupied wins over any free space cast through them.
+  func applyHits(to grid: inout OccupancyGrid, report: inout LidarUpdateReport) {
+    let hits = frameHits
+    grid.withCells { cells in
+      for hit in hits { cells.applyHit(Int(hit)) }
+      report.cellsUpdated &+= cells.updated
+    }
+  }
+}

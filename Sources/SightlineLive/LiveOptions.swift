@@ -1,0 +1,31 @@
+import SightlineLidar
+import SightlinePipeline
+import SightlinePublish
+
+/// How a live run listens and when it stops.
+public struct LiveOptions: Sendable {
+  public var config: SightlineConfig
+  public var bindAddress = "0.0.0.0"
+  public var dataPort: UInt16 = VelodynePacketLayout.dataPort
+  public var positionPort: UInt16 = VelodynePacketLayout.positionPort
+  /// Kernel receive buffer per socket. 16 MiB holds about 2 s of VLS-128 traffic.
+  public var receiveBufferBytes = 16 << 20
+  /// Stop after this long (nil: until a signal).
+  public var durationSeconds: Double?
+  /// Stop once data has flowed and then nothing arrived for this long (tests, scripted runs).
+  public var idleExitSeconds: Double?
+  public var waitForSubscribers = 0
+  public var subscriberTimeoutSeconds: Double = 10
+  /// Record every frame to this MCAP file (FrameRecorder).
+  public var recordPath: String?
+  /// The config file, re-read on SIGHUP or `reload.request()`.
+  public var configPath: String?
+  /// Asks the running frame thread to re-read `configPath`.
+  public var reload = ReloadTrigger()
+  /// The run's host timeline (tests inject clock steps through it).
+  public var hostClock = HostClock()
+  /// Stops this run (the service group trips it on SIGINT and SIGTERM).
+  public var stop = StopToken()
+
+  public init(config: SightlineConfig) { self.config = config }
+}

@@ -1,0 +1,116 @@
+import SightlineLidar
+import SightlineOps
+import SightlinePipeline
+import SightlinePublish
+import SightlineUDP
+import SightlineZMQ
+
+/// `sightline run`: live packets from UDP sockets through the same pipeline as a replay. The
+/// calling thread receives and decodes; a frame thread builds and publishes frames; a V2X
+/// thread, when there are sources, receives and decodes V2X (docs/ARCHITECTURE.md).
+public struct LiveRun {
+  public let options: LiveOptions
+  /// A pause in the LiDAR stream this long ends the sweep being assembled (the assembler's own
+  /// gap rule, 0.1 s, would only see it when the next packet comes).
+  static let flushAfterNanoseconds: Int64 = 50_000_000
+
+  public init(options: LiveOptions) { self.options = options }
+
+  public func run(context: ZMQContext, log: @escaping @Sendable (String) -> Void) throws
+    -> LiveSummary
+  {
+    var ingest = try LidarIngest(config: options.config)
+    let sockets = try LidarSockets(options: options, log: log)
+    let security = try SocketSecurity.make(config: options.config, context: context)
+    defer { security?.stop() }
+    let endpoint = try MetricsServer.start(config: options.config, log: log)
+    defer { endpoint?.server.stop() }
+    let mailbox = SweepMailbox(buffers: 3, capacity: 300_000)
+    let v2x = startV2X(context: context, security: security)
+    let frames = FrameThread(
+      context: context, options: options, mailbox: mailbox, security: security,
+      metrics: endpoint?.metrics ?? RuntimeMetrics(), v2x: v2x, log: log)
+    frames.start()
+    guard frames.waitUntilReady() else {
+      stop(v2x?.thread)
+      mailbox.finish()
+      frames.join()
+      throw frames.failure ?? CancellationError()
+    }
+    try receive(into: &ingest, from: sockets, mailbox: mailbox, fixes: frames.fixQueue)
+    mailbox.finish()
+    frames.join()
+    stop(v2x?.thread)
+    if let failure = v2x?.thread.failure { throw failure }
+    if let failure = frames.failure { throw failure }
+    return LiveSummary(
+      sockets: sockets, lidar: ingest.counters, frames: frames, mailbox: mailbox, v2x: v2x)
+  }
+
+  private func startV2X(context: ZMQContext, security: SocketSecurity?) -> (
+    thread: V2XThread, queue: V2XQueue
+  )? {
+    guard !options.config.v2x.sources.isEmpty else { return nil }
+    let queue = V2XQueue(capacity: options.config.v2x.queueCapacity)
+    let thread = V2XThread(
+      context: context, config: options.config, queue: queue, clock: options.hostClock,
+      security: security, stop: options.stop)
+    thread.start()
+    return (thread, queue)
+  }
+
+  private func stop(_ thread: V2XThread?) {
+    thread?.requestStop()
+    thread?.join()
+  }
+
+  /// Receives and decodes until stopped (by the token, the duration, or the idle rule), handing
+  /// every sweep to the mailbox and every GNSS fix to the frame thread.
+  private func receive(
+    into ingest: inout LidarIngest, from sockets: LidarSockets, mailbox: SweepMailbox,
+    fixes: BoundedQueue<GNSSFix>
+  ) throws {
+    let clock = options.hostClock
+    ingest.onFix = { fixes.push($0) }
+    var lidarTotals = LidarTotals()
+    ingest.onTotals = { lidarTotals = $0 }
+    func deposit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) {
+      mailbox.deposit(
+        &sweep, decodeNanoseconds: decodeNanoseconds, hostTime: clock.now(), totals: lidarTotals)
+    }
+    let started = MonotonicClock.nanoseconds()
+    var lastData: Int64?
+    while !options.stop.isRequested && !isOver(started: started, lastData: lastData) {
+      let received = try sockets.data.receiveBatch(timeoutMilliseconds: 20) { datagram in
+        ingest.ingest(
+          payload: datagram.payload, destinationPort: VelodynePacketLayout.dataPort,
+          captureTime: clock.map(kernelTime: datagram.kernelTimeNanoseconds), onSweep: deposit)
+      }
+      if received > 0 {
+        lastData = MonotonicClock.nanoseconds()
+      } else if let lastData, MonotonicClock.nanoseconds() - lastData > Self.flushAfterNanoseconds {
+        // The stream paused: hand on the sweep it left half done now, not when it resumes
+        // (it would then arrive after the frames made without LiDAR in between).
+        ingest.flush(onSweep: deposit)
+      }
+      try sockets.position.receiveBatch(timeoutMilliseconds: 0) { datagram in
+        ingest.ingest(
+          payload: datagram.payload, destinationPort: VelodynePacketLayout.positionPort,
+          captureTime: clock.map(kernelTime: datagram.kernelTimeNanoseconds), onSweep: deposit)
+      }
+    }
+    ingest.flush(onSweep: deposit)
+  }
+
+  /// The run's duration has passed, or data flowed and then paused for the idle time.
+  private func isOver(started: Int64, lastData: Int64?) -> Bool {
+    let now = MonotonicClock.nanoseconds()
+    if let duration = options.durationSeconds, Double(now - started) / 1e9 >= duration {
+      return true
+    }
+    if let idle = options.idleExitSeconds, let lastData, Double(now - lastData) / 1e9 >= idle {
+      return true
+    }
+    return false
+  }
+}

@@ -1,0 +1,32 @@
+import SightlineLidar
+
+/// The LiDAR ingest's totals as plain numbers: cheap to hand from the ingest thread to the frame
+/// thread with each sweep (copying `IngestCounters` would share its arrays, and the ingest's
+/// next count would then copy them).
+public struct LidarTotals: Sendable, Equatable {
+  public var datagrams = 0
+  public var packets = 0
+  public var packetsMissing = 0
+  public var latePackets = 0
+  public var packetsRejected = 0
+  public var framesSkipped = 0
+  public var positionProblems = 0
+  public var returnsOutOfRange = 0
+
+  public init() {}
+}
+
+extension IngestCounters {
+  public var totals: LidarTotals {
+    var totals = LidarTotals()
+    totals.datagrams = udpDatagrams
+    totals.packets = decodedPackets
+    totals.packetsMissing = packetsMissing
+    totals.latePackets = latePackets
+    totals.packetsRejected = totalPacketsRejected
+    totals.framesSkipped = totalFramesSkipped
+    totals.positionProblems = positionProblems.reduce(0, +)
+    totals.returnsOutOfRange = returnsOutOfRange
+    return totals
+  }
+}

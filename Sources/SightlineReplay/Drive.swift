@@ -1,0 +1,184 @@
+import Foundation
+import SightlinePcap
+import SightlineTOML
+import SightlinePipeline
+
+/// A drive: a folder in Replay/ whose `drive.toml` names its inputs (docs/DRIVES.md). Loading
+/// checks everything a replay needs before anything runs: files exist, keys are known, config
+/// overrides are valid, and the LiDAR capture and the V2X log overlap in time.
+public struct Drive: Sendable, Equatable {
+  public enum EgoSource: String, Sendable, CaseIterable {
+    /// The LiDAR's own GPRMC position packets.
+    case gprmc
+    /// No ego pose: the grid stays in the sensor frame.
+    case none
+    /// The ground truth's ego poses (synthetic drives): an ideal GNSS/INS at 20 Hz.
+    case truth
+  }
+
+  public var folder: String
+  public var name: String
+  public var summary: String
+  public var lidarPath: String
+  public var v2xPath: String?
+  public var ego: EgoSource
+  /// The drive's config: the base config with the manifest's `[config.*]` overrides applied.
+  public var config: SightlineConfig
+  /// Ground truth written by the scenario generator, if any.
+  public var truthPath: String?
+  /// The digest a replay of this drive must give (`sightline replay DRIVE --digest`).
+  public var expectedDigest: String?
+
+  public static let manifestName = "drive.toml"
+
+  public struct LoadError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+  }
+
+  /// Reads `folder/drive.toml`. `base` is the config the overrides apply to.
+  public static func load(folder: String, base: SightlineConfig = SightlineConfig())
+    throws(LoadError) -> Drive
+  {
+    let manifest = (folder as NSString).appendingPathComponent(manifestName)
+    func fail(_ problem: String) -> LoadError { LoadError(description: "\(manifest): \(problem)") }
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue
+    else { throw LoadError(description: "\(folder): not a drive folder (no such directory)") }
+    guard let text = try? String(contentsOfFile: manifest, encoding: .utf8) else {
+      throw fail("missing or unreadable; a drive folder needs one (docs/DRIVES.md)")
+    }
+    let root: TOMLTable
+    do {
+      root = try TOMLReader.parse(text)
+    } catch {
+      throw fail("not valid TOML: \(error)")
+    }
+    try checkKeys(
+      root, allowed: ["name", "summary", "lidar", "v2x", "ego", "config", "truth", "expect"],
+      at: "", fail)
+
+    func string(_ table: TOMLTable, _ key: String, at path: String) throws(LoadError) -> String? {
+      guard let value = table[key] else { return nil }
+      guard let text = value.string else { throw fail("\(path)\(key) must be a string") }
+      return text
+    }
+    func table(_ key: String) throws(LoadError) -> TOMLTable? {
+      guard let value = root[key] else { return nil }
+      guard let table = value.table else { throw fail("[\(key)] must be a table") }
+      return table
+    }
+    func file(_ relative: String, _ key: String) throws(LoadError) -> String {
+      let path =
+        relative.hasPrefix("/") ? relative : (folder as NSString).appendingPathComponent(relative)
+      guard FileManager.default.isReadableFile(atPath: path) else {
+        throw fail("\(key) names \(relative), which does not exist in the drive folder")
+      }
+      return path
+    }
+
+    guard let lidar = try table("lidar") else {
+      throw fail("[lidar] with pcap = \"…\" is required")
+    }
+    try checkKeys(lidar, allowed: ["pcap"], at: "lidar.", fail)
+    guard let pcap = try string(lidar, "pcap", at: "lidar.") else {
+      throw fail("lidar.pcap is required")
+    }
+    var v2xPath: String?
+    if let v2x = try table("v2x") {
+      try checkKeys(v2x, allowed: ["log"], at: "v2x.", fail)
+      v2xPath = try string(v2x, "log", at: "v2x.").map { (path) throws(LoadError) in
+        try file(path, "v2x.log")
+      }
+    }
+    var ego = EgoSource.gprmc
+    if let egoTable = try table("ego") {
+      try checkKeys(egoTable, allowed: ["source"], at: "ego.", fail)
+      if let source = try string(egoTable, "source", at: "ego.") {
+        guard let parsed = EgoSource(rawValue: source) else {
+          throw fail(
+            "ego.source \"\(source)\" is not one of \(EgoSource.allCases.map(\.rawValue).joined(separator: ", "))"
+          )
+        }
+        ego = parsed
+      }
+    }
+    var truthPath: String?
+    if let truth = try table("truth") {
+      try checkKeys(truth, allowed: ["file"], at: "truth.", fail)
+      truthPath = try string(truth, "file", at: "truth.").map { (path) throws(LoadError) in
+        try file(path, "truth.file")
+      }
+    }
+    if ego == .truth && truthPath == nil {
+      throw fail("ego.source \"truth\" needs [truth] file = \"…\"")
+    }
+    var expectedDigest: String?
+    if let expect = try table("expect") {
+      try checkKeys(expect, allowed: ["digest"], at: "expect.", fail)
+      expectedDigest = try string(expect, "digest", at: "expect.")
+    }
+    var config = base
+    if let overrides = try table("config") {
+      do {
+        try config.apply(overrides, file: manifest, prefix: "config.")
+      } catch {
+        throw LoadError(description: error.description)
+      }
+    }
+    let drive = Drive(
+      folder: folder,
+      name: try string(root, "name", at: "") ?? (folder as NSString).lastPathComponent,
+      summary: try string(root, "summary", at: "") ?? "", lidarPath: try file(pcap, "lidar.pcap"),
+      v2xPath: v2xPath, ego: ego, config: config, truthPath: truthPath,
+      expectedDigest: expectedDigest)
+    try drive.checkOverlap(fail)
+    return drive
+  }
+
+  static func checkKeys(
+    _ table: TOMLTable, allowed: Set<String>, at path: String, _ fail: (String) -> LoadError
+  ) throws(LoadError) {
+    for key in table.keys.sorted() where !allowed.contains(key) {
+      throw fail("unknown key \(path)\(key) (known: \(allowed.sorted().joined(separator: ", ")))")
+    }
+  }
+
+  /// The capture and the V2X log must share some time, or the merge would pair nothing.
+  func checkOverlap(_ fail: (String) -> LoadError) throws(LoadError) {
+    guard let v2xPath else { return }
+    let entries: [V2XLogEntry]
+    do {
+      entries = try V2XLog.read(path: v2xPath)
+    } catch {
+      throw fail("v2x.log: \(error)")
+    }
+    guard let first = entries.first?.t_ns, let last = entries.last?.t_ns else { return }
+    let range: (first: Int64, last: Int64)?
+    do {
+      range = try PcapFile.timeRange(path: lidarPath)
+    } catch {
+      throw fail("lidar.pcap: \(error)")
+    }
+    guard let (start, end) = range else { throw fail("lidar.pcap holds no packets") }
+    // A second of slack: a log may start just before the capture.
+    guard first <= end + 1_000_000_000, last >= start - 1_000_000_000 else {
+      throw fail(
+        "the LiDAR capture (\(Self.utc(start)) – \(Self.utc(end))) and the V2X log "
+          + "(\(Self.utc(first)) – \(Self.utc(last))) do not overlap in time")
+    }
+  }
+
+  static func utc(_ nanoseconds: Int64) -> String {
+    let date = Date(timeIntervalSince1970: Double(nanoseconds) / 1e9)
+    return date.formatted(.iso8601)
+  }
+
+  /// The replay of this drive, as `sightline replay DRIVE` runs it.
+  public func replayOptions() -> ReplayOptions {
+    var options = ReplayOptions(lidarPath: lidarPath, config: config)
+    options.v2xPath = v2xPath
+    options.egoFromGNSS = ego == .gprmc
+    options.egoTruthPath = ego == .truth ? truthPath : nil
+    return options
+  }
+}

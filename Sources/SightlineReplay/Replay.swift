@@ -1,0 +1,87 @@
+import SightlineLidar
+import SightlinePcap
+import SightlinePipeline
+import SightlinePublish
+import SightlineSchema
+import SightlineZMQ
+
+/// Replays a capture through the whole pipeline: pcap → UDP → decode → sweeps → grid → ZeroMQ.
+/// Single-threaded: the frame loop owns every stage, and time is the capture's (a virtual
+/// clock), so a replay is the same on every run (docs/ARCHITECTURE.md).
+public struct Replay {
+  public let options: ReplayOptions
+
+  public init(options: ReplayOptions) { self.options = options }
+
+  /// Runs to the end of the capture. `onFrame` sees every frame after it is published.
+  /// `onFrameData`, when given, sees each published frame (grid, agents and counters).
+  public func run(
+    context: ZMQContext, onFrame: (SweepRecord) -> Void = { _ in },
+    onFrameData: ((GridFrame) throws -> Void)? = nil
+  ) throws -> ReplaySummary {
+    let capture = try LinkLayerCapture(
+      path: options.lidarPath, filter: options.config.lidar.captureFilter)
+    var ingest = try LidarIngest(config: options.config)
+    let frames = try makeFrameLoop(context: context)
+    defer { frames.close() }
+    if options.egoFromGNSS { ingest.onFix = { frames.observe($0) } }
+    var v2x = try V2XLogFeed(
+      path: options.v2xPath,
+      staleAfterMilliseconds: Int64(options.config.v2x.staleAfterMilliseconds))
+    defer { v2x.release() }
+    var ego = try EgoTruthFeed(path: options.egoTruthPath)
+    var pacer = Pacer(pacing: options.pacing)
+    var clock: Int64 = .min
+    func feed(through time: Int64) {
+      ego.feed(through: time, into: frames)
+      v2x.feed(
+        through: time, hostAhead: ingest.clock.estimate?.offsetNanoseconds ?? 0, into: frames)
+    }
+    var lidarTotals = LidarTotals()
+    ingest.onTotals = { lidarTotals = $0 }
+    func emit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
+      frames.counters.update(lidar: lidarTotals, v2x: v2x.ingest.counters, timeline: frames.timeline)
+      onFrame(try frames.process(&sweep, decodeNanoseconds: decodeNanoseconds, clock: clock))
+      try onFrameData?(frames.frame)
+    }
+
+    var summary = ReplaySummary()
+    summary.inputError = try capture.read { record in
+      pacer.wait(untilCaptureTime: record.timestampNanoseconds)
+      clock = record.timestampNanoseconds
+      feed(through: clock)
+      try ingest.ingest(
+        frame: record.bytes, linkType: capture.linkType, captureTime: clock, onSweep: emit)
+    }
+    try ingest.flush(onSweep: emit)
+    feed(through: .max)
+    summary.v2x = v2x.ingest.counters
+    summary.sweeps = frames.records
+    summary.digest = frames.digest
+    summary.counters = ingest.counters
+    frames.counters.update(
+      lidar: ingest.counters.totals, v2x: v2x.ingest.counters, timeline: frames.timeline)
+    try frames.publishEndOfStream(inputError: summary.inputError != nil, clock: clock)
+    return summary
+  }
+
+  /// The frame loop and its sinks: the publisher (with its subscribers, when asked to wait for
+  /// them), the recording, the digest.
+  private func makeFrameLoop(context: ZMQContext) throws -> FrameLoop {
+    let publisher = try FramePublisher(context: context, config: options.config)
+    var sinks: [any FrameSink] = [publisher]
+    do {
+      if let path = options.recordPath { sinks.append(try FrameRecorder(path: path)) }
+      if options.waitForSubscribers > 0 {
+        try publisher.waitForSubscribers(
+          options.waitForSubscribers, timeoutSeconds: options.subscriberTimeoutSeconds)
+      }
+    } catch {
+      for sink in sinks { sink.close(discardPending: true) }
+      throw error
+    }
+    let frames = FrameLoop(config: options.config, live: false, sinks: sinks)
+    if options.digest { frames.digest = FrameDigest() }
+    return frames
+  }
+}

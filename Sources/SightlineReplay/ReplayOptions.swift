@@ -1,0 +1,27 @@
+import SightlinePipeline
+import SightlinePublish
+
+/// What a replay reads and how: the capture, the V2X log, pacing, recording, the digest.
+public struct ReplayOptions: Sendable {
+  public var lidarPath: String
+  /// A V2X log (docs/V2X-LOG.md) merged with the LiDAR capture on one virtual clock.
+  public var v2xPath: String?
+  public var config: SightlineConfig
+  public var pacing: Pacing = .virtual
+  /// Wait for this many subscribers before the first frame, so that none is missed.
+  public var waitForSubscribers = 0
+  public var subscriberTimeoutSeconds: Double = 10
+  /// Record every frame to this MCAP file (FrameRecorder).
+  public var recordPath: String?
+  /// Take the ego pose from the capture's GPRMC fixes (the hour reference uses them anyway).
+  public var egoFromGNSS = true
+  /// Hash every published frame (`ReplaySummary.digest`).
+  public var digest = false
+  /// Take the ego pose from this ground-truth file instead (synthetic drives).
+  public var egoTruthPath: String?
+
+  public init(lidarPath: String, config: SightlineConfig) {
+    self.lidarPath = lidarPath
+    self.config = config
+  }
+}

@@ -1,0 +1,14 @@
+import SightlinePcap
+import SightlinePipeline
+
+/// What a replay did: its frames, the LiDAR and V2X counters, and how the input ended.
+public struct ReplaySummary: Sendable {
+  public var sweeps: [SweepRecord] = []
+  public var counters = IngestCounters()
+  public var v2x = V2XCounters()
+  /// Set when the capture ended on an error (for example truncated mid-record); the frames
+  /// before it were still published.
+  public var inputError: PcapError?
+  /// Over every published frame (`FrameDigest`), when asked for.
+  public var digest: FrameDigest?
+}

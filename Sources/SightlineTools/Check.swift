@@ -1,0 +1,264 @@
+import Foundation
+import SightlineLidar
+import SightlineNet
+import SightlinePcap
+import SightlinePipeline
+import SightlineTimeline
+import SightlineV2X
+import SightlinePublish
+
+/// `sightline check DRIVE`: a synchronisation QA report for a drive — each stream's clock
+/// against the host clock, gaps, jumps, rollovers, out-of-order data, V2X latency and
+/// duplicates, GNSS validity — and a flag on any LiDAR↔V2X misalignment above 1 ms.
+public enum Check {
+  public struct ClockReport: Codable, Sendable {
+    public var samples: Int
+    public var offsetMilliseconds: Double?
+    public var driftPartsPerMillion: Double?
+    public var quality: String
+    public var jumps: Int
+  }
+
+  public struct CheckReport: Codable, Sendable {
+    public var lidar: String?
+    public var v2x: String?
+    public var lidarClock: ClockReport?
+    public var lidarPackets = 0
+    public var lidarPacketsLost = 0
+    public var lidarPacketsLate = 0
+    public var lidarHourRollovers = 0
+    public var gnssFixes = 0
+    public var gnssValid = 0
+    /// Sensor (GPRMC) time of each fix minus its capture time, median, ms.
+    public var gnssMinusCaptureMilliseconds: Double?
+    public var v2xMessages = 0
+    public var v2xDuplicates = 0
+    public var v2xStale = 0
+    public var v2xOutOfOrder = 0
+    public var v2xLatencyP50Milliseconds: Double?
+    public var v2xLatencyP90Milliseconds: Double?
+    public var v2xLatencyP99Milliseconds: Double?
+    public var v2xNegativeLatencies = 0
+    public var v2xClock: ClockReport?
+    /// V2X latency after moving receive times onto the LiDAR's GNSS timeline (host offset
+    /// removed): what the runtime uses.
+    public var v2xAlignedLatencyP50Milliseconds: Double?
+    public var v2xAlignedLatencyMinimumMilliseconds: Double?
+    /// How far V2X and LiDAR disagree once aligned: a message that seems to arrive before it
+    /// was sent shows the two timelines are off by at least that much.
+    public var lidarV2XMisalignmentMilliseconds: Double?
+    public var flags: [String] = []
+  }
+
+  /// Finds the capture and V2X log of a drive folder (or takes the files given).
+  public static func inputs(_ path: String) -> (lidar: String?, v2x: String?) {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    else {
+      return path.hasSuffix(".jsonl") ? (nil, path) : (path, nil)
+    }
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+    let lidar = names.first { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }
+    let v2x = names.first { $0.hasSuffix(".jsonl") }
+    return (lidar.map { path + "/" + $0 }, v2x.map { path + "/" + $0 })
+  }
+
+  static func clockReport(_ alignment: ClockAlignment, jumps: Int, samples: Int) -> ClockReport {
+    let estimate = alignment.estimate
+    return ClockReport(
+      samples: samples, offsetMilliseconds: estimate.map { Double($0.offsetNanoseconds) / 1e6 },
+      driftPartsPerMillion: estimate?.driftPartsPerMillion,
+      quality: estimate.map { "\($0.quality)" } ?? "unknown", jumps: jumps)
+  }
+
+  public static func run(lidar: String?, v2x: String?, config: SightlineConfig) throws
+    -> CheckReport
+  {
+    var report = CheckReport(lidar: lidar, v2x: v2x)
+    if let lidar { try checkLidar(lidar, config: config, into: &report) }
+    let latencies = try v2x.map { try checkV2X($0, config: config, into: &report) } ?? []
+    checkAlignment(latencies: latencies, into: &report)
+    return report
+  }
+
+  /// The capture: packets, losses, hour rollovers, GNSS fixes, and the sensor clock against
+  /// the capture clock.
+  static func checkLidar(_ lidar: String, config: SightlineConfig, into report: inout CheckReport)
+    throws
+  {
+    let capture = try LinkLayerCapture(path: lidar, filter: config.lidar.captureFilter)
+    let linkType = capture.linkType
+    var lidarAlignment = ClockAlignment()
+    var lidarJumps = 0
+    var lidarSamples = 0
+    var ingest = try LidarIngest(config: config)
+    var fixOffsets = [Double]()
+    var captureTime: Int64 = 0
+    var fixes = [GNSSFix]()
+    ingest.onFix = { fixes.append($0) }
+    var previousMicros: UInt32?
+    if let damage = try capture.read({ record in
+      captureTime = record.timestampNanoseconds
+      let fixesBefore = fixes.count
+      ingest.ingest(frame: record.bytes, linkType: linkType, captureTime: captureTime) { _, _ in }
+      if fixes.count > fixesBefore, let fix = fixes.last {
+        fixOffsets.append(Double(fix.utcNanoseconds - captureTime) / 1e6)
+      }
+      // Pair each LiDAR packet's sensor time with its capture time.
+      guard case .datagram(let d) = UDPDatagramParser.parse(record.bytes, linkType: linkType),
+        d.destinationPort == VelodynePacketLayout.dataPort,
+        case .header(let header) = VelodynePacketHeader.parse(d.payload)
+      else { return }
+      if let previousMicros, header.microsecondsPastHour + 1_800_000_000 < previousMicros {
+        report.lidarHourRollovers += 1
+      }
+      previousMicros = header.microsecondsPastHour
+      let sensorTime = TopOfHour.resolve(
+        microsecondsPastHour: header.microsecondsPastHour,
+        referenceNanoseconds: ingest.hour.reference(captureTime: captureTime))
+      lidarSamples += 1
+      if case .jump = lidarAlignment.add(
+        sensorTimeNanoseconds: sensorTime, receiveTimeNanoseconds: captureTime)
+      {
+        lidarJumps += 1
+      }
+    }) {
+      throw damage
+    }
+    ingest.flush { _, _ in }
+    report.lidarPackets = ingest.counters.decodedPackets
+    report.lidarPacketsLost = ingest.counters.packetsMissing
+    report.lidarPacketsLate = ingest.counters.latePackets
+    report.gnssFixes = fixes.count
+    report.gnssValid = fixes.filter(\.isValid).count
+    report.gnssMinusCaptureMilliseconds = median(fixOffsets)
+    report.lidarClock = clockReport(lidarAlignment, jumps: lidarJumps, samples: lidarSamples)
+    if report.gnssFixes > 0 && report.gnssValid < report.gnssFixes {
+      report.flags.append("\(report.gnssFixes - report.gnssValid) GNSS fixes not valid")
+    }
+    if report.lidarPacketsLost > 0 {
+      report.flags.append("\(report.lidarPacketsLost) LiDAR packets lost")
+    }
+    if report.lidarPacketsLate > 0 {
+      report.flags.append("\(report.lidarPacketsLate) LiDAR packets late")
+    }
+    if lidarJumps > 0 { report.flags.append("\(lidarJumps) LiDAR clock jumps") }
+  }
+
+  /// The V2X log: duplicates, staleness, order, latency and the senders' clock. Returns the
+  /// latencies (ms, receive − generation on the host clock).
+  static func checkV2X(_ v2x: String, config: SightlineConfig, into report: inout CheckReport)
+    throws -> [Double]
+  {
+    let log = try V2XLog.read(path: v2x)
+    var ingest = V2XIngest(staleAfterMilliseconds: Int64(config.v2x.staleAfterMilliseconds))
+    defer { ingest.release() }
+    var v2xAlignment = ClockAlignment()
+    var latencies = [Double]()
+    var samples = 0
+    var jumps = 0
+    for entry in log {
+      guard let payload = entry.payload,
+        let observation = payload.withUnsafeBytes({
+          ingest.ingest($0, format: entry.format, receiveTimeNanoseconds: entry.t_ns)
+        })
+      else { continue }
+      let secMark: UInt16
+      switch observation.message {
+      case .bsm(let bsm): secMark = bsm.coreData.secMark
+      case .psm(let psm): secMark = psm.secMark
+      }
+      guard let age = observation.ageMilliseconds,
+        let generated = SecMark.generationTime(
+          secMark: secMark, receiveTimeNanoseconds: entry.t_ns)
+      else { continue }
+      latencies.append(Double(age))
+      samples += 1
+      if case .jump = v2xAlignment.add(
+        sensorTimeNanoseconds: generated, receiveTimeNanoseconds: entry.t_ns)
+      {
+        jumps += 1
+      }
+    }
+    let c = ingest.counters
+    report.v2xMessages = c.received
+    report.v2xDuplicates = c.dropped[V2XDropReason.duplicate.rawValue]
+    report.v2xStale = c.dropped[V2XDropReason.stale.rawValue]
+    report.v2xOutOfOrder = c.outOfOrder
+    report.v2xNegativeLatencies = latencies.filter { $0 < 0 }.count
+    let sorted = latencies.sorted()
+    func percentile(_ p: Double) -> Double? {
+      sorted.isEmpty ? nil : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+    }
+    report.v2xLatencyP50Milliseconds = percentile(0.5)
+    report.v2xLatencyP90Milliseconds = percentile(0.9)
+    report.v2xLatencyP99Milliseconds = percentile(0.99)
+    report.v2xClock = clockReport(v2xAlignment, jumps: jumps, samples: samples)
+    if report.v2xNegativeLatencies > 0 {
+      report.flags.append("\(report.v2xNegativeLatencies) V2X messages dated in the future")
+    }
+    if report.v2xDuplicates > 0 { report.flags.append("\(report.v2xDuplicates) V2X duplicates") }
+    return latencies
+  }
+
+  /// V2X latency moved onto the LiDAR's GNSS timeline, and the misalignment it shows.
+  static func checkAlignment(latencies: [Double], into report: inout CheckReport) {
+    if let lidarOffset = report.lidarClock?.offsetMilliseconds, !latencies.isEmpty {
+      let aligned = latencies.map { $0 - lidarOffset }.sorted()
+      report.v2xAlignedLatencyP50Milliseconds = aligned[aligned.count / 2]
+      report.v2xAlignedLatencyMinimumMilliseconds = aligned.first
+      let misalignment = max(0, -(aligned.first ?? 0))
+      report.lidarV2XMisalignmentMilliseconds = misalignment
+      if misalignment > 1 {
+        report.flags.append(
+          "V2X arrives up to \(Report.fixed(misalignment, 1)) ms before it was sent on the LiDAR's"
+            + " timeline: the streams are misaligned (above 1 ms)")
+      }
+    }
+  }
+
+  static func median(_ values: [Double]) -> Double? {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? nil : sorted[sorted.count / 2]
+  }
+
+  public static func text(_ r: CheckReport) -> [String] {
+    func ms(_ value: Double?) -> String { value.map { Report.fixed($0, 3) + " ms" } ?? "n/a" }
+    var lines = [String]()
+    if let lidar = r.lidar, let clock = r.lidarClock {
+      lines.append("LiDAR \(lidar)")
+      lines.append(
+        "  clock vs host: offset \(ms(clock.offsetMilliseconds)), drift"
+          + " \(clock.driftPartsPerMillion.map { Report.fixed($0, 1) } ?? "n/a") ppm,"
+          + " \(clock.quality), \(clock.samples) packets, \(clock.jumps) jumps")
+      lines.append(
+        "  packets \(r.lidarPackets), lost \(r.lidarPacketsLost), late \(r.lidarPacketsLate),"
+          + " hour rollovers \(r.lidarHourRollovers)")
+      lines.append(
+        "  GNSS fixes \(r.gnssFixes) (\(r.gnssValid) valid), GPRMC − capture time"
+          + " \(ms(r.gnssMinusCaptureMilliseconds))")
+    }
+    if let v2x = r.v2x, let clock = r.v2xClock {
+      lines.append("V2X \(v2x)")
+      lines.append(
+        "  messages \(r.v2xMessages), duplicates \(r.v2xDuplicates), stale \(r.v2xStale),"
+          + " out of order \(r.v2xOutOfOrder), future-dated \(r.v2xNegativeLatencies)")
+      lines.append(
+        "  latency p50 \(ms(r.v2xLatencyP50Milliseconds)), p90 \(ms(r.v2xLatencyP90Milliseconds)),"
+          + " p99 \(ms(r.v2xLatencyP99Milliseconds))")
+      lines.append(
+        "  sender clocks vs host: offset \(ms(clock.offsetMilliseconds)) (the latency floor),"
+          + " \(clock.quality)")
+    }
+    if let misalignment = r.lidarV2XMisalignmentMilliseconds {
+      lines.append(
+        "on the LiDAR's GNSS timeline (host offset removed): V2X latency p50"
+          + " \(ms(r.v2xAlignedLatencyP50Milliseconds)), minimum"
+          + " \(ms(r.v2xAlignedLatencyMinimumMilliseconds)); misalignment \(ms(misalignment))")
+    }
+    lines.append(r.flags.isEmpty ? "no problems found" : "flags:")
+    lines += r.flags.map { "  ! \($0)" }
+    return lines
+  }
+}

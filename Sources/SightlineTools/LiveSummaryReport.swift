@@ -1,0 +1,29 @@
+// What `sightline run` reports when it stops: its summary as lines, and as JSON.
+
+import Foundation
+import SightlineLive
+
+/// What `sightline run` reports when it stops: its summary as lines, and as JSON.
+public enum LiveSummaryReport {
+  /// Two lines: what came in (datagrams, packets, losses) and what went out (frames published
+  /// on `endpoint`, sweeps dropped, clock changes, GNSS fixes).
+  public static func lines(_ summary: LiveSummary, endpoint: String) -> [String] {
+    [
+      "run: \(summary.datagramsReceived) datagrams, \(summary.decodedPackets) LiDAR packets decoded,"
+        + " lost \(summary.packetsLost), late \(summary.packetsLate),"
+        + " kernel drops \(summary.kernelDrops.map(String.init) ?? "n/a"),"
+        + " truncated \(summary.truncatedDatagrams), rejected \(summary.packetsRejected)",
+      "frames: \(summary.sweepsPublished) published on \(endpoint),"
+        + " \(summary.sweepsDroppedFrameLoopBusy) sweeps dropped while the frame loop was busy,"
+        + " \(summary.sweepsOlderThanFrameWithoutLidar) older than a frame without LiDAR;"
+        + " \(summary.lidarClockChanges) LiDAR clock changes followed; \(summary.gnssFixes) GNSS fixes",
+    ]
+  }
+
+  /// The whole summary (sweeps included) as pretty-printed JSON with sorted keys.
+  public static func writeJSON(_ summary: LiveSummary, to path: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(summary).write(to: URL(fileURLWithPath: path))
+  }
+}

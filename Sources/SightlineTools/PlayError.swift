@@ -1,0 +1,4 @@
+/// Why `sightline play` could not go on.
+public struct PlayError: Error, CustomStringConvertible {
+  public let description: String
+}

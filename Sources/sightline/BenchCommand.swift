@@ -1,0 +1,188 @@
+// `sightline bench`: repeatable measurements (decode, v2x, grid, frame, budget, subscribers).
+// Each prints BenchmarkReport's lines; the last line is the one scripts compare.
+
+import ArgumentParser
+import SightlineBenchmarks
+import SightlineGrid
+import SightlinePipeline
+
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench", abstract: "Repeatable measurements.",
+    subcommands: [
+      BenchDecodeCommand.self, BenchV2XCommand.self, BenchGridCommand.self, BenchFrameCommand.self,
+      BenchBudgetCommand.self, BenchSubscribersCommand.self,
+    ])
+}
+
+struct BenchDecodeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "decode",
+    abstract: "Decode a whole capture N times in memory; last line: points_per_s=<median>.")
+
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(name: .long, help: "Passes over the capture.")
+  var `repeat` = 20
+
+  @OptionGroup var lidarOptions: LidarOptions
+
+  func run() throws {
+    var settings = SightlineConfig()
+    try lidarOptions.apply(to: &settings)
+    let result = try DecodeBenchmark.run(capture: capture, config: settings, repeat: self.repeat)
+    for line in BenchmarkReport.decode(result) { printLine(line) }
+  }
+}
+
+struct BenchV2XCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "v2x",
+    abstract:
+      "Locate and decode J2735 payloads (one hex per line) repeatedly; last line: bsm_per_s=<median>."
+  )
+
+  @Argument(
+    help: "File with one hex payload per line, or a .jsonl file with a \"hex\" key per line.")
+  var input: String
+
+  @Option(name: .long, help: "Timed passes (each about 200k messages).")
+  var `repeat` = 10
+
+  func run() throws {
+    let payloads = try V2XBenchmarkPayloads.load(path: input)
+    guard !payloads.isEmpty else { throw Failure(description: "no hex payloads in \(input)") }
+    let result = V2XBenchmark.run(payloads: payloads, passes: self.repeat)
+    for line in BenchmarkReport.v2x(result) { printLine(line) }
+  }
+}
+
+struct BenchFrameCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "frame",
+    abstract:
+      "The whole per-frame path on every sweep of a capture; last line: ms_per_frame_p50=<x> ms_per_frame_p99=<y>."
+  )
+
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(name: .long, help: "Timed passes over the capture (after one warm-up pass).")
+  var `repeat` = 20
+
+  @Option(
+    name: .long, help: "TOML config (grid size, height band); built-in defaults when omitted.")
+  var config: String?
+
+  @Option(name: .long, help: "Run under this wall budget instead of doing all the work.")
+  var budgetMs: Double?
+
+  @OptionGroup var lidarOptions: LidarOptions
+
+  func run() throws {
+    var settings = try loadConfig(config)
+    try lidarOptions.apply(to: &settings)
+    let budget = budgetMs.map { FrameBudget.wall(nanoseconds: Int64($0 * 1e6)) }
+    if let budgetMs { settings.frame.budgetMilliseconds = budgetMs }
+    let result = try FrameBenchmark.run(
+      capture: capture, config: settings, passes: self.repeat, budget: budget)
+    for line in BenchmarkReport.frame(result, config: settings) { printLine(line) }
+  }
+}
+
+struct BenchSubscribersCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "subscribers",
+    abstract:
+      "The frame loop with no subscriber, a reading one and a stalled one (TCP, SNDHWM 4); last line: stalled_over_none_p50=<ratio>."
+  )
+
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(name: .long, help: "Timed passes over the capture per case (after one warm-up pass).")
+  var `repeat` = 10
+
+  @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
+  var config: String?
+
+  @Option(name: .long, help: "Local TCP port to publish on.")
+  var port = 5591
+
+  @Option(name: .long, help: "Rounds; each runs the three cases in turn.")
+  var rounds = 3
+
+  @OptionGroup var lidarOptions: LidarOptions
+
+  func run() throws {
+    var settings = try loadConfig(config)
+    try lidarOptions.apply(to: &settings)
+    let outcomes = try SubscriberRounds.run(
+      capture: capture, config: settings, passes: self.repeat, port: port, rounds: rounds)
+    for line in BenchmarkReport.subscribers(outcomes) { printLine(line) }
+  }
+}
+
+struct BenchBudgetCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "budget",
+    abstract:
+      "Budget adherence: many frames under a tight wall budget; prints the overrun distribution."
+  )
+
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(name: .long, help: "Frames to run (the capture's sweeps, cycled).")
+  var frames = 10_000
+
+  @Option(name: .long, help: "Wall budget per frame, milliseconds.")
+  var budgetMs: Double = 5
+
+  @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
+  var config: String?
+
+  @OptionGroup var lidarOptions: LidarOptions
+
+  func run() throws {
+    var settings = try loadConfig(config)
+    try lidarOptions.apply(to: &settings)
+    let result = try FrameBenchmark.budget(
+      capture: capture, config: settings, frames: frames, budgetMilliseconds: budgetMs)
+    for line in BenchmarkReport.budget(result, budgetMilliseconds: budgetMs) { printLine(line) }
+  }
+}
+
+struct BenchGridCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "grid",
+    abstract:
+      "Update the grid with every scan of a shared scan file; last line: ms_per_scan=<median>.")
+
+  @Option(name: .long, help: "Scan file from shared/bench/gen_street_scans.py.")
+  var scans: String
+
+  @Option(name: .long, help: "Grid cells per side.")
+  var size = 1000
+
+  @Option(name: .long, help: "Cell size, metres.")
+  var resolution: Float = 0.1
+
+  @Option(name: .long, help: "polar (default) or per-point ray casting.")
+  var rays = "polar"
+
+  func run() throws {
+    let loaded = try GridBenchmark.load(scans)
+    guard rays == "polar" || rays == "per-point" else {
+      throw ValidationError("--rays takes polar or per-point, not \(rays)")
+    }
+    let casting: RayCasting = rays == "per-point" ? .perPoint : .standard
+    let result = GridBenchmark.run(loaded, size: size, resolution: resolution, rays: casting)
+    for line in BenchmarkReport.grid(
+      result, scans: loaded, rays: rays, size: size, resolution: resolution)
+    {
+      printLine(line)
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// `sightline eval`: score a synthetic drive against its ground truth, fused and LiDAR-only.
+
+import ArgumentParser
+import Foundation
+import SightlineTools
+import SightlineReplay
+
+struct EvalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "eval",
+    abstract: "Score a synthetic drive against its ground truth, fused and LiDAR-only.",
+    discussion: """
+      Replays the drive twice (with its V2X log, and without) and reports per agent how much \
+      earlier the fused grid has it than LiDAR alone, the position error against latency with \
+      and without extrapolation, grid IoU and false free / false occupied rates, and the age of \
+      the stalest agent. Writes error-vs-latency.png and time-advantage.png to --out \
+      (default: the drive's eval/ folder).
+      """)
+
+  @Argument(help: "A drive folder with ground truth (Replay/blind-intersection).")
+  var drive: String
+
+  @Option(name: .long, help: "TOML config the drive's overrides apply to.")
+  var config: String?
+
+  @Option(name: .long, help: "Folder for the table and plots.")
+  var out: String?
+
+  @Flag(name: .long, help: "Print one JSON object instead of the table.")
+  var json = false
+
+  func run() throws {
+    let settings = try loadConfig(config)
+    let loaded = try loadDrive(drive, base: settings)
+    let folder = out ?? (drive as NSString).appendingPathComponent("eval")
+    let scores: Eval.Scores
+    do {
+      scores = try Eval.run(drive: loaded, outputFolder: folder)
+    } catch {
+      throw Failure(description: "eval failed: \(error)")
+    }
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      printLine(String(decoding: try encoder.encode(scores), as: UTF8.self))
+      return
+    }
+    for line in try EvalReport.writeTable(scores, folder: folder) { printLine(line) }
+  }
+}

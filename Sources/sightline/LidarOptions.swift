@@ -1,0 +1,48 @@
+// LiDAR options shared by every command that reads packets.
+
+import ArgumentParser
+import SightlineLidar
+import SightlinePipeline
+
+/// LiDAR options shared by every command that reads packets; they override the config file.
+struct LidarOptions: ParsableArguments {
+  @Option(
+    name: .long,
+    help:
+      "Decode as this model whatever the product byte says (VLP-16, Puck Hi-Res, VLP-32C, HDL-32E, VLS-128)."
+  )
+  var model: String?
+
+  @Option(
+    name: .long, help: "Calibration file (VeloView .xml, ros-drivers/nebula .yaml); needs --model.")
+  var calibration: String?
+
+  @Option(name: .long, help: "BPF filter for captures, e.g. \"udp and host 192.168.1.201\".")
+  var filter: String?
+
+  @Option(name: .long, help: "Cut sweeps at this azimuth, degrees.")
+  var cutAngle: Double?
+
+  func apply(to config: inout SightlineConfig) throws {
+    if let model {
+      guard let parsed = VelodyneModel(name: model) else {
+        throw Failure(description: "unknown model \(model)")
+      }
+      config.lidar.model = parsed
+    }
+    if let calibration {
+      guard config.lidar.model != nil else {
+        throw Failure(
+          description: "--calibration needs --model: a calibration file describes one model")
+      }
+      config.lidar.calibrationPath = calibration
+    }
+    if let filter { config.lidar.captureFilter = filter }
+    if let cutAngle { config.lidar.cutAngleDegrees = cutAngle }
+    do {
+      try config.checkConsistency(file: "command line")
+    } catch {
+      throw Failure(description: "\(error)")
+    }
+  }
+}
