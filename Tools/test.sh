@@ -41,6 +41,11 @@ v2x_status=${PIPESTATUS[0]}
   Replay/vlp16-strongest-gps/vlp16-strongest-gps.pcap | tee "$results/pictures.log"
 pictures_status=${PIPESTATUS[0]}
 
+# The tree's shape (issue [I]): file, module and frame-path function sizes, one command per
+# CLI file, and every type and path docs/ARCHITECTURE.md names.
+python3 Tools/oracle/check_structure.py | tee "$results/structure.log"
+structure_status=${PIPESTATUS[0]}
+
 # Sanity check against nebula's reference clouds, decoded with nebula's own calibration.
 : >"$results/nebula.log"
 nebula_status=0
@@ -125,7 +130,7 @@ for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
         skipped = int(suite.get("skipped", 0))
         passed += tests - bad - skipped
         failed += bad
-for log in ("oracle.log", "decode-oracle.log", "v2x.log", "pictures.log", "nebula.log",
+for log in ("oracle.log", "decode-oracle.log", "v2x.log", "pictures.log", "structure.log", "nebula.log",
             "drives.log", "loopback.log", "load.log", "soak.log", "fuzz.log"):
     text = open(sys.argv[1] + "/" + log).read()
     found = re.findall(r"^(\d+) passed, (\d+) failed", text, re.M)
@@ -142,5 +147,6 @@ fi
 echo "$passed passed, $failed failed"
 [ "$swift_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$decode_status" -eq 0 ] \
   && [ "$v2x_status" -eq 0 ] && [ "$pictures_status" -eq 0 ] && [ "$nebula_status" -eq 0 ] \
+  && [ "$structure_status" -eq 0 ] \
   && [ "$drives_status" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$load_status" -eq 0 ] \
   && [ "$soak_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ] && [ "$failed" -eq 0 ]

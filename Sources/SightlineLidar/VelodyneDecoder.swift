@@ -89,106 +89,170 @@ public struct VelodyneDecoder: Sendable {
     // A column is one firing of every laser: a block, a block pair (dual) or 4 banks (VLS-128).
     let blocksPerColumn = model == .vls128 ? 4 : (dual ? 2 : 1)
     let lastColumn = (L.blockCount - 1) / blocksPerColumn
-    let slots = LaserTable.slotsPerColumn
     var result = PacketDecodeResult()
-
-    // Interpolate each firing's azimuth from the packet's average rotation rate.
-    let span = (Int(header.lastBlockAzimuth) - Int(header.firstBlockAzimuth) + 36000) % 36000
     table.firingOffsetSeconds.withUnsafeBufferPointer { seconds in
-      let rate = Float(span) / (seconds[lastColumn * slots] - seconds[0])
-
-      /// False when the range gate drops the return.
-      @inline(__always) @discardableResult func emit(
-        block: Int, channel: Int, bank: Int, column: Int, returnType: UInt8
-      ) -> Bool {
-        let base = block * L.blockSize
-        let at = base + 4 + channel * 3
-        let distance = Float(payload.littleEndianUInt16(at: at)) * table.distanceUnit
-        guard distance >= range.minimum, distance <= range.maximum else {
-          result.returnsOutOfRange += 1
-          return false
-        }
-        let (laser, slot) = table.laserAndSlot(channel: channel, bank: bank)
-        let firing = column * slots + slot
-        let dt = seconds[firing] - seconds[column * slots]
-        let blockAzimuth = Float(payload.littleEndianUInt16(at: base + 2))
-        // Round half up and wrap without libm or a division: the sum is positive and below
-        // 2 × 36000 + a packet's sweep, and a multiple of 1/256, so + 0.5 is exact.
-        var azimuth = Int(blockAzimuth + rate * dt + 36000.5)
-        while azimuth >= 36000 { azimuth &-= 36000 }
-        // cos/sin of (azimuth − the laser's horizontal offset).
-        let cosAngle =
-          cosAzimuth[azimuth] * table.cosRotation[laser]
-          + sinAzimuth[azimuth] * table.sinRotation[laser]
-        let sinAngle =
-          sinAzimuth[azimuth] * table.cosRotation[laser]
-          - cosAzimuth[azimuth] * table.sinRotation[laser]
-        let horizontal = distance * table.cosVertical[laser]
-        points.append(
-          LidarPoint(
-            x: horizontal * cosAngle,
-            y: -horizontal * sinAngle,
-            z: distance * table.sinVertical[laser] + table.heightOffset[laser],
-            distance: distance,
-            timeNanoseconds: packetTimeNanoseconds + table.firingOffsetNanoseconds[firing],
-            azimuthCentidegrees: UInt16(azimuth),
-            intensity: payload[at + 2],
-            ring: table.ring[laser],
-            returnType: returnType))
-        result.pointsEmitted += 1
-        return true
-      }
-
-      @inline(__always) func rawReturn(block: Int, channel: Int) -> UInt32 {
-        let at = block * L.blockSize + 4 + channel * 3
-        return UInt32(payload.littleEndianUInt16(at: at)) | UInt32(payload[at + 2]) << 16
-      }
-
+      let packet = Packet(
+        payload: payload, table: table, seconds: seconds,
+        rate: Self.rotationRate(header, seconds: seconds, lastColumn: lastColumn),
+        timeNanoseconds: packetTimeNanoseconds)
       if dual {
-        // Blocks pair up: the even block holds the last return, the odd one the strongest
-        // (or the second strongest when the last is the strongest). A pair that agrees is one
-        // point of type 3, never two.
-        for pair in 0..<(L.blockCount / 2) {
-          let lastBlock = 2 * pair
-          for channel in 0..<L.channelsPerBlock {
-            let last = rawReturn(block: lastBlock, channel: channel)
-            let strongest = rawReturn(block: lastBlock + 1, channel: channel)
-            if last == strongest {
-              guard last & 0xFFFF != 0 else { continue }
-              if emit(
-                block: lastBlock, channel: channel, bank: 0, column: pair,
-                returnType: ReturnType.both)
-              {
-                result.mergedDualReturns += 1
-              }
-              continue
-            }
-            if last & 0xFFFF != 0 {
-              emit(
-                block: lastBlock, channel: channel, bank: 0, column: pair,
-                returnType: ReturnType.last)
-            }
-            if strongest & 0xFFFF != 0 {
-              emit(
-                block: lastBlock + 1, channel: channel, bank: 0, column: pair,
-                returnType: ReturnType.strongest)
-            }
-          }
-        }
+        emitDualReturns(packet, into: &points, &result)
       } else {
         let returnType = header.returnMode == .last ? ReturnType.last : ReturnType.strongest
-        for block in 0..<L.blockCount {
-          let bank = model == .vls128 ? block % 4 : 0
-          let column = block / blocksPerColumn
-          for channel in 0..<L.channelsPerBlock
-          where payload.littleEndianUInt16(at: block * L.blockSize + 4 + channel * 3) != 0 {
-            emit(
-              block: block, channel: channel, bank: bank, column: column,
-              returnType: returnType)
-          }
-        }
+        emitSingleReturns(
+          packet, banked: model == .vls128, blocksPerColumn: blocksPerColumn,
+          returnType: returnType, into: &points, &result)
       }
     }
     return result
+  }
+}
+
+// MARK: - decode, step by step (all inlined into `decode`: it runs for every return)
+
+extension VelodyneDecoder {
+  /// What every return of one packet shares.
+  private struct Packet {
+    let payload: UnsafeRawBufferPointer
+    let table: LaserTable
+    /// `table.firingOffsetSeconds`, at `column * LaserTable.slotsPerColumn + slot`.
+    let seconds: UnsafeBufferPointer<Float>
+    /// Centidegrees per second: the packet's average rotation rate.
+    let rate: Float
+    let timeNanoseconds: Int64
+
+    /// Byte offset of a channel's 3-byte return (distance, intensity) in a block.
+    @inline(__always) func returnOffset(block: Int, channel: Int) -> Int {
+      block * VelodynePacketLayout.blockSize + 4 + channel * 3
+    }
+
+    /// A return's distance and intensity as one value, to compare the two of a dual pair.
+    @inline(__always) func rawReturn(block: Int, channel: Int) -> UInt32 {
+      let at = returnOffset(block: block, channel: channel)
+      return UInt32(payload.littleEndianUInt16(at: at)) | UInt32(payload[at + 2]) << 16
+    }
+  }
+
+  /// Interpolate each firing's azimuth from the packet's average rotation rate.
+  @inline(__always) private static func rotationRate(
+    _ header: VelodynePacketHeader, seconds: UnsafeBufferPointer<Float>, lastColumn: Int
+  ) -> Float {
+    let span = (Int(header.lastBlockAzimuth) - Int(header.firstBlockAzimuth) + 36000) % 36000
+    return Float(span) / (seconds[lastColumn * LaserTable.slotsPerColumn] - seconds[0])
+  }
+
+  /// Single return: every block is one bank of a column; empty channels (distance 0) are skipped.
+  @inline(__always) private func emitSingleReturns(
+    _ packet: Packet, banked: Bool, blocksPerColumn: Int, returnType: UInt8,
+    into points: inout [LidarPoint], _ result: inout PacketDecodeResult
+  ) {
+    typealias L = VelodynePacketLayout
+    for block in 0..<L.blockCount {
+      let bank = banked ? block % 4 : 0
+      let column = block / blocksPerColumn
+      for channel in 0..<L.channelsPerBlock
+      where packet.payload.littleEndianUInt16(
+        at: packet.returnOffset(block: block, channel: channel)) != 0
+      {
+        emit(
+          packet, block: block, channel: channel, bank: bank, column: column,
+          returnType: returnType, into: &points, &result)
+      }
+    }
+  }
+
+  /// Dual return: blocks pair up, the even block holds the last return, the odd one the
+  /// strongest (or the second strongest when the last is the strongest).
+  @inline(__always) private func emitDualReturns(
+    _ packet: Packet, into points: inout [LidarPoint], _ result: inout PacketDecodeResult
+  ) {
+    typealias L = VelodynePacketLayout
+    for pair in 0..<(L.blockCount / 2) {
+      for channel in 0..<L.channelsPerBlock {
+        emitDualPair(packet, pair: pair, channel: channel, into: &points, &result)
+      }
+    }
+  }
+
+  /// One channel of a block pair. A pair that agrees is one point of type 3, never two.
+  @inline(__always) private func emitDualPair(
+    _ packet: Packet, pair: Int, channel: Int, into points: inout [LidarPoint],
+    _ result: inout PacketDecodeResult
+  ) {
+    let lastBlock = 2 * pair
+    let last = packet.rawReturn(block: lastBlock, channel: channel)
+    let strongest = packet.rawReturn(block: lastBlock + 1, channel: channel)
+    if last == strongest {
+      guard last & 0xFFFF != 0 else { return }
+      if emit(
+        packet, block: lastBlock, channel: channel, bank: 0, column: pair,
+        returnType: ReturnType.both, into: &points, &result)
+      {
+        result.mergedDualReturns += 1
+      }
+      return
+    }
+    if last & 0xFFFF != 0 {
+      emit(
+        packet, block: lastBlock, channel: channel, bank: 0, column: pair,
+        returnType: ReturnType.last, into: &points, &result)
+    }
+    if strongest & 0xFFFF != 0 {
+      emit(
+        packet, block: lastBlock + 1, channel: channel, bank: 0, column: pair,
+        returnType: ReturnType.strongest, into: &points, &result)
+    }
+  }
+
+  /// Appends one return as a point. False when the range gate drops it.
+  @inline(__always) @discardableResult private func emit(
+    _ packet: Packet, block: Int, channel: Int, bank: Int, column: Int, returnType: UInt8,
+    into points: inout [LidarPoint], _ result: inout PacketDecodeResult
+  ) -> Bool {
+    let table = packet.table
+    let at = packet.returnOffset(block: block, channel: channel)
+    let distance = Float(packet.payload.littleEndianUInt16(at: at)) * table.distanceUnit
+    guard distance >= range.minimum, distance <= range.maximum else {
+      result.returnsOutOfRange += 1
+      return false
+    }
+    let (laser, slot) = table.laserAndSlot(channel: channel, bank: bank)
+    let firing = column * LaserTable.slotsPerColumn + slot
+    let azimuth = firingAzimuth(packet, block: block, column: column, firing: firing)
+    // cos/sin of (azimuth − the laser's horizontal offset).
+    let cosAngle =
+      cosAzimuth[azimuth] * table.cosRotation[laser]
+      + sinAzimuth[azimuth] * table.sinRotation[laser]
+    let sinAngle =
+      sinAzimuth[azimuth] * table.cosRotation[laser]
+      - cosAzimuth[azimuth] * table.sinRotation[laser]
+    let horizontal = distance * table.cosVertical[laser]
+    points.append(
+      LidarPoint(
+        x: horizontal * cosAngle,
+        y: -horizontal * sinAngle,
+        z: distance * table.sinVertical[laser] + table.heightOffset[laser],
+        distance: distance,
+        timeNanoseconds: packet.timeNanoseconds + table.firingOffsetNanoseconds[firing],
+        azimuthCentidegrees: UInt16(azimuth),
+        intensity: packet.payload[at + 2],
+        ring: table.ring[laser],
+        returnType: returnType))
+    result.pointsEmitted += 1
+    return true
+  }
+
+  /// The block azimuth advanced by the firing's time into its column, in 0..<36000 centidegrees.
+  @inline(__always) private func firingAzimuth(
+    _ packet: Packet, block: Int, column: Int, firing: Int
+  ) -> Int {
+    let dt = packet.seconds[firing] - packet.seconds[column * LaserTable.slotsPerColumn]
+    let blockAzimuth = Float(
+      packet.payload.littleEndianUInt16(at: block * VelodynePacketLayout.blockSize + 2))
+    // Round half up and wrap without libm or a division: the sum is positive and below
+    // 2 × 36000 + a packet's sweep, and a multiple of 1/256, so + 0.5 is exact.
+    var azimuth = Int(blockAzimuth + packet.rate * dt + 36000.5)
+    while azimuth >= 36000 { azimuth &-= 36000 }
+    return azimuth
   }
 }

@@ -138,17 +138,6 @@ public struct SightlineConfig: Sendable, Equatable {
   public init() {}
 }
 
-public struct ConfigError: Error, CustomStringConvertible, Equatable {
-  public let file: String
-  /// Dotted key, such as "grid.resolution_m"; empty when the file itself is at fault.
-  public let key: String
-  public let problem: String
-
-  public var description: String {
-    key.isEmpty ? "\(file): \(problem)" : "\(file): \(key): \(problem)"
-  }
-}
-
 extension SightlineConfig {
   public static func load(path: String) throws(ConfigError) -> SightlineConfig {
     let text: String

@@ -39,34 +39,72 @@ public struct Drive: Sendable, Equatable {
   public static func load(folder: String, base: SightlineConfig = SightlineConfig())
     throws(LoadError) -> Drive
   {
-    let manifest = (folder as NSString).appendingPathComponent(manifestName)
-    func fail(_ problem: String) -> LoadError { LoadError(description: "\(manifest): \(problem)") }
-    var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue
-    else { throw LoadError(description: "\(folder): not a drive folder (no such directory)") }
-    guard let text = try? String(contentsOfFile: manifest, encoding: .utf8) else {
-      throw fail("missing or unreadable; a drive folder needs one (docs/DRIVES.md)")
+    let manifest = try Manifest.read(folder: folder)
+    // Section by section, in this order: the first problem found is the one reported.
+    let pcap = try manifest.lidarPcap()
+    let v2xPath = try manifest.v2xPath()
+    let ego = try manifest.ego()
+    let truthPath = try manifest.truthPath()
+    if ego == .truth && truthPath == nil {
+      throw manifest.fail("ego.source \"truth\" needs [truth] file = \"…\"")
     }
+    let expectedDigest = try manifest.expectedDigest()
+    let config = try manifest.config(base: base)
+    let root = manifest.root
+    let drive = Drive(
+      folder: folder,
+      name: try manifest.string(root, "name", at: "") ?? (folder as NSString).lastPathComponent,
+      summary: try manifest.string(root, "summary", at: "") ?? "",
+      lidarPath: try manifest.file(pcap, "lidar.pcap"),
+      v2xPath: v2xPath, ego: ego, config: config, truthPath: truthPath,
+      expectedDigest: expectedDigest)
+    try drive.checkOverlap(manifest.fail)
+    return drive
+  }
+
+  /// A parsed `drive.toml`, read one section at a time. Every problem names the manifest.
+  private struct Manifest {
+    let folder: String
+    /// The manifest's path.
+    let path: String
     let root: TOMLTable
-    do {
-      root = try TOMLReader.parse(text)
-    } catch {
-      throw fail("not valid TOML: \(error)")
+
+    static func read(folder: String) throws(LoadError) -> Manifest {
+      let path = (folder as NSString).appendingPathComponent(manifestName)
+      func fail(_ problem: String) -> LoadError { LoadError(description: "\(path): \(problem)") }
+      var isFolder: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder),
+        isFolder.boolValue
+      else { throw LoadError(description: "\(folder): not a drive folder (no such directory)") }
+      guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        throw fail("missing or unreadable; a drive folder needs one (docs/DRIVES.md)")
+      }
+      let root: TOMLTable
+      do {
+        root = try TOMLReader.parse(text)
+      } catch {
+        throw fail("not valid TOML: \(error)")
+      }
+      try checkKeys(
+        root, allowed: ["name", "summary", "lidar", "v2x", "ego", "config", "truth", "expect"],
+        at: "", fail)
+      return Manifest(folder: folder, path: path, root: root)
     }
-    try checkKeys(
-      root, allowed: ["name", "summary", "lidar", "v2x", "ego", "config", "truth", "expect"],
-      at: "", fail)
+
+    func fail(_ problem: String) -> LoadError { LoadError(description: "\(path): \(problem)") }
 
     func string(_ table: TOMLTable, _ key: String, at path: String) throws(LoadError) -> String? {
       guard let value = table[key] else { return nil }
       guard let text = value.string else { throw fail("\(path)\(key) must be a string") }
       return text
     }
+
     func table(_ key: String) throws(LoadError) -> TOMLTable? {
       guard let value = root[key] else { return nil }
       guard let table = value.table else { throw fail("[\(key)] must be a table") }
       return table
     }
+
     func file(_ relative: String, _ key: String) throws(LoadError) -> String {
       let path =
         relative.hasPrefix("/") ? relative : (folder as NSString).appendingPathComponent(relative)
@@ -76,63 +114,64 @@ public struct Drive: Sendable, Equatable {
       return path
     }
 
-    guard let lidar = try table("lidar") else {
-      throw fail("[lidar] with pcap = \"…\" is required")
+    /// `lidar.pcap` as written; whether the file exists is checked last (`load`).
+    func lidarPcap() throws(LoadError) -> String {
+      guard let lidar = try table("lidar") else {
+        throw fail("[lidar] with pcap = \"…\" is required")
+      }
+      try checkKeys(lidar, allowed: ["pcap"], at: "lidar.", fail)
+      guard let pcap = try string(lidar, "pcap", at: "lidar.") else {
+        throw fail("lidar.pcap is required")
+      }
+      return pcap
     }
-    try checkKeys(lidar, allowed: ["pcap"], at: "lidar.", fail)
-    guard let pcap = try string(lidar, "pcap", at: "lidar.") else {
-      throw fail("lidar.pcap is required")
-    }
-    var v2xPath: String?
-    if let v2x = try table("v2x") {
+
+    func v2xPath() throws(LoadError) -> String? {
+      guard let v2x = try table("v2x") else { return nil }
       try checkKeys(v2x, allowed: ["log"], at: "v2x.", fail)
-      v2xPath = try string(v2x, "log", at: "v2x.").map { (path) throws(LoadError) in
+      return try string(v2x, "log", at: "v2x.").map { (path) throws(LoadError) in
         try file(path, "v2x.log")
       }
     }
-    var ego = EgoSource.gprmc
-    if let egoTable = try table("ego") {
+
+    func ego() throws(LoadError) -> EgoSource {
+      guard let egoTable = try table("ego") else { return .gprmc }
       try checkKeys(egoTable, allowed: ["source"], at: "ego.", fail)
-      if let source = try string(egoTable, "source", at: "ego.") {
-        guard let parsed = EgoSource(rawValue: source) else {
-          throw fail(
-            "ego.source \"\(source)\" is not one of \(EgoSource.allCases.map(\.rawValue).joined(separator: ", "))"
-          )
-        }
-        ego = parsed
+      guard let source = try string(egoTable, "source", at: "ego.") else { return .gprmc }
+      guard let parsed = EgoSource(rawValue: source) else {
+        throw fail(
+          "ego.source \"\(source)\" is not one of \(EgoSource.allCases.map(\.rawValue).joined(separator: ", "))"
+        )
       }
+      return parsed
     }
-    var truthPath: String?
-    if let truth = try table("truth") {
+
+    func truthPath() throws(LoadError) -> String? {
+      guard let truth = try table("truth") else { return nil }
       try checkKeys(truth, allowed: ["file"], at: "truth.", fail)
-      truthPath = try string(truth, "file", at: "truth.").map { (path) throws(LoadError) in
+      return try string(truth, "file", at: "truth.").map { (path) throws(LoadError) in
         try file(path, "truth.file")
       }
     }
-    if ego == .truth && truthPath == nil {
-      throw fail("ego.source \"truth\" needs [truth] file = \"…\"")
-    }
-    var expectedDigest: String?
-    if let expect = try table("expect") {
+
+    func expectedDigest() throws(LoadError) -> String? {
+      guard let expect = try table("expect") else { return nil }
       try checkKeys(expect, allowed: ["digest"], at: "expect.", fail)
-      expectedDigest = try string(expect, "digest", at: "expect.")
+      return try string(expect, "digest", at: "expect.")
     }
-    var config = base
-    if let overrides = try table("config") {
-      do {
-        try config.apply(overrides, file: manifest, prefix: "config.")
-      } catch {
-        throw LoadError(description: error.description)
+
+    /// `base` with the `[config.*]` overrides applied.
+    func config(base: SightlineConfig) throws(LoadError) -> SightlineConfig {
+      var config = base
+      if let overrides = try table("config") {
+        do {
+          try config.apply(overrides, file: path, prefix: "config.")
+        } catch {
+          throw LoadError(description: error.description)
+        }
       }
+      return config
     }
-    let drive = Drive(
-      folder: folder,
-      name: try string(root, "name", at: "") ?? (folder as NSString).lastPathComponent,
-      summary: try string(root, "summary", at: "") ?? "", lidarPath: try file(pcap, "lidar.pcap"),
-      v2xPath: v2xPath, ego: ego, config: config, truthPath: truthPath,
-      expectedDigest: expectedDigest)
-    try drive.checkOverlap(fail)
-    return drive
   }
 
   static func checkKeys(

@@ -140,83 +140,117 @@ extension MotionModel {
   public static func extrapolate(
     _ m: AgentMeasurement, to time: Int64, processNoise q: ProcessNoise
   ) -> ExtrapolatedAgent {
-    let (difference, overflow) = time.subtractingReportingOverflow(m.generationTimeNanoseconds)
-    let latency = overflow ? (time < 0 ? Int64.min : Int64.max) : difference
+    let latency = latency(of: m, at: time)
     let futureDated = latency < 0
     let tau = futureDated ? 0 : Double(latency) * 1e-9
 
     let model = select(for: m)
-    let speed = validSpeed(m.speed)
-    let heading = finite(m.heading)
-
     var c = baseCovariance(m, q)
-    // White acceleration held over the interval: displacement ½aτ², variance σ_a²τ⁴/4 per axis.
+    addWhiteAcceleration(&c, tau: tau, q)
+    var state = Propagated(
+      x: m.x, y: m.y, heading: finite(m.heading), speed: validSpeed(m.speed), travelled: 0)
+    switch model {
+    case .ctra: propagateCTRA(m, tau: tau, q, &state, &c)
+    case .constantVelocity: propagateConstantVelocity(tau: tau, q, &state, &c)
+    case .constantPosition: spreadConstantPosition(speed: state.speed, tau: tau, q, &c)
+    }
+
+    return ExtrapolatedAgent(
+      id: m.id, kind: m.kind, model: model, time: time, x: state.x, y: state.y,
+      heading: state.heading, speed: state.speed, covariance: c, latencyNanoseconds: latency,
+      distanceTravelled: state.travelled, futureDated: futureDated, length: validSize(m.length),
+      width: validSize(m.width))
+  }
+
+  // MARK: - extrapolation steps
+
+  /// Position, heading and speed at the query time, and the arc length moved to get there.
+  private struct Propagated {
+    var x: Double
+    var y: Double
+    var heading: Double?
+    var speed: Double?
+    var travelled: Double
+  }
+
+  /// time − generation time, saturated instead of overflowing.
+  private static func latency(of m: AgentMeasurement, at time: Int64) -> Int64 {
+    let (difference, overflow) = time.subtractingReportingOverflow(m.generationTimeNanoseconds)
+    return overflow ? (time < 0 ? Int64.min : Int64.max) : difference
+  }
+
+  /// White acceleration held over the interval: displacement ½aτ², variance σ_a²τ⁴/4 per axis.
+  private static func addWhiteAcceleration(
+    _ c: inout ExtrapolatedAgent.Covariance, tau: Double, _ q: ProcessNoise
+  ) {
     let tau2 = tau * tau
     let white = q.accelerationVariance * tau2 * tau2 / 4
     c.xx += white
     c.yy += white
+  }
 
-    var x = m.x
-    var y = m.y
-    var outHeading = heading
-    var outSpeed = speed
-    var travelled = 0.0
-    // Along/cross-track variances in the frame of the reported heading. A fixed frame keeps every
-    // term a non-decreasing scalar times a fixed PSD matrix, so the sum never shrinks with τ.
-    var along = 0.0
-    var cross = 0.0
+  /// CTRA in closed form; `state` holds the reported speed and heading.
+  private static func propagateCTRA(
+    _ m: AgentMeasurement, tau: Double, _ q: ProcessNoise, _ state: inout Propagated,
+    _ c: inout ExtrapolatedAgent.Covariance
+  ) {
+    let v0 = state.speed!
+    let theta0 = state.heading!
+    let omega = finite(m.yawRate)!
+    let a = finite(m.longitudinalAcceleration)!
+    // Braking ends at standstill: a vehicle does not reverse, nor turn while stopped.
+    var tEff = tau
+    if a < 0, v0 < -a * tau { tEff = v0 / -a }
+    let phi = omega * tEff
+    let k = kernels(phi)
+    let local = (
+      v0 * tEff * k.e1r + a * tEff * tEff * k.e2r,
+      v0 * tEff * k.e1i + a * tEff * tEff * k.e2i
+    )
+    let (s0, c0) = (sin(theta0), cos(theta0))
+    state.x += local.0 * c0 - local.1 * s0
+    state.y += local.0 * s0 + local.1 * c0
+    state.travelled = max(0, v0 * tEff + a * tEff * tEff / 2)
+    state.heading = wrap(theta0 + phi)
+    state.speed = max(0, v0 + a * tEff)
+    let tau2 = tau * tau
+    let along = square(q.speedSigma * tau)
+    let cross = square(state.travelled * q.headingSigma) + square(v0 * tau2 / 2 * q.yawRateSigma)
+    addTrackFrame(&c, heading: theta0, along: along, cross: cross)
+  }
 
-    switch model {
-    case .ctra:
-      let v0 = speed!
-      let theta0 = heading!
-      let omega = finite(m.yawRate)!
-      let a = finite(m.longitudinalAcceleration)!
-      // Braking ends at standstill: a vehicle does not reverse, nor turn while stopped.
-      var tEff = tau
-      if a < 0, v0 < -a * tau { tEff = v0 / -a }
-      let phi = omega * tEff
-      let k = kernels(phi)
-      let local = (
-        v0 * tEff * k.e1r + a * tEff * tEff * k.e2r,
-        v0 * tEff * k.e1i + a * tEff * tEff * k.e2i
-      )
-      let (s0, c0) = (sin(theta0), cos(theta0))
-      x += local.0 * c0 - local.1 * s0
-      y += local.0 * s0 + local.1 * c0
-      travelled = max(0, v0 * tEff + a * tEff * tEff / 2)
-      outHeading = wrap(theta0 + phi)
-      outSpeed = max(0, v0 + a * tEff)
-      along = square(q.speedSigma * tau)
-      cross = square(travelled * q.headingSigma) + square(v0 * tau2 / 2 * q.yawRateSigma)
-      addTrackFrame(&c, heading: theta0, along: along, cross: cross)
-    case .constantVelocity:
-      let v0 = speed!
-      let theta0 = heading!
-      travelled = v0 * tau
-      x += travelled * cos(theta0)
-      y += travelled * sin(theta0)
-      along = square(q.speedSigma * tau)
-      // The yaw rate is unknown here: a turn of σ_ω bends the path by ½vτ²σ_ω sideways.
-      cross = square(travelled * q.headingSigma) + square(v0 * tau2 / 2 * q.unknownYawRateSigma)
-      addTrackFrame(&c, heading: theta0, along: along, cross: cross)
-    case .constantPosition:
-      // Known speed, unknown direction: anywhere on a circle of radius vτ (variance r²/2 per axis).
-      // Unknown speed: an assumed spread of speeds for the class.
-      let spread: Double
-      if let v = speed {
-        spread = square(v * tau) / 2 + square(q.speedSigma * tau)
-      } else {
-        spread = square(q.unknownSpeedSigma * tau)
-      }
-      c.xx += spread
-      c.yy += spread
+  /// A straight line at the reported speed and heading, which `state` holds.
+  private static func propagateConstantVelocity(
+    tau: Double, _ q: ProcessNoise, _ state: inout Propagated,
+    _ c: inout ExtrapolatedAgent.Covariance
+  ) {
+    let v0 = state.speed!
+    let theta0 = state.heading!
+    state.travelled = v0 * tau
+    state.x += state.travelled * cos(theta0)
+    state.y += state.travelled * sin(theta0)
+    let tau2 = tau * tau
+    let along = square(q.speedSigma * tau)
+    // The yaw rate is unknown here: a turn of σ_ω bends the path by ½vτ²σ_ω sideways.
+    let cross =
+      square(state.travelled * q.headingSigma) + square(v0 * tau2 / 2 * q.unknownYawRateSigma)
+    addTrackFrame(&c, heading: theta0, along: along, cross: cross)
+  }
+
+  /// No motion, only a wider covariance.
+  private static func spreadConstantPosition(
+    speed: Double?, tau: Double, _ q: ProcessNoise, _ c: inout ExtrapolatedAgent.Covariance
+  ) {
+    // Known speed, unknown direction: anywhere on a circle of radius vτ (variance r²/2 per axis).
+    // Unknown speed: an assumed spread of speeds for the class.
+    let spread: Double
+    if let v = speed {
+      spread = square(v * tau) / 2 + square(q.speedSigma * tau)
+    } else {
+      spread = square(q.unknownSpeedSigma * tau)
     }
-
-    return ExtrapolatedAgent(
-      id: m.id, kind: m.kind, model: model, time: time, x: x, y: y, heading: outHeading,
-      speed: outSpeed, covariance: c, latencyNanoseconds: latency, distanceTravelled: travelled,
-      futureDated: futureDated, length: validSize(m.length), width: validSize(m.width))
+    c.xx += spread
+    c.yy += spread
   }
 
   // MARK: - helpers (private statics, so nothing collides with sibling files)
@@ -287,6 +321,8 @@ extension MotionModel {
     return .init(xx: a2 * c * c + b2 * s * s, xy: (a2 - b2) * s * c, yy: a2 * s * s + b2 * c * c)
   }
 
+  /// Adds along/cross-track variances in the frame of the reported heading. A fixed frame keeps
+  /// every term a non-decreasing scalar times a fixed PSD matrix, so the sum never shrinks with τ.
   private static func addTrackFrame(
     _ c: inout ExtrapolatedAgent.Covariance, heading: Double, along: Double, cross: Double
   ) {

@@ -148,39 +148,8 @@ public enum Eval {
       guard let origin = frame.enuOrigin,
         let states = truth.states(at: frame.referenceTimeNanoseconds)
       else { return }
-      let plane = LocalTangentPlane(
-        origin: GeodeticPosition(
-          latitudeDegrees: origin.latitudeDegrees, longitudeDegrees: origin.longitudeDegrees,
-          heightMeters: origin.heightMeters))
+      let window = Window(truth: truth, frame: frame, origin: origin)
       let seconds = Double(frame.referenceTimeNanoseconds - truth.header.startNanoseconds) / 1e9
-      let resolution = Double(frame.resolution)
-      let columns = Int(frame.columns)
-      let rows = Int(frame.rows)
-      // The cells a footprint (in the scenario plane) covers in this frame's window.
-      func cells(
-        of solid: TruthHeader.Solid, margin: Double, _ body: (Int) -> Void
-      ) {
-        let center = truth.point(x: solid.x, y: solid.y, in: plane)
-        let reach =
-          (solid.length * solid.length + solid.width * solid.width).squareRoot() / 2 + margin
-        let c0 = max(0, Int(((center.x - reach - frame.cornerEast) / resolution).rounded(.down)))
-        let c1 = min(
-          columns - 1, Int(((center.x + reach - frame.cornerEast) / resolution).rounded(.down)))
-        let r0 = max(0, Int(((center.y - reach - frame.cornerNorth) / resolution).rounded(.down)))
-        let r1 = min(
-          rows - 1, Int(((center.y + reach - frame.cornerNorth) / resolution).rounded(.down)))
-        guard c0 <= c1, r0 <= r1 else { return }
-        var local = solid
-        local.x = center.x
-        local.y = center.y
-        for r in r0...r1 {
-          for c in c0...c1 {
-            let x = frame.cornerEast + (Double(c) + 0.5) * resolution
-            let y = frame.cornerNorth + (Double(r) + 0.5) * resolution
-            if local.contains(x: x, y: y, margin: margin) { body(r * columns + c) }
-          }
-        }
-      }
       var agentSolids: [(UInt32, TruthHeader.Solid)] = []
       for (state, body) in zip(states.agents, truth.header.agents) {
         let solid = TruthHeader.Solid(
@@ -188,35 +157,50 @@ public enum Eval {
           height: body.height)
         agentSolids.append((body.id, solid))
       }
-      // First occupied: any fused cell > 50 on the agent's footprint (grown by a cell).
+      recordFirstOccupied(agentSolids, in: window, seconds: seconds)
+      guard fused else { return }
+      scoreOccupancy(in: window, solids: truth.header.buildings + agentSolids.map(\.1))
+      scoreAgents(in: window, states: states.agents)
+    }
+
+    /// First occupied: any fused cell > 50 on the agent's footprint (grown by a cell).
+    private mutating func recordFirstOccupied(
+      _ agentSolids: [(UInt32, TruthHeader.Solid)], in window: Window, seconds: Double
+    ) {
       for (id, solid) in agentSolids where firstOccupied[id] == nil {
         var occupied = false
-        cells(of: solid, margin: resolution) { if frame.cells[$0] > 50 { occupied = true } }
+        window.cells(of: solid, margin: window.resolution) {
+          if window.frame.cells[$0] > 50 { occupied = true }
+        }
         if occupied { firstOccupied[id] = seconds }
       }
-      guard fused else { return }
-      // Occupancy against the truth, over the observed cells. A cell is truly occupied when its
-      // centre is inside a box; an occupied cell within one cell of a box counts as right (the
-      // surface a return comes from lies on a cell border as often as not).
-      var inside = [Bool](repeating: false, count: columns * rows)
+    }
+
+    /// Occupancy against the truth, over the observed cells. A cell is truly occupied when its
+    /// centre is inside a box; an occupied cell within one cell of a box counts as right (the
+    /// surface a return comes from lies on a cell border as often as not).
+    private mutating func scoreOccupancy(in window: Window, solids: [TruthHeader.Solid]) {
+      var inside = [Bool](repeating: false, count: window.columns * window.rows)
       var near = inside
-      let solids = truth.header.buildings + agentSolids.map(\.1)
       for solid in solids {
-        cells(of: solid, margin: 0) { inside[$0] = true }
-        cells(of: solid, margin: resolution) { near[$0] = true }
+        window.cells(of: solid, margin: 0) { inside[$0] = true }
+        window.cells(of: solid, margin: window.resolution) { near[$0] = true }
       }
-      for (index, value) in frame.cells.enumerated() where value >= 0 {
+      for (index, value) in window.frame.cells.enumerated() where value >= 0 {
         if value > 50 {
           if near[index] { truePositive += 1 } else { falsePositive += 1 }
         } else if inside[index] {
           falseNegative += 1
         }
       }
-      // Agents against the truth at the frame's time.
-      for agent in frame.agents {
-        guard let index = states.agents.firstIndex(where: { $0.id == agent.id }) else { continue }
-        let state = states.agents[index]
-        let where_ = truth.point(x: state.x, y: state.y, in: plane)
+    }
+
+    /// Agents against the truth at the frame's time.
+    private mutating func scoreAgents(in window: Window, states: [TruthSample.State]) {
+      for agent in window.frame.agents {
+        guard let index = states.firstIndex(where: { $0.id == agent.id }) else { continue }
+        let state = states[index]
+        let where_ = truth.point(x: state.x, y: state.y, in: window.plane)
         let latency = Double(agent.latencyNanoseconds) / 1e9
         maxLatency = max(maxLatency, latency)
         spread.append((latency, Double(agent.covarianceEE + agent.covarianceNN)))
@@ -229,6 +213,52 @@ public enum Eval {
             agent: hex(agent.id), latency_ms: latency * 1000,
             extrapolated: hypot(agent.east - where_.x, agent.north - where_.y),
             raw: hypot(rawX - where_.x, rawY - where_.y)))
+      }
+    }
+  }
+
+  /// One frame's grid window, and the scenario plane mapped into it.
+  private struct Window {
+    let truth: TruthFile
+    let frame: GridFrame
+    let plane: LocalTangentPlane
+    let resolution: Double
+    let columns: Int
+    let rows: Int
+
+    init(truth: TruthFile, frame: GridFrame, origin: GeoPosition) {
+      self.truth = truth
+      self.frame = frame
+      plane = LocalTangentPlane(
+        origin: GeodeticPosition(
+          latitudeDegrees: origin.latitudeDegrees, longitudeDegrees: origin.longitudeDegrees,
+          heightMeters: origin.heightMeters))
+      resolution = Double(frame.resolution)
+      columns = Int(frame.columns)
+      rows = Int(frame.rows)
+    }
+
+    /// The cells a footprint (in the scenario plane) covers in this frame's window.
+    func cells(of solid: TruthHeader.Solid, margin: Double, _ body: (Int) -> Void) {
+      let center = truth.point(x: solid.x, y: solid.y, in: plane)
+      let reach =
+        (solid.length * solid.length + solid.width * solid.width).squareRoot() / 2 + margin
+      let c0 = max(0, Int(((center.x - reach - frame.cornerEast) / resolution).rounded(.down)))
+      let c1 = min(
+        columns - 1, Int(((center.x + reach - frame.cornerEast) / resolution).rounded(.down)))
+      let r0 = max(0, Int(((center.y - reach - frame.cornerNorth) / resolution).rounded(.down)))
+      let r1 = min(
+        rows - 1, Int(((center.y + reach - frame.cornerNorth) / resolution).rounded(.down)))
+      guard c0 <= c1, r0 <= r1 else { return }
+      var local = solid
+      local.x = center.x
+      local.y = center.y
+      for r in r0...r1 {
+        for c in c0...c1 {
+          let x = frame.cornerEast + (Double(c) + 0.5) * resolution
+          let y = frame.cornerNorth + (Double(r) + 0.5) * resolution
+          if local.contains(x: x, y: y, margin: margin) { body(r * columns + c) }
+        }
       }
     }
   }

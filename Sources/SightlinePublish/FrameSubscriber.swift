@@ -1,31 +1,6 @@
 import SightlineSchema
 import SightlineZMQ
 
-/// What a subscriber saw of a stream.
-public struct SubscriptionSummary: Sendable, Equatable {
-  public var framesReceived = 0
-  /// Frames missing from the sequence (gaps), as counted by this subscriber.
-  public var framesLost: UInt64 = 0
-  public var framesOutOfOrder = 0
-  public var malformedMessages = 0
-  /// The publisher's own count, from its end-of-stream message, when one arrived.
-  public var framesPublished: UInt64? = nil
-  public var endedWithError = false
-
-  public init() {}
-}
-
-/// Receives grid frames, checks their sequence, and reports each one.
-/// A CURVE client's keys: its own pair, and the public key of the server it connects to.
-public struct CurveClientKeys: Sendable {
-  public var keyPair: CurveKeyPair
-  public var serverPublicKey: CurvePublicKey
-  public init(keyPair: CurveKeyPair, serverPublicKey: CurvePublicKey) {
-    self.keyPair = keyPair
-    self.serverPublicKey = serverPublicKey
-  }
-}
-
 public final class FrameSubscriber {
   let socket: ZMQSocket
   public private(set) var summary = SubscriptionSummary()

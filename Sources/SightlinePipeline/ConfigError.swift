@@ -1,0 +1,13 @@
+import SightlineLidar
+import SightlineTOML
+
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+  public let file: String
+  /// Dotted key, such as "grid.resolution_m"; empty when the file itself is at fault.
+  public let key: String
+  public let problem: String
+
+  public var description: String {
+    key.isEmpty ? "\(file): \(problem)" : "\(file): \(key): \(problem)"
+  }
+}

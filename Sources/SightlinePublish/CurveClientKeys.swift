@@ -1,0 +1,13 @@
+import SightlineSchema
+import SightlineZMQ
+
+/// Receives grid frames, checks their sequence, and reports each one.
+/// A CURVE client's keys: its own pair, and the public key of the server it connects to.
+public struct CurveClientKeys: Sendable {
+  public var keyPair: CurveKeyPair
+  public var serverPublicKey: CurvePublicKey
+  public init(keyPair: CurveKeyPair, serverPublicKey: CurvePublicKey) {
+    self.keyPair = keyPair
+    self.serverPublicKey = serverPublicKey
+  }
+}

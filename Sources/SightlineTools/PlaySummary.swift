@@ -1,0 +1,20 @@
+import SightlineLidar
+import SightlineNet
+import SightlinePcap
+import SightlinePipeline
+import SightlineUDP
+import SightlineZMQ
+import SightlinePublish
+
+public struct PlaySummary: Sendable, Equatable {
+  public var dataDatagrams = 0
+  public var positionDatagrams = 0
+  public var otherDatagramsSkipped = 0
+  public var v2xMessages = 0
+  /// UPER BSMs and PSMs whose secMark was moved, and V2X payloads sent as recorded.
+  public var v2xRestamped = 0
+  public var v2xUnchanged = 0
+  public var passes = 0
+  /// Capture time played, seconds (over all passes).
+  public var captureSeconds = 0.0
+}
