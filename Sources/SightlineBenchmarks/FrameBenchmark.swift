@@ -2,9 +2,9 @@ import Foundation
 import SightlineGrid
 import SightlineLidar
 import SightlineNet
-import SightlineZMQ
 import SightlinePipeline
 import SightlinePublish
+import SightlineZMQ
 
 /// `sightline bench frame` and `sightline bench budget`: the whole per-frame path on every sweep
 /// of a capture (decode, de-skew, grid, encode, publish), and the budget's adherence over many

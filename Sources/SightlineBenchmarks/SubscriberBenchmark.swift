@@ -2,9 +2,9 @@ import Foundation
 import SightlineGrid
 import SightlineLidar
 import SightlineNet
-import SightlineZMQ
 import SightlinePipeline
 import SightlinePublish
+import SightlineZMQ
 
 /// `sightline bench subscribers`: the frame loop's timing with no subscriber, with one that
 /// keeps up, and with one that never reads (stalled). Publishing must not block, so the three

@@ -1,5 +1,5 @@
-import SightlineV2X
 import SightlinePipeline
+import SightlineV2X
 
 /// `sightline bench v2x`: BSM decodes per second on one core — locating the frame inside its
 /// wrappers and decoding it — over a set of real payloads held in memory.

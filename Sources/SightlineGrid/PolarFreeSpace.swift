@@ -66,9 +66,7 @@ struct PolarFreeSpace: Sendable {
               let pass = Pass(
                 cells: cells, table: table, cellRays: cellRays, claimed: claimed.baseAddress!,
                 placement: placement)
-              var tally = MissTally()
-              stoppedAt = Self.castRuns(runs, pass: pass, budget: &budget, tally: &tally)
-              tally.fold(into: &cells)
+              stoppedAt = Self.castRuns(runs, pass: pass, budget: &budget, cells: &cells)
             }
           }
         }
@@ -102,13 +100,15 @@ struct PolarFreeSpace: Sendable {
   }
 
   /// The runs near to far, checking the budget every 64 runs. Returns the inner edge (cells) of
-  /// the ring where the budget stopped it, nil when complete.
-  static func castRuns(
+  /// the ring where the budget stopped it, nil when complete. Inlined, so that `pass` and the
+  /// tally live in registers.
+  @inline(__always) static func castRuns(
     _ runs: UnsafeBufferPointer<PolarTables.Run>, pass: Pass, budget: inout WorkBudget,
-    tally: inout MissTally
+    cells: inout CellUpdater
   ) -> Float? {
     let runsPerCheck = 64
     var stoppedAt: Float?
+    var tally = MissTally()
     var units = 0
     for (number, run) in runs.enumerated() {
       if number % runsPerCheck == 0 {
@@ -134,6 +134,7 @@ struct PolarFreeSpace: Sendable {
       units &+= Int(run.columns)
     }
     _ = budget.allowsMore(afterSpending: units)
+    tally.fold(into: &cells)
     return stoppedAt
   }
 

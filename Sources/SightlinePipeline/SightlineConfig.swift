@@ -1,4 +1,4 @@
-// SightlineRuntime: wires the pure cores to the I/O edges. This file is the configuration:
+// SightlinePipeline: the frame pipeline replay and live runs share. This file is the configuration:
 // typed settings, their defaults, and a strict TOML loader that names the file and key of any
 // unknown key or bad value, so that a typo never silently falls back to a default.
 

@@ -1,5 +1,5 @@
-import SightlineZMQ
 import SightlinePipeline
+import SightlineZMQ
 
 /// The CURVE side of a run's sockets, from config: this runtime's key pair, the allow-lists of
 /// the sockets that bind (the grid publisher, V2X sources with `bind = true`), one ZAP

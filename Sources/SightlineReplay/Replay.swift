@@ -40,7 +40,8 @@ public struct Replay {
     var lidarTotals = LidarTotals()
     ingest.onTotals = { lidarTotals = $0 }
     func emit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
-      frames.counters.update(lidar: lidarTotals, v2x: v2x.ingest.counters, timeline: frames.timeline)
+      frames.counters.update(
+        lidar: lidarTotals, v2x: v2x.ingest.counters, timeline: frames.timeline)
       onFrame(try frames.process(&sweep, decodeNanoseconds: decodeNanoseconds, clock: clock))
       try onFrameData?(frames.frame)
     }

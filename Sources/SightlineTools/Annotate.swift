@@ -1,6 +1,6 @@
 import Foundation
-import SightlineV2X
 import SightlinePipeline
+import SightlineV2X
 
 /// `sightline annotate`: the latency story of every admitted V2X message — when it was made,
 /// when it arrived, how far its sender moved in between, and so how wrong its position is if

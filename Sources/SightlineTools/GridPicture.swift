@@ -1,5 +1,5 @@
-import SightlineSchema
 import SightlinePublish
+import SightlineSchema
 
 /// A text picture of a grid frame, for terminals: north up, one character per block of cells.
 /// `#` occupied, `.` free, blank unknown, `V` where the V2X layer holds an agent, `@` the ego.

@@ -99,30 +99,30 @@ public enum Inspect {
     var skipped = [Int](repeating: 0, count: FrameSkipReason.allCases.count)
     var other = 0
     let damage = try capture.read { record in
-        switch extractor.extract(
-          record.bytes, linkType: linkType, captureTimeNanoseconds: record.timestampNanoseconds)
-        {
-        case .skipped(let reason): skipped[reason.rawValue] += 1
-        case .pendingFragment: break
-        case .datagram(let datagram):
-          let port = datagram.destinationPort
-          guard port == VelodynePacketLayout.dataPort || port == VelodynePacketLayout.positionPort
-          else {
-            other += 1
-            return
-          }
-          let stream: Stream
-          if let existing = streams[datagram.sourceAddress] {
-            stream = existing
-          } else {
-            stream = Stream(ingest: template)
-            streams[datagram.sourceAddress] = stream
-            order.append(datagram.sourceAddress)
-          }
-          stream.ingest.ingest(
-            payload: datagram.payload, destinationPort: port,
-            captureTime: record.timestampNanoseconds, onSweep: stream.sweep)
+      switch extractor.extract(
+        record.bytes, linkType: linkType, captureTimeNanoseconds: record.timestampNanoseconds)
+      {
+      case .skipped(let reason): skipped[reason.rawValue] += 1
+      case .pendingFragment: break
+      case .datagram(let datagram):
+        let port = datagram.destinationPort
+        guard port == VelodynePacketLayout.dataPort || port == VelodynePacketLayout.positionPort
+        else {
+          other += 1
+          return
         }
+        let stream: Stream
+        if let existing = streams[datagram.sourceAddress] {
+          stream = existing
+        } else {
+          stream = Stream(ingest: template)
+          streams[datagram.sourceAddress] = stream
+          order.append(datagram.sourceAddress)
+        }
+        stream.ingest.ingest(
+          payload: datagram.payload, destinationPort: port,
+          captureTime: record.timestampNanoseconds, onSweep: stream.sweep)
+      }
     }
     var reports = [StreamReport]()
     for address in order {

@@ -2,9 +2,9 @@ import SightlineLidar
 import SightlineNet
 import SightlinePcap
 import SightlinePipeline
+import SightlinePublish
 import SightlineUDP
 import SightlineZMQ
-import SightlinePublish
 
 /// `sightline play`: feeds a drive into the LIVE path, as the vehicle's sensors would: the
 /// capture's UDP payloads go out as UDP to the LiDAR ports and the V2X log's payloads go out on

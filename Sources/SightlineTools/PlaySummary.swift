@@ -2,9 +2,9 @@ import SightlineLidar
 import SightlineNet
 import SightlinePcap
 import SightlinePipeline
+import SightlinePublish
 import SightlineUDP
 import SightlineZMQ
-import SightlinePublish
 
 public struct PlaySummary: Sendable, Equatable {
   public var dataDatagrams = 0

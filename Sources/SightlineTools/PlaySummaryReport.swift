@@ -1,4 +1,5 @@
 import SightlinePublish
+
 // The line `sightline play` ends with: what it sent, and where.
 
 /// The line `sightline play` ends with: what it sent, and where.

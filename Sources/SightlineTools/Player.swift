@@ -2,9 +2,9 @@ import SightlineLidar
 import SightlineNet
 import SightlinePcap
 import SightlinePipeline
+import SightlinePublish
 import SightlineUDP
 import SightlineZMQ
-import SightlinePublish
 
 public struct Player {
   public let options: PlayOptions
@@ -34,7 +34,9 @@ public struct Player {
     guard begin <= last else {
       throw PlayError(description: "--seek \(options.seekSeconds) s is past the drive's end")
     }
-    if options.startDelaySeconds > 0 { MonotonicClock.sleep(nanoseconds: Int64(options.startDelaySeconds * 1e9)) }
+    if options.startDelaySeconds > 0 {
+      MonotonicClock.sleep(nanoseconds: Int64(options.startDelaySeconds * 1e9))
+    }
     var summary = PlaySummary()
     var wallStart = MonotonicClock.nanoseconds()
     var lastProgress = wallStart

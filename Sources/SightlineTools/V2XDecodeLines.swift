@@ -1,5 +1,5 @@
-import SightlineV2X
 import SightlinePipeline
+import SightlineV2X
 
 /// `sightline v2x decode`: one hex payload per line in (with or without WSMP/1609.2 and other
 /// wrappers), one JSON line out — the contract tests and outside checks rely on.

@@ -1,8 +1,8 @@
 import Foundation
-import SightlineV2X
-import SightlineZMQ
 import SightlinePipeline
 import SightlinePublish
+import SightlineV2X
+import SightlineZMQ
 
 /// `sightline flood`: a V2X load generator for load tests. Publishes BSMs from `senders`
 /// distinct temporary ids, stamped now, at `rate` messages a second on a ZeroMQ PUB socket,

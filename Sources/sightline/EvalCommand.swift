@@ -2,8 +2,8 @@
 
 import ArgumentParser
 import Foundation
-import SightlineTools
 import SightlineReplay
+import SightlineTools
 
 struct EvalCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

@@ -2,10 +2,6 @@ import Foundation
 import SightlineMCAP
 import SightlinePipeline
 import SightlineReplay
-import SightlineLive
-import SightlinePublish
-import SightlineTools
-import SightlineBenchmarks
 import SightlineZMQ
 import Testing
 

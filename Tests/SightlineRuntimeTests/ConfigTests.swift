@@ -1,11 +1,6 @@
 import Foundation
 import SightlineLidar
 import SightlinePipeline
-import SightlineReplay
-import SightlineLive
-import SightlinePublish
-import SightlineTools
-import SightlineBenchmarks
 import Testing
 
 let repositoryRoot = URL(fileURLWithPath: #filePath)

@@ -6,11 +6,7 @@ import SightlineZMQ
 import Testing
 
 @testable import SightlinePipeline
-@testable import SightlineReplay
-@testable import SightlineLive
 @testable import SightlinePublish
-@testable import SightlineTools
-@testable import SightlineBenchmarks
 
 /// The misbehaviour rule that needs LiDAR: a "car" reported where LiDAR sees open road, frame
 /// after frame (a spoofed BSM), is quarantined after `v2x.lidar_contradiction_frames`.

@@ -1,10 +1,7 @@
 import Foundation
-import SightlinePipeline
-import SightlineReplay
 import SightlineLive
+import SightlinePipeline
 import SightlinePublish
-import SightlineTools
-import SightlineBenchmarks
 import SightlineSchema
 import SightlineV2X
 import SightlineZMQ

@@ -2,12 +2,7 @@ import Foundation
 import SightlineZMQ
 import Testing
 
-@testable import SightlinePipeline
 @testable import SightlineReplay
-@testable import SightlineLive
-@testable import SightlinePublish
-@testable import SightlineTools
-@testable import SightlineBenchmarks
 
 /// Drive folders: what a manifest may say, the errors before anything runs, and bit-identical
 /// replays.

@@ -1,10 +1,6 @@
 import Foundation
 import SightlinePipeline
-import SightlineReplay
-import SightlineLive
 import SightlinePublish
-import SightlineTools
-import SightlineBenchmarks
 import SightlineSchema
 import SightlineZMQ
 import Synchronization

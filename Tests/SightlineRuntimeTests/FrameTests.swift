@@ -4,12 +4,9 @@ import SightlineSchema
 import Testing
 
 @testable import SightlineLidar
-@testable import SightlinePipeline
-@testable import SightlineReplay
 @testable import SightlineLive
+@testable import SightlinePipeline
 @testable import SightlinePublish
-@testable import SightlineTools
-@testable import SightlineBenchmarks
 @testable import SightlineTimeline
 
 /// A sweep seen from the sensor: a wall 10 m ahead (x = 10, |y| ≤ 5), open space to 20 m

@@ -1,12 +1,10 @@
 import Foundation
 import SightlineLidar
-import SightlinePipeline
-import SightlineReplay
 import SightlineLive
+import SightlinePipeline
 import SightlinePublish
-import SightlineTools
-import SightlineBenchmarks
 import SightlineSchema
+import SightlineTools
 import SightlineUDP
 import SightlineV2X
 import SightlineZMQ

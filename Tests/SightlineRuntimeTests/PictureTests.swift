@@ -1,12 +1,7 @@
 import Foundation
 import SightlinePNG
-import SightlinePipeline
-import SightlineReplay
-import SightlineLive
-import SightlinePublish
-import SightlineTools
-import SightlineBenchmarks
 import SightlineSchema
+import SightlineTools
 import Testing
 
 @Suite struct PictureTests {

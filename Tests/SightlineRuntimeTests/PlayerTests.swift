@@ -7,10 +7,7 @@ import Testing
 
 @testable import SightlinePipeline
 @testable import SightlineReplay
-@testable import SightlineLive
-@testable import SightlinePublish
 @testable import SightlineTools
-@testable import SightlineBenchmarks
 
 /// `sightline play` feeds a drive to real sockets: every datagram and V2X message arrives, in
 /// capture order, and pacing follows the capture's clock.

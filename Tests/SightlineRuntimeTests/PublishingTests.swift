@@ -3,12 +3,7 @@ import SightlineSchema
 import SightlineZMQ
 import Testing
 
-@testable import SightlinePipeline
-@testable import SightlineReplay
-@testable import SightlineLive
 @testable import SightlinePublish
-@testable import SightlineTools
-@testable import SightlineBenchmarks
 
 /// What subscribers can do to the publisher, and what they see: stalls, CONFLATE, churn, and
 /// endpoints that cannot be bound. Real libzmq sockets over TCP on the loopback.

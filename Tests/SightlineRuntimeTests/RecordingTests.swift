@@ -5,11 +5,8 @@ import SightlineZMQ
 import Testing
 
 @testable import SightlinePipeline
-@testable import SightlineReplay
-@testable import SightlineLive
 @testable import SightlinePublish
-@testable import SightlineTools
-@testable import SightlineBenchmarks
+@testable import SightlineReplay
 
 /// `--record`: the MCAP file holds every published frame, reads back to the same frames, and a
 /// recording cut off mid-write still gives its complete chunks.

@@ -2,11 +2,8 @@ import Foundation
 import SightlineLidar
 import SightlineNet
 import SightlinePipeline
-import SightlineReplay
-import SightlineLive
 import SightlinePublish
-import SightlineTools
-import SightlineBenchmarks
+import SightlineReplay
 import SightlineSchema
 import SightlineZMQ
 import Testing

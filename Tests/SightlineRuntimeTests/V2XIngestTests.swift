@@ -1,10 +1,8 @@
 import Foundation
-import SightlinePipeline
-import SightlineReplay
 import SightlineLive
+import SightlinePipeline
 import SightlinePublish
-import SightlineTools
-import SightlineBenchmarks
+import SightlineReplay
 import SightlineSchema
 import SightlineV2X
 import SightlineZMQ

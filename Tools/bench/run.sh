@@ -6,6 +6,9 @@
 #                                         grid update vs the naive C baseline (1000x1000 at
 #                                         0.1 m and 500x500 at 0.2 m), and vs OctoMap
 #   Tools/bench/run.sh frame [CAPTURE]    whole frame on core 0, malloc counter preloaded
+#   Tools/bench/run.sh compare BEFORE_BINARY [CAPTURE]
+#                                         decode ratio, grid ratio and frame p50/p99 of an
+#                                         earlier build beside this one, interleaved (ROUNDS)
 #   Tools/bench/run.sh budget [CAPTURE] [BUDGET_MS]
 #                                         budget overruns on core 0 with a busy load on core 1
 # Environment: SCRATCH (swift build scratch path, default .build; binaries and scan files go
@@ -173,6 +176,23 @@ else:
     parts.append("OctoMap: skipped")
 print(f"grid {scene} " + "; ".join(parts))
 PY
+    ;;
+  compare)
+    # Before and after a change, interleaved in rounds: the decode ratio, the grid ratio and
+    # the whole-frame p50/p99 of a baseline binary (built from the commit before the change,
+    # e.g. in a git worktree) and of this checkout's release build.
+    before=${2:?usage: run.sh compare BEFORE_BINARY [CAPTURE]}
+    capture=${3:-../shared/data/lidar/vls128-strongest.pcap}
+    build_sightline
+    mkdir -p "$SCRATCH/bench"
+    scans=$SCRATCH/bench/street.bin
+    if [ ! -f "$scans" ]; then
+      .venv/bin/python -c "import numpy" 2>/dev/null || .venv/bin/pip install -q numpy
+      .venv/bin/python ../shared/bench/gen_street_scans.py "$scans"
+    fi
+    gcc -O2 -o "$SCRATCH/bench/grid2d_bench" ../shared/bench/grid2d_bench.c -lm
+    python3 Tools/bench/before_after.py "$before" "$sightline" "$capture" "$scans" \
+      "$SCRATCH/bench/grid2d_bench" "${ROUNDS:-3}"
     ;;
   frame)
     # One whole frame (decode, sweep, grid, publish) per call, on core 0, with the malloc

@@ -11,7 +11,6 @@ import SightlinePipeline
 import SightlineScenario
 import SightlineTimeline
 import SightlineV2X
-import SightlinePipeline
 
 struct GeneratorError: Error, CustomStringConvertible {
   let description: String

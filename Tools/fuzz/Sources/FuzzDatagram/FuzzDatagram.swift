@@ -23,7 +23,8 @@ import SightlinePipeline
 
 /// SwiftPM links `main` to `FuzzDatagram_main`; libFuzzer's driver takes it from there.
 @_cdecl("FuzzDatagram_main")
-public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt
+{
   var argc = argc
   var argv = argv
   return LLVMFuzzerRunDriver(&argc, &argv, fuzzDatagram)
@@ -101,7 +102,8 @@ func pristineExtractor(_ control: UInt8) -> DatagramExtractor {
   if let made = extractors[key] { return made }
   let made = DatagramExtractor(
     maximumInFlight: Int(control >> 3 & 3) + 1,
-    timeoutNanoseconds: control & 32 != 0 ? 50_000_000 : DatagramExtractor.defaultTimeoutNanoseconds)
+    timeoutNanoseconds: control & 32 != 0 ? 50_000_000 : DatagramExtractor.defaultTimeoutNanoseconds
+  )
   extractors[key] = made
   return made
 }
