@@ -15,6 +15,9 @@ let package = Package(
     .library(name: "SightlineNet", targets: ["SightlineNet"]),
     .library(name: "SightlinePcap", targets: ["SightlinePcap"]),
     .library(name: "SightlinePipeline", targets: ["SightlinePipeline"]),
+    .library(name: "SightlinePublish", targets: ["SightlinePublish"]),
+    .library(name: "SightlineReplay", targets: ["SightlineReplay"]),
+    .library(name: "SightlineLive", targets: ["SightlineLive"]),
     .library(name: "SightlineTOML", targets: ["SightlineTOML"]),
   ],
   dependencies: [

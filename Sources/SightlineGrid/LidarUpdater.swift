@@ -1,11 +1,11 @@
-// Integrating one LiDAR sweep into a grid, as OctoMap does: work out the update in scratch
-// that outlives no frame, then apply it to the map. Steps run in the budget's fixed order:
-// endpoints first (they are the most valuable, and claim their cells so that occupied wins),
-// then free space near to far, then the claimed hits.
+// Integrating one LiDAR sweep into a grid, as OctoMap does: the update is worked out in the
+// updater's own scratch, then applied to the map, which stays storage only. Steps run in the
+// budget's fixed order: endpoints first (they are the most valuable, and claim their cells so
+// that occupied wins), then free space near to far, then the claimed hits.
 
-/// Integrates sweeps into an `OccupancyGrid` of its geometry. Owns one frame's scratch (claimed
-/// cells, the casters' reach and marks) and the measured cost of a hit; the grid keeps only
-/// what outlives the frame. One updater per grid; allocation-free once prepared.
+/// Integrates sweeps into an `OccupancyGrid` of its geometry. Owns what only the update needs:
+/// claimed cells, the casters' reach and marks, the measured cost of a hit. One updater per
+/// grid (its last frame's hits feed that grid's `writeSource`); allocation-free once prepared.
 public struct LidarUpdater: Sendable {
   public let geometry: GridGeometry
   /// Which cells an obstacle claimed this frame: one bit a cell, so the random accesses of the

@@ -242,7 +242,7 @@ public struct OccupancyGrid: Sendable {
     return counts
   }
 
-  // MARK: Cell updates
+  // MARK: Raw access (the map's own passes, and the updaters')
 
   /// Storage row and column offsets of window cell (0, 0): adding them and subtracting the
   /// size once replaces a division per point.
@@ -260,7 +260,8 @@ public struct OccupancyGrid: Sendable {
     return r &* columns &+ c
   }
 
-  /// Runs `body` with raw access to the cells; counts are folded back afterwards.
+  /// Runs `body` with raw access to the cells; counts are folded back afterwards. The one door
+  /// through which anything changes cells, so that the derived state stays in step.
   mutating func withCells<R>(_ body: (inout CellUpdater) -> R) -> R {
     let model = fixed
     var counts = cellCounts

@@ -1,7 +1,7 @@
 import Foundation
 import SightlinePcap
-import SightlineTOML
 import SightlinePipeline
+import SightlineTOML
 
 /// A drive: a folder in Replay/ whose `drive.toml` names its inputs (docs/DRIVES.md). Loading
 /// checks everything a replay needs before anything runs: files exist, keys are known, config

@@ -1,11 +1,11 @@
 import Foundation
 import SightlinePNG
+import SightlinePublish
+import SightlineReplay
 import SightlineScenario
 import SightlineSchema
 import SightlineTimeline
 import SightlineZMQ
-import SightlineReplay
-import SightlinePublish
 
 /// `sightline eval DRIVE`: scores a synthetic drive against its ground truth, for the fused
 /// grid and for a LiDAR-only replay of the same drive (docs/DRIVES.md).

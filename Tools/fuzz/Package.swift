@@ -27,7 +27,7 @@ let package = Package(
     harness("FuzzVelodyne", ["SightlineLidar"]),
     harness(
       "FuzzDatagram", ["SightlineNet", "SightlinePcap", "SightlineLidar", "SightlinePipeline"]),
-    harness("FuzzConfig", ["SightlinePipeline", "SightlineTOML"]),
+    harness("FuzzConfig", ["SightlinePipeline", "SightlineReplay", "SightlineTOML"]),
   ],
   swiftLanguageModes: [.v6]
 )

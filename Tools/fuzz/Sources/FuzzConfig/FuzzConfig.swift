@@ -15,6 +15,7 @@
 import CFuzzer
 import Foundation
 import SightlinePipeline
+import SightlineReplay
 import SightlineTOML
 
 #if canImport(Glibc)
