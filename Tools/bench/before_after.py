@@ -14,13 +14,18 @@ rounds = int(sys.argv[6]) if len(sys.argv) > 6 else 3
 python = ".venv/bin/python"
 
 
-def last_value(command, key):
+def last_values(command, *keys):
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    for line in reversed(out.strip().splitlines()):
-        for part in line.split():
-            if part.startswith(key + "="):
-                return float(part.split("=")[1])
-    raise SystemExit(f"no {key}= in the output of {' '.join(command)}:\n{out}")
+    last = out.strip().splitlines()[-1]
+    values = dict(part.split("=", 1) for part in last.split() if "=" in part)
+    missing = [key for key in keys if key not in values]
+    if missing:
+        raise SystemExit(f"no {missing} in the last line of {' '.join(command)}:\n{out}")
+    return [float(values[key]) for key in keys]
+
+
+def last_value(command, key):
+    return last_values(command, key)[0]
 
 
 def c_grid():
@@ -39,8 +44,7 @@ for round_ in range(1, rounds + 1):
         grid = last_value([binary, "bench", "grid", "--scans", scans, "--size", "1000",
                            "--resolution", "0.1"], "ms_per_scan")
         frame = ["taskset", "-c", "0", binary, "bench", "frame", capture, "--repeat", "10"]
-        p50 = last_value(frame, "ms_per_frame_p50")
-        p99 = last_value(frame, "ms_per_frame_p99")
+        p50, p99 = last_values(frame, "ms_per_frame_p50", "ms_per_frame_p99")
         r = results[name]
         r["decode"].append(points / peer)
         r["grid"].append(c / grid)
