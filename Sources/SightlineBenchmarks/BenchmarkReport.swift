@@ -1,6 +1,3 @@
-// The result lines of `sightline bench`: one function per benchmark. Scripts parse them, the
-// last line above all (points_per_s=, bsm_per_s=, ms_per_frame_p50=, ms_per_scan=, ...).
-
 import Foundation
 import SightlinePipeline
 import SightlinePublish

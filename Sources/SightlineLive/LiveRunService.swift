@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import SightlinePipeline
 import SightlineZMQ
 
 /// `sightline run` as a swift-service-lifecycle service: the service group turns SIGINT and

@@ -1,6 +1,4 @@
-import SightlineLidar
-import SightlineTOML
-
+/// A config file that cannot be used: the file, the key, and what is wrong with its value.
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
   public let file: String
   /// Dotted key, such as "grid.resolution_m"; empty when the file itself is at fault.

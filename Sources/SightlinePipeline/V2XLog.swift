@@ -1,5 +1,6 @@
 import Foundation
 
+/// Reads and writes the V2X recording format (docs/V2X-LOG.md), one `V2XLogEntry` a line.
 public enum V2XLog {
   /// Reads a whole log, sorted by receive time (stable: equal times keep file order).
   public static func read(path: String) throws -> [V2XLogEntry] {

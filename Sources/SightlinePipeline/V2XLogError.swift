@@ -1,5 +1,6 @@
 import Foundation
 
+/// A V2X log that cannot be read or written: the file, the line (0: the file as a whole), why.
 public struct V2XLogError: Error, CustomStringConvertible {
   public let path: String
   public let line: Int

@@ -1,7 +1,5 @@
-import SightlineSchema
 import SightlineZMQ
 
-/// Receives grid frames, checks their sequence, and reports each one.
 /// A CURVE client's keys: its own pair, and the public key of the server it connects to.
 public struct CurveClientKeys: Sendable {
   public var keyPair: CurveKeyPair

@@ -1,6 +1,7 @@
 import SightlineSchema
 import SightlineZMQ
 
+/// Receives grid frames, checks their sequence, and reports each one.
 public final class FrameSubscriber {
   let socket: ZMQSocket
   public private(set) var summary = SubscriptionSummary()

@@ -1,5 +1,3 @@
-// What `sightline eval` leaves behind: the score table in the eval folder.
-
 import Foundation
 
 /// What `sightline eval` leaves behind: the score table, written to the eval folder.

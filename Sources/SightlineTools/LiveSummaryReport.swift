@@ -1,5 +1,3 @@
-// What `sightline run` reports when it stops: its summary as lines, and as JSON.
-
 import Foundation
 import SightlineLive
 

@@ -1,11 +1,4 @@
-import SightlineLidar
-import SightlineNet
-import SightlinePcap
-import SightlinePipeline
-import SightlinePublish
-import SightlineUDP
-import SightlineZMQ
-
+/// What `sightline play` sent.
 public struct PlaySummary: Sendable, Equatable {
   public var dataDatagrams = 0
   public var positionDatagrams = 0

@@ -6,6 +6,11 @@ import SightlinePublish
 import SightlineUDP
 import SightlineZMQ
 
+/// `sightline play`: feeds a drive into the LIVE path, as the vehicle's sensors would: the
+/// capture's UDP payloads go out as UDP to the LiDAR ports and the V2X log's payloads go out on
+/// a ZeroMQ PUB socket (single frames, what a `[[v2x.source]]` with framing "single" reads),
+/// at the capture's own pace times `rate`. A vehicle box can then be tested with
+/// `sightline run` exactly as it will run.
 public struct Player {
   public let options: PlayOptions
 

@@ -1,5 +1,3 @@
-// The line `sightline sub` ends with: what one subscription received and lost.
-
 import SightlinePublish
 
 /// The line `sightline sub` ends with: what one subscription received and lost.

@@ -1,5 +1,3 @@
-// The line `sightline flood` ends with: what it sent, how fast.
-
 import Foundation
 
 /// The line `sightline flood` ends with: what it sent, how fast.

@@ -1,7 +1,6 @@
 // `sightline render`: each fused grid frame of a replay or a recording as a PNG picture.
 
 import ArgumentParser
-import SightlinePipeline
 import SightlinePublish
 import SightlineReplay
 import SightlineTools

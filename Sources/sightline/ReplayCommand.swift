@@ -1,9 +1,7 @@
 // `sightline replay`: a drive (or a LiDAR capture) through the pipeline, publishing grid frames.
 
 import ArgumentParser
-import SightlinePipeline
 import SightlineReplay
-import SightlineTools
 import SightlineZMQ
 
 struct ReplayCommand: ParsableCommand {

@@ -4,7 +4,6 @@ import ArgumentParser
 import Logging
 import SightlineLive
 import SightlineOps
-import SightlinePipeline
 import SightlineTools
 import SightlineZMQ
 

@@ -1,5 +1,3 @@
-// How far a replay has got through its capture, for a progress bar.
-
 import SightlinePcap
 import SightlinePipeline
 

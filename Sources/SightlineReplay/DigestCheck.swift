@@ -1,5 +1,3 @@
-// A replay's frame digest against the one its drive's manifest expects (expect.digest).
-
 import SightlinePipeline
 
 /// A replay's frame digest against the one its drive's manifest expects (expect.digest): the
