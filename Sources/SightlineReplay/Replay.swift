@@ -47,15 +47,16 @@ public struct Replay {
     }
 
     var summary = ReplaySummary()
-    summary.inputError = try capture.read { record in
+    summary.inputError = try capture.read(until: options.shouldStop) { record in
       pacer.wait(untilCaptureTime: record.timestampNanoseconds)
       clock = record.timestampNanoseconds
       feed(through: clock)
       try ingest.ingest(
         frame: record.bytes, linkType: capture.linkType, captureTime: clock, onSweep: emit)
     }
+    summary.stoppedEarly = summary.inputError == nil && options.shouldStop()
     try ingest.flush(onSweep: emit)
-    feed(through: .max)
+    if !summary.stoppedEarly { feed(through: .max) }
     summary.v2x = v2x.ingest.counters
     summary.sweeps = frames.records
     summary.digest = frames.digest

@@ -11,4 +11,6 @@ public struct ReplaySummary: Sendable {
   public var inputError: PcapError?
   /// Over every published frame (`FrameDigest`), when asked for.
   public var digest: FrameDigest?
+  /// `ReplayOptions.shouldStop` ended the replay before the capture did.
+  public var stoppedEarly = false
 }

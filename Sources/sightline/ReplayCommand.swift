@@ -1,6 +1,7 @@
 // `sightline replay`: a drive (or a LiDAR capture) through the pipeline, publishing grid frames.
 
 import ArgumentParser
+import SightlineLive
 import SightlineReplay
 import SightlineZMQ
 
@@ -81,6 +82,9 @@ struct ReplayCommand: ParsableCommand {
     options.waitForSubscribers = waitSubscribers
     options.subscriberTimeoutSeconds = waitTimeout
     options.recordPath = record
+    // SIGINT and SIGTERM end the replay as the capture's end would: every sink finished.
+    let stop = StopToken.onSignals()
+    options.shouldStop = { stop.isRequested }
 
     let bar = ProgressBar()
     let progress = bar.enabled ? ReplayProgress(capture: options.lidarPath) : nil
@@ -103,6 +107,11 @@ struct ReplayCommand: ParsableCommand {
     if let record { printLine("recorded \(summary.sweeps.count) frames to \(record)") }
     if let report {
       try ReplayReport.writeJSON(summary, to: report)
+    }
+    if summary.stoppedEarly {
+      throw Failure(
+        description: "replay stopped by a signal after \(summary.sweeps.count) frames"
+          + (record.map { "; \($0) is finished up to there" } ?? ""))
     }
     let check = DigestCheck(digest: summary.digest, expected: expectedDigest)
     for line in check.lines { printLine(line) }

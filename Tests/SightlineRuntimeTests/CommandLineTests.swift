@@ -107,6 +107,45 @@ func sightline(_ arguments: [String]) throws -> ProcessResult {
     #expect(reader.statistics?.messageCount ?? 0 >= UInt64(frames.count))
   }
 
+  @Test(arguments: [SIGTERM, SIGINT])
+  func aSignalEndsAReplayWithItsRecordingFinalised(signal: Int32) throws {
+    let recording = temporaryPath("replay.mcap")
+    let drive = repositoryRoot.appendingPathComponent("Replay/blind-intersection").path
+    let replay = try RunningCommand([
+      "replay", drive, "--pace", "realtime", "--publish", uniqueEndpoint(), "--record", recording,
+    ])
+    // The drive is 12 s long at its own pace: stop it a few seconds in.
+    Thread.sleep(forTimeInterval: 3)
+    kill(replay.process.processIdentifier, signal)
+    let result = replay.finish()
+    #expect(result.status != 0)
+    #expect(result.errors.contains("replay stopped by a signal after"), "\(result.errors)")
+    #expect(result.output.contains("frames published"))
+    // The file is whole (summary, statistics, indexes), and holds fewer frames than the drive.
+    let reader = try MCAPReader(path: recording)
+    let frames = try reader.messages(topic: "/sightline/frame")
+    #expect(frames.count >= 1 && frames.count < 119, "\(frames.count) frames")
+    #expect(reader.statistics?.messageCount ?? 0 >= UInt64(frames.count))
+    // And the official reader opens it.
+    let python = repositoryRoot.appendingPathComponent(".venv/bin/python").path
+    let check = Process()
+    check.executableURL = URL(fileURLWithPath: python)
+    check.arguments = [
+      "-c",
+      "import sys; from mcap.reader import make_reader; r = make_reader(open(sys.argv[1], 'rb'));"
+        + " s = r.get_summary(); assert s is not None;"
+        + " print(sum(1 for _ in r.iter_messages(topics=['/sightline/frame'])))",
+      recording,
+    ]
+    let out = Pipe()
+    check.standardOutput = out
+    try check.run()
+    let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    check.waitUntilExit()
+    #expect(check.terminationStatus == 0)
+    #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == "\(frames.count)")
+  }
+
   @Test func keygenWritesAKeyPairTheRuntimeLoadsAndNeverOverwritesIt() throws {
     let path = temporaryPath("runtime.key")
     let first = try sightline(["keygen", path])
