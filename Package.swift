@@ -39,6 +39,7 @@ let package = Package(
     .systemLibrary(
       name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
     // Pure cores: bytes in, values out. No I/O, no clocks.
     .target(name: "SightlineNet"),
@@ -69,6 +70,9 @@ let package = Package(
     .target(name: "SightlineZMQ", dependencies: ["CLibZMQ"]),
     .target(name: "SightlineUDP"),
     .target(name: "SightlinePNG", dependencies: ["CLibPNG"]),
+    // zstd chunk compression for MCAP recordings: libzstd contexts behind SightlineMCAP's
+    // MCAPChunkCompressor/MCAPChunkDecompressor.
+    .target(name: "SightlineZstd", dependencies: ["CZstd", "SightlineMCAP"]),
     // Operations: metrics (swift-metrics, a Prometheus text endpoint, HdrHistogram frame
     // times) and rate-limited structured logs (swift-log).
     .target(
@@ -93,7 +97,7 @@ let package = Package(
     .target(
       name: "SightlinePublish",
       dependencies: [
-        "SightlinePipeline", "SightlineSchema", "SightlineZMQ", "SightlineMCAP",
+        "SightlinePipeline", "SightlineSchema", "SightlineZMQ", "SightlineMCAP", "SightlineZstd",
       ]),
     // Replays: a capture and a V2X log on one virtual clock, pacing, drives, the report.
     .target(
@@ -165,7 +169,9 @@ let package = Package(
       name: "SightlineCalibrationTests", dependencies: ["SightlineCalibration", "SightlineLidar"],
       exclude: ["Fixtures"]),
     .testTarget(name: "SightlineSchemaTests", dependencies: ["SightlineSchema", "SightlineProto"]),
-    .testTarget(name: "SightlineMCAPTests", dependencies: ["SightlineMCAP"]),
+    .testTarget(name: "SightlineMCAPTests", dependencies: ["SightlineMCAP", "SightlineZstd"]),
+    .testTarget(
+      name: "SightlineZstdTests", dependencies: ["SightlineZstd", "SightlineMCAP", "CZstd"]),
     .testTarget(name: "SightlineScenarioTests", dependencies: ["SightlineScenario"]),
     .testTarget(name: "SightlineZMQTests", dependencies: ["SightlineZMQ"]),
     .testTarget(
@@ -179,6 +185,7 @@ let package = Package(
         "SightlinePipeline", "SightlineReplay", "SightlineLive", "SightlinePublish",
         "SightlineTools", "SightlineSchema", "SightlineZMQ", "SightlinePNG", "SightlineMCAP",
         "SightlineLidar", "SightlineV2X", "SightlineUDP", "SightlineTimeline", "SightlineGrid",
+        "SightlineZstd",
       ]),
   ],
   swiftLanguageModes: [.v6]

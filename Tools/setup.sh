@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libzmq3-dev libpcap-dev libpng-dev zlib1g-dev pkg-config)
+packages=(libzmq3-dev libpcap-dev libpng-dev zlib1g-dev libzstd-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

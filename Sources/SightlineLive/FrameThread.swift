@@ -24,6 +24,8 @@ final class FrameThread: @unchecked Sendable {
   /// The config in force (reloads replace the parts that may change while running).
   private var config: SightlineConfig
   private var counts = LiveCounters()
+  /// The recorder's own thread, when the run records.
+  private var recording: BackgroundSink?
   /// Events worth a line (each call site is rate-limited when `SightlineLogging` is set up, so
   /// a flood of bad senders cannot flood the log); counts stay in the frames' counters.
   private let logger = Logger(label: "sightline.frames")
@@ -31,6 +33,8 @@ final class FrameThread: @unchecked Sendable {
   /// Read after `join()`.
   private(set) var records: [SweepRecord] = []
   private(set) var framesPublished = 0
+  /// Frames the recording dropped because its thread was behind.
+  var recordingFramesDropped: Int { recording?.dropped ?? 0 }
 
   init(
     context: ZMQContext, options: LiveOptions, mailbox: SweepMailbox,
@@ -74,7 +78,16 @@ final class FrameThread: @unchecked Sendable {
       context: context, config: config, security: security)
     var sinks: [any FrameSink] = [publisher]
     do {
-      if let path = options.recordPath { sinks.append(try FrameRecorder(path: path)) }
+      if let path = options.recordPath {
+        // Encoding and writing the recording run beside the frame loop, never in its way.
+        let grid = config.grid
+        let recorder = BackgroundSink(
+          wrapping: try FrameRecorder(path: path, compression: config.publish.recordCompression),
+          name: "sightline-record",
+          bytesPerFrame: grid.columns * grid.rows * 5 + 65_536)
+        recording = recorder
+        sinks.append(recorder)
+      }
     } catch {
       publisher.close(discardPending: true)
       throw error
@@ -222,6 +235,7 @@ final class FrameThread: @unchecked Sendable {
     counts.sweepsDropped = mailbox.dropped
     counts.v2xQueueOverflow = v2x?.queue.overflowed ?? 0
     counts.authDenied = security?.denied ?? 0
+    counts.recordingFramesDropped = recording?.dropped ?? 0
     reportEvents(loop, steps: steps)
     loop.counters.update(
       lidar: mailbox.lidarTotals, v2x: v2x?.thread.counters, timeline: loop.timeline, live: counts)

@@ -28,6 +28,8 @@ public struct LiveSummary: Sendable, Codable {
   public var v2x = V2XCounters()
   /// Decoded V2X messages dropped because the frame loop did not take them in time.
   public var v2xQueueOverflow = 0
+  /// Frames the recording left out because its thread was behind (they were published).
+  public var recordingFramesDropped = 0
   public var sweeps: [SweepRecord] = []
 
   public init() {}
@@ -52,6 +54,7 @@ public struct LiveSummary: Sendable, Codable {
     sweepsDroppedFrameLoopBusy = mailbox.dropped
     sweepsOlderThanFrameWithoutLidar = frames.lateSweeps
     lidarClockChanges = frames.lidarClockChanges
+    recordingFramesDropped = frames.recordingFramesDropped
     if let v2x {
       self.v2x = v2x.thread.counters
       v2xQueueOverflow = v2x.queue.overflowed

@@ -35,6 +35,8 @@ public enum MCAPError: Error, Sendable, Equatable, CustomStringConvertible {
   case duplicateMetadataKey(String)
   /// Chunk size must be positive.
   case invalidChunkSize(Int)
+  /// The writer's chunk compressor (named `compression`) failed; `reason` is its error text.
+  case compressionFailed(compression: String, reason: String)
 
   // MARK: Reader
 
@@ -49,8 +51,12 @@ public enum MCAPError: Error, Sendable, Equatable, CustomStringConvertible {
   case malformed(offset: Int, reason: String)
   /// A stored CRC-32 does not match the bytes it covers.
   case crcMismatch(what: String, offset: Int, stored: UInt32, computed: UInt32)
-  /// A chunk is compressed with something other than "" (this module reads uncompressed only).
+  /// A chunk is compressed with something no decompressor was given for (MCAPReader reads
+  /// uncompressed chunks by itself; pass SightlineZstd's ZstdDecompressor for "zstd").
   case unsupportedCompression(String, chunkOffset: Int)
+  /// A compressed chunk did not decompress to its stated `uncompressed_size`; `reason` is the
+  /// decompressor's error text.
+  case decompressionFailed(compression: String, chunkOffset: Int, reason: String)
 
   public var description: String {
     switch self {
@@ -75,6 +81,8 @@ public enum MCAPError: Error, Sendable, Equatable, CustomStringConvertible {
       return "MCAP: channel metadata key '\(key)' given twice"
     case .invalidChunkSize(let size):
       return "MCAP: chunk size must be positive, got \(size)"
+    case .compressionFailed(let compression, let reason):
+      return "MCAP: '\(compression)' chunk compression failed: \(reason)"
     case .notMCAP:
       return "MCAP: not an MCAP file (missing leading magic \\x89MCAP0\\r\\n)"
     case .missingTrailingMagic:
@@ -91,8 +99,10 @@ public enum MCAPError: Error, Sendable, Equatable, CustomStringConvertible {
         + "computed \(hex(computed))"
     case .unsupportedCompression(let compression, let chunkOffset):
       return
-        "MCAP: chunk at byte \(chunkOffset) uses compression '\(compression)'; "
-        + "only uncompressed chunks can be read"
+        "MCAP: chunk at byte \(chunkOffset) uses compression '\(compression)', "
+        + "and no decompressor for it was given"
+    case .decompressionFailed(let compression, let chunkOffset, let reason):
+      return "MCAP: '\(compression)' chunk at byte \(chunkOffset) does not decompress: \(reason)"
     }
   }
 }

@@ -1,9 +1,10 @@
 // SightlineMCAP: MCAP recording writer/reader (https://mcap.dev/spec), pure: bytes go out
 // through an MCAPOutput and come back in as [UInt8]; MCAPFileOutput and the path readers are the
-// only I/O. The writer buffers messages into uncompressed chunks, indexes them, and closes the file
-// with a summary (schemas, channels, statistics, chunk indexes, summary offsets) so standard MCAP
-// tools can seek in it. The reader validates everything it touches and can recover the complete
-// chunks of a recording that was cut off mid-write.
+// only I/O. The writer buffers messages into chunks (compressed by an MCAPChunkCompressor it is
+// handed, e.g. SightlineZstd's), indexes them, and closes the file with a summary (schemas,
+// channels, statistics, chunk indexes, summary offsets) so standard MCAP tools can seek in it. The
+// reader validates everything it touches and can recover the complete chunks of a recording that
+// was cut off mid-write.
 
 /// Fixed sizes from the spec, named so offsets in the code explain themselves.
 enum MCAPLayout {

@@ -1,7 +1,9 @@
 // SightlineMCAP reader: loads a whole recording from memory, checks it against the spec, and
 // hands back schemas, channels, statistics and messages. Every length is checked against the
 // bytes that are actually there, so truncated or corrupt input produces an MCAPError, never a
-// trap or an out-of-bounds read. Reads uncompressed chunks only (what MCAPWriter writes).
+// trap or an out-of-bounds read. Reads uncompressed chunks itself, and compressed ones through the
+// MCAPChunkDecompressors it is handed (SightlineZstd's for "zstd"); decompressed chunks are kept,
+// and a message's location points into the file or into one of them.
 
 /// Reads an MCAP recording held in memory.
 ///
@@ -9,16 +11,23 @@
 /// a data section whose chunks pass their CRCs; anything else throws. `recover(bytes:)` is for
 /// recordings cut off mid-write (no summary, no footer): it scans the data section from the
 /// start and keeps every message up to the first incomplete or damaged record, i.e. the
-/// messages of all complete chunks. Everything is validated up front, so `messages` only fails
-/// for chunks this reader cannot decode (compressed ones).
+/// messages of all complete chunks. Compressed chunks are decompressed (and their CRCs checked)
+/// up front too, by the decompressor given for their compression; everything is validated up
+/// front, so `messages` only fails for chunks with a compression no decompressor was given for.
 public struct MCAPReader: Sendable {
   private struct MessageLocation: Sendable {
     var channelID: UInt16
     var sequence: UInt32
     var logTime: UInt64
     var publishTime: UInt64
+    /// Which bytes `data` indexes: 0 is the file, k ≥ 1 is `decompressedChunks[k - 1]`.
+    var source: Int
     var data: Range<Int>
   }
+
+  /// Decompressors by compression name, while the data section is read (not kept: the reader
+  /// stays Sendable and holds no codec state).
+  private typealias Decompressors = [String: any MCAPChunkDecompressor]
 
   /// From the Header record.
   public private(set) var profile = ""
@@ -41,16 +50,23 @@ public struct MCAPReader: Sendable {
   public var messageCount: Int { locations.count }
 
   private let bytes: [UInt8]
+  /// The records of every decompressed chunk, in file order.
+  private var decompressedChunks: [[UInt8]] = []
   private var locations: [MessageLocation] = []
   /// Messages up to the last complete top-level record: what recovery keeps.
   private var committedLocationCount = 0
   /// The first chunk that could not be decoded; `messages` reports it.
   private var undecodableChunk: MCAPError?
-  /// Records of the last uncompressed chunk, to check the Message Index records that follow.
-  private var lastChunkRecords: Range<Int>?
+  /// Records of the last decoded chunk (source as in MessageLocation), to check the Message
+  /// Index records that follow.
+  private var lastChunkRecords: (source: Int, range: Range<Int>)?
 
   /// Reads and validates a complete recording.
-  public init(bytes: [UInt8]) throws(MCAPError) {
+  ///
+  /// - Parameter decompressors: for compressed chunks, by their `name` (the first one given for
+  ///   a name is used). Chunks with another compression make `messages` throw
+  ///   `unsupportedCompression`.
+  public init(bytes: [UInt8], decompressors: [any MCAPChunkDecompressor] = []) throws(MCAPError) {
     self.bytes = bytes
     let magicSize = MCAPLayout.magic.count
     guard bytes.count >= magicSize, bytes[0..<magicSize].elementsEqual(MCAPLayout.magic) else {
@@ -115,13 +131,14 @@ public struct MCAPReader: Sendable {
         summaryOffsetStart..<footerStart, summary: summaryStart..<summaryOffsetStart)
     }
 
-    try scanDataSection(headerEnd..<dataEnd, strict: true)
+    try scanDataSection(
+      headerEnd..<dataEnd, strict: true, decompressors: Self.byName(decompressors))
     try checkChunkIndexes(dataSection: headerEnd..<dataEnd)
   }
 
   /// Reads and validates a complete recording from a file.
-  public init(path: String) throws(MCAPError) {
-    try self.init(bytes: try readWholeFile(path: path))
+  public init(path: String, decompressors: [any MCAPChunkDecompressor] = []) throws(MCAPError) {
+    try self.init(bytes: try readWholeFile(path: path), decompressors: decompressors)
   }
 
   /// Reads what can be read of a recording that may have been cut off mid-write.
@@ -129,9 +146,12 @@ public struct MCAPReader: Sendable {
   /// Ignores footer and summary, scans the data section from the start, and stops at the Data
   /// End record, the Footer, or the first record that is incomplete or damaged (a chunk whose
   /// CRC fails, a length that runs past the end). Messages before that point are kept; those of
-  /// a damaged chunk are not. `recoveryStopReason` says why it stopped. Throws only when the
-  /// bytes are not MCAP at all or end inside the magic or Header record.
-  public static func recover(bytes: [UInt8]) throws(MCAPError) -> MCAPReader {
+  /// a damaged chunk are not (a compressed chunk that does not decompress, or whose CRC fails,
+  /// is damaged). `recoveryStopReason` says why it stopped. Throws only when the bytes are not
+  /// MCAP at all or end inside the magic or Header record.
+  public static func recover(bytes: [UInt8], decompressors: [any MCAPChunkDecompressor] = [])
+    throws(MCAPError) -> MCAPReader
+  {
     var reader = MCAPReader(unvalidated: bytes)
     let magicSize = MCAPLayout.magic.count
     guard bytes.count >= magicSize else {
@@ -143,7 +163,8 @@ public struct MCAPReader: Sendable {
     guard bytes[0..<magicSize].elementsEqual(MCAPLayout.magic) else { throw .notMCAP }
     let headerEnd = try reader.readHeader(limit: bytes.count)
     do {
-      try reader.scanDataSection(headerEnd..<bytes.count, strict: false)
+      try reader.scanDataSection(
+        headerEnd..<bytes.count, strict: false, decompressors: byName(decompressors))
     } catch {
       reader.locations.removeSubrange(reader.committedLocationCount...)
       reader.recoveryStopReason = error
@@ -151,15 +172,17 @@ public struct MCAPReader: Sendable {
     return reader
   }
 
-  /// `recover(bytes:)` for a file on disk.
-  public static func recover(path: String) throws(MCAPError) -> MCAPReader {
-    try recover(bytes: try readWholeFile(path: path))
+  /// `recover(bytes:decompressors:)` for a file on disk.
+  public static func recover(path: String, decompressors: [any MCAPChunkDecompressor] = [])
+    throws(MCAPError) -> MCAPReader
+  {
+    try recover(bytes: try readWholeFile(path: path), decompressors: decompressors)
   }
 
   /// The recorded messages, optionally only those on `topic`.
   ///
-  /// Throws `unsupportedCompression` if the file has compressed chunks, rather than silently
-  /// returning only some of its messages.
+  /// Throws `unsupportedCompression` if the file has compressed chunks no decompressor was given
+  /// for, rather than silently returning only some of its messages.
   public func messages(topic: String? = nil, order: MCAPMessageOrder = .logTime)
     throws(MCAPError) -> [MCAPMessage]
   {
@@ -177,13 +200,26 @@ public struct MCAPReader: Sendable {
       return MCAPMessage(
         channelID: location.channelID, topic: channels[location.channelID]?.topic ?? "",
         sequence: location.sequence, logTime: location.logTime,
-        publishTime: location.publishTime, data: Array(bytes[location.data]))
+        publishTime: location.publishTime, data: Array(buffer(location.source)[location.data]))
     }
   }
 
   // MARK: - Structure
 
   private init(unvalidated bytes: [UInt8]) { self.bytes = bytes }
+
+  private static func byName(_ decompressors: [any MCAPChunkDecompressor]) -> Decompressors {
+    var byName: Decompressors = [:]
+    for decompressor in decompressors where byName[decompressor.name] == nil {
+      byName[decompressor.name] = decompressor
+    }
+    return byName
+  }
+
+  /// The bytes a location's `source` names.
+  private func buffer(_ source: Int) -> [UInt8] {
+    source == 0 ? bytes : decompressedChunks[source - 1]
+  }
 
   private struct Record {
     var opcode: UInt8
@@ -193,10 +229,16 @@ public struct MCAPReader: Sendable {
     var end: Int { content.upperBound }
   }
 
-  /// The record at `start`, whose content must end by `limit`.
-  private func parseRecord(at start: Int, limit: Int, section: String) throws(MCAPError) -> Record {
+  /// The record at `start` of `source` (the file, or a decompressed chunk), whose content must
+  /// end by `limit`.
+  private func parseRecord(at start: Int, limit: Int, section: String, in source: Int = 0)
+    throws(MCAPError) -> Record
+  {
+    let bytes = buffer(source)
+    // Only the file can be cut off; a decompressed chunk has exactly its stated size.
+    let endOfInput = source == 0 ? bytes.count : -1
     guard limit - start >= MCAPLayout.recordPrefixSize else {
-      if limit == bytes.count {
+      if limit == endOfInput {
         throw .truncated(offset: limit, what: "a record prefix in the \(section)")
       }
       throw .malformed(offset: start, reason: "a partial record prefix ends the \(section)")
@@ -206,8 +248,8 @@ public struct MCAPReader: Sendable {
     let length = try cursor.u64()
     let contentStart = start + MCAPLayout.recordPrefixSize
     guard length <= UInt64(limit - contentStart) else {
-      let name = Self.recordName(opcode)
-      if limit == bytes.count {
+      let name = MCAPOpcode.name(opcode)
+      if limit == endOfInput {
         throw .truncated(offset: limit, what: "\(name) record at byte \(start) (\(length) bytes)")
       }
       throw .malformed(
@@ -234,7 +276,7 @@ public struct MCAPReader: Sendable {
     while position < range.upperBound {
       let record = try parseRecord(
         at: position, limit: range.upperBound, section: "summary section")
-      var cursor = ByteCursor(bytes, record.content, record: Self.recordName(record.opcode))
+      var cursor = ByteCursor(bytes, record.content, record: MCAPOpcode.name(record.opcode))
       switch record.opcode {
       case MCAPOpcode.schema:
         let schema = try cursor.schema()
@@ -249,7 +291,7 @@ public struct MCAPReader: Sendable {
       case MCAPOpcode.header, MCAPOpcode.footer, MCAPOpcode.dataEnd, MCAPOpcode.message,
         MCAPOpcode.chunk:
         throw .malformed(
-          offset: record.start, reason: "\(Self.recordName(record.opcode)) in the summary section")
+          offset: record.start, reason: "\(MCAPOpcode.name(record.opcode)) in the summary section")
       default:
         break  // Attachment/Metadata indexes and future records: not needed here.
       }
@@ -308,21 +350,23 @@ public struct MCAPReader: Sendable {
 
   // MARK: - Data section
 
-  /// Walks the data section's records, descending into uncompressed chunks. `strict` also checks
-  /// Message Index records; recovery skips them (they are only an index).
-  private mutating func scanDataSection(_ range: Range<Int>, strict: Bool) throws(MCAPError) {
+  /// Walks the data section's records, descending into chunks it can decode. `strict` also
+  /// checks Message Index records; recovery skips them (they are only an index).
+  private mutating func scanDataSection(
+    _ range: Range<Int>, strict: Bool, decompressors: Decompressors
+  ) throws(MCAPError) {
     var position = range.lowerBound
     while position < range.upperBound {
       let record = try parseRecord(at: position, limit: range.upperBound, section: "data section")
-      let name = Self.recordName(record.opcode)
+      let name = MCAPOpcode.name(record.opcode)
       var cursor = ByteCursor(bytes, record.content, record: name)
       let followsChunk = lastChunkRecords
       lastChunkRecords = nil
       switch record.opcode {
       case MCAPOpcode.schema, MCAPOpcode.channel, MCAPOpcode.message:
-        try readRecordAllowedInChunk(record)
+        try readRecordAllowedInChunk(record, in: 0)
       case MCAPOpcode.chunk:
-        try readChunk(record)
+        try readChunk(record, decompressors: decompressors)
       case MCAPOpcode.messageIndex:
         if strict, let followsChunk {
           try checkMessageIndex(record, chunkRecords: followsChunk)
@@ -358,19 +402,33 @@ public struct MCAPReader: Sendable {
     }
   }
 
-  private mutating func readChunk(_ record: Record) throws(MCAPError) {
+  /// Reads a Chunk: its records straight from the file when uncompressed, else decompressed
+  /// (and kept) when a decompressor for its compression was given, else only noted as
+  /// undecodable. Either way the CRC is checked against the uncompressed records.
+  private mutating func readChunk(_ record: Record, decompressors: Decompressors)
+    throws(MCAPError)
+  {
     var cursor = ByteCursor(bytes, record.content, record: "Chunk")
     _ = try cursor.u64()  // message_start_time
     _ = try cursor.u64()  // message_end_time
     let uncompressedSize = try cursor.u64()
     let storedCRC = try cursor.u32()
     let compression = try cursor.string()
-    let records = try cursor.bytes64()
-    guard compression.isEmpty else {
-      if undecodableChunk == nil {
-        undecodableChunk = .unsupportedCompression(compression, chunkOffset: record.start)
+    var records = try cursor.bytes64()
+    var source = 0
+    if !compression.isEmpty {
+      guard let decompressor = decompressors[compression] else {
+        if undecodableChunk == nil {
+          undecodableChunk = .unsupportedCompression(compression, chunkOffset: record.start)
+        }
+        return
       }
-      return
+      decompressedChunks.append(
+        try decompress(
+          records, size: uncompressedSize, compression: compression, with: decompressor,
+          chunkOffset: record.start))
+      source = decompressedChunks.count
+      records = decompressedChunks[source - 1].indices
     }
     guard uncompressedSize == UInt64(records.count) else {
       throw .malformed(
@@ -378,28 +436,77 @@ public struct MCAPReader: Sendable {
         reason: "uncompressed chunk holds \(records.count) bytes but says \(uncompressedSize)")
     }
     if storedCRC != 0 {
-      let computed = bytes.withUnsafeBytes { MCAPCRC32.checksum(.init(rebasing: $0[records])) }
+      let computed = buffer(source).withUnsafeBytes {
+        MCAPCRC32.checksum(.init(rebasing: $0[records]))
+      }
       guard computed == storedCRC else {
         throw .crcMismatch(
           what: "chunk", offset: record.start, stored: storedCRC, computed: computed)
       }
     }
+    do throws(MCAPError) {
+      try readChunkRecords(records, in: source)
+    } catch {
+      guard source != 0 else { throw error }
+      throw .malformed(
+        offset: record.start,
+        reason: "in its \(compression)-decompressed records (offsets from their start): \(error)")
+    }
+    lastChunkRecords = (source, records)
+  }
+
+  /// The chunk's compressed records, decompressed; any failure is `decompressionFailed`.
+  private func decompress(
+    _ compressed: Range<Int>, size: UInt64, compression: String,
+    with decompressor: any MCAPChunkDecompressor, chunkOffset: Int
+  ) throws(MCAPError) -> [UInt8] {
+    guard size <= UInt64(Int.max) else {
+      throw .decompressionFailed(
+        compression: compression, chunkOffset: chunkOffset,
+        reason: "uncompressed_size \(size) is not a size")
+    }
+    var output: [UInt8] = []
+    let result = bytes.withUnsafeBytes { raw in
+      Result {
+        try decompressor.decompress(
+          .init(rebasing: raw[compressed]), uncompressedSize: Int(size), into: &output)
+      }
+    }
+    if case .failure(let cause) = result {
+      throw .decompressionFailed(
+        compression: compression, chunkOffset: chunkOffset, reason: "\(cause)")
+    }
+    // The protocol promises this; a conformer that breaks it must not mislead the reader.
+    guard output.count == Int(size) else {
+      throw .decompressionFailed(
+        compression: compression, chunkOffset: chunkOffset,
+        reason: "the decompressor returned \(output.count) bytes, not \(size)")
+    }
+    return output
+  }
+
+  /// Reads the records inside a chunk (in the file or a decompressed chunk).
+  private mutating func readChunkRecords(_ records: Range<Int>, in source: Int)
+    throws(MCAPError)
+  {
     var position = records.lowerBound
     while position < records.upperBound {
-      let inner = try parseRecord(at: position, limit: records.upperBound, section: "chunk")
+      let inner = try parseRecord(
+        at: position, limit: records.upperBound, section: "chunk", in: source)
       switch inner.opcode {
       case MCAPOpcode.schema, MCAPOpcode.channel, MCAPOpcode.message:
-        try readRecordAllowedInChunk(inner)
+        try readRecordAllowedInChunk(inner, in: source)
       default:
         break  // Not allowed in chunks by the spec, but harmless to skip.
       }
       position = inner.end
     }
-    lastChunkRecords = records
   }
 
-  private mutating func readRecordAllowedInChunk(_ record: Record) throws(MCAPError) {
-    var cursor = ByteCursor(bytes, record.content, record: Self.recordName(record.opcode))
+  private mutating func readRecordAllowedInChunk(_ record: Record, in source: Int)
+    throws(MCAPError)
+  {
+    var cursor = ByteCursor(buffer(source), record.content, record: MCAPOpcode.name(record.opcode))
     switch record.opcode {
     case MCAPOpcode.schema:
       let schema = try cursor.schema()
@@ -424,60 +531,43 @@ public struct MCAPReader: Sendable {
       locations.append(
         MessageLocation(
           channelID: channelID, sequence: sequence, logTime: logTime, publishTime: publishTime,
-          data: cursor.rest()))
+          source: source, data: cursor.rest()))
     }
   }
 
-  /// Every entry must point at a Message record of this channel with this log time.
-  private func checkMessageIndex(_ record: Record, chunkRecords: Range<Int>) throws(MCAPError) {
+  /// Every entry must point at a Message record of this channel with this log time (offsets are
+  /// into the uncompressed records, wherever those are).
+  private func checkMessageIndex(
+    _ record: Record, chunkRecords: (source: Int, range: Range<Int>)
+  ) throws(MCAPError) {
     var cursor = ByteCursor(bytes, record.content, record: "Message Index")
     let channelID = try cursor.u16()
     let entries = try cursor.bytes32()
     guard entries.count % MCAPLayout.messageIndexEntrySize == 0 else {
       throw .malformed(offset: record.start, reason: "Message Index entries are not 16 bytes each")
     }
+    let records = chunkRecords.range
+    let recordBytes = buffer(chunkRecords.source)
     var entryCursor = ByteCursor(bytes, entries, record: "Message Index")
     while !entryCursor.isAtEnd {
       let logTime = try entryCursor.u64()
       let offset = try entryCursor.u64()
       let minimumMessage = UInt64(MCAPLayout.recordPrefixSize + MCAPLayout.messageFixedSize)
-      guard offset <= UInt64(chunkRecords.count),
-        UInt64(chunkRecords.count) - offset >= minimumMessage
+      guard offset <= UInt64(records.count), UInt64(records.count) - offset >= minimumMessage
       else {
         throw .malformed(
           offset: record.start, reason: "Message Index offset \(offset) is past the chunk")
       }
-      let messageStart = chunkRecords.lowerBound + Int(offset)
+      let messageStart = records.lowerBound + Int(offset)
       var message = ByteCursor(
-        bytes, (messageStart + 9)..<chunkRecords.upperBound, record: "indexed message")
-      guard bytes[messageStart] == MCAPOpcode.message, try message.u16() == channelID,
+        recordBytes, (messageStart + 9)..<records.upperBound, record: "indexed message")
+      guard recordBytes[messageStart] == MCAPOpcode.message, try message.u16() == channelID,
         try message.skip(4), try message.u64() == logTime
       else {
         throw .malformed(
           offset: record.start,
           reason: "Message Index entry (\(logTime), \(offset)) does not match a message")
       }
-    }
-  }
-
-  static func recordName(_ opcode: UInt8) -> String {
-    switch opcode {
-    case 0x01: "Header"
-    case 0x02: "Footer"
-    case 0x03: "Schema"
-    case 0x04: "Channel"
-    case 0x05: "Message"
-    case 0x06: "Chunk"
-    case 0x07: "Message Index"
-    case 0x08: "Chunk Index"
-    case 0x09: "Attachment"
-    case 0x0A: "Attachment Index"
-    case 0x0B: "Statistics"
-    case 0x0C: "Metadata"
-    case 0x0D: "Metadata Index"
-    case 0x0E: "Summary Offset"
-    case 0x0F: "Data End"
-    default: "opcode 0x" + String(opcode, radix: 16)
     }
   }
 }

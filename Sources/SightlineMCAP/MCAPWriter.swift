@@ -1,17 +1,19 @@
 // SightlineMCAP writer: schemas and channels go straight into the data section; messages are
-// buffered into one uncompressed chunk that is written, with a Message Index record per channel,
-// once it reaches `chunkSize`. `finish()` writes the last chunk, Data End (with the data section
-// CRC), the summary (schemas, channels, statistics, chunk indexes, summary offsets) and the
-// footer. In steady state a message costs one append to the reused chunk buffer and one to its
-// channel's reused index array: no allocation per message.
+// buffered into one chunk that is written (compressed, when the writer has an
+// MCAPChunkCompressor), with a Message Index record per channel, once it reaches `chunkSize`.
+// `finish()` writes the last chunk, Data End (with the data section CRC), the summary (schemas,
+// channels, statistics, chunk indexes, summary offsets) and the footer. In steady state a message
+// costs one append to the reused chunk buffer and one to its channel's reused index array: no
+// allocation per message; a chunk is compressed into a reused buffer too.
 
 /// Writes an MCAP recording into `Output`.
 ///
 /// Call `addSchema`/`addChannel` before the messages that use them, `addMessage` for each
-/// message (log times may go backwards), then `finish()`. Any output failure puts the writer in
-/// a failed state: later calls throw `MCAPError.writerFailed` instead of writing a file with
-/// holes in it. Use one writer value per recording: a copy would keep its own bookkeeping while
-/// sharing a file output with the original.
+/// message (log times may go backwards), then `finish()`. Any output (or compression) failure
+/// puts the writer in a failed state: later calls throw `MCAPError.writerFailed` instead of
+/// writing a file with holes in it. Use one writer value per recording: a copy would keep its
+/// own bookkeeping while sharing a file output (and a compressor that is a class) with the
+/// original.
 public struct MCAPWriter<Output: MCAPOutput> {
   private enum State {
     case open
@@ -37,12 +39,17 @@ public struct MCAPWriter<Output: MCAPOutput> {
     var chunkLength: UInt64
     var messageIndexOffsets: [(channelID: UInt16, offset: UInt64)]
     var messageIndexLength: UInt64
-    var recordsSize: UInt64
+    var compressedSize: UInt64
+    var uncompressedSize: UInt64
   }
 
   private var output: Output
   private var state = State.open
   private let chunkSize: Int
+  /// Compresses each chunk's records; nil writes them uncompressed (compression "").
+  private var compressor: (any MCAPChunkCompressor)?
+  /// The compressor's name, or "" without one: what Chunk and Chunk Index records say.
+  private let compressionName: String
   /// Running CRC of every byte written before Data End (magic included, as the spec's readers
   /// compute it).
   private var dataSectionCRC: UInt32 = 0
@@ -57,6 +64,8 @@ public struct MCAPWriter<Output: MCAPOutput> {
   private var chunkChannelIDs: [UInt16] = []
   /// Chunk prefix and Message Index records are built here; reused for every chunk.
   private var scratch: [UInt8] = []
+  /// The open chunk's records, compressed; reused for every chunk.
+  private var compressedRecords: [UInt8] = []
 
   // Whole-file statistics.
   private var messageCount: UInt64 = 0
@@ -70,16 +79,25 @@ public struct MCAPWriter<Output: MCAPOutput> {
   ///   - profile: MCAP profile ("ros2", "x-…"), empty for none.
   ///   - library: who wrote the file, for whoever debugs it later.
   ///   - chunkSize: uncompressed bytes a chunk collects before it is written. Smaller chunks lose
-  ///     less when a recording is cut off; larger ones index less.
+  ///     less when a recording is cut off; larger ones index less (and compress a little worse).
+  ///   - compression: compresses each chunk's records (SightlineZstd's ZstdCompressor); nil
+  ///     writes uncompressed chunks. Readers need the matching decompressor.
   public init(
     output: Output, profile: String = "", library: String = "sightline",
-    chunkSize: Int = 4 << 20
+    chunkSize: Int = 4 << 20, compression: (any MCAPChunkCompressor)? = nil
   ) throws(MCAPError) {
     guard chunkSize > 0 else { throw .invalidChunkSize(chunkSize) }
     try Self.checkLength(profile.utf8.count, field: "profile")
     try Self.checkLength(library.utf8.count, field: "library")
+    let compressionName = compression?.name ?? ""
+    if compression != nil, compressionName.isEmpty {
+      throw .compressionFailed(compression: "", reason: "a compressor needs a non-empty name")
+    }
+    try Self.checkLength(compressionName.utf8.count, field: "compression name")
     self.output = output
     self.chunkSize = chunkSize
+    self.compressor = compression
+    self.compressionName = compressionName
     chunkRecords.reserveCapacity(min(chunkSize, 4 << 20) + 1024)
     scratch.reserveCapacity(1024)
 
@@ -250,7 +268,9 @@ public struct MCAPWriter<Output: MCAPOutput> {
     closeGroup(MCAPOpcode.statistics, from: groupStart)
 
     groupStart = summary.count
-    for chunk in writtenChunks { Self.appendChunkIndex(chunk, to: &summary) }
+    for chunk in writtenChunks {
+      Self.appendChunkIndex(chunk, compression: compressionName, to: &summary)
+    }
     closeGroup(MCAPOpcode.chunkIndex, from: groupStart)
 
     let summaryOffsetStart = summaryStart + UInt64(summary.count)
@@ -303,21 +323,26 @@ public struct MCAPWriter<Output: MCAPOutput> {
   /// Writes the open chunk and its Message Index records, then empties (but keeps) the buffers.
   private mutating func flushChunk() throws(MCAPError) {
     guard !chunkRecords.isEmpty else { return }
-    let recordsSize = UInt64(chunkRecords.count)
+    let uncompressedSize = UInt64(chunkRecords.count)
+    // The CRC covers the uncompressed records, as the spec says.
+    let uncompressedCRC = MCAPCRC32.checksum(chunkRecords)
+    if compressor != nil { try compressChunk() }
+    let compressedSize = compressor != nil ? UInt64(compressedRecords.count) : uncompressedSize
     let chunkStartOffset = output.position
 
     scratch.removeAll(keepingCapacity: true)
-    scratch.appendRecordPrefix(
-      MCAPOpcode.chunk, contentLength: UInt64(MCAPLayout.chunkFixedSize) + recordsSize)
+    let contentLength =
+      UInt64(MCAPLayout.chunkFixedSize + compressionName.utf8.count) + compressedSize
+    scratch.appendRecordPrefix(MCAPOpcode.chunk, contentLength: contentLength)
     scratch.appendLittleEndian(chunkStartTime)
     scratch.appendLittleEndian(chunkEndTime)
-    scratch.appendLittleEndian(recordsSize)  // uncompressed_size
-    scratch.appendLittleEndian(MCAPCRC32.checksum(chunkRecords))
-    scratch.appendLittleEndian(UInt32(0))  // compression: "" (no compression)
-    scratch.appendLittleEndian(recordsSize)  // records byte length
-    let chunkLength = UInt64(scratch.count) + recordsSize
+    scratch.appendLittleEndian(uncompressedSize)
+    scratch.appendLittleEndian(uncompressedCRC)
+    scratch.appendPrefixedString(compressionName)
+    scratch.appendLittleEndian(compressedSize)  // records byte length
+    let chunkLength = UInt64(scratch.count) + compressedSize
     try emit(scratch, inDataSection: true)
-    try emit(chunkRecords, inDataSection: true)
+    try emit(compressor != nil ? compressedRecords : chunkRecords, inDataSection: true)
 
     let indexStart = output.position
     var messageIndexOffsets: [(channelID: UInt16, offset: UInt64)] = []
@@ -343,11 +368,29 @@ public struct MCAPWriter<Output: MCAPOutput> {
         messageStartTime: chunkStartTime, messageEndTime: chunkEndTime,
         chunkStartOffset: chunkStartOffset, chunkLength: chunkLength,
         messageIndexOffsets: messageIndexOffsets, messageIndexLength: messageIndexLength,
-        recordsSize: recordsSize))
+        compressedSize: compressedSize, uncompressedSize: uncompressedSize))
     chunkRecords.removeAll(keepingCapacity: true)
     chunkChannelIDs.removeAll(keepingCapacity: true)
     chunkStartTime = .max
     chunkEndTime = 0
+  }
+
+  /// Compresses the open chunk's records into `compressedRecords`. A failure leaves the writer
+  /// failed, like an output failure: the chunk cannot be written.
+  private mutating func compressChunk() throws(MCAPError) {
+    guard var compressor else { return }
+    var compressed: [UInt8] = []
+    swap(&compressed, &compressedRecords)
+    let result = chunkRecords.withUnsafeBytes { records in
+      Result { try compressor.compress(records, into: &compressed) }
+    }
+    swap(&compressed, &compressedRecords)
+    self.compressor = compressor
+    if case .failure(let cause) = result {
+      let error = MCAPError.compressionFailed(compression: compressionName, reason: "\(cause)")
+      state = .failed(error)
+      throw error
+    }
   }
 
   private func appendStatistics(to summary: inout [UInt8]) {
@@ -370,10 +413,12 @@ public struct MCAPWriter<Output: MCAPOutput> {
     }
   }
 
-  private static func appendChunkIndex(_ chunk: WrittenChunk, to summary: inout [UInt8]) {
+  private static func appendChunkIndex(
+    _ chunk: WrittenChunk, compression: String, to summary: inout [UInt8]
+  ) {
     let offsetsLength = chunk.messageIndexOffsets.count * 10
-    // 4 × u64, map, u64, compression "", 2 × u64.
-    let contentLength = 32 + 4 + offsetsLength + 8 + 4 + 16
+    // 4 × u64, map, u64, compression string, 2 × u64.
+    let contentLength = 32 + 4 + offsetsLength + 8 + 4 + compression.utf8.count + 16
     summary.appendRecordPrefix(MCAPOpcode.chunkIndex, contentLength: UInt64(contentLength))
     summary.appendLittleEndian(chunk.messageStartTime)
     summary.appendLittleEndian(chunk.messageEndTime)
@@ -385,10 +430,8 @@ public struct MCAPWriter<Output: MCAPOutput> {
       summary.appendLittleEndian(entry.offset)
     }
     summary.appendLittleEndian(chunk.messageIndexLength)
-    summary.appendLittleEndian(UInt32(0))  // compression: ""
-    summary.appendLittleEndian(chunk.recordsSize)  // compressed_size
-    summary.appendLittleEndian(chunk.recordsSize)  // uncompressed_size
+    summary.appendPrefixedString(compression)
+    summary.appendLittleEndian(chunk.compressedSize)
+    summary.appendLittleEndian(chunk.uncompressedSize)
   }
 }
-
-extension MCAPWriter: Sendable where Output: Sendable {}

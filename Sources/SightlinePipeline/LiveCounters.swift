@@ -13,6 +13,8 @@ public struct LiveCounters: Sendable, Equatable {
   /// Steps of the host's system clock, which the run's own timeline does not follow.
   public var hostClockSteps = 0
   public var hostClockStepTotalNanoseconds: Int64 = 0
+  /// Frames the recording dropped because its thread was behind (the frames went out).
+  public var recordingFramesDropped = 0
   public var configReloads = 0
   public var configReloadsRejected = 0
 

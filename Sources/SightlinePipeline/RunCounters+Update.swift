@@ -47,6 +47,7 @@ extension RunCounters {
     add("v2x.track_store_full", timeline.tracks.refusedFull)
     add("v2x.queue_overflow", live.v2xQueueOverflow)
     add("auth.curve_denied", live.authDenied)
+    add("record.frame_dropped_writer_busy", live.recordingFramesDropped)
     for (index, count) in timeline.plausibility.dropped.enumerated() {
       add(Self.plausibilityReasons[index], count)
     }

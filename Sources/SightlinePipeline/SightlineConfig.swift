@@ -72,9 +72,16 @@ public struct SightlineConfig: Sendable, Equatable {
     /// CURVE: only subscribers whose public keys are in this file (or folder of `.pub` files)
     /// get frames. Needs `security.curve_secret_key`.
     public var curveAllowPath: String? = nil
+    /// How `--record` files store their chunks: zstd (as the mcap CLI writes; about 200 times
+    /// smaller for grid frames) or uncompressed.
+    public var recordCompression = RecordCompression.zstd
     public enum Compression: String, Sendable, CaseIterable {
       case none
       case zlib
+    }
+    public enum RecordCompression: String, Sendable, CaseIterable {
+      case none
+      case zstd
     }
   }
 
@@ -521,6 +528,9 @@ extension SightlineConfig {
       },
       "compression": { config, value throws(ValueProblem) in
         config.publish.compression = try choice(value, named: "compression")
+      },
+      "record_compression": { config, value throws(ValueProblem) in
+        config.publish.recordCompression = try choice(value, named: "record compression")
       },
     ],
   ]

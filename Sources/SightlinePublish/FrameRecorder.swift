@@ -1,6 +1,7 @@
 import SightlineMCAP
 import SightlinePipeline
 import SightlineSchema
+import SightlineZstd
 
 /// Records published frames to an MCAP file that opens in Foxglove and in any MCAP reader:
 ///   /sightline/frame  sightline.v1.FusedFrame, the published bytes (full fidelity; `render`
@@ -24,9 +25,15 @@ public final class FrameRecorder: FrameSink {
 
   public static let topics = ["/sightline/frame", "/grid", "/grid/v2x", "/agents", "/ego/fix"]
 
-  public init(path: String) throws(MCAPError) {
+  /// `compression`: how chunks are stored (zstd level 3 by default: the mcap CLI's choice).
+  public init(
+    path: String,
+    compression: SightlineConfig.Publish.RecordCompression = .zstd
+  ) throws {
     self.path = path
-    var writer = try MCAPWriter(output: try MCAPFileOutput(path: path), library: "sightline")
+    let compressor = compression == .zstd ? try ZstdCompressor(level: 3) : nil
+    var writer = try MCAPWriter(
+      output: try MCAPFileOutput(path: path), library: "sightline", compression: compressor)
     func schema(_ schema: (name: String, data: [UInt8])) throws(MCAPError) -> UInt16 {
       try writer.addSchema(name: schema.name, encoding: "protobuf", data: schema.data)
     }

@@ -73,7 +73,10 @@ public struct Replay {
     let publisher = try FramePublisher(context: context, config: options.config)
     var sinks: [any FrameSink] = [publisher]
     do {
-      if let path = options.recordPath { sinks.append(try FrameRecorder(path: path)) }
+      if let path = options.recordPath {
+        sinks.append(
+          try FrameRecorder(path: path, compression: options.config.publish.recordCompression))
+      }
       if options.waitForSubscribers > 0 {
         try publisher.waitForSubscribers(
           options.waitForSubscribers, timeoutSeconds: options.subscriberTimeoutSeconds)

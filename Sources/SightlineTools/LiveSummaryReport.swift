@@ -14,7 +14,10 @@ public enum LiveSummaryReport {
       "frames: \(summary.sweepsPublished) published on \(endpoint),"
         + " \(summary.sweepsDroppedFrameLoopBusy) sweeps dropped while the frame loop was busy,"
         + " \(summary.sweepsOlderThanFrameWithoutLidar) older than a frame without LiDAR;"
-        + " \(summary.lidarClockChanges) LiDAR clock changes followed; \(summary.gnssFixes) GNSS fixes",
+        + " \(summary.lidarClockChanges) LiDAR clock changes followed; \(summary.gnssFixes) GNSS fixes"
+        + (summary.recordingFramesDropped > 0
+          ? "; \(summary.recordingFramesDropped) frames left out of the recording (writer busy)"
+          : ""),
     ]
   }
 

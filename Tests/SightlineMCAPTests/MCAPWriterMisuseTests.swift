@@ -119,6 +119,8 @@ final class MCAPWriterMisuseTests: XCTestCase {
       .truncated(offset: 5, what: "Chunk"), .malformed(offset: 6, reason: "bad"),
       .crcMismatch(what: "chunk", offset: 7, stored: 0xABCD, computed: 1),
       .unsupportedCompression("lz4", chunkOffset: 8),
+      .compressionFailed(compression: "zstd", reason: "r"),
+      .decompressionFailed(compression: "zstd", chunkOffset: 9, reason: "r"),
     ]
     for error in errors {
       XCTAssertTrue(error.description.hasPrefix("MCAP: "), error.description)

@@ -26,12 +26,16 @@ struct TestRecording {
 }
 
 /// Three channels (one without schema, one with metadata), messages of 0…`maximumSize` bytes,
-/// log times that sometimes go backwards.
+/// log times that sometimes go backwards. Payloads are random bytes, or with `compressible` a
+/// grid-like pattern (mostly small repeating values) that zstd shrinks several times over; the
+/// same arguments give the same messages whatever `compression` is.
 func makeRecording(
-  messageCount: Int, chunkSize: Int, maximumSize: Int = 700, seed: UInt64 = 42
+  messageCount: Int, chunkSize: Int, maximumSize: Int = 700, seed: UInt64 = 42,
+  compression: (any MCAPChunkCompressor)? = nil, compressible: Bool = false
 ) throws -> TestRecording {
   var writer = try MCAPWriter(
-    output: MCAPMemoryOutput(), profile: "x-sightline-test", chunkSize: chunkSize)
+    output: MCAPMemoryOutput(), profile: "x-sightline-test", chunkSize: chunkSize,
+    compression: compression)
   let poseSchema = try writer.addSchema(
     name: "sightline.Pose", encoding: "jsonschema", data: Array(#"{"type":"object"}"#.utf8))
   let gridSchema = try writer.addSchema(name: "sightline.Grid", encoding: "", data: [])
@@ -64,7 +68,10 @@ func makeRecording(
   for index in 0..<messageCount {
     let channelID = [pose, grid, raw][Int(random.next() % 3)]
     let size = Int(random.next() % UInt64(maximumSize + 1))
-    let data = (0..<size).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+    let data =
+      compressible
+      ? compressiblePayload(size: size, random: &random)
+      : (0..<size).map { _ in UInt8(truncatingIfNeeded: random.next()) }
     time += random.next() % 1_000_000
     // Every seventh message was logged late: its log time is before the previous ones.
     let logTime = index % 7 == 6 ? time - 5_000_000 : time
@@ -79,6 +86,13 @@ func makeRecording(
   let output = try writer.finish()
   return TestRecording(
     bytes: output.bytes, messages: messages, schemas: schemas, channels: channels)
+}
+
+/// Mostly a repeating ramp with an occasional random byte, like an occupancy grid.
+func compressiblePayload(size: Int, random: inout SeededGenerator) -> [UInt8] {
+  (0..<size).map { index in
+    random.next() % 16 == 0 ? UInt8(truncatingIfNeeded: random.next()) : UInt8(index / 32 % 4)
+  }
 }
 
 /// Little-endian field reads for the test-side walker.
@@ -113,6 +127,27 @@ func walkRecords(_ bytes: [UInt8]) -> [RawRecord] {
     offset += length
   }
   return records
+}
+
+/// The fields of a Chunk record (`records` is the stored, possibly compressed, bytes).
+struct RawChunk {
+  var uncompressedSize: UInt64
+  var uncompressedCRC: UInt32
+  var compression: String
+  var records: Range<Int>
+}
+
+func rawChunk(_ bytes: [UInt8], _ chunk: RawRecord) -> RawChunk {
+  let compressionLength = Int(readU32(bytes, chunk.contentStart + 28))
+  let compression = String(
+    decoding: bytes[(chunk.contentStart + 32)..<(chunk.contentStart + 32 + compressionLength)],
+    as: UTF8.self)
+  let recordsLengthOffset = chunk.contentStart + 32 + compressionLength
+  let recordsStart = recordsLengthOffset + 8
+  return RawChunk(
+    uncompressedSize: readU64(bytes, chunk.contentStart + 16),
+    uncompressedCRC: readU32(bytes, chunk.contentStart + 24), compression: compression,
+    records: recordsStart..<(recordsStart + Int(readU64(bytes, recordsLengthOffset))))
 }
 
 /// (channel, log time) of each Message record inside an uncompressed Chunk record.

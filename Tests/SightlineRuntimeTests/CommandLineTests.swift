@@ -3,6 +3,7 @@ import SightlineMCAP
 import SightlinePipeline
 import SightlineReplay
 import SightlineZMQ
+import SightlineZstd
 import Testing
 
 /// The `sightline` executable that `swift build` put beside this test bundle.
@@ -101,7 +102,7 @@ func sightline(_ arguments: [String]) throws -> ProcessResult {
     #expect(result.status == 0, "\(result.errors)")
     #expect(result.output.contains("frames: "))
     // The file is whole: summary, statistics and indexes written (no recovery needed).
-    let reader = try MCAPReader(path: recording)
+    let reader = try MCAPReader(path: recording, decompressors: [try ZstdDecompressor()])
     let frames = try reader.messages(topic: "/sightline/frame")
     #expect(frames.count >= 1)
     #expect(reader.statistics?.messageCount ?? 0 >= UInt64(frames.count))
@@ -122,7 +123,7 @@ func sightline(_ arguments: [String]) throws -> ProcessResult {
     #expect(result.errors.contains("replay stopped by a signal after"), "\(result.errors)")
     #expect(result.output.contains("frames published"))
     // The file is whole (summary, statistics, indexes), and holds fewer frames than the drive.
-    let reader = try MCAPReader(path: recording)
+    let reader = try MCAPReader(path: recording, decompressors: [try ZstdDecompressor()])
     let frames = try reader.messages(topic: "/sightline/frame")
     #expect(frames.count >= 1 && frames.count < 119, "\(frames.count) frames")
     #expect(reader.statistics?.messageCount ?? 0 >= UInt64(frames.count))

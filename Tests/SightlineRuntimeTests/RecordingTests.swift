@@ -2,6 +2,7 @@ import Foundation
 import SightlineMCAP
 import SightlineSchema
 import SightlineZMQ
+import SightlineZstd
 import Testing
 
 @testable import SightlinePipeline
@@ -32,8 +33,10 @@ import Testing
     #expect(frames.count == 5)
     let recorded = try RecordedFrames.read(path: path)
     #expect(recorded == frames)
-    let reader = try MCAPReader(path: path)
+    let reader = try MCAPReader(path: path, decompressors: [try ZstdDecompressor()])
     #expect(reader.hasSummary)
+    // Chunks are zstd, as the mcap CLI writes them.
+    #expect(!reader.chunkIndexes.isEmpty && reader.chunkIndexes.allSatisfy { $0.compression == "zstd" })
     let topics = Set(reader.channels.values.map(\.topic))
     #expect(topics == Set(FrameRecorder.topics))
     #expect(
@@ -58,6 +61,7 @@ import Testing
     let (path, frames) = try recordBundledDrive {
       $0.grid.columns = 1000
       $0.grid.rows = 1000
+      $0.publish.recordCompression = .none  // the sizes above are of uncompressed chunks
     }
     defer { try? FileManager.default.removeItem(atPath: path) }
     let whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -67,6 +71,27 @@ import Testing
     try Data(cut).write(to: URL(fileURLWithPath: cutPath))
     defer { try? FileManager.default.removeItem(atPath: cutPath) }
     #expect(throws: MCAPError.self) { try MCAPReader(path: cutPath) }
+    let recovered = try RecordedFrames.read(path: cutPath)
+    #expect(!recovered.isEmpty && recovered.count < frames.count)
+    #expect(recovered == Array(frames.prefix(recovered.count)))
+  }
+
+  @Test func aZstdRecordingCutInsideAChunkKeepsTheChunksBefore() throws {
+    let (path, frames) = try recordBundledDrive {
+      $0.grid.columns = 1000
+      $0.grid.rows = 1000
+    }
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    let reader = try MCAPReader(bytes: whole, decompressors: [try ZstdDecompressor()])
+    #expect(reader.chunkIndexes.count >= 3)
+    let middle = reader.chunkIndexes[reader.chunkIndexes.count / 2]
+    #expect(middle.compression == "zstd")
+    // Cut halfway through a middle chunk: the chunks before it survive, whole and decoded.
+    let cutAt = Int(middle.chunkStartOffset + middle.chunkLength / 2)
+    let cutPath = path + ".cut"
+    try Data(whole.prefix(cutAt)).write(to: URL(fileURLWithPath: cutPath))
+    defer { try? FileManager.default.removeItem(atPath: cutPath) }
     let recovered = try RecordedFrames.read(path: cutPath)
     #expect(!recovered.isEmpty && recovered.count < frames.count)
     #expect(recovered == Array(frames.prefix(recovered.count)))

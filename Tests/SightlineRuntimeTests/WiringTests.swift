@@ -62,6 +62,33 @@ final class CollectingSink: FrameSink {
     #expect(digest == loop.digest)
   }
 
+  @Test func aBackgroundSinkDeliversInOrderOffTheFrameThreadAndCountsWhatItDrops() throws {
+    let collected = CollectingSink()
+    let background = BackgroundSink(
+      wrapping: collected, name: "test-background", buffers: 1, bytesPerFrame: 1 << 20)
+    let slow = SlowSink(wrapping: collected, delay: 0.05)
+    let behind = BackgroundSink(
+      wrapping: slow, name: "test-behind", buffers: 1, bytesPerFrame: 1 << 20)
+    let direct = CollectingSink()
+    let loop = FrameLoop(config: Self.config(), live: false, sinks: [direct, background])
+    for index in 0..<4 {
+      var sweep = wallSweep(time: 1_000_000_000 + Int64(index) * 100_000_000)
+      try loop.process(&sweep, decodeNanoseconds: 0, clock: sweep.endNanoseconds)
+      try background.finish()  // waits until the worker has it: nothing dropped
+    }
+    try loop.publishEndOfStream(inputError: false, clock: 2_000_000_000)
+    loop.close()
+    #expect(collected.grids == direct.grids && collected.agents == direct.agents)
+    #expect(collected.stats == direct.stats && background.dropped == 0)
+    #expect(collected.closed == [false])
+    // A sink far behind: frames beyond its one buffer are dropped and counted, never waited on.
+    let frame = loop.frame
+    for _ in 0..<5 { try behind.take(frame: frame, grid: direct.grids[0], agents: []) }
+    try behind.finish()
+    behind.close(discardPending: true)
+    #expect(behind.dropped >= 3 && slow.frames + behind.dropped == 5)
+  }
+
   @Test func aCaptureOfAnUnreadableLinkTypeIsOneClearError() throws {
     var capture = try PcapBytes(path: bundledCapture)
     capture.header[20] = 147  // LINKTYPE_USER0
@@ -169,6 +196,24 @@ final class CollectingSink: FrameSink {
     #expect(run.drops.map(\.reason) == ["v2x.duplicate", "v2x.stale"])
     #expect(run.drops.map(\.count) == [2, 3])
   }
+}
+
+/// A sink that takes its time, as a recording on a slow disk would.
+final class SlowSink: FrameSink, @unchecked Sendable {
+  let wrapped: CollectingSink
+  let delay: TimeInterval
+  private(set) var frames = 0
+  init(wrapping wrapped: CollectingSink, delay: TimeInterval) {
+    self.wrapped = wrapped
+    self.delay = delay
+  }
+  func take(frame: GridFrame, grid: [UInt8], agents: [UInt8]) throws {
+    Thread.sleep(forTimeInterval: delay)
+    frames += 1
+  }
+  func take(stats: [UInt8]) throws {}
+  func finish() throws {}
+  func close(discardPending: Bool) {}
 }
 
 /// A count shared with a worker thread.
