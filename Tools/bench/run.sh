@@ -6,6 +6,8 @@
 #                                         grid update vs the naive C baseline (1000x1000 at
 #                                         0.1 m and 500x500 at 0.2 m), and vs OctoMap
 #   Tools/bench/run.sh frame [CAPTURE]    whole frame on core 0, malloc counter preloaded
+#   Tools/bench/run.sh record [DRIVE]       recording bytes and CPU per frame, uncompressed
+#                                         against zstd chunks
 #   Tools/bench/run.sh compare BEFORE_BINARY [CAPTURE]
 #                                         decode ratio, grid ratio and frame p50/p99 of an
 #                                         earlier build beside this one, interleaved (ROUNDS)
@@ -176,6 +178,12 @@ else:
     parts.append("OctoMap: skipped")
 print(f"grid {scene} " + "; ".join(parts))
 PY
+    ;;
+  record)
+    # Recording size and CPU cost, uncompressed chunks against zstd, on a bundled drive.
+    drive=${2:-Replay/blind-intersection}
+    build_sightline
+    python3 Tools/bench/record_size.py "$sightline" "$drive" "${ROUNDS:-3}"
     ;;
   compare)
     # Before and after a change, interleaved in rounds: the decode ratio, the grid ratio and
