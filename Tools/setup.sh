@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs what Sightline needs on a fresh Debian machine, and nothing that is already there.
 #   Tools/setup.sh          system packages (libzmq, libpcap, libpng, zlib, pkg-config)
-#   Tools/setup.sh --test   also the Python peer decoder used by the tests, in .venv/
+#   Tools/setup.sh --test   also the Python peer decoder used by the tests, in .venv/, and
+#                           what the C++ example subscriber builds with (protoc, g++, make)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libzmq3-dev libpcap-dev libpng-dev zlib1g-dev libzstd-dev pkg-config)
+if [ "${1:-}" = "--test" ]; then
+  # Tools/cpp: protoc and the protobuf C++ library, a compiler and make.
+  packages+=(protobuf-compiler libprotobuf-dev g++ make)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

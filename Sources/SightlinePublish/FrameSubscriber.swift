@@ -22,11 +22,13 @@ public final class FrameSubscriber {
     if let receiveHighWaterMark {
       try socket.setReceiveHighWaterMark(Int32(clamping: receiveHighWaterMark))
     }
-    try socket.subscribe(prefix: Topic.grid.prefix)
     if !latestOnly {
       try socket.subscribe(prefix: Topic.agents.prefix)
       try socket.subscribe(prefix: Topic.stats.prefix)
     }
+    // `grid` last: a publisher waiting for subscribers counts `grid` subscriptions, so when it
+    // sees this one the others have reached it too, and no agents or stats go missing.
+    try socket.subscribe(prefix: Topic.grid.prefix)
     try socket.connect(endpoint)
   }
 
