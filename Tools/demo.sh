@@ -34,9 +34,11 @@ echo "== pictures (sightline render --recording $out/drive.mcap --every 10) =="
 "$bin" render --recording "$out/drive.mcap" --every 10 --out "$out/pictures" || status=$?
 echo
 echo "== evaluation against the ground truth (sightline eval $drive) =="
-"$bin" eval "$drive" --config Config/sightline.toml --out "$out/eval" || status=$?
+"$bin" eval "$drive" --config Config/sightline.toml --out "$out/eval" \
+  --html "$out/eval/report.html" || status=$?
 echo
 echo "the recording opens in Foxglove (grid, agents, map): $PWD/$out/drive.mcap"
 echo "the last frame's picture: $PWD/$out/pictures/$(ls "$out/pictures" | tail -1)"
-echo "the evaluation pictures: $PWD/$out/eval/time-advantage.png $PWD/$out/eval/error-vs-latency.png"
+echo "the evaluation plots: $PWD/$out/eval/time-advantage.svg $PWD/$out/eval/error-vs-latency.svg"
+echo "the evaluation report (open in a browser): $PWD/$out/eval/report.html"
 exit "$status"

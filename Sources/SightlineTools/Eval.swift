@@ -53,17 +53,29 @@ public enum Eval {
   }
 
   public static func run(drive: Drive, outputFolder: String?) throws -> Scores {
+    try run(drive: drive, outputFolder: outputFolder, snapshots: 0).scores
+  }
+
+  /// `run`, also keeping `snapshots` frames of the fused replay spread over the drive
+  /// (EvalSnapshots), for the HTML report.
+  public static func run(drive: Drive, outputFolder: String?, snapshots: Int) throws -> (
+    scores: Scores, snapshots: [EvalSnapshots.Snapshot]
+  ) {
     guard let truthPath = drive.truthPath else {
       throw Failure(description: "\(drive.name) has no ground truth ([truth] file in drive.toml)")
     }
     let truth = try TruthFile.read(path: truthPath)
     let context = try ZMQContext()
     var fused = Accumulator(truth: truth)
+    var kept = EvalSnapshots(
+      count: snapshots, startNanoseconds: truth.header.startNanoseconds,
+      duration: truth.header.durationSeconds)
     var options = drive.replayOptions()
     options.config.publish.endpoint = "inproc://sightline-eval-fused"
     _ = try Replay(options: options).run(context: context) { _ in
     } onFrameData: {
       fused.add($0, fused: true)
+      kept.take($0)
     }
     var lidarOnly = Accumulator(truth: truth)
     options.v2xPath = nil
@@ -100,11 +112,14 @@ public enum Eval {
     if let outputFolder {
       try FileManager.default.createDirectory(
         atPath: outputFolder, withIntermediateDirectories: true)
-      try Plots.errorAgainstLatency(
-        report.position_error_m, to: outputFolder + "/error-vs-latency.png")
-      try Plots.timeAdvantage(first, end: end, to: outputFolder + "/time-advantage.png")
+      try Plots.write(
+        Plots.errorAgainstLatency(report.position_error_m, drive: drive.name),
+        folder: outputFolder, name: "error-vs-latency")
+      try Plots.write(
+        Plots.timeAdvantage(first, end: end, drive: drive.name), folder: outputFolder,
+        name: "time-advantage")
     }
-    return report
+    return (report, kept.taken)
   }
 
   static func hex(_ id: UInt32) -> String {

@@ -1,8 +1,68 @@
+import Foundation
 import SightlinePNG
 
-/// The evaluation's pictures (`sightline eval --out`): drawn as pixels and written through
-/// libpng. Axes start at 0; the ranges are in the eval table, which prints beside them.
+/// The evaluation's pictures (`sightline eval --out`): each as SVG (SVGPlot: title, ticks,
+/// units, legend) and as PNG, the same plot drawn as pixels (PlotRaster, lettered in PixelFont)
+/// and written through libpng.
 enum Plots {
+  static let rawColour = "#dc2828"
+  static let extrapolatedColour = "#2850dc"
+  static let lidarColour = "#787878"
+
+  /// Position error against the message's latency, the
+  /// reported position (red) and the one extrapolated to the frame's time (blue).
+  static func errorAgainstLatency(_ rows: [Eval.ErrorRow], drive: String) -> SVGPlot {
+    SVGPlot(
+      title: "\(drive): V2X position error against message latency",
+      xLabel: "message latency (ms)", yLabel: "position error (m)",
+      series: [
+        SVGPlot.Series(
+          name: "reported position (no extrapolation)", colour: rawColour,
+          points: rows.map { SVGPlot.Point(x: $0.latency_ms, y: $0.raw) }),
+        SVGPlot.Series(
+          name: "extrapolated to the frame's time", colour: extrapolatedColour,
+          points: rows.map { SVGPlot.Point(x: $0.latency_ms, y: $0.extrapolated) }),
+      ])
+  }
+
+  /// One row per agent, a bar from when the fused grid first has
+  /// it (blue) and from when LiDAR alone does (grey), to the drive's end.
+  static func timeAdvantage(_ first: [String: Eval.AgentTimes], end: Double, drive: String)
+    -> SVGPlot
+  {
+    let agents = first.keys.sorted()
+    var fused: [SVGPlot.Span] = []
+    var lidar: [SVGPlot.Span] = []
+    var notes: [String] = []
+    for (row, id) in agents.enumerated() {
+      let times = first[id]
+      if let f = times?.fused_s { fused.append(SVGPlot.Span(row: row, from: f, to: end)) }
+      if let l = times?.lidar_only_s { lidar.append(SVGPlot.Span(row: row, from: l, to: end)) }
+      if let f = times?.fused_s {
+        let lead = (times?.lidar_only_s ?? end) - f
+        notes.append(
+          String(format: "%+.2f s ahead", lead)
+            + (times?.lidar_only_s == nil ? " (LiDAR never)" : ""))
+      } else {
+        notes.append("fused never")
+      }
+    }
+    return SVGPlot(
+      title: "\(drive): time advantage of the fused grid over LiDAR alone",
+      xLabel: "time since the drive's start (s)", yLabel: "agent (hex id)",
+      series: [
+        SVGPlot.Series(
+          name: "in the fused grid (LiDAR + V2X)", colour: extrapolatedColour, spans: fused),
+        SVGPlot.Series(name: "in the LiDAR-only grid", colour: lidarColour, spans: lidar),
+      ], rows: agents, rowNotes: notes)
+  }
+
+  /// Writes `plot` as SVG to `folder`/`name`.svg and as pixels (PlotRaster) to `name`.png.
+  static func write(_ plot: SVGPlot, folder: String, name: String) throws {
+    try plot.svg().write(toFile: "\(folder)/\(name).svg", atomically: true, encoding: .utf8)
+    try PlotRaster.draw(plot).write(to: "\(folder)/\(name).png")
+  }
+
   struct Canvas {
     let width: Int
     let height: Int
@@ -28,59 +88,15 @@ enum Plots {
       }
     }
 
-    mutating func axes(margin: Int) {
-      for x in margin..<(width - margin / 2) { put(x, height - margin, (0, 0, 0)) }
-      for y in (margin / 2)...(height - margin) { put(margin, y, (0, 0, 0)) }
+    mutating func fill(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ colour: (UInt8, UInt8, UInt8))
+    {
+      for y in max(0, y0)..<max(max(0, y0), min(height, y1)) {
+        for x in max(0, x0)..<max(max(0, x0), min(width, x1)) { put(x, y, colour) }
+      }
     }
 
     func write(to path: String) throws {
       try PNGFile.writeRGB(pixels, width: width, height: height, to: path)
     }
-  }
-
-  /// Position error (y) against message latency (x): red without extrapolation, blue with.
-  static func errorAgainstLatency(_ rows: [Eval.ErrorRow], to path: String) throws {
-    var canvas = Canvas(width: 640, height: 400)
-    let margin = 40
-    canvas.axes(margin: margin)
-    let maxLatency = max(1, rows.map(\.latency_ms).max() ?? 1)
-    let maxError = max(0.1, rows.map { max($0.raw, $0.extrapolated) }.max() ?? 0.1)
-    func x(_ latency: Double) -> Int {
-      margin + Int(latency / maxLatency * Double(canvas.width - 2 * margin))
-    }
-    func y(_ error: Double) -> Int {
-      canvas.height - margin - Int(error / maxError * Double(canvas.height - 2 * margin))
-    }
-    for row in rows { canvas.dot(x(row.latency_ms), y(row.raw), (220, 40, 40)) }
-    for row in rows { canvas.dot(x(row.latency_ms), y(row.extrapolated), (40, 80, 220)) }
-    try canvas.write(to: path)
-  }
-
-  /// One row per agent across the drive's time: blue from when the fused grid has it, grey from
-  /// when LiDAR alone does; the blue lead is the time advantage.
-  static func timeAdvantage(_ first: [String: Eval.AgentTimes], end: Double, to path: String)
-    throws
-  {
-    let agents = first.keys.sorted()
-    var canvas = Canvas(width: 640, height: 60 + 40 * max(1, agents.count))
-    let margin = 40
-    canvas.axes(margin: margin)
-    func x(_ seconds: Double) -> Int {
-      margin + Int(seconds / max(end, 0.1) * Double(canvas.width - 2 * margin))
-    }
-    for (index, id) in agents.enumerated() {
-      let top = margin / 2 + 10 + index * 40
-      if let fused = first[id]?.fused_s {
-        for px in x(fused)..<x(end) {
-          for py in top..<(top + 12) { canvas.put(px, py, (40, 80, 220)) }
-        }
-      }
-      if let lidar = first[id]?.lidar_only_s {
-        for px in x(lidar)..<x(end) {
-          for py in (top + 14)..<(top + 26) { canvas.put(px, py, (120, 120, 120)) }
-        }
-      }
-    }
-    try canvas.write(to: path)
   }
 }

@@ -13,8 +13,9 @@ struct EvalCommand: ParsableCommand {
       Replays the drive twice (with its V2X log, and without) and reports per agent how much \
       earlier the fused grid has it than LiDAR alone, the position error against latency with \
       and without extrapolation, grid IoU and false free / false occupied rates, and the age of \
-      the stalest agent. Writes error-vs-latency.png and time-advantage.png to --out \
-      (default: the drive's eval/ folder).
+      the stalest agent. Writes error-vs-latency and time-advantage plots (SVG with title, \
+      ticks, units and legend; PNG) to --out (default: the drive's eval/ folder), and with \
+      --html one self-contained HTML report: the table, the plots and a few frames.
       """)
 
   @Argument(help: "A drive folder with ground truth (Replay/blind-intersection).")
@@ -29,13 +30,22 @@ struct EvalCommand: ParsableCommand {
   @Flag(name: .long, help: "Print one JSON object instead of the table.")
   var json = false
 
+  @Option(
+    name: .long,
+    help: "Also write one self-contained HTML report here (table, plots, frame pictures).")
+  var html: String?
+
   func run() throws {
     let settings = try loadConfig(config)
     let loaded = try loadDrive(drive, base: settings)
     let folder = out ?? (drive as NSString).appendingPathComponent("eval")
     let scores: Eval.Scores
     do {
-      scores = try Eval.run(drive: loaded, outputFolder: folder)
+      let run = try Eval.run(drive: loaded, outputFolder: folder, snapshots: html == nil ? 0 : 3)
+      scores = run.scores
+      if let html {
+        try EvalHTML.write(scores, snapshots: run.snapshots, folder: folder, to: html)
+      }
     } catch {
       throw Failure(description: "eval failed: \(error)")
     }
@@ -46,5 +56,6 @@ struct EvalCommand: ParsableCommand {
       return
     }
     for line in try EvalReport.writeTable(scores, folder: folder) { printLine(line) }
+    if let html { printLine("report: \(html)") }
   }
 }
