@@ -31,7 +31,7 @@ echo "== replay (sightline replay $drive) =="
 cat "$out/replay.log"
 echo
 echo "== pictures (sightline render --recording $out/drive.mcap --every 10) =="
-"$bin" render --recording "$out/drive.mcap" --every 10 --out "$out/pictures" || status=$?
+"$bin" render --recording "$out/drive.mcap" --every 10 --legend --out "$out/pictures" || status=$?
 echo
 echo "== evaluation against the ground truth (sightline eval $drive) =="
 "$bin" eval "$drive" --config Config/sightline.toml --out "$out/eval" \

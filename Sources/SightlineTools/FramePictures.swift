@@ -1,5 +1,3 @@
-// Grid frames as PNG pictures in a folder: every Nth frame, the last one always.
-
 import Foundation
 import SightlinePNG
 import SightlineSchema
@@ -12,6 +10,8 @@ public struct FramePictures {
   public let folder: String
   /// Write the frames whose sequence is a multiple of this (at least 1).
   public let every: Int
+  /// Add a strip under each grid with a scale bar and a colour key (`AnnotatedGridImage`).
+  public let legend: Bool
   /// Pictures written so far.
   public private(set) var written = 0
   /// The last picture written.
@@ -20,9 +20,10 @@ public struct FramePictures {
   private var pending: GridFrame?
 
   /// Creates the folder (and its parents) when missing.
-  public init(folder: String, every: Int) throws {
+  public init(folder: String, every: Int, legend: Bool = false) throws {
     self.folder = folder
     self.every = every
+    self.legend = legend
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
   }
 
@@ -52,8 +53,14 @@ public struct FramePictures {
 
   private mutating func write(_ frame: GridFrame) throws {
     let path = "\(folder)/frame-\(String(format: "%06d", frame.sequence)).png"
-    try PNGFile.writeRGB(
-      GridImage.render(frame), width: Int(frame.columns), height: Int(frame.rows), to: path)
+    if legend {
+      let picture = AnnotatedGridImage(frame)
+      try PNGFile.writeRGB(
+        picture.pixels, width: picture.width, height: picture.height, to: path)
+    } else {
+      try PNGFile.writeRGB(
+        GridImage.render(frame), width: Int(frame.columns), height: Int(frame.rows), to: path)
+    }
     written += 1
     lastPath = path
   }

@@ -35,13 +35,16 @@ struct RenderCommand: ParsableCommand {
   @Option(name: .long, help: "Write every Nth frame (the last one always).")
   var every = 1
 
+  @Flag(name: .long, help: "Add a strip under each picture with a scale bar and a colour key.")
+  var legend = false
+
   @OptionGroup var lidarOptions: LidarOptions
 
   func run() throws {
     guard (lidar == nil) != (recording == nil) else {
       throw Failure(description: "give either --lidar CAPTURE or --recording FILE.mcap")
     }
-    var pictures = try FramePictures(folder: out, every: every)
+    var pictures = try FramePictures(folder: out, every: every, legend: legend)
     do {
       if let recording {
         for frame in try RecordedFrames.read(path: recording) { try pictures.take(frame) }

@@ -63,6 +63,29 @@ def main(binary, capture):
         check("dark pixels = occupied cells", abs(dark - sweep["occupiedCells"]) <= 70,
               f"{dark} vs {sweep['occupiedCells']}")
         check("the ego is marked", any(p == (230, 0, 230) for p in pixels))
+        check_legend(binary, capture, tmp, pictures[-1])
+
+
+def check_legend(binary, capture, tmp, plain_path):
+    """--legend: the same grid pixels, with a strip below holding the scale bar and the key."""
+    out = os.path.join(tmp, "legend")
+    run = subprocess.run([binary, "render", "--lidar", capture, "--out", out, "--legend"],
+                         capture_output=True, text=True, timeout=300)
+    check("sightline render --legend exits 0", run.returncode == 0, run.stderr.strip())
+    if run.returncode != 0:
+        return
+    annotated = Image.open(os.path.join(out, os.path.basename(plain_path))).convert("RGB")
+    plain = Image.open(plain_path).convert("RGB")
+    check("--legend keeps the grid's pixels and adds a strip below",
+          annotated.size[0] == plain.size[0] and annotated.size[1] > plain.size[1]
+          and annotated.crop((0, 0) + plain.size).tobytes() == plain.tobytes(),
+          f"{annotated.size} vs {plain.size}")
+    strip = annotated.crop((0, plain.size[1], annotated.size[0], annotated.size[1]))
+    raw = strip.tobytes()
+    colours = {tuple(raw[i:i + 3]) for i in range(0, len(raw), 3)}
+    check("the strip holds the key's colours (occupied, free, unknown, ego)",
+          {(0, 0, 0), (255, 255, 255), (128, 128, 128), (230, 0, 230)} <= colours,
+          f"{len(colours)} colours")
 
 
 if __name__ == "__main__":
