@@ -30,7 +30,7 @@ echo
 echo "== replay (sightline replay $drive) =="
 cat "$out/replay.log"
 echo
-echo "== pictures (sightline render --recording $out/drive.mcap --every 10) =="
+echo "== pictures (sightline render --recording $out/drive.mcap --every 10 --legend) =="
 "$bin" render --recording "$out/drive.mcap" --every 10 --legend --out "$out/pictures" || status=$?
 echo
 echo "== evaluation against the ground truth (sightline eval $drive) =="
