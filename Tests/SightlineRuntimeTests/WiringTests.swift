@@ -132,6 +132,7 @@ final class CollectingSink: FrameSink {
     let looping = WorkerThread(name: "test-looping")
     let turns = Counter()
     looping.start { worker in
+      turns.add()  // at least one turn, however soon the stop comes
       worker.signalReady()
       while !worker.isStopping { turns.add() }
     }
