@@ -85,6 +85,9 @@ public final class ZAPAuthenticator: Sendable {
       state.fail(.last("ZAP handler: bind \(endpoint) (one handler per context)"))
       return
     }
+    // Closing a socket frees its inproc endpoint later, on libzmq's reaper thread; unbinding
+    // frees it now, so a handler made right after `stop()` can bind it again.
+    defer { _ = zmq_unbind(socket, endpoint) }
     state.started()
 
     var request = ZAPRequest()
