@@ -29,6 +29,7 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
   ],
   targets: [
     // C libraries (thin module maps; Tools/setup installs the -dev packages).
@@ -105,7 +106,19 @@ let package = Package(
       dependencies: [
         "SightlinePipeline", "SightlinePublish", "SightlinePcap", "SightlineNet", "SightlineLidar",
         "SightlineTimeline", "SightlineScenario", "SightlineSchema", "SightlineTOML",
-        "SightlineZMQ",
+        "SightlineZMQ", "SightlineFoxglove",
+      ]),
+    // Watching a run in Foxglove: a ws-protocol v1 server (swift-nio) with a bounded,
+    // drop-oldest queue per client, and the sink that feeds it the recorder's foxglove messages.
+    .target(
+      name: "SightlineFoxglove",
+      dependencies: [
+        "SightlinePipeline", "SightlineSchema", "SightlinePublish",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
       ]),
     // Live runs: threads, bounded queues, UDP and ZeroMQ receive, the host clock, stop and
     // reload, the service lifecycle, metrics.
@@ -114,6 +127,7 @@ let package = Package(
       dependencies: [
         "SightlinePipeline", "SightlinePublish", "SightlineUDP", "SightlineZMQ", "SightlineOps",
         "SightlineTimeline", "SightlineLidar", "SightlineV2X", "SightlineSchema",
+        "SightlineFoxglove",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
@@ -142,6 +156,7 @@ let package = Package(
         "SightlinePipeline", "SightlineReplay", "SightlineLive", "SightlinePublish",
         "SightlineTools", "SightlineBenchmarks", "SightlineGrid", "SightlineLidar",
         "SightlinePNG", "SightlinePcap", "SightlineOps", "SightlineSchema", "SightlineZMQ",
+        "SightlineFoxglove",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]),
@@ -179,6 +194,9 @@ let package = Package(
       dependencies: ["SightlineOps", .product(name: "Logging", package: "swift-log")]),
     .testTarget(name: "SightlineUDPTests", dependencies: ["SightlineUDP"]),
     .testTarget(name: "SightlinePcapTests", dependencies: ["SightlinePcap", "SightlineNet"]),
+    .testTarget(
+      name: "SightlineFoxgloveTests",
+      dependencies: ["SightlineFoxglove", "SightlineSchema", "SightlineProto"]),
     .testTarget(
       name: "SightlineRuntimeTests",
       dependencies: [

@@ -34,11 +34,11 @@ if [ "${1:-}" = "--test" ]; then
   # Pillow opens the PNG pictures we write, as an independent reader; protobuf decodes frames
   # (the example subscriber); the official mcap reader and foxglove schemas check recordings.
   if ! .venv/bin/python -c "import velodyne_decoder, zmq, scipy, PIL, google.protobuf, mcap, \
-mcap_protobuf, foxglove_schemas_protobuf" >/dev/null 2>&1; then
+mcap_protobuf, foxglove_schemas_protobuf, websockets" >/dev/null 2>&1; then
     echo "setup: installing velodyne-decoder, pyzmq, scipy, Pillow, protobuf, mcap into .venv"
     python3 -m venv .venv
     .venv/bin/pip install -q --disable-pip-version-check "velodyne-decoder==3.1.0" "pyzmq>=25" \
       scipy Pillow "protobuf>=5" "mcap>=1.2" "mcap-protobuf-support>=0.5" \
-      "foxglove-schemas-protobuf>=0.3"
+      "foxglove-schemas-protobuf>=0.3" "websockets>=12"
   fi
 fi

@@ -85,6 +85,15 @@ else
   recording_status=1
 fi
 
+# Foxglove: a client of the WebSocket server during a replay gets the recording's grids.
+if [ "$release_status" -eq 0 ]; then
+  .venv/bin/python Tools/oracle/check_foxglove.py .build/release/sightline | tee "$results/foxglove.log"
+  foxglove_status=${PIPESTATUS[0]}
+else
+  echo "0 passed, 1 failed" >"$results/foxglove.log"
+  foxglove_status=1
+fi
+
 # Plots: eval's SVG plots (title, axes, ticks, units, legend) and the self-contained HTML report.
 if [ "$release_status" -eq 0 ]; then
   python3 Tools/oracle/check_plots.py .build/release/sightline | tee "$results/plots.log"
@@ -159,7 +168,7 @@ for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
         passed += tests - bad - skipped
         failed += bad
 for log in ("oracle.log", "decode-oracle.log", "v2x.log", "pictures.log", "structure.log", "recording.log",
-            "cpp.log", "plots.log", "nebula.log", "drives.log", "loopback.log", "load.log", "soak.log", "fuzz.log"):
+            "cpp.log", "plots.log", "foxglove.log", "nebula.log", "drives.log", "loopback.log", "load.log", "soak.log", "fuzz.log"):
     text = open(sys.argv[1] + "/" + log).read()
     found = re.findall(r"^(\d+) passed, (\d+) failed", text, re.M)
     if found:
@@ -176,6 +185,6 @@ echo "$passed passed, $failed failed"
 [ "$swift_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$decode_status" -eq 0 ] \
   && [ "$v2x_status" -eq 0 ] && [ "$pictures_status" -eq 0 ] && [ "$nebula_status" -eq 0 ] \
   && [ "$structure_status" -eq 0 ] && [ "$recording_status" -eq 0 ] && [ "$cpp_status" -eq 0 ] \
-  && [ "$plots_status" -eq 0 ] \
+  && [ "$plots_status" -eq 0 ] && [ "$foxglove_status" -eq 0 ] \
   && [ "$drives_status" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$load_status" -eq 0 ] \
   && [ "$soak_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ] && [ "$failed" -eq 0 ]

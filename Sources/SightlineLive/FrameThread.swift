@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SightlineFoxglove
 import SightlineLidar
 import SightlineOps
 import SightlinePipeline
@@ -88,8 +89,15 @@ final class FrameThread: @unchecked Sendable {
         recording = recorder
         sinks.append(recorder)
       }
+      if let address = options.foxglove {
+        // Converting only what clients subscribed to, and never waiting for their sockets.
+        sinks.append(
+          BackgroundSink(
+            wrapping: try FoxgloveSink(address: address), name: "sightline-foxglove",
+            bytesPerFrame: config.grid.columns * config.grid.rows * 5 + 65_536))
+      }
     } catch {
-      publisher.close(discardPending: true)
+      for sink in sinks { sink.close(discardPending: true) }
       throw error
     }
     let loop = FrameLoop(config: config, live: true, sinks: sinks)

@@ -1,3 +1,4 @@
+import SightlineFoxglove
 import SightlineLidar
 import SightlinePipeline
 import SightlinePublish
@@ -18,6 +19,8 @@ public struct LiveOptions: Sendable {
   public var subscriberTimeoutSeconds: Double = 10
   /// Record every frame to this MCAP file (FrameRecorder).
   public var recordPath: String?
+  /// Serve the frames to Foxglove (ws-protocol v1) on this address (FoxgloveSink).
+  public var foxglove: FoxgloveAddress?
   /// The config file, re-read on SIGHUP or `reload.request()`.
   public var configPath: String?
   /// Asks the running frame thread to re-read `configPath`.

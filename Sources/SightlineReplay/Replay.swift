@@ -1,3 +1,4 @@
+import SightlineFoxglove
 import SightlineLidar
 import SightlinePcap
 import SightlinePipeline
@@ -77,6 +78,7 @@ public struct Replay {
         sinks.append(
           try FrameRecorder(path: path, compression: options.config.publish.recordCompression))
       }
+      if let address = options.foxglove { sinks.append(try FoxgloveSink(address: address)) }
       if options.waitForSubscribers > 0 {
         try publisher.waitForSubscribers(
           options.waitForSubscribers, timeoutSeconds: options.subscriberTimeoutSeconds)

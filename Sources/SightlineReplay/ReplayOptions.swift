@@ -1,3 +1,4 @@
+import SightlineFoxglove
 import SightlinePipeline
 import SightlinePublish
 
@@ -13,6 +14,8 @@ public struct ReplayOptions: Sendable {
   public var subscriberTimeoutSeconds: Double = 10
   /// Record every frame to this MCAP file (FrameRecorder).
   public var recordPath: String?
+  /// Serve the frames to Foxglove (ws-protocol v1) on this address (FoxgloveSink).
+  public var foxglove: FoxgloveAddress?
   /// Take the ego pose from the capture's GPRMC fixes (the hour reference uses them anyway).
   public var egoFromGNSS = true
   /// Hash every published frame (`ReplaySummary.digest`).

@@ -1,6 +1,7 @@
 // `sightline replay`: a drive (or a LiDAR capture) through the pipeline, publishing grid frames.
 
 import ArgumentParser
+import SightlineFoxglove
 import SightlineLive
 import SightlineReplay
 import SightlineZMQ
@@ -47,6 +48,11 @@ struct ReplayCommand: ParsableCommand {
   @Option(name: .long, help: "Record every frame to this MCAP file (opens in Foxglove).")
   var record: String?
 
+  @Option(
+    name: .long,
+    help: "Serve frames to Foxglove (WebSocket, foxglove.websocket.v1) on HOST:PORT.")
+  var foxglove: String?
+
   @Flag(name: .long, help: "Print one line per published frame.")
   var verbose = false
 
@@ -82,6 +88,12 @@ struct ReplayCommand: ParsableCommand {
     options.waitForSubscribers = waitSubscribers
     options.subscriberTimeoutSeconds = waitTimeout
     options.recordPath = record
+    if let foxglove {
+      guard let address = FoxgloveAddress(foxglove) else {
+        throw Failure(description: "--foxglove: expected HOST:PORT, got \(foxglove)")
+      }
+      options.foxglove = address
+    }
     // SIGINT and SIGTERM end the replay as the capture's end would: every sink finished.
     let stop = StopToken.onSignals()
     options.shouldStop = { stop.isRequested }

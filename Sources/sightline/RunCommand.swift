@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Logging
+import SightlineFoxglove
 import SightlineLive
 import SightlineOps
 import SightlineTools
@@ -47,6 +48,11 @@ struct RunCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Record every frame to this MCAP file (opens in Foxglove).")
   var record: String?
 
+  @Option(
+    name: .long,
+    help: "Serve frames to Foxglove (WebSocket, foxglove.websocket.v1) on HOST:PORT.")
+  var foxglove: String?
+
   func run() async throws {
     var settings = try loadConfig(config)
     if let publish { settings.publish.endpoint = publish }
@@ -60,6 +66,12 @@ struct RunCommand: AsyncParsableCommand {
     options.idleExitSeconds = idleExit
     options.waitForSubscribers = waitSubscribers
     options.recordPath = record
+    if let foxglove {
+      guard let address = FoxgloveAddress(foxglove) else {
+        throw Failure(description: "--foxglove: expected HOST:PORT, got \(foxglove)")
+      }
+      options.foxglove = address
+    }
     options.configPath = config
     SightlineLogging.bootstrap(level: .info)
     let summary: LiveSummary

@@ -1,0 +1,133 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// A Foxglove WebSocket server (ws-protocol v1, subprotocol `foxglove.websocket.v1`), so that a
+/// run can be watched live in Foxglove. On connect a client gets `serverInfo` and `advertise`
+/// for `channels`; it subscribes to channels and receives `MessageData` (binary) for them.
+/// Plain `GET /healthz` answers 200 "ok"; other requests, and upgrades without the subprotocol,
+/// answer 400.
+///
+/// `publish` is for the frame side: it never waits for the network. Each client has a queue of
+/// at most `queueLimit` messages that drops its oldest when full (`dropped` counts them), and
+/// its event loop moves messages to the socket while the socket keeps up.
+public final class FoxgloveServer: @unchecked Sendable {
+  /// Where the server listens; the port is the bound one (port 0 asks for a free port).
+  public let address: FoxgloveAddress
+  public var port: Int { address.port }
+  public var channels: [FoxgloveChannel] { clients.channels }
+
+  private let clients: FoxgloveClients
+  private let group: MultiThreadedEventLoopGroup
+  private let listener: any Channel
+  private let lock = NIOLock()
+  private var stopped = false
+
+  /// Binds `address` and starts serving on a thread of its own.
+  public init(
+    address: FoxgloveAddress, channels: [FoxgloveChannel] = FoxgloveChannel.sightline,
+    name: String = "sightline", queueLimit: Int = 16
+  ) throws {
+    let clients = FoxgloveClients(
+      channels: channels, name: name, sessionID: UUID().uuidString, queueLimit: queueLimit)
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let bootstrap = ServerBootstrap(group: group)
+      .serverChannelOption(.backlog, value: 16)
+      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+      .childChannelOption(
+        .writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024)
+      )
+      .childChannelInitializer { channel in Self.initialize(channel, clients: clients) }
+    do {
+      listener = try bootstrap.bind(host: address.host, port: address.port).wait()
+    } catch {
+      try? group.syncShutdownGracefully()
+      throw error
+    }
+    self.clients = clients
+    self.group = group
+    self.address = FoxgloveAddress(
+      host: address.host, port: listener.localAddress?.port ?? address.port)
+  }
+
+  deinit { stop() }
+
+  /// The channels at least one client subscribed to: the frame side skips converting others.
+  public var subscribedChannels: Set<UInt32> { clients.subscribedChannels }
+
+  /// Connected clients.
+  public var clientCount: Int { clients.count }
+  /// Clients that connected since the start.
+  public var clientsConnected: Int { clients.connected }
+  /// Messages dropped because a client fell behind (its queue was full), all clients so far.
+  public var dropped: Int { clients.dropped }
+  /// Messages handed to client sockets, all clients so far.
+  public var sent: Int { clients.sent }
+
+  /// Queues `payload` on `channelID` for every subscribed client, stamped `timestamp`
+  /// (nanoseconds). Any thread; returns without waiting for the network.
+  public func publish(channelID: UInt32, timestamp: UInt64, payload: UnsafeRawBufferPointer) {
+    clients.publish(channelID: channelID, timestamp: timestamp, payload: payload)
+  }
+
+  public func publish(channelID: UInt32, timestamp: UInt64, payload: [UInt8]) {
+    payload.withUnsafeBytes { publish(channelID: channelID, timestamp: timestamp, payload: $0) }
+  }
+
+  /// Stops listening, sends each client what is queued and a close frame (waiting at most
+  /// `grace` for them to go out), and ends the server's thread. Idempotent. Not on the
+  /// server's event loop.
+  public func stop(grace: TimeAmount = .seconds(2)) {
+    let first = lock.withLock {
+      defer { stopped = true }
+      return !stopped
+    }
+    guard first else { return }
+    try? listener.close().wait()
+    let connected = clients.closeAll()
+    let deadline = NIODeadline.now() + grace
+    for client in connected {
+      let channel = client.channel
+      channel.eventLoop.execute { client.drainAndClose() }
+      channel.eventLoop.scheduleTask(deadline: deadline) { channel.close(promise: nil) }
+    }
+    for client in connected { try? client.channel.closeFuture.wait() }
+    try? group.syncShutdownGracefully()
+  }
+
+  /// A connection's pipeline: HTTP with the WebSocket upgrade; `/healthz` and 400 otherwise.
+  private static func initialize(
+    _ channel: any Channel, clients: FoxgloveClients
+  ) -> EventLoopFuture<Void> {
+    let upgrader = NIOWebSocketServerUpgrader(
+      maxFrameSize: 1 << 20,
+      shouldUpgrade: { channel, head in
+        let offered = head.headers[canonicalForm: "sec-websocket-protocol"]
+        guard clients.isAccepting, offered.contains(Substring(FoxgloveProtocol.subprotocol))
+        else { return channel.eventLoop.makeSucceededFuture(nil) }
+        let headers = HTTPHeaders([("Sec-WebSocket-Protocol", FoxgloveProtocol.subprotocol)])
+        return channel.eventLoop.makeSucceededFuture(headers)
+      },
+      upgradePipelineHandler: { channel, _ in
+        channel.eventLoop.makeCompletedFuture {
+          let handler = FoxgloveWebSocketHandler(client: clients.add(channel), clients: clients)
+          try channel.pipeline.syncOperations.addHandler(handler)
+        }
+      })
+    return channel.eventLoop.makeCompletedFuture {
+      try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+        withServerUpgrade: (
+          upgraders: [upgrader],
+          completionHandler: { context in
+            context.pipeline.removeHandler(name: FoxgloveHTTPHandler.name, promise: nil)
+          }
+        ))
+      try channel.pipeline.syncOperations.addHandler(
+        FoxgloveHTTPHandler(), name: FoxgloveHTTPHandler.name)
+    }
+  }
+}
