@@ -66,52 +66,32 @@ swift build -c release --product sightline >"$results/release-build.log" 2>&1 ||
   tail -20 "$results/release-build.log"
 }
 
+# Checks of the release build: each logs to $results/NAME.log; without a release build, each
+# counts as one failure.
+release_failed=0
+release_check() {
+  local name=$1
+  shift
+  if [ "$release_status" -eq 0 ]; then
+    "$@" .build/release/sightline | tee "$results/$name.log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || release_failed=1
+  else
+    echo "0 passed, 1 failed" >"$results/$name.log"
+    release_failed=1
+  fi
+}
 # Drives: bit-identical replays, the evaluation figures of the synthetic drives, and
 # velodyne-decoder reading their generated captures as the scene.
-if [ "$release_status" -eq 0 ]; then
-  .venv/bin/python Tools/oracle/check_drives.py .build/release/sightline | tee "$results/drives.log"
-  drives_status=${PIPESTATUS[0]}
-else
-  echo "0 passed, 1 failed" >"$results/drives.log"
-  drives_status=1
-fi
-
+release_check drives .venv/bin/python Tools/oracle/check_drives.py
 # Recordings: a drive recorded with zstd chunks, read back by the official mcap reader.
-if [ "$release_status" -eq 0 ]; then
-  .venv/bin/python Tools/oracle/check_recording.py .build/release/sightline | tee "$results/recording.log"
-  recording_status=${PIPESTATUS[0]}
-else
-  echo "0 passed, 1 failed" >"$results/recording.log"
-  recording_status=1
-fi
-
+release_check recording .venv/bin/python Tools/oracle/check_recording.py
 # Foxglove: a client of the WebSocket server during a replay gets the recording's grids.
-if [ "$release_status" -eq 0 ]; then
-  .venv/bin/python Tools/oracle/check_foxglove.py .build/release/sightline | tee "$results/foxglove.log"
-  foxglove_status=${PIPESTATUS[0]}
-else
-  echo "0 passed, 1 failed" >"$results/foxglove.log"
-  foxglove_status=1
-fi
-
-# Plots: eval's SVG plots (title, axes, ticks, units, legend) and the self-contained HTML report.
-if [ "$release_status" -eq 0 ]; then
-  python3 Tools/oracle/check_plots.py .build/release/sightline | tee "$results/plots.log"
-  plots_status=${PIPESTATUS[0]}
-else
-  echo "0 passed, 1 failed" >"$results/plots.log"
-  plots_status=1
-fi
-
-# C++: the example subscriber in Tools/cpp (protoc-generated classes, libzmq's C API), built with
-# make, prints exactly what `sightline sub` prints for the same streams and loses nothing.
-if [ "$release_status" -eq 0 ]; then
-  .venv/bin/python Tools/cpp/check_cpp_subscriber.py .build/release/sightline | tee "$results/cpp.log"
-  cpp_status=${PIPESTATUS[0]}
-else
-  echo "0 passed, 1 failed" >"$results/cpp.log"
-  cpp_status=1
-fi
+release_check foxglove .venv/bin/python Tools/oracle/check_foxglove.py
+# Plots: eval's SVG plots (title, axes, ticks, units, legend) and the self-contained report.
+release_check plots python3 Tools/oracle/check_plots.py
+# C++: the example subscriber in Tools/cpp (protoc-generated classes, libzmq's C API), built
+# with make, prints exactly what `sightline sub` prints for the same streams, losing nothing.
+release_check cpp .venv/bin/python Tools/cpp/check_cpp_subscriber.py
 
 # Live: VLS-128-rate traffic over loopback into `sightline run` (a release build: the debug
 # build decodes slower than a VLS-128 sends), which must lose nothing.
@@ -184,7 +164,6 @@ fi
 echo "$passed passed, $failed failed"
 [ "$swift_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$decode_status" -eq 0 ] \
   && [ "$v2x_status" -eq 0 ] && [ "$pictures_status" -eq 0 ] && [ "$nebula_status" -eq 0 ] \
-  && [ "$structure_status" -eq 0 ] && [ "$recording_status" -eq 0 ] && [ "$cpp_status" -eq 0 ] \
-  && [ "$plots_status" -eq 0 ] && [ "$foxglove_status" -eq 0 ] \
-  && [ "$drives_status" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$load_status" -eq 0 ] \
+  && [ "$structure_status" -eq 0 ] \
+  && [ "$release_failed" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$load_status" -eq 0 ] \
   && [ "$soak_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ] && [ "$failed" -eq 0 ]
