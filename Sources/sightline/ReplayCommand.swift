@@ -1,7 +1,6 @@
 // `sightline replay`: a drive (or a LiDAR capture) through the pipeline, publishing grid frames.
 
 import ArgumentParser
-import SightlineFoxglove
 import SightlineLive
 import SightlineReplay
 import SightlineZMQ
@@ -45,13 +44,7 @@ struct ReplayCommand: ParsableCommand {
   @Option(name: .long, help: "Write the per-sweep report as JSON to this file.")
   var report: String?
 
-  @Option(name: .long, help: "Record every frame to this MCAP file (opens in Foxglove).")
-  var record: String?
-
-  @Option(
-    name: .long,
-    help: "Serve frames to Foxglove (WebSocket, foxglove.websocket.v1) on HOST:PORT.")
-  var foxglove: String?
+  @OptionGroup var output: FrameOutputOptions
 
   @Flag(name: .long, help: "Print one line per published frame.")
   var verbose = false
@@ -87,13 +80,8 @@ struct ReplayCommand: ParsableCommand {
     options.pacing = pacing
     options.waitForSubscribers = waitSubscribers
     options.subscriberTimeoutSeconds = waitTimeout
-    options.recordPath = record
-    if let foxglove {
-      guard let address = FoxgloveAddress(foxglove) else {
-        throw Failure(description: "--foxglove: expected HOST:PORT, got \(foxglove)")
-      }
-      options.foxglove = address
-    }
+    options.recordPath = output.record
+    options.foxglove = try output.foxgloveAddress()
     // SIGINT and SIGTERM end the replay as the capture's end would: every sink finished.
     let stop = StopToken.onSignals()
     options.shouldStop = { stop.isRequested }
@@ -116,14 +104,16 @@ struct ReplayCommand: ParsableCommand {
     }
     if progress != nil { bar.finish() }
     for line in ReplayReport.lines(summary, endpoint: settings.publish.endpoint) { printLine(line) }
-    if let record { printLine("recorded \(summary.sweeps.count) frames to \(record)") }
+    if let record = output.record {
+      printLine("recorded \(summary.sweeps.count) frames to \(record)")
+    }
     if let report {
       try ReplayReport.writeJSON(summary, to: report)
     }
     if summary.stoppedEarly {
       throw Failure(
         description: "replay stopped by a signal after \(summary.sweeps.count) frames"
-          + (record.map { "; \($0) is finished up to there" } ?? ""))
+          + (output.record.map { "; \($0) is finished up to there" } ?? ""))
     }
     let check = DigestCheck(digest: summary.digest, expected: expectedDigest)
     for line in check.lines { printLine(line) }

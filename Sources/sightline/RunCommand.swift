@@ -2,7 +2,6 @@
 
 import ArgumentParser
 import Logging
-import SightlineFoxglove
 import SightlineLive
 import SightlineOps
 import SightlineTools
@@ -45,13 +44,7 @@ struct RunCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Write the run's summary as JSON to this file.")
   var report: String?
 
-  @Option(name: .long, help: "Record every frame to this MCAP file (opens in Foxglove).")
-  var record: String?
-
-  @Option(
-    name: .long,
-    help: "Serve frames to Foxglove (WebSocket, foxglove.websocket.v1) on HOST:PORT.")
-  var foxglove: String?
+  @OptionGroup var output: FrameOutputOptions
 
   func run() async throws {
     var settings = try loadConfig(config)
@@ -65,13 +58,8 @@ struct RunCommand: AsyncParsableCommand {
     options.durationSeconds = duration
     options.idleExitSeconds = idleExit
     options.waitForSubscribers = waitSubscribers
-    options.recordPath = record
-    if let foxglove {
-      guard let address = FoxgloveAddress(foxglove) else {
-        throw Failure(description: "--foxglove: expected HOST:PORT, got \(foxglove)")
-      }
-      options.foxglove = address
-    }
+    options.recordPath = output.record
+    options.foxglove = try output.foxgloveAddress()
     options.configPath = config
     SightlineLogging.bootstrap(level: .info)
     let summary: LiveSummary

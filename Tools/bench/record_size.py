@@ -2,7 +2,7 @@
 """Recording size and cost, side by side: replays a drive with --record, chunks uncompressed
 and zstd (publish.record_compression), ROUNDS times each in turn, and prints bytes per frame and
 the replay's CPU time per frame (user + system, the whole process) for both, then their ratios.
-  record_size.py SIGHTLINE DRIVE [ROUNDS]    (Tools/bench/run.sh record calls it)"""
+  record_size.py SIGHTLINE DRIVE|CAPTURE.pcap [ROUNDS]    (Tools/bench/run.sh record calls it)"""
 import os
 import re
 import resource
@@ -23,7 +23,8 @@ with tempfile.TemporaryDirectory() as folder:
                         f'record_compression = "{mode}"\n')
             path = os.path.join(folder, f"{mode}.mcap")
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            out = subprocess.run([binary, "replay", drive, "--config", config, "--record", path],
+            source = ["--lidar", drive] if drive.endswith((".pcap", ".pcapng")) else [drive]
+            out = subprocess.run([binary, "replay", *source, "--config", config, "--record", path],
                                  check=True, capture_output=True, text=True).stdout
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             frames = int(re.search(r"recorded (\d+) frames", out).group(1))

@@ -180,7 +180,7 @@ print(f"grid {scene} " + "; ".join(parts))
 PY
     ;;
   record)
-    # Recording size and CPU cost, uncompressed chunks against zstd, on a bundled drive.
+    # Recording size and CPU cost, uncompressed chunks against zstd, on a drive or a capture.
     drive=${2:-Replay/blind-intersection}
     build_sightline
     python3 Tools/bench/record_size.py "$sightline" "$drive" "${ROUNDS:-3}"
