@@ -74,7 +74,7 @@ let package = Package(
     // zstd chunk compression for MCAP recordings: libzstd contexts behind SightlineMCAP's
     // MCAPChunkCompressor/MCAPChunkDecompressor.
     .target(name: "SightlineZstd", dependencies: ["CZstd", "SightlineMCAP"]),
-    // Operations: metrics (swift-metrics, a Prometheus text endpoint, HdrHistogram frame
+    // Operations: metrics (swift-metrics, the Prometheus text exposition, HdrHistogram frame
     // times) and rate-limited structured logs (swift-log).
     .target(
       name: "SightlineOps",
@@ -108,8 +108,9 @@ let package = Package(
         "SightlineTimeline", "SightlineScenario", "SightlineSchema", "SightlineTOML",
         "SightlineZMQ", "SightlineFoxglove",
       ]),
-    // Watching a run in Foxglove: a ws-protocol v1 server (swift-nio) with a bounded,
-    // drop-oldest queue per client, and the sink that feeds it the recorder's foxglove messages.
+    // The run's HTTP listener (swift-nio): a Foxglove ws-protocol v1 server with a bounded,
+    // drop-oldest queue per client, the live page, /metrics and /healthz; and the sink that
+    // feeds it the recorder's foxglove messages.
     .target(
       name: "SightlineFoxglove",
       dependencies: [
@@ -203,7 +204,7 @@ let package = Package(
         "SightlinePipeline", "SightlineReplay", "SightlineLive", "SightlinePublish",
         "SightlineTools", "SightlineSchema", "SightlineZMQ", "SightlinePNG", "SightlineMCAP",
         "SightlineLidar", "SightlineV2X", "SightlineUDP", "SightlineTimeline", "SightlineGrid",
-        "SightlineZstd",
+        "SightlineZstd", "SightlineFoxglove",
       ]),
   ],
   swiftLanguageModes: [.v6]

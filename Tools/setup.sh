@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 packages=(libzmq3-dev libpcap-dev libpng-dev zlib1g-dev libzstd-dev pkg-config)
 if [ "${1:-}" = "--test" ]; then
-  # Tools/cpp: protoc and the protobuf C++ library, a compiler and make.
-  packages+=(protobuf-compiler libprotobuf-dev g++ make)
+  # Tools/cpp: protoc and the protobuf C++ library, a compiler and make. Chromium opens the
+  # live page and the eval report headless.
+  packages+=(protobuf-compiler libprotobuf-dev g++ make chromium)
 fi
 missing=()
 for package in "${packages[@]}"; do

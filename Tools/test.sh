@@ -87,8 +87,11 @@ release_check drives .venv/bin/python Tools/oracle/check_drives.py
 release_check recording .venv/bin/python Tools/oracle/check_recording.py
 # Foxglove: a client of the WebSocket server during a replay gets the recording's grids.
 release_check foxglove .venv/bin/python Tools/oracle/check_foxglove.py
+# The live page at / in headless Chromium during a replay: what it decoded equals the
+# recording, and its screenshot shows the grid, the agents, the ego and the legend.
+release_check livepage .venv/bin/python Tools/oracle/check_live_page.py
 # Plots: eval's SVG plots (title, axes, ticks, units, legend) and the self-contained report.
-release_check plots python3 Tools/oracle/check_plots.py
+release_check plots .venv/bin/python Tools/oracle/check_plots.py
 # C++: the example subscriber in Tools/cpp (protoc-generated classes, libzmq's C API), built
 # with make, prints exactly what `sightline sub` prints for the same streams, losing nothing.
 release_check cpp .venv/bin/python Tools/cpp/check_cpp_subscriber.py
@@ -148,7 +151,7 @@ for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
         passed += tests - bad - skipped
         failed += bad
 for log in ("oracle.log", "decode-oracle.log", "v2x.log", "pictures.log", "structure.log", "recording.log",
-            "cpp.log", "plots.log", "foxglove.log", "nebula.log", "drives.log", "loopback.log", "load.log", "soak.log", "fuzz.log"):
+            "cpp.log", "plots.log", "foxglove.log", "livepage.log", "nebula.log", "drives.log", "loopback.log", "load.log", "soak.log", "fuzz.log"):
     text = open(sys.argv[1] + "/" + log).read()
     found = re.findall(r"^(\d+) passed, (\d+) failed", text, re.M)
     if found:

@@ -5,11 +5,12 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 
-/// A Foxglove WebSocket server (ws-protocol v1, subprotocol `foxglove.websocket.v1`), so that a
-/// run can be watched live in Foxglove. On connect a client gets `serverInfo` and `advertise`
-/// for `channels`; it subscribes to channels and receives `MessageData` (binary) for them.
-/// Plain `GET /healthz` answers 200 "ok"; other requests, and upgrades without the subprotocol,
-/// answer 400.
+/// A run's HTTP listener, and a Foxglove WebSocket server (ws-protocol v1, subprotocol
+/// `foxglove.websocket.v1`) so that the run can be watched live in Foxglove or in the browser.
+/// On connect a client gets `serverInfo` and `advertise` for `channels`; it subscribes to
+/// channels and receives `MessageData` (binary) for them. Plain `GET`s are `routes`
+/// (`HTTPRouteHandler`): `/healthz` always, the live page `/` when there are channels, and
+/// whatever the run adds, such as `/metrics`. With no channels it is an HTTP listener only.
 ///
 /// `publish` is for the frame side: it never waits for the network. Each client has a queue of
 /// at most `queueLimit` messages that drops its oldest when full (`dropped` counts them), and
@@ -29,10 +30,14 @@ public final class FoxgloveServer: @unchecked Sendable {
   /// Binds `address` and starts serving on a thread of its own.
   public init(
     address: FoxgloveAddress, channels: [FoxgloveChannel] = FoxgloveChannel.sightline,
-    name: String = "sightline", queueLimit: Int = 16
-  ) throws {
+    name: String = "sightline", queueLimit: Int = 16, routes: [HTTPRoute] = [],
+    requestTimeout: Duration = .seconds(5)
+  ) throws(FoxgloveServerError) {
+    let (seconds, attoseconds) = requestTimeout.components
+    let timeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     let clients = FoxgloveClients(
       channels: channels, name: name, sessionID: UUID().uuidString, queueLimit: queueLimit)
+    let served = [HTTPRoute.health] + (channels.isEmpty ? [] : [HTTPRoute.livePage]) + routes
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.backlog, value: 16)
@@ -41,12 +46,14 @@ public final class FoxgloveServer: @unchecked Sendable {
       .childChannelOption(
         .writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024)
       )
-      .childChannelInitializer { channel in Self.initialize(channel, clients: clients) }
+      .childChannelInitializer { channel in
+        Self.initialize(channel, clients: clients, routes: served, requestTimeout: timeout)
+      }
     do {
       listener = try bootstrap.bind(host: address.host, port: address.port).wait()
     } catch {
       try? group.syncShutdownGracefully()
-      throw error
+      throw FoxgloveServerError(address: address, underlying: error)
     }
     self.clients = clients
     self.group = group
@@ -99,15 +106,17 @@ public final class FoxgloveServer: @unchecked Sendable {
     try? group.syncShutdownGracefully()
   }
 
-  /// A connection's pipeline: HTTP with the WebSocket upgrade; `/healthz` and 400 otherwise.
+  /// A connection's pipeline: HTTP with the WebSocket upgrade, and the routes.
   private static func initialize(
-    _ channel: any Channel, clients: FoxgloveClients
+    _ channel: any Channel, clients: FoxgloveClients, routes: [HTTPRoute],
+    requestTimeout: TimeAmount
   ) -> EventLoopFuture<Void> {
     let upgrader = NIOWebSocketServerUpgrader(
       maxFrameSize: 1 << 20,
       shouldUpgrade: { channel, head in
         let offered = head.headers[canonicalForm: "sec-websocket-protocol"]
-        guard clients.isAccepting, offered.contains(Substring(FoxgloveProtocol.subprotocol))
+        guard clients.isAccepting, !clients.channels.isEmpty,
+          offered.contains(Substring(FoxgloveProtocol.subprotocol))
         else { return channel.eventLoop.makeSucceededFuture(nil) }
         let headers = HTTPHeaders([("Sec-WebSocket-Protocol", FoxgloveProtocol.subprotocol)])
         return channel.eventLoop.makeSucceededFuture(headers)
@@ -123,11 +132,12 @@ public final class FoxgloveServer: @unchecked Sendable {
         withServerUpgrade: (
           upgraders: [upgrader],
           completionHandler: { context in
-            context.pipeline.removeHandler(name: FoxgloveHTTPHandler.name, promise: nil)
+            context.pipeline.removeHandler(name: HTTPRouteHandler.name, promise: nil)
           }
         ))
       try channel.pipeline.syncOperations.addHandler(
-        FoxgloveHTTPHandler(), name: FoxgloveHTTPHandler.name)
+        HTTPRouteHandler(routes: routes, requestTimeout: requestTimeout),
+        name: HTTPRouteHandler.name)
     }
   }
 }

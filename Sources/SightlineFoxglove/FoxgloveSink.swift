@@ -16,9 +16,15 @@ public final class FoxgloveSink: FrameSink {
     scratch.reserveCapacity(1 << 16)
   }
 
-  /// Starts a server on `address` with the recording's channels.
-  public convenience init(address: FoxgloveAddress, queueLimit: Int = 16) throws {
-    self.init(server: try FoxgloveServer(address: address, queueLimit: queueLimit))
+  /// Starts a server on `address` with the recording's channels, the live page and `routes`,
+  /// and logs where to watch.
+  public convenience init(
+    address: FoxgloveAddress, queueLimit: Int = 16, routes: [HTTPRoute] = [],
+    log: (String) -> Void = { _ in }
+  ) throws {
+    let server = try FoxgloveServer(address: address, queueLimit: queueLimit, routes: routes)
+    log("watch live at http://\(server.address)/ (Foxglove: ws://\(server.address))")
+    self.init(server: server)
   }
 
   public func take(frame: GridFrame, grid: [UInt8], agents: [UInt8]) throws {

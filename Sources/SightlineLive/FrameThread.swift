@@ -93,7 +93,9 @@ final class FrameThread: @unchecked Sendable {
         // Converting only what clients subscribed to, and never waiting for their sockets.
         sinks.append(
           BackgroundSink(
-            wrapping: try FoxgloveSink(address: address), name: "sightline-foxglove",
+            wrapping: try FoxgloveSink(
+              address: address, routes: [MetricsServer.route(metrics)], log: log),
+            name: "sightline-foxglove",
             bytesPerFrame: config.grid.columns * config.grid.rows * 5 + 65_536))
       }
     } catch {

@@ -23,13 +23,15 @@ public struct LiveRun {
     let sockets = try LidarSockets(options: options, log: log)
     let security = try SocketSecurity.make(config: options.config, context: context)
     defer { security?.stop() }
-    let endpoint = try MetricsServer.start(config: options.config, log: log)
-    defer { endpoint?.server.stop() }
+    let metrics = RuntimeMetrics()
+    let metricsServer = try MetricsServer.start(
+      config: options.config, metrics: metrics, foxglove: options.foxglove, log: log)
+    defer { metricsServer?.stop() }
     let mailbox = SweepMailbox(buffers: 3, capacity: 300_000)
     let v2x = startV2X(context: context, security: security)
     let frames = FrameThread(
       context: context, options: options, mailbox: mailbox, security: security,
-      metrics: endpoint?.metrics ?? RuntimeMetrics(), v2x: v2x, log: log)
+      metrics: metrics, v2x: v2x, log: log)
     frames.start()
     guard frames.waitUntilReady() else {
       stop(v2x?.thread)

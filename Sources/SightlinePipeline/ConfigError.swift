@@ -5,6 +5,12 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
   public let key: String
   public let problem: String
 
+  public init(file: String, key: String, problem: String) {
+    self.file = file
+    self.key = key
+    self.problem = problem
+  }
+
   public var description: String {
     key.isEmpty ? "\(file): \(problem)" : "\(file): \(key): \(problem)"
   }

@@ -133,10 +133,16 @@ public struct SightlineConfig: Sendable, Equatable {
   public struct Metrics: Sendable, Equatable {
     public var listen = ""
   }
+  /// The Foxglove WebSocket server, the live page at `/`, `/metrics` and `/healthz`, all on one
+  /// listener, off when empty: for example "127.0.0.1:8765" (`--foxglove` overrides it).
+  public struct Foxglove: Sendable, Equatable {
+    public var listen = ""
+  }
 
   public var lidar = Lidar()
   public var security = Security()
   public var metrics = Metrics()
+  public var foxglove = Foxglove()
   public var v2x = V2X()
   public var grid = Grid()
   public var frame = Frame()
@@ -218,6 +224,7 @@ extension SightlineConfig {
     if comparable.publish != running.publish { changed.append("publish") }
     if comparable.security != running.security { changed.append("security") }
     if comparable.metrics != running.metrics { changed.append("metrics") }
+    if comparable.foxglove != running.foxglove { changed.append("foxglove") }
     return changed.isEmpty ? nil : changed
   }
 
@@ -394,6 +401,18 @@ extension SightlineConfig {
     return string
   }
 
+  /// "HOST:PORT" (`[::1]:8765` for IPv6), or "" for off.
+  static func listenAddress(_ value: TOMLValue) throws(ValueProblem) -> String {
+    let text = try string(value)
+    guard !text.isEmpty else { return text }
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+      (0...65535).contains(port), !text[..<colon].isEmpty
+    else {
+      throw ValueProblem(message: "\"\(text)\" is not HOST:PORT like 127.0.0.1:8765")
+    }
+    return text
+  }
+
   static let settings: [String: [String: Setter]] = [
     "lidar": [
       "model": { config, value throws(ValueProblem) in
@@ -508,7 +527,12 @@ extension SightlineConfig {
     ],
     "metrics": [
       "listen": { config, value throws(ValueProblem) in
-        config.metrics.listen = try string(value)
+        config.metrics.listen = try listenAddress(value)
+      }
+    ],
+    "foxglove": [
+      "listen": { config, value throws(ValueProblem) in
+        config.foxglove.listen = try listenAddress(value)
       }
     ],
     "publish": [

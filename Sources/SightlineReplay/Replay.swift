@@ -78,7 +78,9 @@ public struct Replay {
         sinks.append(
           try FrameRecorder(path: path, compression: options.config.publish.recordCompression))
       }
-      if let address = options.foxglove { sinks.append(try FoxgloveSink(address: address)) }
+      if let address = options.foxglove {
+        sinks.append(try FoxgloveSink(address: address, log: options.log))
+      }
       if options.waitForSubscribers > 0 {
         try publisher.waitForSubscribers(
           options.waitForSubscribers, timeoutSeconds: options.subscriberTimeoutSeconds)

@@ -26,6 +26,8 @@ public struct ReplayOptions: Sendable {
   /// partial sweep flushed, end-of-stream sent, the recording finished). The CLI ties it to
   /// SIGINT and SIGTERM.
   public var shouldStop: @Sendable () -> Bool = { false }
+  /// Where the replay says what it opened (the Foxglove listener's address).
+  public var log: @Sendable (String) -> Void = { _ in }
 
   public init(lidarPath: String, config: SightlineConfig) {
     self.lidarPath = lidarPath

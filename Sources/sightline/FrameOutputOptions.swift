@@ -1,5 +1,6 @@
 import ArgumentParser
 import SightlineFoxglove
+import SightlinePipeline
 
 /// Where frames go besides the ZeroMQ publisher, shared by `replay` and `run`.
 struct FrameOutputOptions: ParsableArguments {
@@ -8,14 +9,19 @@ struct FrameOutputOptions: ParsableArguments {
 
   @Option(
     name: .long,
-    help: "Serve frames to Foxglove (WebSocket, foxglove.websocket.v1) on HOST:PORT.")
+    help: """
+      Serve frames to Foxglove (WebSocket, foxglove.websocket.v1) on HOST:PORT, with the live \
+      page at http://HOST:PORT/ and /metrics (overrides foxglove.listen).
+      """)
   var foxglove: String?
 
-  /// `--foxglove` parsed, or nil when not given.
-  func foxgloveAddress() throws -> FoxgloveAddress? {
-    guard let foxglove else { return nil }
-    guard let address = FoxgloveAddress(foxglove) else {
-      throw Failure(description: "--foxglove: expected HOST:PORT, got \(foxglove)")
+  /// `--foxglove` parsed, else the config's `foxglove.listen`; nil when neither is set.
+  func foxgloveAddress(config: SightlineConfig) throws -> FoxgloveAddress? {
+    let (text, source) =
+      foxglove.map { ($0, "--foxglove") } ?? (config.foxglove.listen, "foxglove.listen")
+    guard !text.isEmpty else { return nil }
+    guard let address = FoxgloveAddress(text) else {
+      throw Failure(description: "\(source): expected HOST:PORT, got \(text)")
     }
     return address
   }

@@ -1,9 +1,10 @@
-// `sightline replay`: a drive (or a LiDAR capture) through the pipeline, publishing grid frames.
-
 import ArgumentParser
+import Foundation
 import SightlineLive
 import SightlineReplay
 import SightlineZMQ
+
+// `sightline replay`: a drive (or a LiDAR capture) through the pipeline, publishing grid frames.
 
 struct ReplayCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -81,10 +82,11 @@ struct ReplayCommand: ParsableCommand {
     options.waitForSubscribers = waitSubscribers
     options.subscriberTimeoutSeconds = waitTimeout
     options.recordPath = output.record
-    options.foxglove = try output.foxgloveAddress()
+    options.foxglove = try output.foxgloveAddress(config: settings)
     // SIGINT and SIGTERM end the replay as the capture's end would: every sink finished.
     let stop = StopToken.onSignals()
     options.shouldStop = { stop.isRequested }
+    options.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
     let bar = ProgressBar()
     let progress = bar.enabled ? ReplayProgress(capture: options.lidarPath) : nil

@@ -59,7 +59,7 @@ struct RunCommand: AsyncParsableCommand {
     options.idleExitSeconds = idleExit
     options.waitForSubscribers = waitSubscribers
     options.recordPath = output.record
-    options.foxglove = try output.foxgloveAddress()
+    options.foxglove = try output.foxgloveAddress(config: settings)
     options.configPath = config
     SightlineLogging.bootstrap(level: .info)
     let summary: LiveSummary

@@ -40,6 +40,10 @@ func configError(_ text: String) -> ConfigError? {
       [publish]
       endpoint = "ipc:///tmp/x"
       send_hwm = 5
+      [foxglove]
+      listen = "[::1]:8765"
+      [metrics]
+      listen = "0.0.0.0:9464"
       """, file: "t.toml")
     #expect(config.lidar.model == .vlp16)
     #expect(config.lidar.cutAngleDegrees == 90)
@@ -51,6 +55,8 @@ func configError(_ text: String) -> ConfigError? {
     #expect(config.frame.budgetMilliseconds == 10)
     #expect(config.publish.endpoint == "ipc:///tmp/x")
     #expect(config.publish.sendHighWaterMark == 5)
+    #expect(config.foxglove.listen == "[::1]:8765")
+    #expect(config.metrics.listen == "0.0.0.0:9464")
   }
 
   /// Text on which the TOML parser used before SightlineTOML (toml++ inside TOMLKit) asserted
@@ -89,6 +95,9 @@ func configError(_ text: String) -> ConfigError? {
     ("[grid]\nobstacle_min_z_m = 1\nobstacle_max_z_m = 0", "grid.obstacle_min_z_m"),
     ("[publish]\nendpoint = \"localhost:5560\"", "publish.endpoint"),
     ("[frame]\nbudget_ms = nan", "frame.budget_ms"),
+    ("[foxglove]\nlisten = \"8765\"", "foxglove.listen"),
+    ("[foxglove]\nlisten = \"127.0.0.1:99999\"", "foxglove.listen"),
+    ("[metrics]\nlisten = \":9464\"", "metrics.listen"),
   ])
   func badValueIsNamed(text: String, key: String) {
     let error = configError(text)

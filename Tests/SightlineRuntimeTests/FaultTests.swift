@@ -1,4 +1,5 @@
 import Foundation
+import SightlineFoxglove
 import SightlinePipeline
 import SightlinePublish
 import SightlineSchema
@@ -196,15 +197,28 @@ import Testing
     #expect(late.frames.count + Int(late.lost) <= read.frames.count)
   }
 
-  @Test func theMetricsEndpointServesTheRunsFigures() throws {
-    let rig = try LiveRig(seconds: 3) { $0.config.metrics.listen = "127.0.0.1:0" }
+  /// `/metrics` on the `metrics.listen` listener, or on the Foxglove one (with the live page).
+  @Test(arguments: ["metrics.listen", "foxglove"])
+  func theMetricsEndpointServesTheRunsFigures(listener: String) throws {
+    let rig = try LiveRig(seconds: 3) {
+      if listener == "foxglove" {
+        $0.foxglove = FoxgloveAddress(host: "127.0.0.1", port: 0)
+      } else {
+        $0.config.metrics.listen = "127.0.0.1:0"
+      }
+    }
     rig.feed.radioClockOffsetMilliseconds.store(-300, ordering: .relaxed)  // the radio is behind
     rig.start()
     Thread.sleep(forTimeInterval: 2)
     let log = rig.run?.logLines.withLock { $0 } ?? []
-    let line = log.first { $0.hasPrefix("metrics on ") }
-    let url = try #require(line.flatMap { URL(string: String($0.dropFirst("metrics on ".count))) })
-    let text = try httpGet(port: try #require(url.port), path: url.path)
+    let prefix = listener == "foxglove" ? "watch live at " : "metrics on "
+    let line = log.first { $0.hasPrefix(prefix) }
+    let address = line.map { $0.dropFirst(prefix.count).prefix { $0 != " " } }
+    let url = try #require(address.flatMap { URL(string: String($0)) })
+    if listener == "foxglove" {
+      #expect(try httpGet(port: try #require(url.port), path: "/").contains("<canvas"))
+    }
+    let text = try httpGet(port: try #require(url.port), path: "/metrics")
     #expect(text.hasPrefix("HTTP/1.1 200"))
     _ = try rig.finish()
 

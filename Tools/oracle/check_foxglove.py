@@ -21,7 +21,7 @@ import urllib.request
 from foxglove_schemas_protobuf.Grid_pb2 import Grid
 from google.protobuf import descriptor_pb2
 from mcap.reader import make_reader
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -149,8 +149,14 @@ def main():
             status, body = wait_for_server(base, process)
             check("GET /healthz answers 200 ok", status == 200 and body.strip() == "ok",
                   f"{status} {body[:80]!r}")
-            status, _ = http_status(base + "/")
-            check("a request without the subprotocol gets 400", status == 400, str(status))
+            refused = None
+            try:
+                with connect(f"ws://127.0.0.1:{port}/", open_timeout=10):
+                    pass
+            except InvalidStatus as error:
+                refused = error.response.status_code
+            check("a WebSocket client without the subprotocol gets 400", refused == 400,
+                  str(refused))
             with connect(f"ws://127.0.0.1:{port}/", subprotocols=[SUBPROTOCOL],
                          max_size=None, open_timeout=10) as ws:
                 channel = check_handshake(ws)

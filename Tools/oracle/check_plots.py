@@ -9,9 +9,13 @@ each SVG with xml.etree: it parses, has a title, axis labels with units in paren
 least 3 numeric tick labels on each numeric axis (in order, one tick mark each) and one per
 agent on the agent axis, every mark inside the axes, and a legend naming every series. The
 report must hold the figures table, both plots inline, and PNG frame pictures as data URIs
-(no external assets). Stdlib only. Prints one line per check and ends with "N passed, N failed".
+(no external assets). Then the report is opened in headless Chromium (Tools/oracle/chromium.py):
+both plots render with their titles, axis labels and legends laid out on the page, every frame
+picture decodes, and a screenshot (kept in .build/test-results/eval-report.png) is not blank.
+Prints one line per check and ends with "N passed, N failed".
 """
 import base64
+import json
 from html import escape
 import os
 import re
@@ -20,6 +24,7 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+from chromium import Browser
 from oraclelib import check, finish
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -135,6 +140,44 @@ def check_report(path, titles, printed):
     check("report.html is self-contained (no external assets)", not external, str(external[:3]))
 
 
+# What the browser laid out: per SVG its title and how many axis labels, tick labels and legend
+# labels have a visible box; per picture whether it decoded; and the tables.
+LAYOUT = """JSON.stringify({
+  svgs: [...document.querySelectorAll('svg')].map(svg => {
+    const shown = (selector) => [...svg.querySelectorAll(selector)]
+      .filter(e => { const b = e.getBoundingClientRect(); return b.width > 0 && b.height > 0; });
+    const box = svg.getBoundingClientRect();
+    return { title: (svg.querySelector('title') || {}).textContent, width: box.width,
+             height: box.height, axisLabels: shown('.axis-label').length,
+             ticks: shown('.tick-label').length, legend: shown('.legend-label').length };
+  }),
+  pictures: [...document.images].map(img => img.complete && img.naturalWidth > 0),
+  tables: document.querySelectorAll('table').length })"""
+
+
+def check_report_in_browser(path, titles):
+    shot = os.path.join(ROOT, ".build", "test-results", "eval-report.png")
+    with Browser(width=1200, height=1600) as browser:
+        browser.open("file://" + os.path.abspath(path))
+        found = browser.wait_for("document.readyState === 'complete' && " + LAYOUT, seconds=30)
+        browser.screenshot(shot)
+    layout = json.loads(found) if found else {"svgs": [], "pictures": [], "tables": 0}
+    svgs = layout["svgs"]
+    check("Chromium: the report renders both plots, with their titles",
+          sorted(s["title"] for s in svgs if s["width"] > 100 and s["height"] > 100)
+          == sorted(t for t in titles if t), str([(s["title"], s["width"]) for s in svgs]))
+    check("Chromium: each plot lays out two axis labels, tick labels and a legend",
+          svgs and all(s["axisLabels"] == 2 and s["ticks"] >= 6 and s["legend"] >= 2
+                       for s in svgs), str(svgs))
+    check("Chromium: every frame picture decodes",
+          layout["pictures"] and all(layout["pictures"]), str(layout["pictures"]))
+    check("Chromium: the figures table is there", layout["tables"] >= 1, str(layout["tables"]))
+    with open(shot, "rb") as f:
+        image = f.read()
+    check("Chromium: the report's screenshot is a picture, not a blank page",
+          len(image) > 20_000, f"{len(image)} bytes")
+
+
 def main(binary):
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "report.html")
@@ -148,7 +191,13 @@ def main(binary):
         agents = [line.split()[0] for line in printed if re.match(r"^[0-9a-f]{8}\s", line)]
         check("eval prints its agents", len(agents) > 0, str(agents))
         titles = [check_svg(os.path.join(tmp, plot), agents) for plot in PLOTS]
+        shown = os.path.join(ROOT, "docs", "pictures", "blind-intersection-time-advantage.svg")
+        with open(shown, "rb") as a, open(os.path.join(tmp, "time-advantage.svg"), "rb") as b:
+            check("README's plot is the one eval writes today (else copy eval's "
+                  "time-advantage.svg to docs/pictures/blind-intersection-time-advantage.svg)",
+                  a.read() == b.read())
         check_report(report, titles, printed)
+        check_report_in_browser(report, titles)
 
 
 if __name__ == "__main__":
