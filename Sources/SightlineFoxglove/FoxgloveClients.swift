@@ -29,6 +29,8 @@ final class FoxgloveClients: @unchecked Sendable {
   /// The channels with at least one subscriber.
   var subscribedChannels: Set<UInt32> { lock.withLock { subscribed } }
 
+  var hasSubscribers: Bool { lock.withLock { !subscribed.isEmpty } }
+
   var count: Int { lock.withLock { clients.count } }
 
   /// Clients that connected since the start.

@@ -66,6 +66,9 @@ public final class FoxgloveServer: @unchecked Sendable {
   /// The channels at least one client subscribed to: the frame side skips converting others.
   public var subscribedChannels: Set<UInt32> { clients.subscribedChannels }
 
+  /// Whether any client is subscribed to any channel.
+  public var hasSubscribers: Bool { clients.hasSubscribers }
+
   /// Connected clients.
   public var clientCount: Int { clients.count }
   /// Clients that connected since the start.

@@ -27,6 +27,9 @@ public final class FoxgloveSink: FrameSink {
     self.init(server: server)
   }
 
+  /// Only while someone is subscribed (a background sink copies nothing otherwise).
+  public var wantsFrames: Bool { server.hasSubscribers }
+
   public func take(frame: GridFrame, grid: [UInt8], agents: [UInt8]) throws {
     let subscribed = server.subscribedChannels
     guard !subscribed.isEmpty else { return }

@@ -41,7 +41,7 @@ public final class BackgroundSink: FrameSink, @unchecked Sendable {
   public var dropped: Int { locked { droppedFrames } }
 
   public func take(frame: GridFrame, grid: [UInt8], agents: [UInt8]) throws {
-    guard var (gridCopy, agentsCopy) = takeBuffers() else { return }
+    guard sink.wantsFrames, var (gridCopy, agentsCopy) = takeBuffers() else { return }
     gridCopy.append(contentsOf: grid)
     agentsCopy.append(contentsOf: agents)
     try enqueue(.frame(grid: gridCopy, agents: agentsCopy))

@@ -11,4 +11,11 @@ public protocol FrameSink: AnyObject {
   func finish() throws
   /// Lets go of what the sink holds; `discardPending` when the run was stopped, not ended.
   func close(discardPending: Bool)
+  /// False while the sink would do nothing with a frame (a Foxglove server nobody subscribed
+  /// to), so that a `BackgroundSink` skips copying it.
+  var wantsFrames: Bool { get }
+}
+
+extension FrameSink {
+  public var wantsFrames: Bool { true }
 }

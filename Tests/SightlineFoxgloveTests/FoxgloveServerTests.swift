@@ -91,12 +91,15 @@ import Testing
   @Test func nobodySubscribedNothingConverted() throws {
     let sink = try FoxgloveSink(address: FoxgloveAddress(host: "127.0.0.1", port: 0))
     defer { sink.close(discardPending: true) }
+    #expect(!sink.wantsFrames)
     let client = try subscribedClient(sink.server, ["1": 2])
+    #expect(sink.wantsFrames)
     try take(sink, sampleFrame(sequence: 0, side: 4))
     #expect(sink.framesPublished == 1)
     _ = try client.readFrame()
     try client.sendText(#"{"op":"unsubscribe","subscriptionIds":[1]}"#)
     try waitUntil { sink.server.subscribedChannels.isEmpty }
+    #expect(!sink.wantsFrames)
     try take(sink, sampleFrame(sequence: 1, side: 4))
     #expect(sink.framesPublished == 1)
   }

@@ -14,6 +14,7 @@ final class CollectingSink: FrameSink {
   var stats: [[UInt8]] = []
   var finished = 0
   var closed: [Bool] = []
+  var wantsFrames = true
 
   func take(frame: GridFrame, grid: [UInt8], agents: [UInt8]) throws {
     grids.append(grid)
@@ -88,6 +89,25 @@ final class CollectingSink: FrameSink {
     try behind.finish()
     behind.close(discardPending: true)
     #expect(behind.dropped == 4 && slow.frames == 1)
+  }
+
+  @Test func aBackgroundSinkCopiesNoFrameItsSinkDoesNotWant() throws {
+    let idle = CollectingSink()
+    idle.wantsFrames = false  // a Foxglove server nobody subscribed to
+    let background = BackgroundSink(
+      wrapping: idle, name: "test-idle", buffers: 1, bytesPerFrame: 1 << 20)
+    let loop = FrameLoop(config: Self.config(), live: false, sinks: [background])
+    for index in 0..<3 {
+      var sweep = wallSweep(time: 1_000_000_000 + Int64(index) * 100_000_000)
+      try loop.process(&sweep, decodeNanoseconds: 0, clock: sweep.endNanoseconds)
+    }
+    idle.wantsFrames = true
+    var sweep = wallSweep(time: 1_400_000_000)
+    try loop.process(&sweep, decodeNanoseconds: 0, clock: sweep.endNanoseconds)
+    try loop.publishEndOfStream(inputError: false, clock: 2_000_000_000)
+    loop.close()
+    #expect(idle.grids.count == 1 && background.dropped == 0)
+    #expect(!idle.stats.isEmpty && idle.finished == 1)
   }
 
   @Test func aCaptureOfAnUnreadableLinkTypeIsOneClearError() throws {
