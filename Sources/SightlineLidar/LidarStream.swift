@@ -19,15 +19,16 @@
 /// - The hot path (`ingest`) does not allocate once the sweep buffer has grown to a revolution.
 public protocol LidarStream {
   /// Decodes one UDP payload that arrived at `destinationPort`. Finished sweeps are handed to
-  /// `onSweep` (which may swap the buffer for another with capacity); the stream then starts
-  /// the next one. Payloads of other ports or unknown formats are counted in `drops`.
+  /// `onSweep` with the stream's `counts` as of then (which may swap the buffer for another
+  /// with capacity); the stream then starts the next one. Payloads of other ports or unknown
+  /// formats are counted in `drops`.
   mutating func ingest(
     payload: UnsafeRawBufferPointer, destinationPort: UInt16, captureTimeNanoseconds: Int64,
-    onSweep: (inout Sweep) throws -> Void
+    onSweep: (inout Sweep, LidarStreamCounts) throws -> Void
   ) rethrows
 
   /// Hands on whatever sweep is being assembled (the partial one at the end of a capture).
-  mutating func flush(onSweep: (inout Sweep) throws -> Void) rethrows
+  mutating func flush(onSweep: (inout Sweep, LidarStreamCounts) throws -> Void) rethrows
 
   /// What the stream has learned of its sensor from the packets so far (nil before the first
   /// decoded packet): for `inspect` and reports.
@@ -37,6 +38,41 @@ public protocol LidarStream {
   /// "ouster.packet_size", "hesai.crc"), and the counts. Reasons with a zero count may be left
   /// out.
   var drops: [(reason: String, count: Int)] { get }
+
+  /// The counts every vendor has, for the frame's counters and reports.
+  var counts: LidarStreamCounts { get }
+
+  /// The time (sensor clock) of the latest packet whose time was read (`counts.timedPackets`),
+  /// for aligning the sensor's clock with the host's.
+  var lastPacketTimeNanoseconds: Int64? { get }
+}
+
+extension LidarStream {
+  public var counts: LidarStreamCounts { LidarStreamCounts() }
+  public var lastPacketTimeNanoseconds: Int64? { nil }
+}
+
+/// What every stream counts, whatever its vendor.
+public struct LidarStreamCounts: Sendable, Equatable {
+  /// Payloads on the data port (or of the data format), and those decoded into points.
+  public var dataPackets = 0
+  /// Data packets whose time was read (accepted; then decoded or dropped as late).
+  public var timedPackets = 0
+  public var decodedPackets = 0
+  /// Judged missing (sequence or azimuth gaps), summed over the sweeps handed on so far.
+  public var packetsMissing = 0
+  /// Older than the packet before them: dropped, never merged into the wrong sweep.
+  public var latePackets = 0
+  /// Returns outside the range limits, and second returns merged into the first (same point).
+  public var returnsOutOfRange = 0
+  public var mergedDualReturns = 0
+  public var points = 0
+  /// Data payloads refused (any reason in `drops`), and refused payloads of the sensor's other
+  /// kinds (Velodyne's position packets, Ouster's IMU packets).
+  public var packetsRejected = 0
+  public var otherPacketsRejected = 0
+
+  public init() {}
 }
 
 /// What a stream knows about its sensor, from its packets and its metadata or calibration.

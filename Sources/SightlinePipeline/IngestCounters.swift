@@ -20,8 +20,34 @@ public struct IngestCounters: Sendable, Equatable {
   public var returnsOutOfRange = 0
   public var mergedDualReturns = 0
   public var points = 0
+  /// Refused payloads of any reason, data and other kinds (every vendor's stream counts these;
+  /// the arrays above break them down for Velodyne).
+  public var dataPacketsRejected = 0
+  public var otherPacketsRejected = 0
 
   public init() {}
+
+  /// Takes the counts every stream keeps.
+  mutating func add(_ counts: LidarStreamCounts) {
+    lidarPackets = counts.dataPackets
+    decodedPackets = counts.decodedPackets
+    packetsMissing = counts.packetsMissing
+    latePackets = counts.latePackets
+    returnsOutOfRange = counts.returnsOutOfRange
+    mergedDualReturns = counts.mergedDualReturns
+    points = counts.points
+    dataPacketsRejected = counts.packetsRejected
+    otherPacketsRejected = counts.otherPacketsRejected
+  }
+
+  /// Takes a Velodyne stream's own breakdown.
+  mutating func add(_ velodyne: VelodyneCounters) {
+    positionPackets = velodyne.positionPackets
+    gnssFixes = velodyne.gnssFixes
+    otherUDPDatagrams += velodyne.otherUDPDatagrams
+    packetsRejected = velodyne.packetsRejected
+    positionProblems = velodyne.positionProblems
+  }
 
   public var totalFramesSkipped: Int { framesSkipped.reduce(0, +) }
   public var totalPacketsRejected: Int { packetsRejected.reduce(0, +) }

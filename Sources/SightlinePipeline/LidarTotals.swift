@@ -23,10 +23,24 @@ extension IngestCounters {
     totals.packets = decodedPackets
     totals.packetsMissing = packetsMissing
     totals.latePackets = latePackets
-    totals.packetsRejected = totalPacketsRejected
+    totals.packetsRejected = dataPacketsRejected
     totals.framesSkipped = totalFramesSkipped
-    totals.positionProblems = positionProblems.reduce(0, +)
+    totals.positionProblems = otherPacketsRejected
     totals.returnsOutOfRange = returnsOutOfRange
+    return totals
+  }
+
+  /// The totals of these counts (the ingest's own) with a stream's, without copying arrays.
+  func totals(with counts: LidarStreamCounts) -> LidarTotals {
+    var totals = LidarTotals()
+    totals.datagrams = udpDatagrams
+    totals.packets = counts.decodedPackets
+    totals.packetsMissing = counts.packetsMissing
+    totals.latePackets = counts.latePackets
+    totals.packetsRejected = counts.packetsRejected
+    totals.framesSkipped = totalFramesSkipped
+    totals.positionProblems = counts.otherPacketsRejected
+    totals.returnsOutOfRange = counts.returnsOutOfRange
     return totals
   }
 }

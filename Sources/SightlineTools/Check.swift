@@ -116,7 +116,8 @@ public enum Check {
       previousMicros = header.microsecondsPastHour
       let sensorTime = TopOfHour.resolve(
         microsecondsPastHour: header.microsecondsPastHour,
-        referenceNanoseconds: ingest.hour.reference(captureTime: captureTime))
+        referenceNanoseconds: ingest.velodyne?.hour.reference(captureTime: captureTime)
+          ?? captureTime)
       lidarSamples += 1
       if case .jump = lidarAlignment.add(
         sensorTimeNanoseconds: sensorTime, receiveTimeNanoseconds: captureTime)

@@ -143,8 +143,8 @@ public enum Inspect {
 
   static func report(_ stream: Stream, address: UInt32) -> StreamReport {
     let c = stream.ingest.counters
-    let header = stream.ingest.lastHeader
-    let model = header.flatMap { stream.ingest.decoder.model(of: $0) }
+    let header = stream.ingest.velodyne?.lastHeader
+    let model = header.flatMap { stream.ingest.velodyne?.decoder.model(of: $0) }
     var rejected = [String: Int]()
     for reason in PacketRejectReason.allCases where c.packetsRejected[reason.rawValue] > 0 {
       rejected["\(reason)"] = c.packetsRejected[reason.rawValue]
@@ -185,7 +185,7 @@ public enum Inspect {
       positionPackets: c.positionPackets, gnssFixes: c.gnssFixes,
       gnssFixesValid: stream.fixes.filter(\.isValid).count,
       firstFix: stream.fixes.first.map(fixReport), lastFix: stream.fixes.last.map(fixReport),
-      hourFrom: stream.ingest.hour.usesGNSS ? "GPRMC" : "capture time",
+      hourFrom: stream.ingest.velodyne?.hour.usesGNSS == true ? "GPRMC" : "capture time",
       sweepsComplete: stream.sweepsComplete, sweepsPartial: stream.sweepsPartial,
       packetsLost: c.packetsMissing, packetsLate: c.latePackets, points: c.points,
       firstPacketTime: stream.firstPacketTime.map(Report.utc),

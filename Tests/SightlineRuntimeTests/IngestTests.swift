@@ -64,7 +64,7 @@ func shiftedCapture(by seconds: Int) throws -> String {
     #expect(allValid)
     let times = fixes.items.map(\.utcNanoseconds)
     #expect(times == times.sorted())
-    #expect(ingest.hour.usesGNSS)
+    #expect(ingest.velodyne?.hour.usesGNSS == true)
   }
 
   @Test func aCalibrationFileReplacesTheBuiltInGeometry() throws {

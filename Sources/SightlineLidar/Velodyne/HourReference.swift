@@ -1,5 +1,3 @@
-import SightlineLidar
-
 /// The outside reference that supplies the hour for the sensor's microseconds-past-the-hour:
 /// the latest GPRMC fix when the sensor relays one, carried forward by the capture (or receive)
 /// clock; the capture clock alone otherwise.
@@ -9,7 +7,7 @@ public struct HourReference: Sendable {
 
   public init() {}
 
-  mutating func observe(_ fix: GNSSFix, captureTime: Int64) {
+  public mutating func observe(_ fix: GNSSFix, captureTime: Int64) {
     fixTime = fix.utcNanoseconds
     fixCaptureTime = captureTime
   }
