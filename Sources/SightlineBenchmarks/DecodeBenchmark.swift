@@ -38,12 +38,15 @@ public enum DecodeBenchmark {
     return (bytes, records, times, capture.linkType)
   }
 
-  public static func run(capture path: String, config: SightlineConfig, repeat passes: Int) throws
-    -> Result
-  {
+  /// `progress` hears the fraction of passes done, between passes (ProgressThrottle).
+  public static func run(
+    capture path: String, config: SightlineConfig, repeat passes: Int,
+    progress: ((Double) -> Void)? = nil
+  ) throws -> Result {
     let loaded = try load(path, filter: config.lidar.captureFilter)
     var result = Result(pointsPerSecond: [], pointsPerPass: 0, packetsPerPass: 0, allocations: nil)
-    for _ in 0..<max(1, passes) {
+    var throttle = ProgressThrottle(progress)
+    for pass in 0..<max(1, passes) {
       var ingest = try LidarIngest(config: config)
       var points = 0
       let allocationsBefore = AllocationCounter.count()
@@ -64,7 +67,9 @@ public enum DecodeBenchmark {
       result.pointsPerSecond.append(Double(points) / elapsed)
       result.pointsPerPass = points
       result.packetsPerPass = ingest.counters.decodedPackets
+      throttle.update(Double(pass + 1) / Double(max(1, passes)))
     }
+    throttle.finish()
     return result
   }
 }

@@ -42,9 +42,11 @@ public enum FrameBenchmark {
     return config
   }
 
+  /// `progress` hears the fraction of passes done (the warm-up one too), between passes
+  /// (ProgressThrottle).
   public static func run(
     capture path: String, config: SightlineConfig, passes: Int, budget: FrameBudget?,
-    context: ZMQContext? = nil, endpoint: String? = nil
+    context: ZMQContext? = nil, endpoint: String? = nil, progress: ((Double) -> Void)? = nil
   ) throws -> Result {
     var config = benchConfig(config)
     if let endpoint { config.publish.endpoint = endpoint }
@@ -61,6 +63,7 @@ public enum FrameBenchmark {
     var result = Result()
     var times = [Int64]()
     var framesPerPass = 0
+    var throttle = ProgressThrottle(progress)
     for pass in 0..<(max(1, passes) + 1) {
       var ingest = try LidarIngest(config: config)
       ingest.onFix = { loop.observe($0) }
@@ -103,11 +106,13 @@ public enum FrameBenchmark {
       if !warmUp, let before, let after = AllocationCounter.count() {
         result.wholePathAllocations = (result.wholePathAllocations ?? 0) + (after - before)
       }
+      throttle.update(Double(pass + 1) / Double(max(1, passes) + 1))
     }
     result.frameNanoseconds = times
     result.framesPublished = loop.framesPublished
     try loop.publishEndOfStream(inputError: false, clock: 0)
     result.gridStageAllocations = try gridStageAllocations(loaded: loaded, config: config)
+    throttle.finish()
     return result
   }
 
@@ -159,8 +164,10 @@ public enum FrameBenchmark {
 
   /// Runs `frames` frames of the capture's sweeps (decoded once, cycled) through the frame loop
   /// under a wall-clock budget, and records how far each frame ends from its deadline.
+  /// `progress` hears the fraction of frames done, between frames (ProgressThrottle).
   public static func budget(
-    capture path: String, config: SightlineConfig, frames: Int, budgetMilliseconds: Double
+    capture path: String, config: SightlineConfig, frames: Int, budgetMilliseconds: Double,
+    progress: ((Double) -> Void)? = nil
   ) throws -> BudgetResult {
     var config = benchConfig(config)
     config.frame.budgetMode = .wall
@@ -181,6 +188,7 @@ public enum FrameBenchmark {
       budgetNanoseconds: budget, overrunNanoseconds: [], degradedFrames: 0, pointsSkipped: 0)
     result.overrunNanoseconds.reserveCapacity(frames)
     var scratch = sweeps[0]
+    var throttle = ProgressThrottle(progress)
     for index in 0..<frames {
       scratch.points.removeAll(keepingCapacity: true)
       let source = sweeps[index % sweeps.count]
@@ -193,7 +201,9 @@ public enum FrameBenchmark {
       result.overrunNanoseconds.append(elapsed - budget)
       if record.degradation != 0 { result.degradedFrames += 1 }
       result.pointsSkipped += record.pointsSkipped
+      throttle.update(Double(index + 1) / Double(frames))
     }
+    throttle.finish()
     return result
   }
 }

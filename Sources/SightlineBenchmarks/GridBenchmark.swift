@@ -48,9 +48,10 @@ public enum GridBenchmark {
   }
 
   /// Ground is below `groundZ` in the world frame (as the C baseline's), relative to the origin.
+  /// `progress` hears the fraction of scans done, between scans (ProgressThrottle).
   public static func run(
     _ scans: Scans, size: Int, resolution: Float, rays: RayCasting,
-    groundZ: Float = 0.3
+    groundZ: Float = 0.3, progress: ((Double) -> Void)? = nil
   ) -> Result {
     var grid = OccupancyGrid(
       geometry: GridGeometry(columns: size, rows: size, resolution: resolution))
@@ -58,6 +59,7 @@ public enum GridBenchmark {
     updater.prepare(rays)  // the polar tables, built once per grid, outside the timing
     var result = Result(millisecondsPerScan: [], cellsTouched: 0)
     let stride = 3 + scans.pointsPerScan * 3
+    var throttle = ProgressThrottle(progress)
     scans.data.withUnsafeBufferPointer { all in
       for scan in 0..<scans.count {
         let base = scan * stride
@@ -76,8 +78,10 @@ public enum GridBenchmark {
         }
         result.millisecondsPerScan.append(Double(MonotonicClock.nanoseconds() - started) / 1e6)
         result.cellsTouched += update.cellsUpdated
+        throttle.update(Double(scan + 1) / Double(scans.count))
       }
     }
+    throttle.finish()
     return result
   }
 }

@@ -26,8 +26,10 @@ public enum SubscriberBenchmark {
     public var published: UInt64 = 0
   }
 
+  /// `progress` hears the fraction of passes done (FrameBenchmark.run's).
   public static func run(
-    capture: String, config: SightlineConfig, passes: Int, peer: Peer, port: Int
+    capture: String, config: SightlineConfig, passes: Int, peer: Peer, port: Int,
+    progress: ((Double) -> Void)? = nil
   ) throws -> Outcome {
     let context = try ZMQContext()
     let endpoint = "tcp://127.0.0.1:\(port)"
@@ -47,7 +49,7 @@ public enum SubscriberBenchmark {
     }
     let result = try FrameBenchmark.run(
       capture: capture, config: config, passes: passes, budget: nil, context: context,
-      endpoint: endpoint)
+      endpoint: endpoint, progress: progress)
     outcome.frameNanoseconds = result.frameNanoseconds
     outcome.published = result.framesPublished
     if let reader {

@@ -5,18 +5,28 @@ import SightlinePipeline
 /// Runs SubscriberBenchmark's cases (no subscriber, a reading one, a stalled one) in turn,
 /// `rounds` times: interleaved, so that the machine's drift spreads over all three.
 public enum SubscriberRounds {
-  /// Each case's outcomes, one per round, in order.
+  /// Each case's outcomes, one per round, in order. `progress` hears the fraction of all the
+  /// rounds' passes done, between passes (ProgressThrottle).
   public static func run(
-    capture: String, config: SightlineConfig, passes: Int, port: Int, rounds: Int
+    capture: String, config: SightlineConfig, passes: Int, port: Int, rounds: Int,
+    progress: ((Double) -> Void)? = nil
   ) throws -> [SubscriberBenchmark.Peer: [SubscriberBenchmark.Outcome]] {
     var outcomes: [SubscriberBenchmark.Peer: [SubscriberBenchmark.Outcome]] = [:]
+    var throttle = ProgressThrottle(progress)
+    let cases = Double(max(1, rounds * SubscriberBenchmark.Peer.allCases.count))
+    var done = 0.0
     for _ in 0..<rounds {
       for peer in SubscriberBenchmark.Peer.allCases {
+        let inCase: ((Double) -> Void)? =
+          progress == nil ? nil : { throttle.update((done + $0) / cases) }
         outcomes[peer, default: []].append(
           try SubscriberBenchmark.run(
-            capture: capture, config: config, passes: passes, peer: peer, port: port))
+            capture: capture, config: config, passes: passes, peer: peer, port: port,
+            progress: inCase))
+        done += 1
       }
     }
+    throttle.finish()
     return outcomes
   }
 }

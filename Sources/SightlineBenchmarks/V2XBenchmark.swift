@@ -15,7 +15,10 @@ public enum V2XBenchmark {
     }
   }
 
-  public static func run(payloads: [[UInt8]], passes: Int) -> Result {
+  /// `progress` hears the fraction of passes done, between passes (ProgressThrottle).
+  public static func run(
+    payloads: [[UInt8]], passes: Int, progress: ((Double) -> Void)? = nil
+  ) -> Result {
     // One contiguous buffer so the loop touches no array headers.
     var bytes = [UInt8]()
     var ranges = [Range<Int>]()
@@ -25,8 +28,9 @@ public enum V2XBenchmark {
     }
     var result = Result(messagesPerSecond: [], messagesPerPass: ranges.count, decodedPerPass: 0)
     let innerRepeats = max(1, 200_000 / max(1, ranges.count))
+    var throttle = ProgressThrottle(progress)
     bytes.withUnsafeBytes { all in
-      for _ in 0..<max(1, passes) {
+      for pass in 0..<max(1, passes) {
         var decoded = 0
         let allocationsBefore = AllocationCounter.count()
         let started = MonotonicClock.nanoseconds()
@@ -44,8 +48,10 @@ public enum V2XBenchmark {
         }
         result.messagesPerSecond.append(Double(ranges.count * innerRepeats) / elapsed)
         result.decodedPerPass = decoded / innerRepeats
+        throttle.update(Double(pass + 1) / Double(max(1, passes)))
       }
     }
+    throttle.finish()
     return result
   }
 }

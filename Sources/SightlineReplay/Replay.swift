@@ -11,8 +11,16 @@ import SightlineZMQ
 /// clock), so a replay is the same on every run (docs/ARCHITECTURE.md).
 public struct Replay {
   public let options: ReplayOptions
+  /// Hears the fraction of the capture read, by its record times (ReplayProgress): about every
+  /// 100 ms, and 1 once the whole capture is done.
+  public let progress: ((Double) -> Void)?
+  /// The shortest time between progress reports (tests set 0 to hear every record).
+  var progressIntervalNanoseconds: Int64 = 100_000_000
 
-  public init(options: ReplayOptions) { self.options = options }
+  public init(options: ReplayOptions, progress: ((Double) -> Void)? = nil) {
+    self.options = options
+    self.progress = progress
+  }
 
   /// Runs to the end of the capture. `onFrame` sees every frame after it is published.
   /// `onFrameData`, when given, sees each published frame (grid, agents and counters).
@@ -32,6 +40,8 @@ public struct Replay {
     defer { v2x.release() }
     var ego = try EgoTruthFeed(path: options.egoTruthPath)
     var pacer = Pacer(pacing: options.pacing)
+    let position = progress == nil ? nil : ReplayProgress(capture: options.lidarPath)
+    var throttle = ProgressThrottle(progress, intervalNanoseconds: progressIntervalNanoseconds)
     var clock: Int64 = .min
     func feed(through time: Int64) {
       ego.feed(through: time, into: frames)
@@ -54,6 +64,7 @@ public struct Replay {
       feed(through: clock)
       try ingest.ingest(
         frame: record.bytes, linkType: capture.linkType, captureTime: clock, onSweep: emit)
+      if let position { throttle.update(position.fraction(captureTime: clock)) }
     }
     summary.stoppedEarly = summary.inputError == nil && options.shouldStop()
     try ingest.flush(onSweep: emit)
@@ -65,6 +76,7 @@ public struct Replay {
     frames.counters.update(
       lidar: ingest.counters.totals, v2x: v2x.ingest.counters, timeline: frames.timeline)
     try frames.publishEndOfStream(inputError: summary.inputError != nil, clock: clock)
+    if summary.inputError == nil && !summary.stoppedEarly { throttle.finish() }
     return summary
   }
 

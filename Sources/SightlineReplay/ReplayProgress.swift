@@ -1,8 +1,8 @@
 import SightlinePcap
-import SightlinePipeline
 
-/// How far a replay has got through its capture: each frame's last packet time against the
-/// capture's first and last packet times.
+/// How far a replay (or a decode) has got through its capture: the time of the record read
+/// last against the capture's first and last record times. Record (capture) times, not sensor
+/// times: a sensor clock resolved from its GPRMC fixes need not match the capture's.
 public struct ReplayProgress: Sendable, Equatable {
   /// The capture's first and last packet times, nanoseconds.
   public let first: Int64
@@ -15,8 +15,8 @@ public struct ReplayProgress: Sendable, Equatable {
     last = range.last
   }
 
-  /// The fraction of the capture done once `record`'s frame is out (0 to 1).
-  public func fraction(_ record: SweepRecord) -> Double {
-    Double(record.lastPacketTimeNanoseconds - first) / Double(max(1, last - first))
+  /// The fraction of the capture done once its packets up to `captureTime` are read (0 to 1).
+  public func fraction(captureTime: Int64) -> Double {
+    Double(captureTime - first) / Double(max(1, last - first))
   }
 }

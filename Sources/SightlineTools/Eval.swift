@@ -57,10 +57,11 @@ public enum Eval {
   }
 
   /// `run`, also keeping `snapshots` frames of the fused replay spread over the drive
-  /// (EvalSnapshots), for the HTML report.
-  public static func run(drive: Drive, outputFolder: String?, snapshots: Int) throws -> (
-    scores: Scores, snapshots: [EvalSnapshots.Snapshot]
-  ) {
+  /// (EvalSnapshots), for the HTML report. `progress` hears the fraction of both replays done
+  /// (each Replay's progress: about every 100 ms; 1 once both are done).
+  public static func run(
+    drive: Drive, outputFolder: String?, snapshots: Int, progress: ((Double) -> Void)? = nil
+  ) throws -> (scores: Scores, snapshots: [EvalSnapshots.Snapshot]) {
     guard let truthPath = drive.truthPath else {
       throw Failure(description: "\(drive.name) has no ground truth ([truth] file in drive.toml)")
     }
@@ -72,7 +73,7 @@ public enum Eval {
       duration: truth.header.durationSeconds)
     var options = drive.replayOptions()
     options.config.publish.endpoint = "inproc://sightline-eval-fused"
-    _ = try Replay(options: options).run(context: context) { _ in
+    _ = try Replay(options: options, progress: half(0, of: progress)).run(context: context) { _ in
     } onFrameData: {
       fused.add($0, fused: true)
       kept.take($0)
@@ -80,7 +81,7 @@ public enum Eval {
     var lidarOnly = Accumulator(truth: truth)
     options.v2xPath = nil
     options.config.publish.endpoint = "inproc://sightline-eval-lidar"
-    _ = try Replay(options: options).run(context: context) { _ in
+    _ = try Replay(options: options, progress: half(1, of: progress)).run(context: context) { _ in
     } onFrameData: {
       lidarOnly.add($0, fused: false)
     }
@@ -120,6 +121,13 @@ public enum Eval {
         name: "time-advantage")
     }
     return (report, kept.taken)
+  }
+
+  /// The fused replay (`half` 0) fills the first half of eval's progress, the LiDAR-only one
+  /// (1) the second.
+  static func half(_ half: Int, of progress: ((Double) -> Void)?) -> ((Double) -> Void)? {
+    guard let progress else { return nil }
+    return { progress((Double(half) + $0) / 2) }
   }
 
   static func hex(_ id: UInt32) -> String {

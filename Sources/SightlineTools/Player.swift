@@ -44,7 +44,6 @@ public struct Player {
     }
     var summary = PlaySummary()
     var wallStart = MonotonicClock.nanoseconds()
-    var lastProgress = wallStart
     func wait(until captureTime: Int64) {
       guard let rate = options.rate, rate > 0 else { return }
       let due = wallStart + Int64(Double(captureTime - begin) / rate)
@@ -54,6 +53,7 @@ public struct Player {
     var restamp: Restamp?
     var scratch: [UInt8] = []
     repeat {
+      var throttle = ProgressThrottle(progress)  // each pass goes from 0 to 1
       if options.restamp {
         // Each pass is stamped as happening now.
         restamp = Restamp(shiftNanoseconds: WallClock.nanoseconds() - begin)
@@ -106,11 +106,8 @@ public struct Player {
           case .skipped, .pendingFragment:
             summary.otherDatagramsSkipped += 1
           }
-          let now = MonotonicClock.nanoseconds()
-          if let progress, now - lastProgress > 100_000_000 {
-            lastProgress = now
-            progress(Double(record.timestampNanoseconds - begin) / Double(max(1, last - begin)))
-          }
+          throttle.update(
+            Double(record.timestampNanoseconds - begin) / Double(max(1, last - begin)))
         })
       {
         throw damage
@@ -120,7 +117,7 @@ public struct Player {
       summary.v2xUnchanged += restamp?.v2xUnchanged ?? 0
       summary.passes += 1
       summary.captureSeconds += Double(last - begin) / 1e9
-      progress?(1)
+      throttle.finish()
       wallStart = MonotonicClock.nanoseconds()
     } while options.loop && !stop() && summary.passes < (options.passes ?? .max)
     return summary

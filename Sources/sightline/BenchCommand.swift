@@ -1,5 +1,6 @@
 // `sightline bench`: repeatable measurements (decode, v2x, grid, frame, budget, subscribers).
-// Each prints BenchmarkReport's lines; the last line is the one scripts compare.
+// Each prints BenchmarkReport's lines; the last line is the one scripts compare. A progress bar
+// on standard error while they run, when it is a terminal (between timed passes or frames).
 
 import ArgumentParser
 import SightlineBenchmarks
@@ -31,7 +32,10 @@ struct BenchDecodeCommand: ParsableCommand {
   func run() throws {
     var settings = SightlineConfig()
     try lidarOptions.apply(to: &settings)
-    let result = try DecodeBenchmark.run(capture: capture, config: settings, repeat: self.repeat)
+    let result = try ProgressBar(label: "bench decode").run {
+      try DecodeBenchmark.run(
+        capture: capture, config: settings, repeat: self.repeat, progress: $0)
+    }
     for line in BenchmarkReport.decode(result) { printLine(line) }
   }
 }
@@ -53,7 +57,9 @@ struct BenchV2XCommand: ParsableCommand {
   func run() throws {
     let payloads = try V2XBenchmarkPayloads.load(path: input)
     guard !payloads.isEmpty else { throw Failure(description: "no hex payloads in \(input)") }
-    let result = V2XBenchmark.run(payloads: payloads, passes: self.repeat)
+    let result = ProgressBar(label: "bench v2x").run {
+      V2XBenchmark.run(payloads: payloads, passes: self.repeat, progress: $0)
+    }
     for line in BenchmarkReport.v2x(result) { printLine(line) }
   }
 }
@@ -85,8 +91,10 @@ struct BenchFrameCommand: ParsableCommand {
     try lidarOptions.apply(to: &settings)
     let budget = budgetMs.map { FrameBudget.wall(nanoseconds: Int64($0 * 1e6)) }
     if let budgetMs { settings.frame.budgetMilliseconds = budgetMs }
-    let result = try FrameBenchmark.run(
-      capture: capture, config: settings, passes: self.repeat, budget: budget)
+    let result = try ProgressBar(label: "bench frame").run {
+      try FrameBenchmark.run(
+        capture: capture, config: settings, passes: self.repeat, budget: budget, progress: $0)
+    }
     for line in BenchmarkReport.frame(result, config: settings) { printLine(line) }
   }
 }
@@ -118,8 +126,11 @@ struct BenchSubscribersCommand: ParsableCommand {
   func run() throws {
     var settings = try loadConfig(config)
     try lidarOptions.apply(to: &settings)
-    let outcomes = try SubscriberRounds.run(
-      capture: capture, config: settings, passes: self.repeat, port: port, rounds: rounds)
+    let outcomes = try ProgressBar(label: "bench subscribers").run {
+      try SubscriberRounds.run(
+        capture: capture, config: settings, passes: self.repeat, port: port, rounds: rounds,
+        progress: $0)
+    }
     for line in BenchmarkReport.subscribers(outcomes) { printLine(line) }
   }
 }
@@ -148,8 +159,11 @@ struct BenchBudgetCommand: ParsableCommand {
   func run() throws {
     var settings = try loadConfig(config)
     try lidarOptions.apply(to: &settings)
-    let result = try FrameBenchmark.budget(
-      capture: capture, config: settings, frames: frames, budgetMilliseconds: budgetMs)
+    let result = try ProgressBar(label: "bench budget").run {
+      try FrameBenchmark.budget(
+        capture: capture, config: settings, frames: frames, budgetMilliseconds: budgetMs,
+        progress: $0)
+    }
     for line in BenchmarkReport.budget(result, budgetMilliseconds: budgetMs) { printLine(line) }
   }
 }
@@ -178,7 +192,10 @@ struct BenchGridCommand: ParsableCommand {
       throw ValidationError("--rays takes polar or per-point, not \(rays)")
     }
     let casting: RayCasting = rays == "per-point" ? .perPoint : .standard
-    let result = GridBenchmark.run(loaded, size: size, resolution: resolution, rays: casting)
+    let result = ProgressBar(label: "bench grid").run {
+      GridBenchmark.run(
+        loaded, size: size, resolution: resolution, rays: casting, progress: $0)
+    }
     for line in BenchmarkReport.grid(
       result, scans: loaded, rays: rays, size: size, resolution: resolution)
     {

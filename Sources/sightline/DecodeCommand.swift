@@ -1,6 +1,7 @@
 // `sightline decode`: every LiDAR point of a capture as CSV.
 
 import ArgumentParser
+import Foundation
 import SightlineTools
 
 struct DecodeCommand: ParsableCommand {
@@ -27,8 +28,12 @@ struct DecodeCommand: ParsableCommand {
     var settings = try loadConfig(config)
     try lidarOptions.apply(to: &settings)
     guard format == "csv" else { throw Failure(description: "--format must be csv") }
+    // No bar while the CSV goes to the same terminal: the two would mix.
+    let bar = ProgressBar(label: "decode", enabled: out != "-" || isatty(STDOUT_FILENO) == 0)
     do {
-      _ = try DecodeToCSV.run(capture: capture, config: settings, output: out)
+      _ = try bar.run {
+        try DecodeToCSV.run(capture: capture, config: settings, output: out, progress: $0)
+      }
     } catch {
       throw Failure(description: "decode failed: \(error)")
     }

@@ -41,7 +41,10 @@ struct EvalCommand: ParsableCommand {
     let folder = out ?? (drive as NSString).appendingPathComponent("eval")
     let scores: Eval.Scores
     do {
-      let run = try Eval.run(drive: loaded, outputFolder: folder, snapshots: html == nil ? 0 : 3)
+      let run = try ProgressBar(label: "eval \(loaded.name)").run {
+        try Eval.run(
+          drive: loaded, outputFolder: folder, snapshots: html == nil ? 0 : 3, progress: $0)
+      }
       scores = run.scores
       if let html {
         try EvalHTML.write(scores, snapshots: run.snapshots, folder: folder, to: html)

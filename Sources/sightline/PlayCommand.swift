@@ -82,15 +82,15 @@ struct PlayCommand: ParsableCommand {
     options.startDelaySeconds = startDelay
     options.restamp = !keepTimes
     let stop = StopToken.onSignals()
-    let bar = ProgressBar()
     let summary: PlaySummary
     do {
-      summary = try Player(options: options).run(
-        context: try ZMQContext(), stop: { stop.isRequested }, progress: bar.show)
+      summary = try ProgressBar().run {
+        try Player(options: options).run(
+          context: try ZMQContext(), stop: { stop.isRequested }, progress: $0)
+      }
     } catch {
       throw Failure(description: "play failed: \(error)")
     }
-    bar.finish()
     printLine(PlaySummaryReport.line(summary, options: options))
   }
 }

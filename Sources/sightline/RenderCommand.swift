@@ -3,6 +3,7 @@
 import ArgumentParser
 import SightlinePublish
 import SightlineReplay
+import SightlineSchema
 import SightlineTools
 import SightlineZMQ
 
@@ -46,23 +47,36 @@ struct RenderCommand: ParsableCommand {
     }
     var pictures = try FramePictures(folder: out, every: every, legend: legend)
     do {
-      if let recording {
-        for frame in try RecordedFrames.read(path: recording) { try pictures.take(frame) }
-      } else if let lidar {
-        var settings = try loadConfig(config)
-        settings.publish.endpoint = "inproc://sightline-render"
-        try lidarOptions.apply(to: &settings)
-        var options = ReplayOptions(lidarPath: lidar, config: settings)
-        options.v2xPath = v2x
-        _ = try Replay(options: options).run(context: try ZMQContext()) { _ in
-        } onFrameData: {
-          try pictures.take($0)
+      try ProgressBar(label: "render").run { progress in
+        if let recording {
+          let frames = try RecordedFrames.read(path: recording)
+          for (index, frame) in frames.enumerated() {
+            try pictures.take(frame)
+            progress?(Double(index + 1) / Double(frames.count))
+          }
+        } else if let lidar {
+          try replay(lidar, progress: progress) { try pictures.take($0) }
         }
+        try pictures.finish()
       }
-      try pictures.finish()
     } catch {
       throw Failure(description: "render failed: \(error)")
     }
     for line in pictures.lines { printLine(line) }
+  }
+
+  /// Replays the capture, handing each fused frame to `take`; `progress` hears the fraction of
+  /// the capture done.
+  private func replay(
+    _ lidar: String, progress: ((Double) -> Void)?,
+    take: @escaping (GridFrame) throws -> Void
+  ) throws {
+    var settings = try loadConfig(config)
+    settings.publish.endpoint = "inproc://sightline-render"
+    try lidarOptions.apply(to: &settings)
+    var options = ReplayOptions(lidarPath: lidar, config: settings)
+    options.v2xPath = v2x
+    _ = try Replay(options: options, progress: progress).run(
+      context: try ZMQContext(), onFrameData: take)
   }
 }

@@ -88,23 +88,21 @@ struct ReplayCommand: ParsableCommand {
     options.shouldStop = { stop.isRequested }
     options.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
-    let bar = ProgressBar()
-    let progress = bar.enabled ? ReplayProgress(capture: options.lidarPath) : nil
     let summary: ReplaySummary
     do {
-      summary = try Replay(options: options).run(context: try ZMQContext()) { record in
-        if let progress { bar.show(progress.fraction(record)) }
-        if verbose {
-          printLine(
-            "published seq=\(record.sequence) points=\(record.points) v2x_agents=\(record.v2xAgents)"
-          )
+      // No bar under --verbose: its lines would break into the bar's.
+      summary = try ProgressBar(enabled: !verbose).run {
+        try Replay(options: options, progress: $0).run(context: try ZMQContext()) { record in
+          if verbose {
+            printLine(
+              "published seq=\(record.sequence) points=\(record.points) v2x_agents=\(record.v2xAgents)"
+            )
+          }
         }
       }
     } catch {
-      bar.finish()
       throw Failure(description: "replay failed: \(error)")
     }
-    if progress != nil { bar.finish() }
     for line in ReplayReport.lines(summary, endpoint: settings.publish.endpoint) { printLine(line) }
     if let record = output.record {
       printLine("recorded \(summary.sweeps.count) frames to \(record)")
