@@ -12,8 +12,7 @@ public struct LidarIngest {
   /// The sensor's stream (`VelodyneStream` today; Ouster and Hesai behind the same contract).
   public private(set) var stream: any LidarStream
   public private(set) var extractor = DatagramExtractor()
-  /// The sensor's clock against the host clock that stamped the packets; every 16th packet
-  /// feeds it, which is plenty for offset and drift.
+  /// The sensor's clock against the host clock that stamped the packets (every 16th packet).
   public private(set) var clock = ClockAlignment()
   /// Called with the totals just before each sweep is handed on, for the frame's counters
   /// (`onSweep` cannot read them: the ingest is busy mutating itself).
@@ -23,6 +22,8 @@ public struct LidarIngest {
   private var ingestCounts = IngestCounters()
   /// Nanoseconds spent in the stream since the last sweep was handed on.
   private var decodeNanoseconds: Int64 = 0
+  /// Payloads the stream did not decode that look like another vendor's packets, by guess.
+  public private(set) var otherVendorPackets: [LidarFormatSniffer.Guess: Int] = [:]
 
   public init(stream: any LidarStream) {
     self.stream = stream
@@ -116,7 +117,38 @@ public struct LidarIngest {
       started = MonotonicClock.nanoseconds()
     }
     decodeNanoseconds = spent + MonotonicClock.nanoseconds() - started
-    alignClock(before: before, captureTime: captureTime)
+    let after = stream.counts
+    if after.timedPackets == before.timedPackets {
+      noteOtherVendor(payload, destinationPort: destinationPort)
+    } else if before.decodedPackets % 16 == 0, let sensorTime = stream.lastPacketTimeNanoseconds {
+      // Every 16th packet's sensor time against its capture time is plenty for offset and drift.
+      _ = clock.add(sensorTimeNanoseconds: sensorTime, receiveTimeNanoseconds: captureTime)
+    }
+  }
+
+  /// What to tell a user whose capture gave no sweeps: the vendor its packets look like and
+  /// what that vendor needs. Nil when nothing looked like another vendor's packets.
+  public var otherVendorHint: String? {
+    guard let (guess, count) = otherVendorPackets.max(by: { $0.value < $1.value }) else {
+      return nil
+    }
+    let need =
+      switch guess {
+      case .ouster: "an Ouster sensor: give its metadata JSON (--metadata FILE.json)"
+      case .hesai: "a Hesai sensor: give its model and calibration CSV (--model, --calibration)"
+      case .velodyne: "a Velodyne sensor on another port than the configured one"
+      }
+    return "\(count) UDP payloads were not decoded; they look like \(need)"
+  }
+
+  private mutating func noteOtherVendor(
+    _ payload: UnsafeRawBufferPointer, destinationPort: UInt16
+  ) {
+    guard let guess = LidarFormatSniffer.guess(payload, destinationPort: destinationPort)
+    else { return }
+    // A Velodyne packet the Velodyne stream refused is counted there, with its reason.
+    if guess == .velodyne, destinationPort == velodyne?.dataPort { return }
+    otherVendorPackets[guess, default: 0] += 1
   }
 
   /// Emits whatever sweep is being assembled (the partial one at the end of a capture).
@@ -129,13 +161,5 @@ public struct LidarIngest {
       try onSweep(&sweep, spent)
     }
     decodeNanoseconds = 0
-  }
-
-  /// Feeds the clock alignment with every 16th packet's sensor time against its capture time.
-  private mutating func alignClock(before: LidarStreamCounts, captureTime: Int64) {
-    guard stream.counts.timedPackets > before.timedPackets, before.decodedPackets % 16 == 0,
-      let sensorTime = stream.lastPacketTimeNanoseconds
-    else { return }
-    _ = clock.add(sensorTimeNanoseconds: sensorTime, receiveTimeNanoseconds: captureTime)
   }
 }

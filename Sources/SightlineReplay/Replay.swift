@@ -73,6 +73,7 @@ public struct Replay {
     summary.sweeps = frames.records
     summary.digest = frames.digest
     summary.counters = ingest.counters
+    summary.lidarHint = ingest.otherVendorHint
     frames.counters.update(
       lidar: ingest.counters.totals, v2x: v2x.ingest.counters, timeline: frames.timeline)
     try frames.publishEndOfStream(inputError: summary.inputError != nil, clock: clock)

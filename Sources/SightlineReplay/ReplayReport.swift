@@ -16,6 +16,7 @@ public enum ReplayReport {
         + " \(c.positionPackets) position packets, \(c.otherUDPDatagrams) other UDP,"
         + " \(c.points) points, \(c.returnsOutOfRange) returns out of range",
     ]
+    if let hint = summary.lidarHint { lines.append("hint: \(hint)") }
     for reason in FrameSkipReason.allCases where c.framesSkipped[reason.rawValue] > 0 {
       lines.append("skipped \(c.framesSkipped[reason.rawValue]) records: \(reason)")
     }

@@ -13,4 +13,7 @@ public struct ReplaySummary: Sendable {
   public var digest: FrameDigest?
   /// `ReplayOptions.shouldStop` ended the replay before the capture did.
   public var stoppedEarly = false
+  /// Payloads that were not decoded but look like another vendor's packets, and what that
+  /// vendor needs (`LidarIngest.otherVendorHint`).
+  public var lidarHint: String?
 }

@@ -30,6 +30,33 @@ func shiftedCapture(by seconds: Int) throws -> String {
 @Suite struct IngestTests {
   let hour: Int64 = 3_600_000_000_000
 
+  /// Ingests a shared capture with the default (Velodyne) config.
+  private func ingested(_ name: String) throws -> LidarIngest {
+    let path = repositoryRoot.deletingLastPathComponent()
+      .appendingPathComponent("shared/data/lidar/\(name)").path
+    var ingest = try LidarIngest(config: SightlineConfig())
+    for record in try PcapBytes(path: path).records {
+      let time = Int64(record.seconds) * 1_000_000_000 + Int64(record.micros) * 1000
+      record.data.withUnsafeBytes {
+        ingest.ingest(frame: $0, linkType: .ethernet, captureTime: time) { _, _ in }
+      }
+    }
+    return ingest
+  }
+
+  @Test func packetsOfAnotherVendorAreNamedWithWhatTheyNeed() throws {
+    let ouster = try ingested("ouster-os0-32-dual.pcap")
+    #expect(ouster.otherVendorPackets == [.ouster: 74])
+    #expect(ouster.otherVendorHint?.contains("--metadata") == true)
+    let hesai = try ingested("hesai-qt64-dual-first-last.pcap")
+    #expect(hesai.otherVendorPackets == [.hesai: 1200])
+    #expect(hesai.otherVendorHint?.contains("--calibration") == true)
+    #expect(hesai.counters.dataPacketsRejected == 1200)
+    let velodyne = try ingested("vlp16-dual.pcap")
+    #expect(velodyne.otherVendorPackets.isEmpty && velodyne.otherVendorHint == nil)
+    #expect(velodyne.counters.decodedPackets == 603)
+  }
+
   @Test func aHostClockWithinHalfAnHourGivesTheSameTimes() throws {
     let truth = try sweepEndTimes(bundledCapture)
     #expect(try sweepEndTimes(shiftedCapture(by: 20 * 60)) == truth)
