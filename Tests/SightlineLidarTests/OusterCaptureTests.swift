@@ -53,7 +53,7 @@ struct OusterMatch: CustomStringConvertible {
 
   private mutating func compare(_ point: LidarPoint, _ expected: OusterReference.Return) {
     matched += 1
-    let error = simd_distance(SIMD3(point.x, point.y, point.z), expected.xyz)
+    let error = euclideanDistance(SIMD3(point.x, point.y, point.z), expected.xyz)
     maxError = max(maxError, error)
     if error <= 0.01 { withinCentimetre += 1 }
     // Metres in a Float: within a float's rounding of the millimetres ouster-sdk gives.
@@ -63,7 +63,7 @@ struct OusterMatch: CustomStringConvertible {
   }
 }
 
-func simd_distance(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float {
+func euclideanDistance(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float {
   let d = a - b
   return (d * d).sum().squareRoot()
 }
@@ -212,7 +212,8 @@ func matchCapture(_ name: String, captureFolder: URL) throws -> (OusterRun, [Ous
           stream.ingest(payload: bytes, destinationPort: payload.port, captureTimeNanoseconds: 0) {
             sweep in
             sweeps += 1
-            addresses.insert(sweep.points.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) })
+            addresses.insert(
+              sweep.points.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) })
             capacities.insert(sweep.points.capacity)
           }
         }

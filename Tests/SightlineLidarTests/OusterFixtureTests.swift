@@ -101,8 +101,9 @@ func capturedPayloads(_ path: String) throws -> [CapturedPayload] {
   let capture = try LinkLayerCapture(path: path)
   var payloads: [CapturedPayload] = []
   let damage = try capture.read { record in
-    guard case .datagram(let datagram) = UDPDatagramParser.parse(
-      record.bytes, linkType: capture.linkType)
+    guard
+      case .datagram(let datagram) = UDPDatagramParser.parse(
+        record.bytes, linkType: capture.linkType)
     else { return }
     payloads.append(
       CapturedPayload(
@@ -142,13 +143,17 @@ struct OusterRun {
         captureTimeNanoseconds: payload.timeNanoseconds
       ) { finished.append($0) }
     }
-    for sweep in finished { sweeps.append(DecodedSweep(sweep: sweep, frameID: stream.lastSweepFrameID)) }
+    for sweep in finished {
+      sweeps.append(DecodedSweep(sweep: sweep, frameID: stream.lastSweepFrameID))
+    }
   }
 
   mutating func flush() {
     var finished: [Sweep] = []
     stream.flush { finished.append($0) }
-    for sweep in finished { sweeps.append(DecodedSweep(sweep: sweep, frameID: stream.lastSweepFrameID)) }
+    for sweep in finished {
+      sweeps.append(DecodedSweep(sweep: sweep, frameID: stream.lastSweepFrameID))
+    }
   }
 }
 

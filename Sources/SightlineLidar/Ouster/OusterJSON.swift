@@ -123,7 +123,8 @@ struct OusterJSONObject {
   func transform(_ key: String) throws(OusterMetadataError) -> [Double] {
     let numbers = try numbers(key)
     guard numbers.count == 16 else {
-      throw .invalidValue(key: keyPath(key), reason: "a 4x4 transform has 16 numbers, not \(numbers.count)")
+      throw .invalidValue(
+        key: keyPath(key), reason: "a 4x4 transform has 16 numbers, not \(numbers.count)")
     }
     return numbers
   }

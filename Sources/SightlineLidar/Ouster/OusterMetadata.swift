@@ -175,13 +175,16 @@ extension OusterMetadata {
   /// must agree when both do.
   private static func profile(_ parts: Parts) throws(OusterMetadataError) -> OusterLidarProfile {
     let key = "udp_profile_lidar"
-    let named = [parts.format, parts.config].compactMap { source in source?.has(key) == true ? source : nil }
+    let named = [parts.format, parts.config].compactMap { source in
+      source?.has(key) == true ? source : nil
+    }
     var profiles: [(OusterLidarProfile, String)] = []
     for source in named {
       let text = try source.string(key)
       guard let profile = OusterLidarProfile(rawValue: text) else {
         let known = OusterLidarProfile.allCases.map(\.rawValue).joined(separator: ", ")
-        throw .invalidValue(key: source.keyPath(key), reason: "unknown UDP profile \"\(text)\" (known: \(known))")
+        throw .invalidValue(
+          key: source.keyPath(key), reason: "unknown UDP profile \"\(text)\" (known: \(known))")
       }
       profiles.append((profile, source.keyPath(key)))
     }
@@ -205,7 +208,9 @@ extension OusterMetadata {
 
     init(_ format: OusterJSONObject?, columns: Int, beams: Int) throws(OusterMetadataError) {
       guard let format else {
-        self.init(columns: columns, pixels: beams, perPacket: 16, window: ColumnWindow(first: 0, last: columns - 1), shift: [])
+        self.init(
+          columns: columns, pixels: beams, perPacket: 16,
+          window: ColumnWindow(first: 0, last: columns - 1), shift: [])
         return
       }
       let columnsPerFrame = try format.integer("columns_per_frame", in: 1...65536)
@@ -235,7 +240,8 @@ extension OusterMetadata {
   private func check() throws(OusterMetadataError) {
     let mode = lidarMode.split(separator: "x").first.flatMap { Int($0) } ?? columnsPerFrame
     guard mode == columnsPerFrame else {
-      throw .mismatch("lidar_mode \(lidarMode) has \(mode) columns but columns_per_frame is \(columnsPerFrame)")
+      throw .mismatch(
+        "lidar_mode \(lidarMode) has \(mode) columns but columns_per_frame is \(columnsPerFrame)")
     }
     for (key, count) in [
       ("beam_altitude_angles", beamAltitudeAngles.count),
@@ -245,7 +251,8 @@ extension OusterMetadata {
     }
     if !pixelShiftByRow.isEmpty && pixelShiftByRow.count != pixelsPerColumn {
       throw .mismatch(
-        "pixel_shift_by_row has \(pixelShiftByRow.count) rows but pixels_per_column is \(pixelsPerColumn)")
+        "pixel_shift_by_row has \(pixelShiftByRow.count) rows but pixels_per_column is \(pixelsPerColumn)"
+      )
     }
     let size = OusterPacketFormat(self).lidarPacketSize
     guard size <= OusterPacketFormat.maximumPacketSize else {
