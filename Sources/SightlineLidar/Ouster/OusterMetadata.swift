@@ -53,6 +53,9 @@ public struct OusterMetadata: Sendable, Equatable {
   public var beamToLidarTransform: [Double]
   public var lidarToSensorTransform: [Double]
 
+  /// Ouster's widest mode is 4096x5; the limit keeps a hostile file from sizing huge tables.
+  public static let maximumColumns = 4096
+
   /// The ports a sensor sends to unless configured otherwise.
   public static let defaultLidarPort: UInt16 = 7502
   public static let defaultIMUPort: UInt16 = 7503
@@ -142,7 +145,7 @@ extension OusterMetadata {
   static func lidarMode(_ mode: String, key: String) throws(OusterMetadataError) -> (Int, Int) {
     let parts = mode.split(separator: "x")
     guard parts.count == 2, let columns = Int(parts[0]), let rate = Int(parts[1]),
-      (1...65536).contains(columns), (1...100).contains(rate)
+      (1...maximumColumns).contains(columns), (1...100).contains(rate)
     else { throw .invalidValue(key: key, reason: "\"\(mode)\" is not COLUMNSxRATE") }
     return (columns, rate)
   }
@@ -213,7 +216,7 @@ extension OusterMetadata {
           window: ColumnWindow(first: 0, last: columns - 1), shift: [])
         return
       }
-      let columnsPerFrame = try format.integer("columns_per_frame", in: 1...65536)
+      let columnsPerFrame = try format.integer("columns_per_frame", in: 1...maximumColumns)
       let window = try format.integers("column_window")
       guard window.count == 2, window.allSatisfy({ (0..<columnsPerFrame).contains($0) }) else {
         throw .invalidValue(

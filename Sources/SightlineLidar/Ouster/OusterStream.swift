@@ -40,11 +40,21 @@ public struct OusterStream: LidarStream {
 
   /// `lidarPort` and `imuPort` default to the metadata's (7502 and 7503 when it names none).
   public init(metadata: OusterMetadata, lidarPort: UInt16? = nil, imuPort: UInt16? = nil) {
-    decoder = OusterDecoder(metadata: metadata)
+    self.init(decoder: OusterDecoder(metadata: metadata), lidarPort: lidarPort, imuPort: imuPort)
+  }
+
+  /// A stream over a decoder already built (its table is shared, not computed again).
+  /// `pointCapacity` defaults to a whole frame's returns, so that decoding never grows it.
+  public init(
+    decoder: OusterDecoder, lidarPort: UInt16? = nil, imuPort: UInt16? = nil,
+    pointCapacity: Int? = nil
+  ) {
+    let metadata = decoder.metadata
+    self.decoder = decoder
     self.lidarPort = lidarPort ?? metadata.lidarPort
     self.imuPort = imuPort ?? metadata.imuPort
     frames = OusterFrameTracker(metadata)
-    sweep.points.reserveCapacity(metadata.returnsPerFrame)
+    sweep.points.reserveCapacity(pointCapacity ?? metadata.returnsPerFrame)
   }
 
   public var metadata: OusterMetadata { decoder.metadata }
