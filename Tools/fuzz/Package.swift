@@ -25,6 +25,7 @@ let package = Package(
     .target(name: "CFuzzer"),
     harness("FuzzV2X", ["SightlineV2X"]),
     harness("FuzzVelodyne", ["SightlineLidar"]),
+    harness("FuzzOuster", ["SightlineLidar"]),
     harness(
       "FuzzDatagram", ["SightlineNet", "SightlinePcap", "SightlineLidar", "SightlinePipeline"]),
     harness("FuzzConfig", ["SightlinePipeline", "SightlineReplay", "SightlineTOML"]),

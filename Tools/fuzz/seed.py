@@ -13,6 +13,8 @@ harness's input format (see the header of Sources/<Harness>/<Harness>.swift):
             MessageFrames of data/v2x/*.jsonl and the payloads of data/v2x/raw/*.hex
   velodyne  8 control bytes + a 1206-byte data packet or 512-byte position packet from the
             captures, replayed with the capture's own azimuth and time steps
+  ouster    4 control bytes + a lidar or IMU packet of the Ouster captures (and of the two
+            synthetic profiles in Tests/SightlineLidarTests/Fixtures/ouster), or + a metadata JSON
   datagram  link-type byte + records (u16 length, i8 time step, frame) built from the
             captures' frames, re-framed for every link type, with VLAN tags, and as IPv4
             fragments (in order, reversed, duplicated); and short pcap / pcapng files
@@ -189,6 +191,50 @@ def velodyne_seeds(caps, small):
         for index, packet in enumerate(position[: 2 if small else 6]):
             control = struct.pack("<BBHhH", 0, 8, 0, 0, 0)
             seeds[f"{name}-position-{index:02}"] = control + packet
+    return seeds
+
+
+# ---------------------------------------------------------------------------------------------
+# Ouster
+
+OUSTER_LIDAR_PORT, OUSTER_IMU_PORT = 7502, 7503
+# Control byte 0: OusterLidarProfile.allCases index; byte 1: beams index (8, 16, 32, 64, 128).
+OUSTER_CAPTURES = {
+    "ouster-os1-32-legacy": (0, 2),
+    "ouster-os0-32-single-synthetic": (1, 2),
+    "ouster-os0-32-dual": (2, 2),
+    "ouster-os0-32-lowbandwidth-synthetic": (3, 2),
+    "ouster-os1-128-fusa-dual-partial": (4, 4),
+}
+OUSTER_FIXTURES = os.path.join(ROOT, "Tests", "SightlineLidarTests", "Fixtures", "ouster")
+
+
+def ouster_seeds(small):
+    seeds = {}
+    per_capture = 3 if small else 16
+    for name, (profile, beams) in OUSTER_CAPTURES.items():
+        base = os.path.join(SHARED, "data", "lidar", name)
+        if not os.path.exists(base + ".pcap"):
+            base = os.path.join(OUSTER_FIXTURES, name)
+        if not os.path.exists(base + ".pcap"):
+            continue
+        linktype, recs = read_pcap(base + ".pcap")
+        lidar, imu = [], []
+        for _, _, _, frame in recs:
+            found = udp_of(linktype, frame)
+            if found:
+                (lidar if found[2] == OUSTER_LIDAR_PORT else imu).append(found[1])
+        step = max(1, len(lidar) // per_capture)
+        for index, packet in enumerate(lidar[::step][:per_capture]):
+            replays = [0, 7, 3][index % 3]  # 1, 8 or 4 packets
+            flags = [0x00, 0x18, 0x38][index % 3]  # as it is; sized + ids; sized + ids + CRC
+            window = 8 if index % 4 == 3 else 0
+            control = bytes([profile | window, beams, replays | flags, 1])
+            seeds[f"{name}-lidar-{index:02}"] = control + packet
+        for index, packet in enumerate(imu[:1 if small else 3]):
+            seeds[f"{name}-imu-{index:02}"] = bytes([profile, beams, 0x40, 1]) + packet
+        if os.path.exists(base + ".json"):
+            seeds[f"{name}-metadata"] = bytes([5, 0, 0, 0]) + open(base + ".json", "rb").read()
     return seeds
 
 
@@ -453,6 +499,7 @@ def main():
     limit = 48 if args.small else 400
     write(out, "v2x", v2x_seeds(args.small), limit)
     write(out, "velodyne", velodyne_seeds(caps, args.small), limit)
+    write(out, "ouster", ouster_seeds(args.small), limit)
     write(out, "datagram", datagram_seeds(caps, args.small), limit)
     write(out, "config", config_seeds(args.small), limit)
 
