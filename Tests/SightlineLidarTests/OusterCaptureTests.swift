@@ -210,7 +210,7 @@ func matchCapture(_ name: String, captureFolder: URL) throws -> (OusterRun, [Ous
         if payload.bytes.count == 8448 { payload.bytes[2] &+= UInt8(frame) }
         payload.bytes.withUnsafeBytes { bytes in
           stream.ingest(payload: bytes, destinationPort: payload.port, captureTimeNanoseconds: 0) {
-            sweep in
+            sweep, _ in
             sweeps += 1
             addresses.insert(
               sweep.points.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) })

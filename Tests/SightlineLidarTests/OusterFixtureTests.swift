@@ -141,7 +141,7 @@ struct OusterRun {
       stream.ingest(
         payload: bytes, destinationPort: payload.port,
         captureTimeNanoseconds: payload.timeNanoseconds
-      ) { finished.append($0) }
+      ) { sweep, _ in finished.append(sweep) }
     }
     for sweep in finished {
       sweeps.append(DecodedSweep(sweep: sweep, frameID: stream.lastSweepFrameID))
@@ -150,7 +150,7 @@ struct OusterRun {
 
   mutating func flush() {
     var finished: [Sweep] = []
-    stream.flush { finished.append($0) }
+    stream.flush { sweep, _ in finished.append(sweep) }
     for sweep in finished {
       sweeps.append(DecodedSweep(sweep: sweep, frameID: stream.lastSweepFrameID))
     }

@@ -12,6 +12,7 @@ public struct OusterStreamCounters: Sendable, Equatable {
   /// Packets whose CRC-64 was checked and held, and those whose footer had none (0).
   public var crcValid = 0
   public var crcAbsent = 0
+  public var points = 0
   public var sweeps = 0
   public var incompleteSweeps = 0
 }
@@ -34,6 +35,8 @@ public struct OusterStream: LidarStream {
   /// The frame id of the sweep handed on last.
   public private(set) var lastSweepFrameID: UInt32?
   public private(set) var sensor: LidarSensorDescription?
+  /// The last valid column's timestamp of the latest decoded packet.
+  public private(set) var lastPacketTimeNanoseconds: Int64?
   var sweep = Sweep()
   var frames: OusterFrameTracker
   var dropCounts = [Int](repeating: 0, count: OusterDropReason.allCases.count)
@@ -65,6 +68,22 @@ public struct OusterStream: LidarStream {
     }
   }
 
+  public var counts: LidarStreamCounts {
+    var counts = LidarStreamCounts()
+    let rejected = zip(Self.reasons, dropCounts).reduce(0) { total, pair in
+      let (reason, count) = pair
+      return reason == .imuPacket || reason == .otherPort ? total : total + count
+    }
+    counts.dataPackets = counters.lidarPackets + rejected
+    counts.timedPackets = counters.lidarPackets
+    counts.decodedPackets = counters.lidarPackets
+    counts.packetsMissing = counters.packetsMissing
+    counts.latePackets = dropped(.late)
+    counts.points = counters.points
+    counts.packetsRejected = rejected - dropped(.late)
+    return counts
+  }
+
   /// How many payloads were dropped for `reason`.
   public func dropped(_ reason: OusterDropReason) -> Int {
     dropCounts[Self.reasons.firstIndex(of: reason)!]
@@ -75,7 +94,7 @@ public struct OusterStream: LidarStream {
 
   public mutating func ingest(
     payload: UnsafeRawBufferPointer, destinationPort: UInt16, captureTimeNanoseconds: Int64,
-    onSweep: (inout Sweep) throws -> Void
+    onSweep: (inout Sweep, LidarStreamCounts) throws -> Void
   ) rethrows {
     guard destinationPort == lidarPort else {
       count(destinationPort == imuPort ? .imuPacket : .otherPort)
@@ -92,7 +111,7 @@ public struct OusterStream: LidarStream {
     try place(payload, frameID: header.frameID, onSweep: onSweep)
   }
 
-  public mutating func flush(onSweep: (inout Sweep) throws -> Void) rethrows {
+  public mutating func flush(onSweep: (inout Sweep, LidarStreamCounts) throws -> Void) rethrows {
     if sweep.packetCount > 0 { try handOn(onSweep) }
   }
 }
@@ -107,7 +126,7 @@ extension OusterStream {
 
   /// Puts a checked lidar packet into its frame's sweep.
   private mutating func place(
-    _ payload: UnsafeRawBufferPointer, frameID: UInt32, onSweep: (inout Sweep) throws -> Void
+    _ payload: UnsafeRawBufferPointer, frameID: UInt32, onSweep: (inout Sweep, LidarStreamCounts) throws -> Void
   ) rethrows {
     let slot = firstSlot(payload)
     switch frames.place(frameID: frameID, slot: slot) {
@@ -142,6 +161,8 @@ extension OusterStream {
     }
     sweep.packetCount += 1
     counters.lidarPackets += 1
+    counters.points += result.pointsEmitted
+    if result.validColumns > 0 { lastPacketTimeNanoseconds = result.lastTimestamp }
     counters.validColumns += result.validColumns
     counters.invalidColumns += result.invalidColumns
     counters.columnsOutsideFrame += result.columnsOutsideFrame
@@ -149,7 +170,7 @@ extension OusterStream {
   }
 
   /// Finishes the sweep of the current frame, hands it on and starts an empty one.
-  private mutating func handOn(_ onSweep: (inout Sweep) throws -> Void) rethrows {
+  private mutating func handOn(_ onSweep: (inout Sweep, LidarStreamCounts) throws -> Void) rethrows {
     let metadata = decoder.metadata
     sweep.packetsMissing = frames.slotsMissing
     sweep.beganAtCut = frames.sawFirstSlot
@@ -163,7 +184,8 @@ extension OusterStream {
     lastSweepFrameID = frames.frameID
     frames.close()
     defer { reset() }
-    try onSweep(&sweep)
+    let counts = self.counts
+    try onSweep(&sweep, counts)
   }
 
   private mutating func reset() {
