@@ -1,4 +1,3 @@
-import SightlineCalibration
 import SightlineLidar
 import SightlineNet
 import SightlineTimeline
@@ -9,7 +8,7 @@ import SightlineTimeline
 /// take the sweep's point buffer by swapping in another with capacity (the live run hands it to
 /// the frame thread that way, without copying).
 public struct LidarIngest {
-  /// The sensor's stream (`VelodyneStream` today; Ouster and Hesai behind the same contract).
+  /// The sensor's stream: `VelodyneStream`, `OusterStream` or `HesaiStream`.
   public private(set) var stream: any LidarStream
   public private(set) var extractor = DatagramExtractor()
   /// The sensor's clock against the host clock that stamped the packets (every 16th packet).
@@ -22,6 +21,11 @@ public struct LidarIngest {
   private var ingestCounts = IngestCounters()
   /// Nanoseconds spent in the stream since the last sweep was handed on.
   private var decodeNanoseconds: Int64 = 0
+  /// For a sensor on a free-running clock (Ouster's internal oscillator): capture time minus
+  /// sensor time at its first packet, added to every sweep's times so that they share the
+  /// capture's (host's) timeline. Nil for UTC sensors, and before the first packet.
+  public private(set) var sensorClockShift: Int64?
+  private var timeBaseChecked = false
   /// Payloads the stream did not decode that look like another vendor's packets, by guess.
   public private(set) var otherVendorPackets: [LidarFormatSniffer.Guess: Int] = [:]
 
@@ -39,20 +43,9 @@ public struct LidarIngest {
         decoder: decoder, assembler: assembler, dataPort: dataPort, positionPort: positionPort))
   }
 
-  /// The LiDAR ingest that a config describes. Loads the calibration file when one is named.
+  /// The LiDAR ingest that a config describes (`LidarStreamFactory`).
   public init(config: SightlineConfig) throws {
-    let lidar = config.lidar
-    var calibration: LaserTable?
-    if let path = lidar.calibrationPath, let model = lidar.model {
-      calibration = try VelodyneCalibration.load(path: path, model: model)
-    }
-    let decoder = VelodyneDecoder(
-      modelOverride: lidar.model, calibration: calibration,
-      range: RangeLimits(minimum: Float(lidar.minRangeMeters), maximum: Float(lidar.maxRangeMeters))
-    )
-    let assembler = SweepAssembler(
-      cutAzimuthCentidegrees: Int((lidar.cutAngleDegrees * 100).rounded()))
-    self.init(decoder: decoder, assembler: assembler)
+    self.init(stream: try LidarStreamFactory.stream(for: config))
   }
 
   /// The Velodyne stream, when the sensor is a Velodyne (its header, hour and GNSS fixes).
@@ -107,10 +100,12 @@ public struct LidarIngest {
     var spent = decodeNanoseconds
     let ingestTotals = ingestCounts
     let onTotals = onTotals
+    let shift = sensorClockShift
     try stream.ingest(
       payload: payload, destinationPort: destinationPort, captureTimeNanoseconds: captureTime
     ) { sweep, counts in
       let now = MonotonicClock.nanoseconds()
+      if let shift { Self.shift(&sweep, by: shift) }
       onTotals?(ingestTotals.totals(with: counts))
       try onSweep(&sweep, spent + now - started)
       spent = 0
@@ -120,35 +115,71 @@ public struct LidarIngest {
     let after = stream.counts
     if after.timedPackets == before.timedPackets {
       noteOtherVendor(payload, destinationPort: destinationPort)
-    } else if before.decodedPackets % 16 == 0, let sensorTime = stream.lastPacketTimeNanoseconds {
-      // Every 16th packet's sensor time against its capture time is plenty for offset and drift.
-      _ = clock.add(sensorTimeNanoseconds: sensorTime, receiveTimeNanoseconds: captureTime)
+      return
     }
+    if !timeBaseChecked { checkTimeBase(captureTime: captureTime) }
+    if before.decodedPackets % 16 == 0, let sensorTime = stream.lastPacketTimeNanoseconds {
+      // Every 16th packet's sensor time against its capture time is plenty for offset and drift.
+      _ = clock.add(
+        sensorTimeNanoseconds: sensorTime + (sensorClockShift ?? 0),
+        receiveTimeNanoseconds: captureTime)
+    }
+  }
+
+  /// At the first timed packet: a sensor on a free-running clock is moved onto the capture's.
+  private mutating func checkTimeBase(captureTime: Int64) {
+    timeBaseChecked = true
+    guard stream.sensor?.timeBase == .sensorLocal, let sensorTime = stream.lastPacketTimeNanoseconds
+    else { return }
+    sensorClockShift = captureTime - sensorTime
+  }
+
+  private static func shift(_ sweep: inout Sweep, by nanoseconds: Int64) {
+    sweep.startNanoseconds += nanoseconds
+    sweep.endNanoseconds += nanoseconds
+    for index in sweep.points.indices { sweep.points[index].timeNanoseconds += nanoseconds }
   }
 
   /// What to tell a user whose capture gave no sweeps: the vendor its packets look like and
   /// what that vendor needs. Nil when nothing looked like another vendor's packets.
-  public var otherVendorHint: String? {
-    guard let (guess, count) = otherVendorPackets.max(by: { $0.value < $1.value }) else {
-      return nil
-    }
+  public var otherVendorHint: String? { Self.hint(otherVendorPackets) }
+
+  /// The hint for payloads counted by guess (`LidarFormatSniffer`), or nil for none.
+  public static func hint(_ guesses: [LidarFormatSniffer.Guess: Int]) -> String? {
+    guard let (guess, count) = guesses.max(by: { $0.value < $1.value }) else { return nil }
     let need =
       switch guess {
       case .ouster: "an Ouster sensor: give its metadata JSON (--metadata FILE.json)"
       case .hesai: "a Hesai sensor: give its model and calibration CSV (--model, --calibration)"
-      case .velodyne: "a Velodyne sensor on another port than the configured one"
+      case .velodyne: "a Velodyne sensor (leave lidar.metadata and lidar.model unset)"
       }
     return "\(count) UDP payloads were not decoded; they look like \(need)"
+  }
+
+  /// The UDP ports the stream takes (data first).
+  public var ports: [UInt16] {
+    switch stream {
+    case let velodyne as VelodyneStream: [velodyne.dataPort, velodyne.positionPort]
+    case let ouster as OusterStream: [ouster.lidarPort, ouster.imuPort]
+    default: []
+    }
   }
 
   private mutating func noteOtherVendor(
     _ payload: UnsafeRawBufferPointer, destinationPort: UInt16
   ) {
-    guard let guess = LidarFormatSniffer.guess(payload, destinationPort: destinationPort)
-    else { return }
-    // A Velodyne packet the Velodyne stream refused is counted there, with its reason.
-    if guess == .velodyne, destinationPort == velodyne?.dataPort { return }
+    guard let guess = LidarFormatSniffer.guess(payload, destinationPort: destinationPort),
+      guess != streamVendor
+    else { return }  // the stream's own kind of packet: it counted it, with its reason
     otherVendorPackets[guess, default: 0] += 1
+  }
+
+  private var streamVendor: LidarFormatSniffer.Guess? {
+    switch stream {
+    case is VelodyneStream: .velodyne
+    case is OusterStream: .ouster
+    default: nil
+    }
   }
 
   /// Emits whatever sweep is being assembled (the partial one at the end of a capture).
@@ -156,7 +187,9 @@ public struct LidarIngest {
     let spent = decodeNanoseconds
     let ingestTotals = ingestCounts
     let onTotals = onTotals
+    let shift = sensorClockShift
     try stream.flush { sweep, counts in
+      if let shift { Self.shift(&sweep, by: shift) }
       onTotals?(ingestTotals.totals(with: counts))
       try onSweep(&sweep, spent)
     }

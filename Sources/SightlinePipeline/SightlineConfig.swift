@@ -11,6 +11,9 @@ public struct SightlineConfig: Sendable, Equatable {
     public var model: VelodyneModel? = nil
     /// VeloView `.xml` or ros-drivers/nebula `.yaml`; needs `model`. Built-in tables otherwise.
     public var calibrationPath: String? = nil
+    /// An Ouster sensor's metadata JSON (as the sensor and ouster-sdk write it): the stream is
+    /// Ouster's, laid out as the file says.
+    public var metadataPath: String? = nil
     /// BPF filter applied when reading captures (for example "udp and host 192.168.1.201").
     public var captureFilter: String? = nil
     public var cutAngleDegrees: Double = 0
@@ -230,6 +233,12 @@ extension SightlineConfig {
 
   /// Rules that involve more than one key; the error names the key that must change.
   public func checkConsistency(file: String) throws(ConfigError) {
+    if lidar.metadataPath != nil && (lidar.model != nil || lidar.calibrationPath != nil) {
+      throw ConfigError(
+        file: file, key: "lidar.metadata",
+        problem: "an Ouster's metadata describes its model and geometry: leave lidar.model at "
+          + "auto and lidar.calibration unset")
+    }
     if lidar.calibrationPath != nil && lidar.model == nil {
       throw ConfigError(
         file: file, key: "lidar.calibration",
@@ -428,6 +437,9 @@ extension SightlineConfig {
       },
       "calibration": { config, value throws(ValueProblem) in
         config.lidar.calibrationPath = try string(value)
+      },
+      "metadata": { config, value throws(ValueProblem) in
+        config.lidar.metadataPath = try string(value)
       },
       "capture_filter": { config, value throws(ValueProblem) in
         config.lidar.captureFilter = try string(value)

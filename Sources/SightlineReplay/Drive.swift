@@ -49,7 +49,8 @@ public struct Drive: Sendable, Equatable {
       throw manifest.fail("ego.source \"truth\" needs [truth] file = \"…\"")
     }
     let expectedDigest = try manifest.expectedDigest()
-    let config = try manifest.config(base: base)
+    var config = try manifest.config(base: base)
+    try manifest.sensorFiles(into: &config)
     let root = manifest.root
     let drive = Drive(
       folder: folder,
@@ -119,11 +120,27 @@ public struct Drive: Sendable, Equatable {
       guard let lidar = try table("lidar") else {
         throw fail("[lidar] with pcap = \"…\" is required")
       }
-      try checkKeys(lidar, allowed: ["pcap"], at: "lidar.", fail)
+      try checkKeys(lidar, allowed: ["pcap", "metadata", "calibration"], at: "lidar.", fail)
       guard let pcap = try string(lidar, "pcap", at: "lidar.") else {
         throw fail("lidar.pcap is required")
       }
       return pcap
+    }
+
+    /// `lidar.metadata` (an Ouster's JSON) and `lidar.calibration`, relative to the folder.
+    func sensorFiles(into config: inout SightlineConfig) throws(LoadError) {
+      guard let lidar = try table("lidar") else { return }
+      if let metadata = try string(lidar, "metadata", at: "lidar.") {
+        config.lidar.metadataPath = try file(metadata, "lidar.metadata")
+      }
+      if let calibration = try string(lidar, "calibration", at: "lidar.") {
+        config.lidar.calibrationPath = try file(calibration, "lidar.calibration")
+      }
+      do {
+        try config.checkConsistency(file: path)
+      } catch {
+        throw fail("\(error)")
+      }
     }
 
     func v2xPath() throws(LoadError) -> String? {

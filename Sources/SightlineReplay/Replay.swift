@@ -74,6 +74,7 @@ public struct Replay {
     summary.digest = frames.digest
     summary.counters = ingest.counters
     summary.lidarHint = ingest.otherVendorHint
+    summary.lidarDrops = ingest.stream.drops.map { LidarDrop(reason: $0.reason, count: $0.count) }
     frames.counters.update(
       lidar: ingest.counters.totals, v2x: v2x.ingest.counters, timeline: frames.timeline)
     try frames.publishEndOfStream(inputError: summary.inputError != nil, clock: clock)

@@ -20,8 +20,8 @@ public enum ReplayReport {
     for reason in FrameSkipReason.allCases where c.framesSkipped[reason.rawValue] > 0 {
       lines.append("skipped \(c.framesSkipped[reason.rawValue]) records: \(reason)")
     }
-    for reason in PacketRejectReason.allCases where c.packetsRejected[reason.rawValue] > 0 {
-      lines.append("rejected \(c.packetsRejected[reason.rawValue]) LiDAR packets: \(reason)")
+    for drop in summary.lidarDrops {
+      lines.append("dropped \(drop.count) LiDAR payloads: \(drop.reason)")
     }
     let v = summary.v2x
     if v.received > 0 {

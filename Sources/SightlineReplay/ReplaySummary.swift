@@ -16,4 +16,12 @@ public struct ReplaySummary: Sendable {
   /// Payloads that were not decoded but look like another vendor's packets, and what that
   /// vendor needs (`LidarIngest.otherVendorHint`).
   public var lidarHint: String?
+  /// The LiDAR stream's drops by reason (`LidarStream.drops`: "velodyne.…", "ouster.…").
+  public var lidarDrops: [LidarDrop] = []
+}
+
+/// Payloads a LiDAR stream did not decode, and why.
+public struct LidarDrop: Sendable, Equatable, Codable {
+  public var reason: String
+  public var count: Int
 }

@@ -9,8 +9,14 @@ import SightlinePublish
 public enum Inspect {
   public struct StreamReport: Codable, Sendable {
     public var source: String
+    public var vendor: String?
     public var model: String?
+    /// The packet layout: Ouster's UDP profile, Hesai's protocol version, Velodyne's bytes.
+    public var profile: String?
     public var returnMode: String?
+    public var beams: Int?
+    /// Sensor time: "utc", or "sensorLocal" (a free-running clock, moved onto the capture's).
+    public var timeBase: String?
     public var rpm: Double?
     public var dataPackets: Int
     public var decodedPackets: Int
@@ -29,6 +35,8 @@ public enum Inspect {
     public var firstPacketTime: String?
     public var lastPacketTime: String?
     public var rejected: [String: Int]
+    /// Every payload of the stream not decoded, by the stream's reason ("ouster.imu", …).
+    public var drops: [String: Int]
     public var anomalies: [String]
   }
 
@@ -50,6 +58,8 @@ public enum Inspect {
     public var otherUDPDatagrams: Int
     public var fragmentsReassembled: Int
     public var streams: [StreamReport]
+    /// Other UDP payloads that look like another vendor's packets, and what that one needs.
+    public var hint: String?
     public var error: String?
   }
 
@@ -98,6 +108,8 @@ public enum Inspect {
     var order: [UInt32] = []
     var skipped = [Int](repeating: 0, count: FrameSkipReason.allCases.count)
     var other = 0
+    var guesses: [LidarFormatSniffer.Guess: Int] = [:]
+    let ports = Set(template.ports)
     let damage = try capture.read { record in
       switch extractor.extract(
         record.bytes, linkType: linkType, captureTimeNanoseconds: record.timestampNanoseconds)
@@ -106,9 +118,11 @@ public enum Inspect {
       case .pendingFragment: break
       case .datagram(let datagram):
         let port = datagram.destinationPort
-        guard port == VelodynePacketLayout.dataPort || port == VelodynePacketLayout.positionPort
-        else {
+        guard ports.contains(port) else {
           other += 1
+          if let guess = LidarFormatSniffer.guess(datagram.payload, destinationPort: port) {
+            guesses[guess, default: 0] += 1
+          }
           return
         }
         let stream: Stream
@@ -138,7 +152,10 @@ public enum Inspect {
       capture: path, linkType: "\(linkType)", records: capture.records,
       truncatedRecords: capture.truncatedRecords, skipped: skippedByName,
       otherUDPDatagrams: other, fragmentsReassembled: extractor.counters.reassembled,
-      streams: reports, error: damage.map { "\($0)" })
+      streams: reports,
+      hint: LidarIngest.hint(guesses)
+        ?? order.lazy.compactMap { streams[$0]?.ingest.otherVendorHint }.first,
+      error: damage.map { "\($0)" })
   }
 
   static func report(_ stream: Stream, address: UInt32) -> StreamReport {
@@ -177,20 +194,32 @@ public enum Inspect {
       anomalies.append(String(format: "unknown product byte 0x%02X", header.productByte))
     }
     let sortedRPM = stream.rpms.sorted()
+    let sensor = stream.ingest.stream.sensor
+    var drops = [String: Int]()
+    for drop in stream.ingest.stream.drops { drops[drop.reason] = drop.count }
     return StreamReport(
-      source: ipv4(address), model: model?.description,
-      returnMode: header?.returnMode?.description,
+      source: ipv4(address), vendor: sensor?.vendor, model: model?.description ?? sensor?.model,
+      profile: sensor?.profile,
+      returnMode: header?.returnMode?.description ?? sensor?.returnMode, beams: sensor?.beams,
+      timeBase: sensor?.timeBase.rawValue,
       rpm: sortedRPM.isEmpty ? nil : sortedRPM[sortedRPM.count / 2],
       dataPackets: c.lidarPackets, decodedPackets: c.decodedPackets, packetsPerSecond: rate,
       positionPackets: c.positionPackets, gnssFixes: c.gnssFixes,
       gnssFixesValid: stream.fixes.filter(\.isValid).count,
       firstFix: stream.fixes.first.map(fixReport), lastFix: stream.fixes.last.map(fixReport),
-      hourFrom: stream.ingest.velodyne?.hour.usesGNSS == true ? "GPRMC" : "capture time",
+      hourFrom: timeSource(stream.ingest),
       sweepsComplete: stream.sweepsComplete, sweepsPartial: stream.sweepsPartial,
       packetsLost: c.packetsMissing, packetsLate: c.latePackets, points: c.points,
       firstPacketTime: stream.firstPacketTime.map(Report.utc),
-      lastPacketTime: stream.lastPacketTime.map(Report.utc), rejected: rejected,
+      lastPacketTime: stream.lastPacketTime.map(Report.utc), rejected: rejected, drops: drops,
       anomalies: anomalies)
+  }
+
+  /// Where the stream's absolute time comes from.
+  static func timeSource(_ ingest: LidarIngest) -> String {
+    if let velodyne = ingest.velodyne { return velodyne.hour.usesGNSS ? "GPRMC" : "capture time" }
+    if ingest.sensorClockShift != nil { return "capture time (the sensor's clock runs free)" }
+    return "the sensor's UTC"
   }
 
   static func fixReport(_ fix: GNSSFix) -> FixReport {
@@ -213,9 +242,13 @@ public enum Inspect {
       lines.append("  skipped \(count): \(reason)")
     }
     if report.otherUDPDatagrams > 0 { lines.append("  other UDP: \(report.otherUDPDatagrams)") }
+    if let hint = report.hint { lines.append("  hint: \(hint)") }
     for s in report.streams {
       lines.append(
-        "sensor \(s.source): \(s.model ?? "unknown model"), \(s.returnMode ?? "?") return")
+        "sensor \(s.source): \(s.vendor.map { $0 + " " } ?? "")\(s.model ?? "unknown model"),"
+          + " \(s.returnMode ?? "?") return"
+          + (s.profile.map { ", \($0)" } ?? "") + (s.beams.map { ", \($0) beams" } ?? "")
+          + (s.timeBase == "sensorLocal" ? ", free-running clock" : ""))
       if let rpm = s.rpm { lines.append("  rpm \(Report.fixed(rpm, 1))") }
       lines.append(
         "  packets \(s.decodedPackets) decoded of \(s.dataPackets)"
@@ -224,19 +257,21 @@ public enum Inspect {
       lines.append(
         "  sweeps \(s.sweepsComplete) complete, \(s.sweepsPartial) partial; \(s.points) points")
       if let first = s.firstPacketTime, let last = s.lastPacketTime {
-        lines.append("  time \(first) … \(last) (hour from \(s.hourFrom))")
+        lines.append("  time \(first) … \(last) (from \(s.hourFrom))")
       }
-      lines.append(
-        "  position packets \(s.positionPackets), GNSS fixes \(s.gnssFixes) (\(s.gnssFixesValid) valid)"
-      )
+      if s.vendor == "Velodyne" || s.positionPackets > 0 {
+        lines.append(
+          "  position packets \(s.positionPackets), GNSS fixes \(s.gnssFixes)"
+            + " (\(s.gnssFixesValid) valid)")
+      }
       if let fix = s.firstFix {
         lines.append(
           "  first fix \(fix.utc) lat \(Report.fixed(fix.latitude, 6)) lon \(Report.fixed(fix.longitude, 6))"
             + (fix.speedMetersPerSecond.map { " speed \(Report.fixed($0, 2)) m/s" } ?? "")
             + (fix.courseDegrees.map { " course \(Report.fixed($0, 1))°" } ?? ""))
       }
-      for (reason, count) in s.rejected.sorted(by: { $0.key < $1.key }) {
-        lines.append("  rejected \(count): \(reason)")
+      for (reason, count) in s.drops.sorted(by: { $0.key < $1.key }) {
+        lines.append("  not decoded \(count): \(reason)")
       }
       for anomaly in s.anomalies { lines.append("  anomaly: \(anomaly)") }
     }

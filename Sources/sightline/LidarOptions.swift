@@ -17,6 +17,11 @@ struct LidarOptions: ParsableArguments {
     name: .long, help: "Calibration file (VeloView .xml, ros-drivers/nebula .yaml); needs --model.")
   var calibration: String?
 
+  @Option(
+    name: .long,
+    help: "An Ouster sensor's metadata JSON (as the sensor and ouster-sdk write it).")
+  var metadata: String?
+
   @Option(name: .long, help: "BPF filter for captures, e.g. \"udp and host 192.168.1.201\".")
   var filter: String?
 
@@ -37,6 +42,7 @@ struct LidarOptions: ParsableArguments {
       }
       config.lidar.calibrationPath = calibration
     }
+    if let metadata { config.lidar.metadataPath = metadata }
     if let filter { config.lidar.captureFilter = filter }
     if let cutAngle { config.lidar.cutAngleDegrees = cutAngle }
     do {

@@ -50,9 +50,13 @@ import Testing
     #expect(silent.allSatisfy { $0.agents.count == 1 && $0.agentsPainted == 1 })
     // The grid decays: what LiDAR saw becomes unknown after decay_s. (What stays is the car's
     // footprint, which V2X paints into the fused grid.)
+    // Judged on the frames made well after decay_s (2 s) of silence: a loaded machine may make
+    // its last silent frame early, or few of them.
     let seenBefore = frames[..<firstSilent].map { Int($0.occupiedCells) + Int($0.freeCells) }
-    let seen = silent.map { Int($0.occupiedCells) + Int($0.freeCells) }
-    #expect(seenBefore.max()! > 2000 && seen.last! < seenBefore.max()! / 5, "\(seen)")
+    let decayed = silent.filter { $0.lidarSilentNanoseconds > 2_800_000_000 }
+    let seen = decayed.map { Int($0.occupiedCells) + Int($0.freeCells) }
+    #expect(!seen.isEmpty, "no frame more than 2.8 s into the silence")
+    #expect(seenBefore.max()! > 2000 && seen.allSatisfy { $0 < seenBefore.max()! / 5 }, "\(seen)")
     #expect(observed.end?.counters.framesWithoutLidar == UInt64(silent.count))
   }
 

@@ -126,7 +126,8 @@ extension OusterStream {
 
   /// Puts a checked lidar packet into its frame's sweep.
   private mutating func place(
-    _ payload: UnsafeRawBufferPointer, frameID: UInt32, onSweep: (inout Sweep, LidarStreamCounts) throws -> Void
+    _ payload: UnsafeRawBufferPointer, frameID: UInt32,
+    onSweep: (inout Sweep, LidarStreamCounts) throws -> Void
   ) rethrows {
     let slot = firstSlot(payload)
     switch frames.place(frameID: frameID, slot: slot) {
@@ -170,7 +171,8 @@ extension OusterStream {
   }
 
   /// Finishes the sweep of the current frame, hands it on and starts an empty one.
-  private mutating func handOn(_ onSweep: (inout Sweep, LidarStreamCounts) throws -> Void) rethrows {
+  private mutating func handOn(_ onSweep: (inout Sweep, LidarStreamCounts) throws -> Void) rethrows
+  {
     let metadata = decoder.metadata
     sweep.packetsMissing = frames.slotsMissing
     sweep.beganAtCut = frames.sawFirstSlot

@@ -26,6 +26,9 @@ public struct PositionPacket: Sendable, Equatable {
     case wrongSize
     case badSentence
 
+    /// A stable name for counters and drop reasons ("velodyne.position.wrong_size").
+    public var key: String { self == .wrongSize ? "wrong_size" : "bad_sentence" }
+
     public var description: String {
       switch self {
       case .wrongSize: "position packet is not 512 bytes"

@@ -109,6 +109,20 @@ public enum PacketRejectReason: Int, CaseIterable, Sendable, CustomStringConvert
   case unsupportedReturnMode
   case structureContradictsModel
 
+  /// A stable name for counters and drop reasons ("velodyne.wrong_size").
+  public var key: String {
+    switch self {
+    case .wrongSize: "wrong_size"
+    case .badBlockFlag: "bad_block_flag"
+    case .impossibleAzimuth: "impossible_azimuth"
+    case .impossibleTimestamp: "impossible_timestamp"
+    case .unknownReturnMode: "unknown_return_mode"
+    case .unsupportedModel: "unsupported_model"
+    case .unsupportedReturnMode: "unsupported_return_mode"
+    case .structureContradictsModel: "structure_contradicts_model"
+    }
+  }
+
   public var description: String {
     switch self {
     case .wrongSize: "payload is not 1206 bytes"

@@ -63,11 +63,12 @@ public struct VelodyneStream: LidarStream {
   public var drops: [(reason: String, count: Int)] {
     var drops: [(reason: String, count: Int)] = []
     for reason in PacketRejectReason.allCases where counters.packetsRejected[reason.rawValue] > 0 {
-      drops.append(("velodyne.\(reason)", counters.packetsRejected[reason.rawValue]))
+      drops.append(("velodyne.\(reason.key)", counters.packetsRejected[reason.rawValue]))
     }
     for problem in PositionPacket.Problem.allCases
     where counters.positionProblems[problem.rawValue] > 0 {
-      drops.append(("velodyne.position.\(problem)", counters.positionProblems[problem.rawValue]))
+      drops.append(
+        ("velodyne.position.\(problem.key)", counters.positionProblems[problem.rawValue]))
     }
     if counters.latePackets > 0 { drops.append(("velodyne.late_packet", counters.latePackets)) }
     return drops
