@@ -7,8 +7,10 @@ import SightlinePublish
 public struct LiveOptions: Sendable {
   public var config: SightlineConfig
   public var bindAddress = "0.0.0.0"
-  public var dataPort: UInt16 = VelodynePacketLayout.dataPort
-  public var positionPort: UInt16 = VelodynePacketLayout.positionPort
+  /// The sensor's data port, and its second port (Velodyne's GPRMC position packets, Ouster's
+  /// IMU packets); nil takes the stream's own (`LidarIngest.ports`). 0 binds any free port.
+  public var dataPort: UInt16?
+  public var positionPort: UInt16?
   /// Kernel receive buffer per socket. 16 MiB holds about 2 s of VLS-128 traffic.
   public var receiveBufferBytes = 16 << 20
   /// Stop after this long (nil: until a signal).

@@ -20,7 +20,8 @@ public struct LiveRun {
     -> LiveSummary
   {
     var ingest = try LidarIngest(config: options.config)
-    let sockets = try LidarSockets(options: options, log: log)
+    let sockets = try LidarSockets(
+      options: options, ports: ingest.ports, maxPayloadBytes: ingest.maxPayloadBytes, log: log)
     let security = try SocketSecurity.make(config: options.config, context: context)
     defer { security?.stop() }
     let metrics = RuntimeMetrics()
@@ -85,7 +86,7 @@ public struct LiveRun {
     while !options.stop.isRequested && !isOver(started: started, lastData: lastData) {
       let received = try sockets.data.receiveBatch(timeoutMilliseconds: 20) { datagram in
         ingest.ingest(
-          payload: datagram.payload, destinationPort: VelodynePacketLayout.dataPort,
+          payload: datagram.payload, destinationPort: sockets.streamPorts.data,
           captureTime: clock.map(kernelTime: datagram.kernelTimeNanoseconds), onSweep: deposit)
       }
       if received > 0 {
@@ -95,9 +96,9 @@ public struct LiveRun {
         // (it would then arrive after the frames made without LiDAR in between).
         ingest.flush(onSweep: deposit)
       }
-      try sockets.position.receiveBatch(timeoutMilliseconds: 0) { datagram in
+      try sockets.position?.receiveBatch(timeoutMilliseconds: 0) { datagram in
         ingest.ingest(
-          payload: datagram.payload, destinationPort: VelodynePacketLayout.positionPort,
+          payload: datagram.payload, destinationPort: sockets.streamPorts.second,
           captureTime: clock.map(kernelTime: datagram.kernelTimeNanoseconds), onSweep: deposit)
       }
     }

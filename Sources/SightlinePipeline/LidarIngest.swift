@@ -156,6 +156,15 @@ public struct LidarIngest {
     return "\(count) UDP payloads were not decoded; they look like \(need)"
   }
 
+  /// The largest data payload the stream expects, for sizing receive buffers (a longer one is
+  /// truncated by the kernel, and counted).
+  public var maxPayloadBytes: Int {
+    switch stream {
+    case let ouster as OusterStream: ouster.decoder.format.lidarPacketSize
+    default: 2048
+    }
+  }
+
   /// The UDP ports the stream takes (data first).
   public var ports: [UInt16] {
     switch stream {

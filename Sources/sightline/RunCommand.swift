@@ -18,11 +18,16 @@ struct RunCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Address to bind.")
   var bind = "0.0.0.0"
 
-  @Option(name: .long, help: "UDP port of the data packets.")
-  var port: UInt16 = 2368
+  @Option(
+    name: .long,
+    help:
+      "UDP port of the data packets (default: the sensor's: 2368 Velodyne and Hesai, 7502 Ouster).")
+  var port: UInt16?
 
-  @Option(name: .long, help: "UDP port of the position (GPRMC) packets.")
-  var positionPort: UInt16 = 8308
+  @Option(
+    name: .long,
+    help: "UDP port of the sensor's second stream: Velodyne's GPRMC (8308), Ouster's IMU (7503).")
+  var positionPort: UInt16?
 
   @Option(name: .long, help: "Override the publish endpoint from config.")
   var publish: String?
