@@ -38,11 +38,23 @@ public enum DecodeBenchmark {
     return (bytes, records, times, capture.linkType)
   }
 
+  /// Each pass makes a new ingest (a stream's state cannot be rewound); its sweep buffer would
+  /// otherwise be a fresh mmap every pass, and the timing would count the kernel's page faults
+  /// on first touch (75 per pass on the legacy Ouster capture, half its time), which a running
+  /// process, reusing its buffers, never pays.
+  static func keepFreedMemory() {
+    let trimThreshold: Int32 = -1  // M_TRIM_THRESHOLD (<malloc.h>; Swift does not import it)
+    let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
+    _ = glibcMallopt(mmapThreshold, 256 << 20)
+    _ = glibcMallopt(trimThreshold, 512 << 20)
+  }
+
   /// `progress` hears the fraction of passes done, between passes (ProgressThrottle).
   public static func run(
     capture path: String, config: SightlineConfig, repeat passes: Int,
     progress: ((Double) -> Void)? = nil
   ) throws -> Result {
+    keepFreedMemory()
     let loaded = try load(path, filter: config.lidar.captureFilter)
     var result = Result(pointsPerSecond: [], pointsPerPass: 0, packetsPerPass: 0, allocations: nil)
     var throttle = ProgressThrottle(progress)
@@ -73,3 +85,7 @@ public enum DecodeBenchmark {
     return result
   }
 }
+
+/// glibc's `mallopt` (<malloc.h>, which the Glibc module does not bring in).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks, side by side in one command so that the ratios hold on a noisy machine.
 #   Tools/bench/run.sh decode [CAPTURE]   Sightline vs velodyne-decoder's stream API
+#   Tools/bench/run.sh ouster             Sightline vs ouster-sdk (its packet reader,
+#                                         FrameBatcher and XYZLut) on every shared Ouster
+#                                         capture; ouster-sdk goes into .venv-ouster
+#   Tools/bench/run.sh hesai              Sightline's points/s on every shared Hesai capture
 #   Tools/bench/run.sh v2x [VECTORS]      BSM decodes per second on one core, allocations
 #   Tools/bench/run.sh grid [street|open] [both|1000|500|WxRES]
 #                                         grid update vs the naive C baseline (1000x1000 at
@@ -78,6 +82,29 @@ import sys
 peer = int(sys.argv[1].split("=")[1]); ours = int(sys.argv[2].split("=")[1])
 print(f"ratio sightline/velodyne-decoder = {ours / peer:.2f}x ({ours / 1e6:.1f} vs {peer / 1e6:.1f} M points/s)")
 PY
+    ;;
+  ouster)
+    build_sightline
+    build_malloc_count
+    # ouster-sdk has many dependencies: a venv of its own, made once.
+    if ! .venv-ouster/bin/python -c "import ouster.sdk" >/dev/null 2>&1; then
+      python3 -m venv .venv-ouster
+      .venv-ouster/bin/pip install -q --disable-pip-version-check "ouster-sdk==1.0.1" numpy
+    fi
+    for name in ouster-os0-32-dual ouster-os1-32-legacy ouster-os1-128-fusa-dual-partial; do
+      capture=../shared/data/lidar/$name.pcap
+      metadata=../shared/data/lidar/$name.json
+      echo "== ouster-sdk 1.0.1 vs sightline bench decode, $name (200 passes each) =="
+      peer=$(.venv-ouster/bin/python Tools/bench/ouster_sdk_decode.py "$capture" "$metadata" 200 | tail -1)
+      ours=$(LD_PRELOAD=$malloc_count "$sightline" bench decode "$capture" --metadata "$metadata" --repeat 200)
+      echo "$ours" | grep -v "^pass" | tail -3
+      ours=$(tail -1 <<<"$ours")
+      python3 - "$peer" "$ours" <<'PY'
+import sys
+peer = int(sys.argv[1].split("=")[1]); ours = int(sys.argv[2].split("=")[1])
+print(f"ratio sightline/ouster-sdk = {ours / peer:.2f}x ({ours / 1e6:.1f} vs {peer / 1e6:.1f} M points/s)")
+PY
+    done
     ;;
   v2x)
     vectors=${2:-Tests/SightlineV2XTests/Fixtures/bsm-real.jsonl}
