@@ -1,0 +1,259 @@
+/// A Hesai sensor's UDP payloads in, sweeps out (`LidarStream`): packets are recognised and
+/// checked (`HesaiPacket`), decoded with the calibration (`HesaiDecoder`, REP 103 frame) and cut
+/// into scans exactly as nebula cuts them (`HesaiScanCutter`): each laser changes scan when its
+/// corrected azimuth crosses the cut angle, so sweep N is nebula's frame N, counting cuts from
+/// the first packet (sweep 0 is the partial scan before the first cut).
+///
+/// - A sweep's `packetCount` counts the packets that gave it a firing (a packet at the cut gives
+///   to two); `packetsMissing` the packets lost inside it, from UDP sequence gaps (or azimuth
+///   jumps where the packet has no sequence), which also set `hadGap`.
+/// - `startNanoseconds` is nebula's scan time: its first packet's time plus the earliest firing
+///   offset of the firing that started it; `endNanoseconds` its last packet's time.
+/// - Payloads that give no points are counted by reason in `drops` ("hesai.crc", …).
+public struct HesaiStream: LidarStream {
+  /// nebula's `data_port` for every Hesai model.
+  public static let defaultPort: UInt16 = 2368
+  /// A scan that never crosses the cut (a motor at rest) is handed on, unfinished, at this size.
+  public static let maximumPacketsPerScan = 20_000
+
+  /// Which CRCs failed, QT128 only.
+  public struct CRCFailures: Sendable, Equatable {
+    public var body = 0
+    public var functionalSafety = 0
+    public var tail = 0
+  }
+
+  public let decoder: HesaiDecoder
+  public let port: UInt16
+  public private(set) var sensor: LidarSensorDescription?
+  /// The latest functional-safety block (QT128), and how many packets reported a degraded state.
+  public private(set) var functionalSafety: HesaiFunctionalSafety?
+  public private(set) var degradedPackets = 0
+  public private(set) var crcFailures = CRCFailures()
+  /// Packets lost in all, from sequence gaps (or azimuth jumps).
+  public private(set) var packetsLost = 0
+
+  private var problemCounts = [Int](repeating: 0, count: HesaiPacketProblem.allCases.count)
+  private var cutter: HesaiScanCutter
+  private var loss = HesaiPacketLoss()
+  private var scan0 = Sweep()
+  private var scan1 = Sweep()
+  /// Per scan: the last firing azimuth it received (coverage) and the last packet it counted.
+  private var scanLastAzimuth = (-1, -1)
+  private var scanLastPacket = (-1, -1)
+  private var packetSerial = 0
+  private var lastFiringAzimuth = -1
+  /// Smoothed azimuth step between firings, 0.01°: columns per revolution.
+  private var firingStep: Double = 0
+
+  public init(
+    calibration: HesaiCalibration, settings: HesaiDecoderSettings = .init(),
+    port: UInt16 = HesaiStream.defaultPort
+  ) {
+    decoder = HesaiDecoder(calibration: calibration, settings: settings)
+    self.port = port
+    cutter = HesaiScanCutter(
+      laserCount: calibration.model.laserCount, cutCentidegrees: settings.cutAzimuthCentidegrees)
+    scan0.points.reserveCapacity(calibration.model.pointsPerRevolution)
+    scan1.points.reserveCapacity(calibration.model.pointsPerRevolution)
+  }
+
+  public var drops: [(reason: String, count: Int)] {
+    zip(HesaiPacketProblem.allCases, problemCounts).filter { $0.1 > 0 }.map {
+      (reason: $0.0.description, count: $0.1)
+    }
+  }
+
+  /// How many payloads were dropped for `problem`.
+  public func count(of problem: HesaiPacketProblem) -> Int {
+    problemCounts[HesaiPacketProblem.allCases.firstIndex(of: problem)!]
+  }
+
+  public mutating func ingest(
+    payload: UnsafeRawBufferPointer, destinationPort: UInt16, captureTimeNanoseconds: Int64,
+    onSweep: (inout Sweep) throws -> Void
+  ) rethrows {
+    guard destinationPort == port else { return drop(.otherPort) }
+    guard let packet = accept(payload) else { return }
+    packetSerial += 1
+    for firstBlock in stride(from: 0, to: packet.blockCount, by: packet.returnMode.returns) {
+      try decodeFiring(packet, firstBlock: firstBlock, onSweep)
+    }
+    if max(scan0.packetCount, scan1.packetCount) > Self.maximumPacketsPerScan {
+      try flush(onSweep: onSweep)
+    }
+  }
+
+  public mutating func flush(onSweep: (inout Sweep) throws -> Void) rethrows {
+    let current = cutter.currentScan
+    if packets(in: current) > 0 { try emit(current, endedAtCut: false, onSweep) }
+    if packets(in: current ^ 1) > 0 { try emit(current ^ 1, endedAtCut: false, onSweep) }
+    cutter.reset()
+    loss.reset()
+    lastFiringAzimuth = -1
+  }
+
+  // MARK: - packets
+
+  /// The packet, if it is one this stream decodes; otherwise the payload is counted.
+  private mutating func accept(_ payload: UnsafeRawBufferPointer) -> HesaiPacket? {
+    var failedPart: HesaiPacket.CRCPart?
+    let packet: HesaiPacket
+    switch HesaiPacket.parse(payload, failedCRC: { failedPart = $0 }) {
+    case .success(let parsed): packet = parsed
+    case .failure(let problem):
+      if let failedPart { countCRCFailure(failedPart) }
+      drop(problem)
+      return nil
+    }
+    guard packet.model == decoder.model else {
+      drop(.modelMismatch)
+      return nil
+    }
+    switch loss.judge(sequence: packet.sequence, firstAzimuth: packet.azimuth(block: 0)) {
+    case .outOfOrder:
+      drop(.outOfOrder)
+      return nil
+    case .restart: markGap(missing: 0)
+    case .next(let missing) where missing > 0: markGap(missing: missing)
+    case .next: break
+    }
+    describe(packet)
+    return packet
+  }
+
+  private mutating func drop(_ problem: HesaiPacketProblem) {
+    problemCounts[HesaiPacketProblem.allCases.firstIndex(of: problem)!] += 1
+  }
+
+  private mutating func countCRCFailure(_ part: HesaiPacket.CRCPart) {
+    switch part {
+    case .body: crcFailures.body += 1
+    case .functionalSafety: crcFailures.functionalSafety += 1
+    case .tail: crcFailures.tail += 1
+    }
+  }
+
+  /// Lost packets belong to the scan being finished; every scan under way has a gap.
+  private mutating func markGap(missing: Int) {
+    packetsLost += missing
+    withScan(cutter.currentScan) { $0.packetsMissing += missing }
+    if scan0.packetCount > 0 { scan0.hadGap = true }
+    if scan1.packetCount > 0 { scan1.hadGap = true }
+  }
+
+  private mutating func describe(_ packet: HesaiPacket) {
+    if let safety = packet.functionalSafety {
+      functionalSafety = safety
+      if safety.isDegraded { degradedPackets += 1 }
+    }
+    let columns = firingStep > 0 ? Int((36000 / firingStep).rounded()) : 0
+    sensor = LidarSensorDescription(
+      vendor: "Hesai", model: packet.model.rawValue, profile: packet.format.protocolVersion,
+      returnMode: packet.returnMode.description, beams: packet.format.laserCount,
+      columnsPerRevolution: columns, revolutionsPerSecond: Double(packet.motorSpeedRPM) / 60,
+      timeBase: .utc)
+  }
+
+  // MARK: - firings and scans
+
+  private mutating func decodeFiring(
+    _ packet: HesaiPacket, firstBlock: Int, _ onSweep: (inout Sweep) throws -> Void
+  ) rethrows {
+    let azimuth = packet.azimuth(block: firstBlock)
+    let actions = cutter.step(blockAzimuth: azimuth, angles: decoder.angles)
+    let startTime =
+      packet.timeNanoseconds
+      + HesaiFiringTimes.earliest(
+        packet.model, block: firstBlock, returns: packet.returnMode.returns,
+        modeFlag: packet.modeFlag)
+    if actions.startsBothScans {
+      start(0, at: startTime, afterCut: false)
+      start(1, at: startTime, afterCut: true)
+    } else if let scan = actions.startScan {
+      start(scan, at: startTime, afterCut: lastFiringAzimuth >= 0)
+    }
+    if let scan = actions.finishScan { try emit(scan, endedAtCut: true, onSweep) }
+    noteFiring(azimuth: azimuth, packetTime: packet.timeNanoseconds)
+    cutter.laserScans.withUnsafeBufferPointer { laserScans in
+      _ = decoder.decodeFiring(
+        packet, firstBlock: firstBlock, laserScans: laserScans, into: &scan0.points,
+        &scan1.points)
+    }
+  }
+
+  private mutating func start(_ scan: UInt8, at time: Int64, afterCut: Bool) {
+    withScan(scan) {
+      $0.startNanoseconds = time
+      $0.beganAtCut = afterCut
+    }
+  }
+
+  /// Counts the firing's packet, azimuth and time in the scans its lasers go to.
+  private mutating func noteFiring(azimuth: Int, packetTime: Int64) {
+    let lagging = cutter.laserScans[decoder.angles.laggingLaser]
+    let leading = cutter.laserScans[decoder.angles.leadingLaser]
+    note(scan: lagging, azimuth: azimuth, packetTime: packetTime)
+    if leading != lagging { note(scan: leading, azimuth: azimuth, packetTime: packetTime) }
+    if lastFiringAzimuth >= 0 {
+      let step = Double((azimuth - lastFiringAzimuth + 36000) % 36000)
+      if step > 0, firingStep == 0 || step < 1.5 * firingStep {
+        firingStep = firingStep == 0 ? step : 0.99 * firingStep + 0.01 * step
+      }
+    }
+    lastFiringAzimuth = azimuth
+  }
+
+  private mutating func note(scan: UInt8, azimuth: Int, packetTime: Int64) {
+    let serial = packetSerial
+    var lastAzimuth = scan == 0 ? scanLastAzimuth.0 : scanLastAzimuth.1
+    var lastPacket = scan == 0 ? scanLastPacket.0 : scanLastPacket.1
+    withScan(scan) { sweep in
+      if lastPacket != serial { sweep.packetCount += 1 }
+      if lastAzimuth >= 0 { sweep.coverageCentidegrees += (azimuth - lastAzimuth + 36000) % 36000 }
+      sweep.endNanoseconds = packetTime
+    }
+    lastAzimuth = azimuth
+    lastPacket = serial
+    if scan == 0 {
+      scanLastAzimuth.0 = lastAzimuth
+      scanLastPacket.0 = lastPacket
+    } else {
+      scanLastAzimuth.1 = lastAzimuth
+      scanLastPacket.1 = lastPacket
+    }
+  }
+
+  private mutating func emit(
+    _ scan: UInt8, endedAtCut: Bool, _ onSweep: (inout Sweep) throws -> Void
+  ) rethrows {
+    try withScan(scan) { sweep in
+      sweep.endedAtCut = endedAtCut
+      try onSweep(&sweep)
+      sweep.points.removeAll(keepingCapacity: true)
+      sweep.packetCount = 0
+      sweep.packetsMissing = 0
+      sweep.coverageCentidegrees = 0
+      sweep.beganAtCut = false
+      sweep.endedAtCut = false
+      sweep.hadGap = false
+    }
+    if scan == 0 {
+      scanLastAzimuth.0 = -1
+      scanLastPacket.0 = -1
+    } else {
+      scanLastAzimuth.1 = -1
+      scanLastPacket.1 = -1
+    }
+  }
+
+  private func packets(in scan: UInt8) -> Int {
+    scan == 0 ? scan0.packetCount : scan1.packetCount
+  }
+
+  private mutating func withScan<Result>(
+    _ scan: UInt8, _ body: (inout Sweep) throws -> Result
+  ) rethrows -> Result {
+    scan == 0 ? try body(&scan0) : try body(&scan1)
+  }
+}
