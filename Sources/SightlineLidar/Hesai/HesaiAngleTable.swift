@@ -4,17 +4,24 @@
   import Darwin
 #endif
 
-/// A calibration's angles, precomputed for the hot path: per laser the azimuth offset rounded
-/// to 0.01° (as nebula's `AngleCorrectorCalibrationBased` rounds it) and the sine and cosine of
-/// its elevation; sine and cosine of every 0.01° of azimuth. Read through raw pointers so the
-/// per-return loop has no bounds checks or reference counting; immutable once built.
+/// A calibration's angles, precomputed for the hot path: sine and cosine of every 0.01° of block
+/// azimuth, and per laser of its azimuth offset and its elevation. A laser's azimuth is the
+/// block's plus its offset, unrounded (as nebula computes it, in float radians); its sine and
+/// cosine come from the two tables by the angle-sum identities, four multiplications instead of
+/// a table per laser and azimuth. Read through raw pointers, so the per-return loop has no
+/// bounds checks or reference counting; immutable once built.
 final class HesaiAngleTable: @unchecked Sendable {
+  static let fullTurn = Float.pi * 2
+
   let laserCount: Int
-  let azimuthOffsets: UnsafeMutableBufferPointer<Int>
+  let blockRadians: UnsafeMutableBufferPointer<Float>
+  let cosBlock: UnsafeMutableBufferPointer<Float>
+  let sinBlock: UnsafeMutableBufferPointer<Float>
+  let offsetRadians: UnsafeMutableBufferPointer<Float>
+  let cosOffset: UnsafeMutableBufferPointer<Float>
+  let sinOffset: UnsafeMutableBufferPointer<Float>
   let cosElevation: UnsafeMutableBufferPointer<Float>
   let sinElevation: UnsafeMutableBufferPointer<Float>
-  let cosAzimuth: UnsafeMutableBufferPointer<Float>
-  let sinAzimuth: UnsafeMutableBufferPointer<Float>
   /// The lasers with the smallest and the largest azimuth offset (the first of each): the last
   /// and the first to cross the cut, which is all nebula's scan cutter looks at.
   let laggingLaser: Int
@@ -22,40 +29,60 @@ final class HesaiAngleTable: @unchecked Sendable {
 
   init(_ calibration: HesaiCalibration) {
     laserCount = calibration.model.laserCount
-    azimuthOffsets = .allocate(capacity: laserCount)
-    cosElevation = .allocate(capacity: laserCount)
-    sinElevation = .allocate(capacity: laserCount)
-    cosAzimuth = .allocate(capacity: 36000)
-    sinAzimuth = .allocate(capacity: 36000)
-    for laser in 0..<laserCount {
-      let offset = Double(calibration.azimuthOffsetDegrees[laser]) * 100
-      azimuthOffsets[laser] = Int(offset.rounded(.toNearestOrAwayFromZero))
-      let elevation = Self.radians(Double(calibration.elevationDegrees[laser]))
-      cosElevation[laser] = cosf(elevation)
-      sinElevation[laser] = sinf(elevation)
+    (blockRadians, cosBlock, sinBlock) = Self.table(count: 36000) { Double($0) / 100 }
+    (offsetRadians, cosOffset, sinOffset) = Self.table(count: laserCount) {
+      Double(calibration.azimuthOffsetDegrees[$0])
     }
-    for centidegrees in 0..<36000 {
-      let azimuth = Self.radians(Double(centidegrees) / 100)
-      cosAzimuth[centidegrees] = cosf(azimuth)
-      sinAzimuth[centidegrees] = sinf(azimuth)
-    }
-    let offsets = Array(azimuthOffsets)
+    let elevation = Self.table(count: laserCount) { Double(calibration.elevationDegrees[$0]) }
+    elevation.radians.deallocate()
+    (cosElevation, sinElevation) = (elevation.cos, elevation.sin)
+    let offsets = Array(offsetRadians)
     laggingLaser = offsets.firstIndex(of: offsets.min()!)!
     leadingLaser = offsets.firstIndex(of: offsets.max()!)!
   }
 
   deinit {
-    for buffer in [azimuthOffsets] { buffer.deallocate() }
-    for buffer in [cosElevation, sinElevation, cosAzimuth, sinAzimuth] { buffer.deallocate() }
+    for table in [blockRadians, cosBlock, sinBlock, offsetRadians, cosOffset, sinOffset] {
+      table.deallocate()
+    }
+    cosElevation.deallocate()
+    sinElevation.deallocate()
   }
 
-  /// The laser's azimuth in 0.01°, 0..<36000: the block's plus the laser's offset.
-  @inline(__always) func azimuth(block: Int, laser: Int) -> Int {
-    let azimuth = block + azimuthOffsets[laser]
-    return azimuth >= 36000 ? azimuth - 36000 : azimuth < 0 ? azimuth + 36000 : azimuth
+  /// Radians (as nebula's float `deg2rad`), and their cosine and sine, of `count` angles given
+  /// in degrees.
+  private static func table(count: Int, degrees: (Int) -> Double) -> (
+    radians: UnsafeMutableBufferPointer<Float>, cos: UnsafeMutableBufferPointer<Float>,
+    sin: UnsafeMutableBufferPointer<Float>
+  ) {
+    let radians = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+    let cosines = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+    let sines = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+    for index in 0..<count {
+      let angle = degrees(index) * Double.pi / 180
+      radians[index] = Float(angle)
+      cosines[index] = Float(cos(angle))
+      sines[index] = Float(sin(angle))
+    }
+    return (radians, cosines, sines)
   }
 
-  private static func radians(_ degrees: Double) -> Float {
-    Float(degrees * Double.pi / 180)
+  /// The laser's azimuth in radians, [0, 2π): the block's plus the laser's offset, in float as
+  /// nebula's scan cutter sees it.
+  @inline(__always) func azimuth(block: Int, laser: Int) -> Float {
+    Self.normalized(blockRadians[block] + offsetRadians[laser])
+  }
+
+  /// Cosine and sine of the laser's azimuth at `block`.
+  @inline(__always) func cosSin(block: Int, laser: Int) -> (cos: Float, sin: Float) {
+    let (cosB, sinB, cosO, sinO) = (cosBlock[block], sinBlock[block], cosOffset[laser], sinOffset[laser])
+    return (cosB * cosO - sinB * sinO, sinB * cosO + cosB * sinO)
+  }
+
+  /// `angle` brought into [0, 2π), as nebula's `normalize_angle` (in double, then float).
+  @inline(__always) static func normalized(_ angle: Float) -> Float {
+    let turn = Double(fullTurn)
+    let value = Double(angle)
+    return Float(value - (value / turn).rounded(.down) * turn)
   }
 }

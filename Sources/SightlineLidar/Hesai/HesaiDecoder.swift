@@ -7,8 +7,8 @@
 /// y = −d·cos(el)·sin(az), z = d·sin(el). A nebula cloud compares after x_nebula = −y,
 /// y_nebula = x.
 ///
-/// **Angles.** az = the block's azimuth + the laser's calibrated offset (rounded to 0.01°, as
-/// nebula does); el = the laser's calibrated elevation. `azimuthCentidegrees` is the block's
+/// **Angles.** az = the block's azimuth + the laser's calibrated offset (unrounded, as nebula
+/// adds them); el = the laser's calibrated elevation. `azimuthCentidegrees` is the block's
 /// azimuth (the firing's column), clockwise seen from above from the sensor's front (+x here,
 /// +y in Hesai's frame), 0..<36000.
 ///
@@ -161,13 +161,13 @@ private struct Firing {
     _ returns: HesaiLaserReturns, slot: Int, laser: Int, returnType: UInt8
   ) -> LidarPoint {
     let distance = metres(returns.distance(slot))
-    let azimuth = angles.azimuth(block: blockAzimuth, laser: laser)
+    let (cosAzimuth, sinAzimuth) = angles.cosSin(block: blockAzimuth, laser: laser)
     let horizontal = distance * angles.cosElevation[laser]
     let offset = HesaiFiringTimes.offset(
       model, block: firstBlock + slot, channel: laser, returns: returns.count,
       modeFlag: packet.modeFlag)
     return LidarPoint(
-      x: horizontal * angles.cosAzimuth[azimuth], y: -(horizontal * angles.sinAzimuth[azimuth]),
+      x: horizontal * cosAzimuth, y: -(horizontal * sinAzimuth),
       z: distance * angles.sinElevation[laser], distance: distance,
       timeNanoseconds: packet.timeNanoseconds + offset,
       azimuthCentidegrees: UInt16(blockAzimuth), intensity: returns.reflectivity(slot),

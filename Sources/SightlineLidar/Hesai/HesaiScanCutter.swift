@@ -13,18 +13,20 @@ struct HesaiScanCutter {
     var finishScan: UInt8?
   }
 
-  let cut: Int
+  /// Radians, [0, 2π).
+  let cut: Float
   /// Per laser, the scan buffer (0 or 1) its points go to.
   private(set) var laserScans: [UInt8]
-  private var lastAzimuths: [Int]
+  private var lastAzimuths: [Float]
   /// The buffer to be emitted next.
   private(set) var currentScan: UInt8 = 0
   private var started = false
 
   init(laserCount: Int, cutCentidegrees: Int) {
-    cut = ((cutCentidegrees % 36000) + 36000) % 36000
+    let centidegrees = ((cutCentidegrees % 36000) + 36000) % 36000
+    cut = HesaiAngleTable.normalized(Float(Double(centidegrees) / 100 * Double.pi / 180))
     laserScans = [UInt8](repeating: 0, count: laserCount)
-    lastAzimuths = [Int](repeating: 0, count: laserCount)
+    lastAzimuths = [Float](repeating: 0, count: laserCount)
   }
 
   /// Forgets everything: the next firing starts afresh, as at the start of a capture.
@@ -66,26 +68,29 @@ struct HesaiScanCutter {
     let edges = [angles.laggingLaser, angles.leadingLaser].map {
       angles.azimuth(block: blockAzimuth, laser: $0)
     }
-    let nearCut = edges.allSatisfy {
-      Self.isBetween($0, from: (cut + 27000) % 36000, to: (cut + 9000) % 36000)
-    }
+    let quarter = HesaiAngleTable.fullTurn / 4
+    let (from, to) = (normalized(cut - quarter), normalized(cut + quarter))
+    let nearCut = edges.allSatisfy { Self.isBetween($0, from: from, to: to) }
     return nearCut && edges.filter(isPastCut).count == 1
   }
 
   /// Within half a turn after the cut, the cut itself excluded.
-  private func isPastCut(_ azimuth: Int) -> Bool {
-    azimuth != cut && Self.isBetween(azimuth, from: cut, to: (cut + 18000) % 36000)
+  private func isPastCut(_ azimuth: Float) -> Bool {
+    azimuth != cut
+      && Self.isBetween(azimuth, from: cut, to: normalized(cut + HesaiAngleTable.fullTurn / 2))
   }
+
+  private func normalized(_ angle: Float) -> Float { HesaiAngleTable.normalized(angle) }
 
   /// Moving from `last` to `azimuth` passes the cut: last ≤ cut < azimuth, going forward.
   /// nebula also counts a repeated azimuth as a full turn; a stream that stalls (a motor at
   /// rest, a duplicate packet) would then cut at every firing, so here it does not cross.
-  private func crossesCut(from last: Int, to azimuth: Int) -> Bool {
+  private func crossesCut(from last: Float, to azimuth: Float) -> Bool {
     last != azimuth && azimuth != cut && Self.isBetween(cut, from: last, to: azimuth)
   }
 
   /// Forward from `start` to `end` (both included), wrapping at 360°.
-  private static func isBetween(_ angle: Int, from start: Int, to end: Int) -> Bool {
+  private static func isBetween(_ angle: Float, from start: Float, to end: Float) -> Bool {
     end < start ? angle <= end || start <= angle : start <= angle && angle <= end
   }
 

@@ -4,9 +4,11 @@
 /// corrected azimuth crosses the cut angle, so sweep N is nebula's frame N, counting cuts from
 /// the first packet (sweep 0 is the partial scan before the first cut).
 ///
-/// - A sweep's `packetCount` counts the packets that gave it a firing (a packet at the cut gives
+/// - A sweep's `packetCount` counts the packets that gave it points (a packet at the cut gives
 ///   to two); `packetsMissing` the packets lost inside it, from UDP sequence gaps (or azimuth
-///   jumps where the packet has no sequence), which also set `hadGap`.
+///   jumps where the packet has no sequence), which also set `hadGap`. `coverageCentidegrees`
+///   is the block azimuth swept by those packets' firings: a turn plus the spread of the
+///   lasers' azimuth offsets (about 17° on the QT64).
 /// - `startNanoseconds` is nebula's scan time: its first packet's time plus the earliest firing
 ///   offset of the firing that started it; `endNanoseconds` its last packet's time.
 /// - Payloads that give no points are counted by reason in `drops` ("hesai.crc", …).
@@ -38,9 +40,12 @@ public struct HesaiStream: LidarStream {
   private var loss = HesaiPacketLoss()
   private var scan0 = Sweep()
   private var scan1 = Sweep()
-  /// Per scan: the last firing azimuth it received (coverage) and the last packet it counted.
-  private var scanLastAzimuth = (-1, -1)
-  private var scanLastPacket = (-1, -1)
+  /// Per scan: the last firing azimuth that gave it points (coverage), the last packet counted.
+  private struct ScanTrack {
+    var lastAzimuth = -1
+    var lastPacket = -1
+  }
+  private var tracks = [ScanTrack(), ScanTrack()]
   private var packetSerial = 0
   private var lastFiringAzimuth = -1
   /// Smoothed azimuth step between firings, 0.01°: columns per revolution.
@@ -174,12 +179,15 @@ public struct HesaiStream: LidarStream {
       start(scan, at: startTime, afterCut: lastFiringAzimuth >= 0)
     }
     if let scan = actions.finishScan { try emit(scan, endedAtCut: true, onSweep) }
-    noteFiring(azimuth: azimuth, packetTime: packet.timeNanoseconds)
+    let before = (scan0.points.count, scan1.points.count)
     cutter.laserScans.withUnsafeBufferPointer { laserScans in
       _ = decoder.decodeFiring(
         packet, firstBlock: firstBlock, laserScans: laserScans, into: &scan0.points,
         &scan1.points)
     }
+    if scan0.points.count > before.0 { note(scan: 0, azimuth: azimuth, packet: packet) }
+    if scan1.points.count > before.1 { note(scan: 1, azimuth: azimuth, packet: packet) }
+    measureFiringStep(azimuth: azimuth)
   }
 
   private mutating func start(_ scan: UInt8, at time: Int64, afterCut: Bool) {
@@ -189,12 +197,8 @@ public struct HesaiStream: LidarStream {
     }
   }
 
-  /// Counts the firing's packet, azimuth and time in the scans its lasers go to.
-  private mutating func noteFiring(azimuth: Int, packetTime: Int64) {
-    let lagging = cutter.laserScans[decoder.angles.laggingLaser]
-    let leading = cutter.laserScans[decoder.angles.leadingLaser]
-    note(scan: lagging, azimuth: azimuth, packetTime: packetTime)
-    if leading != lagging { note(scan: leading, azimuth: azimuth, packetTime: packetTime) }
+  /// The azimuth step between firings, smoothed, for the columns per revolution.
+  private mutating func measureFiringStep(azimuth: Int) {
     if lastFiringAzimuth >= 0 {
       let step = Double((azimuth - lastFiringAzimuth + 36000) % 36000)
       if step > 0, firingStep == 0 || step < 1.5 * firingStep {
@@ -204,24 +208,18 @@ public struct HesaiStream: LidarStream {
     lastFiringAzimuth = azimuth
   }
 
-  private mutating func note(scan: UInt8, azimuth: Int, packetTime: Int64) {
+  /// Counts the packet, the azimuth and the time of a firing that gave `scan` points.
+  private mutating func note(scan: UInt8, azimuth: Int, packet: HesaiPacket) {
+    let track = tracks[Int(scan)]
     let serial = packetSerial
-    var lastAzimuth = scan == 0 ? scanLastAzimuth.0 : scanLastAzimuth.1
-    var lastPacket = scan == 0 ? scanLastPacket.0 : scanLastPacket.1
     withScan(scan) { sweep in
-      if lastPacket != serial { sweep.packetCount += 1 }
-      if lastAzimuth >= 0 { sweep.coverageCentidegrees += (azimuth - lastAzimuth + 36000) % 36000 }
-      sweep.endNanoseconds = packetTime
+      if track.lastPacket != serial { sweep.packetCount += 1 }
+      if track.lastAzimuth >= 0 {
+        sweep.coverageCentidegrees += (azimuth - track.lastAzimuth + 36000) % 36000
+      }
+      sweep.endNanoseconds = packet.timeNanoseconds
     }
-    lastAzimuth = azimuth
-    lastPacket = serial
-    if scan == 0 {
-      scanLastAzimuth.0 = lastAzimuth
-      scanLastPacket.0 = lastPacket
-    } else {
-      scanLastAzimuth.1 = lastAzimuth
-      scanLastPacket.1 = lastPacket
-    }
+    tracks[Int(scan)] = ScanTrack(lastAzimuth: azimuth, lastPacket: serial)
   }
 
   private mutating func emit(
@@ -238,13 +236,7 @@ public struct HesaiStream: LidarStream {
       sweep.endedAtCut = false
       sweep.hadGap = false
     }
-    if scan == 0 {
-      scanLastAzimuth.0 = -1
-      scanLastPacket.0 = -1
-    } else {
-      scanLastAzimuth.1 = -1
-      scanLastPacket.1 = -1
-    }
+    tracks[Int(scan)] = ScanTrack()
   }
 
   private func packets(in scan: UInt8) -> Int {
