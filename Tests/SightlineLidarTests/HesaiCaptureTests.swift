@@ -39,7 +39,9 @@ struct HesaiReference: Sendable, CustomStringConvertible {
   ]
 
   var captureURL: URL { sharedLidarData.appendingPathComponent(capture) }
-  var referenceURL: URL { sharedLidarData.appendingPathComponent("reference/hesai-\(name).nebula.pcd") }
+  var referenceURL: URL {
+    sharedLidarData.appendingPathComponent("reference/hesai-\(name).nebula.pcd")
+  }
 
   func stream() throws -> HesaiStream {
     HesaiStream(

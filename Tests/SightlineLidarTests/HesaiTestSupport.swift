@@ -103,7 +103,7 @@ struct CloudComparison: CustomStringConvertible {
     within1cm = 0
     maximumError = 0
     for (point, expected) in zip(points, reference) {
-      let error = simd_length(SIMD3(-point.y, point.x, point.z) - expected)
+      let error = length(SIMD3(-point.y, point.x, point.z) - expected)
       if error <= 0.01 { within1cm += 1 }
       maximumError = max(maximumError, error)
     }
@@ -118,4 +118,4 @@ struct CloudComparison: CustomStringConvertible {
   }
 }
 
-private func simd_length(_ v: SIMD3<Float>) -> Float { (v * v).sum().squareRoot() }
+private func length(_ v: SIMD3<Float>) -> Float { (v * v).sum().squareRoot() }

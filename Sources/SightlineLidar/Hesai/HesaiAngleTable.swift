@@ -75,7 +75,9 @@ final class HesaiAngleTable: @unchecked Sendable {
 
   /// Cosine and sine of the laser's azimuth at `block`.
   @inline(__always) func cosSin(block: Int, laser: Int) -> (cos: Float, sin: Float) {
-    let (cosB, sinB, cosO, sinO) = (cosBlock[block], sinBlock[block], cosOffset[laser], sinOffset[laser])
+    let (cosB, sinB, cosO, sinO) = (
+      cosBlock[block], sinBlock[block], cosOffset[laser], sinOffset[laser]
+    )
     return (cosB * cosO - sinB * sinO, sinB * cosO + cosB * sinO)
   }
 

@@ -17,8 +17,7 @@ public struct HesaiCalibration: Sendable, Equatable {
     var rows: [Int: (elevation: Float, azimuth: Float)] = [:]
     var skipped: [Int] = []
     let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-    for (index, line) in lines.enumerated().dropFirst()
-    {
+    for (index, line) in lines.enumerated().dropFirst() {
       let trimmed = line.trimmingWhitespace
       guard !trimmed.isEmpty else { continue }
       guard let row = Self.row(trimmed) else {

@@ -27,7 +27,8 @@ public enum HesaiClock {
     let seconds = secondsSinceEpoch(
       year: year(byte: bytes[offset]), month: Int(bytes[offset + 1]), day: Int(bytes[offset + 2]),
       hour: Int(bytes[offset + 3]), minute: Int(bytes[offset + 4]), second: Int(bytes[offset + 5]))
-    let micros = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: microsecondsOffset, as: UInt32.self))
+    let micros = UInt32(
+      littleEndian: bytes.loadUnaligned(fromByteOffset: microsecondsOffset, as: UInt32.self))
     return seconds * 1_000_000_000 + Int64(micros) * 1000
   }
 

@@ -27,7 +27,8 @@ public struct HesaiFunctionalSafety: Sendable, Equatable {
     rollingCounter = state & 0x7
     totalFaultCodes = bytes[offset + 2] >> 4
     faultCodeID = bytes[offset + 2] & 0xF
-    faultCode = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 3, as: UInt16.self))
+    faultCode = UInt16(
+      littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 3, as: UInt16.self))
   }
 
   /// Whether the block's CRC (its last 4 bytes) matches bytes 1...12.

@@ -24,8 +24,9 @@ public struct HesaiPacket {
   /// Where the parse failed, and which CRC (QT128) if that was it.
   public enum CRCPart: Sendable { case body, functionalSafety, tail }
 
-  public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<HesaiPacket, HesaiPacketProblem>
-  {
+  public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<
+    HesaiPacket, HesaiPacketProblem
+  > {
     parse(bytes, failedCRC: { _ in })
   }
 
@@ -50,7 +51,9 @@ public struct HesaiPacket {
     return .success(HesaiPacket(bytes, format: format, returnMode: mode))
   }
 
-  private init(_ bytes: UnsafeRawBufferPointer, format: HesaiPacketFormat, returnMode: HesaiReturnMode) {
+  private init(
+    _ bytes: UnsafeRawBufferPointer, format: HesaiPacketFormat, returnMode: HesaiReturnMode
+  ) {
     self.bytes = bytes
     self.format = format
     self.returnMode = returnMode
@@ -102,7 +105,8 @@ public struct HesaiPacket {
       return .functionalSafety
     }
     if let crc = format.tail.crc {
-      let tail = UnsafeRawBufferPointer(rebasing: bytes[format.tailStart..<(format.tailStart + crc)])
+      let tail = UnsafeRawBufferPointer(
+        rebasing: bytes[format.tailStart..<(format.tailStart + crc)])
       if HesaiCRC.mpeg2(tail) != uint32(bytes, format.tailStart + crc) { return .tail }
     }
     return nil

@@ -115,7 +115,15 @@ extension HesaiPacketFormat {
   ]
 
   public static func of(_ model: HesaiModel) -> HesaiPacketFormat {
-    all.first { $0.model == model }!
+    switch model {
+    case .pandar40P: .pandar40P
+    case .pandar64: .pandar64
+    case .pandarQT64: .pandarQT64
+    case .pandarQT128: .pandarQT128
+    case .pandarXT16: .pandarXT16
+    case .pandarXT32: .pandarXT32
+    case .pandarXT32M: .pandarXT32M
+    }
   }
 
   /// Which format `payload` is, from its first bytes and its size, or why it is none.
@@ -133,7 +141,7 @@ extension HesaiPacketFormat {
     default: return .failure(.unknownFormat)
     }
     if payload.count < format.minimumSize { return .failure(.truncated) }
-    if !format.sizes.contains(payload.count) { return .failure(.wrongSize) }
+    if !format.accepts(size: payload.count) { return .failure(.wrongSize) }
     return .success(format)
   }
 
@@ -141,11 +149,21 @@ extension HesaiPacketFormat {
   /// the others by protocol version, laser_num and block_num.
   private static func headerFormat(_ payload: UnsafeRawBufferPointer) -> HesaiPacketFormat? {
     if payload[2] == 64 && payload[3] == 6 { return .pandar64 }
-    let lasers = Int(payload[6])
-    let blocks = Int(payload[7])
-    return all.first {
-      $0.headerSize == 12 && $0.protocolMajor == payload[2] && $0.protocolMinor == payload[3]
-        && $0.laserCount == lasers && $0.blockCount == blocks
+    // A plain loop: the per-packet path allocates nothing, even unoptimised.
+    for index in all.indices {
+      let format = all[index]
+      if format.headerSize == 12 && format.protocolMajor == payload[2]
+        && format.protocolMinor == payload[3] && format.laserCount == Int(payload[6])
+        && format.blockCount == Int(payload[7])
+      {
+        return format
+      }
     }
+    return nil
+  }
+
+  func accepts(size: Int) -> Bool {
+    for index in sizes.indices where sizes[index] == size { return true }
+    return false
   }
 }

@@ -1,5 +1,5 @@
 /// Why a payload gave no points: each is a stable reason name in `HesaiStream.drops`.
-public enum HesaiPacketProblem: Error, CaseIterable, Sendable, Equatable, CustomStringConvertible {
+public enum HesaiPacketProblem: Int, Error, CaseIterable, Sendable, CustomStringConvertible {
   /// Arrived on another port than the stream's.
   case otherPort
   /// Starts with neither `EE FF` (start of packet) nor `FF EE` (the 40P's start of block).

@@ -20,9 +20,15 @@ public struct HesaiStream: LidarStream {
 
   /// Which CRCs failed, QT128 only.
   public struct CRCFailures: Sendable, Equatable {
-    public var body = 0
-    public var functionalSafety = 0
-    public var tail = 0
+    public var body: Int
+    public var functionalSafety: Int
+    public var tail: Int
+
+    public init(body: Int = 0, functionalSafety: Int = 0, tail: Int = 0) {
+      self.body = body
+      self.functionalSafety = functionalSafety
+      self.tail = tail
+    }
   }
 
   public let decoder: HesaiDecoder
@@ -71,7 +77,7 @@ public struct HesaiStream: LidarStream {
 
   /// How many payloads were dropped for `problem`.
   public func count(of problem: HesaiPacketProblem) -> Int {
-    problemCounts[HesaiPacketProblem.allCases.firstIndex(of: problem)!]
+    problemCounts[problem.rawValue]
   }
 
   public mutating func ingest(
@@ -128,7 +134,7 @@ public struct HesaiStream: LidarStream {
   }
 
   private mutating func drop(_ problem: HesaiPacketProblem) {
-    problemCounts[HesaiPacketProblem.allCases.firstIndex(of: problem)!] += 1
+    problemCounts[problem.rawValue] += 1
   }
 
   private mutating func countCRCFailure(_ part: HesaiPacket.CRCPart) {
