@@ -27,7 +27,7 @@ SCRATCH=${FUZZ_SCRATCH:-$HERE/.build$([[ $SANITIZE == address ]] || echo "-$SANI
 # stack anyway, and Swift still prints a precondition's message.
 export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 
-TARGETS=(v2x velodyne datagram config)
+TARGETS=(v2x velodyne datagram config hesai)
 declare -A BINARY=([v2x]=FuzzV2X [velodyne]=FuzzVelodyne [datagram]=FuzzDatagram [config]=FuzzConfig)
 declare -A MAX_LEN=([v2x]=1500 [velodyne]=1300 [datagram]=9000 [config]=4096)
 # ci: about 20-40 s each on one core of the 2-core machine (ASan build).
@@ -36,6 +36,7 @@ declare -A LEAKS=([v2x]=1 [velodyne]=1 [datagram]=1 [config]=1)
 # `long` restarts a harness every CHUNK runs (a fresh process, so slow growth cannot pile up).
 declare -A CHUNK=([v2x]=5000000 [velodyne]=5000000 [datagram]=2000000 [config]=2000000)
 declare -A ASAN=([v2x]= [velodyne]= [datagram]= [config]=)
+BINARY[hesai]=FuzzHesai MAX_LEN[hesai]=4096 CI_RUNS[hesai]=150000 LEAKS[hesai]=1 CHUNK[hesai]=5000000 ASAN[hesai]=
 MAX_CRASHES=${FUZZ_MAX_CRASHES:-5}
 
 die() { echo "fuzz: $*" >&2; exit 1; }

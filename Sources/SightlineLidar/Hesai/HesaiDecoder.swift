@@ -162,13 +162,13 @@ private struct Firing {
   ) -> LidarPoint {
     let distance = metres(returns.distance(slot))
     let (cosAzimuth, sinAzimuth) = angles.cosSin(block: blockAzimuth, laser: laser)
-    let horizontal = distance * angles.cosElevation[laser]
+    let horizontal = distance * angles.cosElevation(laser)
     let offset = HesaiFiringTimes.offset(
       model, block: firstBlock + slot, channel: laser, returns: returns.count,
       modeFlag: packet.modeFlag)
     return LidarPoint(
       x: horizontal * cosAzimuth, y: -(horizontal * sinAzimuth),
-      z: distance * angles.sinElevation[laser], distance: distance,
+      z: distance * angles.sinElevation(laser), distance: distance,
       timeNanoseconds: packet.timeNanoseconds + offset,
       azimuthCentidegrees: UInt16(blockAzimuth), intensity: returns.reflectivity(slot),
       ring: UInt8(laser), returnType: returnType)

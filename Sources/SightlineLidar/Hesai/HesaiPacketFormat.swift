@@ -25,24 +25,29 @@ public struct HesaiPacketFormat: Sendable, Equatable {
   public let sizes: [Int]
 
   public var laserCount: Int { model.laserCount }
-  var blockSize: Int { blockPrefix + laserCount * unitSize }
-  var bodyEnd: Int { headerSize + blockCount * blockSize }
-  var safetyStart: Int { bodyEnd + (hasBodyCRC ? 4 : 0) }
-  var tailStart: Int { safetyStart + safetySize }
+  public var blockSize: Int { blockPrefix + laserCount * unitSize }
+  /// Where the blocks end (the QT128's body CRC follows).
+  public var bodyEnd: Int { headerSize + blockCount * blockSize }
+  /// Where the functional-safety block starts (QT128), or the tail for the other models.
+  public var safetyStart: Int { bodyEnd + (hasBodyCRC ? 4 : 0) }
+  public var tailStart: Int { safetyStart + safetySize }
   var minimumSize: Int { sizes[0] }
 
   /// Where block `block`'s azimuth (uint16, 0.01°) lies.
-  @inline(__always) func azimuthOffset(block: Int) -> Int {
+  @inline(__always) public func azimuthOffset(block: Int) -> Int {
     headerSize + block * blockSize + blockPrefix - 2
   }
 
   /// Where the measurement of `channel` (0-based) in `block` lies.
-  @inline(__always) func unitOffset(block: Int, channel: Int) -> Int {
+  @inline(__always) public func unitOffset(block: Int, channel: Int) -> Int {
     headerSize + block * blockSize + blockPrefix + channel * unitSize
   }
 
+  /// Where the tail's CRC lies (QT128), covering the tail before it.
+  public var tailCRCOffset: Int? { tail.crc.map { tailStart + $0 } }
+
   /// The UDP sequence's offset in a payload of `size` bytes, if it carries one.
-  func sequenceOffset(payloadSize size: Int) -> Int? {
+  public func sequenceOffset(payloadSize size: Int) -> Int? {
     if let inTail = tail.sequence { return tailStart + inTail }
     let afterTail = tailStart + tail.size
     return size >= afterTail + 4 ? afterTail : nil
@@ -162,7 +167,7 @@ extension HesaiPacketFormat {
     return nil
   }
 
-  func accepts(size: Int) -> Bool {
+  public func accepts(size: Int) -> Bool {
     for index in sizes.indices where sizes[index] == size { return true }
     return false
   }

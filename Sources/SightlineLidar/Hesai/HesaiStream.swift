@@ -61,12 +61,22 @@ public struct HesaiStream: LidarStream {
     calibration: HesaiCalibration, settings: HesaiDecoderSettings = .init(),
     port: UInt16 = HesaiStream.defaultPort
   ) {
-    decoder = HesaiDecoder(calibration: calibration, settings: settings)
+    self.init(decoder: HesaiDecoder(calibration: calibration, settings: settings), port: port)
+  }
+
+  /// `pointCapacity` points are reserved in each of the two scan buffers (by default a whole
+  /// revolution of the model, so decoding never grows them).
+  public init(
+    decoder: HesaiDecoder, port: UInt16 = HesaiStream.defaultPort, pointCapacity: Int? = nil
+  ) {
+    self.decoder = decoder
     self.port = port
     cutter = HesaiScanCutter(
-      laserCount: calibration.model.laserCount, cutCentidegrees: settings.cutAzimuthCentidegrees)
-    scan0.points.reserveCapacity(calibration.model.pointsPerRevolution)
-    scan1.points.reserveCapacity(calibration.model.pointsPerRevolution)
+      laserCount: decoder.model.laserCount,
+      cutCentidegrees: decoder.settings.cutAzimuthCentidegrees)
+    let capacity = pointCapacity ?? decoder.model.pointsPerRevolution
+    scan0.points.reserveCapacity(capacity)
+    scan1.points.reserveCapacity(capacity)
   }
 
   public var drops: [(reason: String, count: Int)] {
