@@ -25,6 +25,16 @@ enum HesaiFiringTimes {
     }
   }
 
+  /// Nanoseconds between two firings (block groups) of the model: the manuals' firing cycle.
+  static func firingPeriod(_ model: HesaiModel) -> Double {
+    switch model {
+    case .pandar40P, .pandar64: 55_560
+    case .pandarQT64: 500_000.0 / 3
+    case .pandarQT128: 111_110
+    case .pandarXT16, .pandarXT32, .pandarXT32M: 50_000
+    }
+  }
+
   /// The earliest firing of the return group starting at `block`: a scan's start time.
   static func earliest(
     _ model: HesaiModel, block: Int, returns: Int, modeFlag: UInt8

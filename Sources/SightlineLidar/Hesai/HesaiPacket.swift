@@ -69,6 +69,17 @@ public struct HesaiPacket {
       format.safetySize > 0 ? HesaiFunctionalSafety(bytes, at: format.safetyStart) : nil
   }
 
+  /// What this packet says of its sensor (for `inspect`, no calibration needed): the rate from
+  /// the tail's motor speed, and the columns (firings) one revolution holds at that rate.
+  public var sensorDescription: LidarSensorDescription {
+    let revolution = motorSpeedRPM > 0 ? 60e9 / Double(motorSpeedRPM) : 0
+    let columns = Int((revolution / HesaiFiringTimes.firingPeriod(model)).rounded())
+    return LidarSensorDescription(
+      vendor: "Hesai", model: model.rawValue, profile: format.protocolVersion,
+      returnMode: returnMode.description, beams: format.laserCount, columnsPerRevolution: columns,
+      revolutionsPerSecond: Double(motorSpeedRPM) / 60, timeBase: .utc)
+  }
+
   /// Block `block`'s azimuth in 0.01°, 0..<36000.
   @inline(__always) public func azimuth(block: Int) -> Int {
     Int(Self.uint16(bytes, format.azimuthOffset(block: block)))

@@ -53,9 +53,9 @@ public struct HesaiStream: LidarStream {
   }
   private var tracks = [ScanTrack(), ScanTrack()]
   private var packetSerial = 0
-  private var lastFiringAzimuth = -1
-  /// Smoothed azimuth step between firings, 0.01°: columns per revolution.
-  private var firingStep: Double = 0
+  /// Whether a firing was seen since the start (or the last flush): a scan that starts later
+  /// starts at the cut.
+  private var hasFired = false
 
   public init(
     calibration: HesaiCalibration, settings: HesaiDecoderSettings = .init(),
@@ -111,7 +111,7 @@ public struct HesaiStream: LidarStream {
     if packets(in: current ^ 1) > 0 { try emit(current ^ 1, endedAtCut: false, onSweep) }
     cutter.reset()
     loss.reset()
-    lastFiringAzimuth = -1
+    hasFired = false
   }
 
   // MARK: - packets
@@ -168,12 +168,7 @@ public struct HesaiStream: LidarStream {
       functionalSafety = safety
       if safety.isDegraded { degradedPackets += 1 }
     }
-    let columns = firingStep > 0 ? Int((36000 / firingStep).rounded()) : 0
-    sensor = LidarSensorDescription(
-      vendor: "Hesai", model: packet.model.rawValue, profile: packet.format.protocolVersion,
-      returnMode: packet.returnMode.description, beams: packet.format.laserCount,
-      columnsPerRevolution: columns, revolutionsPerSecond: Double(packet.motorSpeedRPM) / 60,
-      timeBase: .utc)
+    sensor = packet.sensorDescription
   }
 
   // MARK: - firings and scans
@@ -192,7 +187,7 @@ public struct HesaiStream: LidarStream {
       start(0, at: startTime, afterCut: false)
       start(1, at: startTime, afterCut: true)
     } else if let scan = actions.startScan {
-      start(scan, at: startTime, afterCut: lastFiringAzimuth >= 0)
+      start(scan, at: startTime, afterCut: hasFired)
     }
     if let scan = actions.finishScan { try emit(scan, endedAtCut: true, onSweep) }
     let before = (scan0.points.count, scan1.points.count)
@@ -203,7 +198,7 @@ public struct HesaiStream: LidarStream {
     }
     if scan0.points.count > before.0 { note(scan: 0, azimuth: azimuth, packet: packet) }
     if scan1.points.count > before.1 { note(scan: 1, azimuth: azimuth, packet: packet) }
-    measureFiringStep(azimuth: azimuth)
+    hasFired = true
   }
 
   private mutating func start(_ scan: UInt8, at time: Int64, afterCut: Bool) {
@@ -211,17 +206,6 @@ public struct HesaiStream: LidarStream {
       $0.startNanoseconds = time
       $0.beganAtCut = afterCut
     }
-  }
-
-  /// The azimuth step between firings, smoothed, for the columns per revolution.
-  private mutating func measureFiringStep(azimuth: Int) {
-    if lastFiringAzimuth >= 0 {
-      let step = Double((azimuth - lastFiringAzimuth + 36000) % 36000)
-      if step > 0, firingStep == 0 || step < 1.5 * firingStep {
-        firingStep = firingStep == 0 ? step : 0.99 * firingStep + 0.01 * step
-      }
-    }
-    lastFiringAzimuth = azimuth
   }
 
   /// Counts the packet, the azimuth and the time of a firing that gave `scan` points.
