@@ -12,7 +12,7 @@
 /// azimuth. Read through raw pointers, so the per-return loop has no bounds checks or
 /// reference counting; immutable once built.
 final class HesaiAngleTable: @unchecked Sendable {
-  static let fullTurn = Float.pi * 2
+  @inline(__always) static var fullTurn: Float { Float.pi * 2 }
   /// Every 0.01° of block azimuth; built once, shared by every decoder, never freed.
   static let blocks = Trigonometry(count: 36000) { Double($0) / 100 }
 
@@ -57,6 +57,10 @@ final class HesaiAngleTable: @unchecked Sendable {
 
   /// `angle` brought into [0, 2π), as nebula's `normalize_angle` (in double, then float).
   @inline(__always) static func normalized(_ angle: Float) -> Float {
+    // Within a turn the formula gives the angle itself, and a turn above it the float
+    // difference, which is exact; only below 0 does it round.
+    if angle >= 0 && angle < fullTurn { return angle }
+    if angle >= fullTurn && angle < 2 * fullTurn { return angle - fullTurn }
     let turn = Double(fullTurn)
     let value = Double(angle)
     return Float(value - (value / turn).rounded(.down) * turn)

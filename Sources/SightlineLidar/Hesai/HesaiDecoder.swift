@@ -27,6 +27,7 @@ public struct HesaiDecoder: Sendable {
   public let calibration: HesaiCalibration
   public let settings: HesaiDecoderSettings
   let angles: HesaiAngleTable
+  let firingTimes: HesaiFiringTimes.Table
 
   public var model: HesaiModel { calibration.model }
 
@@ -34,6 +35,7 @@ public struct HesaiDecoder: Sendable {
     self.calibration = calibration
     self.settings = settings
     angles = HesaiAngleTable(calibration)
+    firingTimes = HesaiFiringTimes.Table(calibration.model)
   }
 
   /// Appends every kept return of `packet` to `points` and returns how many; a packet of
@@ -99,6 +101,9 @@ private struct Firing {
   let settings: HesaiDecoderSettings
   let blockAzimuth: Int
   let reversedFirstLast: Bool
+  /// The firing's time, per block (slot) and per channel, from the packet's.
+  let blockTimes: (Int64, Int64, Int64)
+  let channelTimes: UnsafeMutableBufferPointer<Int32>
 
   init(packet: HesaiPacket, firstBlock: Int, decoder: HesaiDecoder) {
     self.packet = packet
@@ -108,6 +113,14 @@ private struct Firing {
     settings = decoder.settings
     blockAzimuth = packet.azimuth(block: firstBlock)
     reversedFirstLast = model == .pandarXT16 || model == .pandarXT32
+    let returns = packet.returnMode.returns
+    let time = { (slot: Int) in
+      packet.timeNanoseconds
+        + HesaiFiringTimes.blockOffset(decoder.model, block: firstBlock + slot, returns: returns)
+    }
+    blockTimes = (time(0), returns > 1 ? time(1) : 0, returns > 2 ? time(2) : 0)
+    channelTimes = decoder.firingTimes.channels(
+      block: firstBlock, returns: returns, modeFlag: packet.modeFlag)
   }
 
   @inline(__always) func returns(laser: Int) -> HesaiLaserReturns {
@@ -163,13 +176,11 @@ private struct Firing {
     let distance = metres(returns.distance(slot))
     let (cosAzimuth, sinAzimuth) = angles.cosSin(block: blockAzimuth, laser: laser)
     let horizontal = distance * angles.cosElevation(laser)
-    let offset = HesaiFiringTimes.offset(
-      model, block: firstBlock + slot, channel: laser, returns: returns.count,
-      modeFlag: packet.modeFlag)
+    let blockTime = slot == 0 ? blockTimes.0 : slot == 1 ? blockTimes.1 : blockTimes.2
     return LidarPoint(
       x: horizontal * cosAzimuth, y: -(horizontal * sinAzimuth),
       z: distance * angles.sinElevation(laser), distance: distance,
-      timeNanoseconds: packet.timeNanoseconds + offset,
+      timeNanoseconds: blockTime + Int64(channelTimes[laser]),
       azimuthCentidegrees: UInt16(blockAzimuth), intensity: returns.reflectivity(slot),
       ring: UInt8(laser), returnType: returnType)
   }

@@ -2,26 +2,37 @@
 /// Hesai manuals as nebula applies them (`get_packet_relative_point_time_offset`). They change
 /// the points' times only, never their positions.
 enum HesaiFiringTimes {
-  /// Nanoseconds from the packet's time to the firing of `channel` in `block`.
-  static func offset(
-    _ model: HesaiModel, block: Int, channel: Int, returns: Int, modeFlag: UInt8
-  ) -> Int64 {
+  /// The block's part of the firing time.
+  static func blockOffset(_ model: HesaiModel, block: Int, returns: Int) -> Int64 {
     switch model {
-    case .pandar40P:
-      Int64(-28_580 - 55_560 * ((10 - block - 1) / returns) + pandar40P[channel])
-    case .pandar64:
-      Int64(-42_580 - 55_560 * ((6 - block - 1) / returns) + pandar64[channel])
-    case .pandarQT64:
-      Int64(25_710 + (500_000 * (block / returns)) / 3 + qt64[channel])
-    case .pandarQT128:
-      Int64(9_000 + 111_110 * (2 - block - 1) / returns + qt128(block, channel, returns, modeFlag))
-    case .pandarXT16:
-      Int64(xtBlock(blocks: 8, block, returns) + 368 + 3_024 * channel)
-    case .pandarXT32:
-      Int64(xtBlock(blocks: 8, block, returns) + 368 + 1_512 * channel)
-    case .pandarXT32M:
-      // nebula counts 8 blocks below triple return although the XT32M sends 6; kept as it is.
-      Int64(xtBlock(blocks: returns < 3 ? 8 : 6, block, returns) + 368 + 2_888 * (channel % 16))
+    case .pandar40P: Int64(-28_580 - 55_560 * ((10 - block - 1) / returns))
+    case .pandar64: Int64(-42_580 - 55_560 * ((6 - block - 1) / returns))
+    case .pandarQT64: Int64(25_710 + (500_000 * (block / returns)) / 3)
+    case .pandarQT128: Int64(9_000 + 111_110 * (2 - block - 1) / returns)
+    case .pandarXT16, .pandarXT32: Int64(xtBlock(blocks: 8, block, returns))
+    // nebula counts 8 blocks below triple return although the XT32M sends 6; kept as it is.
+    case .pandarXT32M: Int64(xtBlock(blocks: returns < 3 ? 8 : 6, block, returns))
+    }
+  }
+
+  /// The QT128 fires its channels in two alternating sets (0 and 1); in dual return the tail's
+  /// mode flag says which one this packet holds. The other models have one set.
+  static func channelSet(_ model: HesaiModel, block: Int, returns: Int, modeFlag: UInt8) -> Int {
+    guard model == .pandarQT128 else { return 0 }
+    let firstSet = returns == 1 ? block % 2 == 0 : modeFlag & 1 != 0
+    return firstSet ? 0 : 1
+  }
+
+  /// The channels' part of the firing time, per channel (0-based).
+  static func channelOffsets(_ model: HesaiModel, set: Int) -> [Int] {
+    switch model {
+    case .pandar40P: pandar40P
+    case .pandar64: pandar64
+    case .pandarQT64: qt64
+    case .pandarQT128: set == 0 ? qt128Loop1 : qt128Loop2
+    case .pandarXT16: (0..<16).map { 368 + 3_024 * $0 }
+    case .pandarXT32: (0..<32).map { 368 + 1_512 * $0 }
+    case .pandarXT32M: (0..<32).map { 368 + 2_888 * ($0 % 16) }
     }
   }
 
@@ -35,31 +46,46 @@ enum HesaiFiringTimes {
     }
   }
 
-  /// The earliest firing of the return group starting at `block`: a scan's start time.
-  static func earliest(
-    _ model: HesaiModel, block: Int, returns: Int, modeFlag: UInt8
-  ) -> Int64 {
-    var earliest = Int64.max
-    for group in block..<(block + returns) {
-      for channel in 0..<model.laserCount {
-        earliest = min(
-          earliest,
-          offset(model, block: group, channel: channel, returns: returns, modeFlag: modeFlag))
+  /// One model's channel offsets, read through raw pointers in the per-return loop.
+  final class Table: @unchecked Sendable {
+    let model: HesaiModel
+    private let sets: [UnsafeMutableBufferPointer<Int32>]
+    private let earliestInSet: [Int64]
+
+    init(_ model: HesaiModel) {
+      self.model = model
+      sets = (0..<2).map { set in
+        let offsets = channelOffsets(model, set: set)
+        let table = UnsafeMutableBufferPointer<Int32>.allocate(capacity: offsets.count)
+        for (channel, offset) in offsets.enumerated() { table[channel] = Int32(offset) }
+        return table
       }
+      earliestInSet = (0..<2).map { Int64(channelOffsets(model, set: $0).min()!) }
     }
-    return earliest
+
+    deinit { for set in sets { set.deallocate() } }
+
+    /// The channel offsets of the set that fired `block`.
+    @inline(__always) func channels(block: Int, returns: Int, modeFlag: UInt8)
+      -> UnsafeMutableBufferPointer<Int32>
+    {
+      sets[channelSet(model, block: block, returns: returns, modeFlag: modeFlag)]
+    }
+
+    /// The earliest firing of the return group starting at `block`: a scan's start time.
+    func earliest(block: Int, returns: Int, modeFlag: UInt8) -> Int64 {
+      var earliest = Int64.max
+      for group in block..<(block + returns) {
+        let set = channelSet(model, block: group, returns: returns, modeFlag: modeFlag)
+        earliest = min(
+          earliest, blockOffset(model, block: group, returns: returns) + earliestInSet[set])
+      }
+      return earliest
+    }
   }
 
   private static func xtBlock(blocks: Int, _ block: Int, _ returns: Int) -> Int {
     5_632 - 50_000 * ((blocks - block - 1) / returns)
-  }
-
-  /// The QT128 fires its channels in two alternating sets; in dual return the tail's mode flag
-  /// says which one this packet holds.
-  private static func qt128(_ block: Int, _ channel: Int, _ returns: Int, _ modeFlag: UInt8) -> Int
-  {
-    let firstSet = returns == 1 ? block % 2 == 0 : modeFlag & 1 != 0
-    return firstSet ? qt128Loop1[channel] : qt128Loop2[channel]
   }
 
   // MARK: - tables (ns), per channel (0-based)

@@ -21,8 +21,10 @@ public struct HesaiPacketFormat: Sendable, Equatable {
   let safetySize: Int
   let tail: HesaiTailLayout
   /// The payload sizes this model sends: without and with the optional UDP sequence (or, for the
-  /// QT128, without and with the 32-byte signature nebula ignores).
-  public let sizes: [Int]
+  /// QT128, without and with the 32-byte signature nebula ignores). Two plain values, so that a
+  /// format (and a packet) is copied without reference counting.
+  public let smallestSize: Int
+  public let largestSize: Int
 
   public var laserCount: Int { model.laserCount }
   public var blockSize: Int { blockPrefix + laserCount * unitSize }
@@ -31,7 +33,7 @@ public struct HesaiPacketFormat: Sendable, Equatable {
   /// Where the functional-safety block starts (QT128), or the tail for the other models.
   public var safetyStart: Int { bodyEnd + (hasBodyCRC ? 4 : 0) }
   public var tailStart: Int { safetyStart + safetySize }
-  var minimumSize: Int { sizes[0] }
+  public var sizes: [Int] { [smallestSize, largestSize] }
 
   /// Where block `block`'s azimuth (uint16, 0.01°) lies.
   @inline(__always) public func azimuthOffset(block: Int) -> Int {
@@ -88,32 +90,34 @@ extension HesaiPacketFormat {
     model: .pandar40P, protocolVersion: "no header", protocolMajor: 0, protocolMinor: 0,
     headerSize: 0, blockCount: 10,
     blockPrefix: 4, unitSize: 3, hasBodyCRC: false, safetySize: 0, tail: .pandar,
-    sizes: [1262, 1266])
+    smallestSize: 1262, largestSize: 1266)
   public static let pandar64 = HesaiPacketFormat(
     model: .pandar64, protocolVersion: "8-byte header", protocolMajor: 0, protocolMinor: 0,
     headerSize: 8, blockCount: 6,
     blockPrefix: 2, unitSize: 3, hasBodyCRC: false, safetySize: 0, tail: .pandar,
-    sizes: [1194, 1198])
+    smallestSize: 1194, largestSize: 1198)
   public static let pandarQT64 = HesaiPacketFormat(
     model: .pandarQT64, protocolVersion: "3.1", protocolMajor: 3, protocolMinor: 1,
     headerSize: 12, blockCount: 4, blockPrefix: 2,
-    unitSize: 4, hasBodyCRC: false, safetySize: 0, tail: .qt64, sizes: [1068, 1072])
+    unitSize: 4, hasBodyCRC: false, safetySize: 0, tail: .qt64, smallestSize: 1068,
+    largestSize: 1072)
   public static let pandarQT128 = HesaiPacketFormat(
     model: .pandarQT128, protocolVersion: "3.2", protocolMajor: 3, protocolMinor: 2,
     headerSize: 12, blockCount: 2, blockPrefix: 2,
-    unitSize: 4, hasBodyCRC: true, safetySize: 17, tail: .qt128, sizes: [1095, 1127])
+    unitSize: 4, hasBodyCRC: true, safetySize: 17, tail: .qt128, smallestSize: 1095,
+    largestSize: 1127)
   public static let pandarXT16 = HesaiPacketFormat(
     model: .pandarXT16, protocolVersion: "6.1", protocolMajor: 6, protocolMinor: 1,
     headerSize: 12, blockCount: 8, blockPrefix: 2,
-    unitSize: 4, hasBodyCRC: false, safetySize: 0, tail: .xt, sizes: [564, 568])
+    unitSize: 4, hasBodyCRC: false, safetySize: 0, tail: .xt, smallestSize: 564, largestSize: 568)
   public static let pandarXT32 = HesaiPacketFormat(
     model: .pandarXT32, protocolVersion: "6.1", protocolMajor: 6, protocolMinor: 1,
     headerSize: 12, blockCount: 8, blockPrefix: 2,
-    unitSize: 4, hasBodyCRC: false, safetySize: 0, tail: .xt, sizes: [1076, 1080])
+    unitSize: 4, hasBodyCRC: false, safetySize: 0, tail: .xt, smallestSize: 1076, largestSize: 1080)
   public static let pandarXT32M = HesaiPacketFormat(
     model: .pandarXT32M, protocolVersion: "6.1", protocolMajor: 6, protocolMinor: 1,
     headerSize: 12, blockCount: 6, blockPrefix: 2,
-    unitSize: 4, hasBodyCRC: false, safetySize: 0, tail: .xt, sizes: [816, 820])
+    unitSize: 4, hasBodyCRC: false, safetySize: 0, tail: .xt, smallestSize: 816, largestSize: 820)
 
   public static let all: [HesaiPacketFormat] = [
     .pandar40P, .pandar64, .pandarQT64, .pandarQT128, .pandarXT16, .pandarXT32, .pandarXT32M,
@@ -145,7 +149,7 @@ extension HesaiPacketFormat {
       format = known
     default: return .failure(.unknownFormat)
     }
-    if payload.count < format.minimumSize { return .failure(.truncated) }
+    if payload.count < format.smallestSize { return .failure(.truncated) }
     if !format.accepts(size: payload.count) { return .failure(.wrongSize) }
     return .success(format)
   }
@@ -168,7 +172,6 @@ extension HesaiPacketFormat {
   }
 
   public func accepts(size: Int) -> Bool {
-    for index in sizes.indices where sizes[index] == size { return true }
-    return false
+    size == smallestSize || size == largestSize
   }
 }

@@ -178,16 +178,17 @@ public struct HesaiStream: LidarStream {
   ) rethrows {
     let azimuth = packet.azimuth(block: firstBlock)
     let actions = cutter.step(blockAzimuth: azimuth, angles: decoder.angles)
-    let startTime =
-      packet.timeNanoseconds
-      + HesaiFiringTimes.earliest(
-        packet.model, block: firstBlock, returns: packet.returnMode.returns,
-        modeFlag: packet.modeFlag)
-    if actions.startsBothScans {
-      start(0, at: startTime, afterCut: false)
-      start(1, at: startTime, afterCut: true)
-    } else if let scan = actions.startScan {
-      start(scan, at: startTime, afterCut: hasFired)
+    if actions.startsBothScans || actions.startScan != nil {
+      let startTime =
+        packet.timeNanoseconds
+        + decoder.firingTimes.earliest(
+          block: firstBlock, returns: packet.returnMode.returns, modeFlag: packet.modeFlag)
+      if actions.startsBothScans {
+        start(0, at: startTime, afterCut: false)
+        start(1, at: startTime, afterCut: true)
+      } else if let scan = actions.startScan {
+        start(scan, at: startTime, afterCut: hasFired)
+      }
     }
     if let scan = actions.finishScan { try emit(scan, endedAtCut: true, onSweep) }
     let before = (scan0.points.count, scan1.points.count)

@@ -87,7 +87,7 @@ public func fuzzHesai(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     ingest(payload, into: &stream)
   } else {
     let format = claimedFormat(payload) ?? HesaiPacketFormat.of(model)
-    let length = format.sizes.last!
+    let length = format.largestSize
     packet.initializeMemory(as: UInt8.self, repeating: 0)
     packet.copyMemory(from: UnsafeRawBufferPointer(rebasing: payload.prefix(length)))
     let bytes = UnsafeRawBufferPointer(rebasing: packet[0..<length])
@@ -110,7 +110,7 @@ public func fuzzHesai(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 /// The format the payload's first bytes claim, whatever its size.
 func claimedFormat(_ payload: UnsafeRawBufferPointer) -> HesaiPacketFormat? {
   for format in HesaiPacketFormat.all {
-    var padded = [UInt8](repeating: 0, count: format.sizes.last!)
+    var padded = [UInt8](repeating: 0, count: format.largestSize)
     for index in 0..<min(payload.count, padded.count) { padded[index] = payload[index] }
     let claims = padded.withUnsafeBytes { bytes in
       if case .success(let found) = HesaiPacketFormat.identify(bytes) { return found == format }
