@@ -27,6 +27,7 @@ import Testing
 
   @Test func aMissingLaserIsAnError() throws {
     var lines = Self.qt64.split(separator: "\n", omittingEmptySubsequences: false)
+    try #require(lines.count == 66)
     lines.remove(at: 10)  // laser 10
     #expect(throws: HesaiCalibrationError.missingLasers(model: .pandarQT64, ids: [10])) {
       try HesaiCalibration(csv: lines.joined(separator: "\n"), model: .pandarQT64)
@@ -58,6 +59,7 @@ import Testing
   /// (and then missing); the header is always the first line; blank lines and CRLF are fine.
   @Test func badLinesAreSkippedAndReported() throws {
     var lines = Self.qt64.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    try #require(lines.count == 66)
     lines[5] = "5,-43.4,7.4,99"  // four fields
     lines[6] = "6,abc,7.2"  // not a number
     lines[7] = "7;-40.0;7.0"  // wrong separator

@@ -90,6 +90,7 @@ func dropCounts(_ stream: HesaiStream) -> [String: Int] {
   /// Lost packets show as UDP sequence gaps: counted in the sweep they fell in, which is flagged.
   @Test func sequenceGapsAreCountedAndFlagged() throws {
     var payloads = HesaiCaptures.qt64
+    try #require(payloads.count == 1200)
     payloads.removeSubrange(700..<705)  // inside frame 3 (packets 593–905)
     var stream = HesaiStream(
       calibration: try hesaiCalibration(.pandarQT64),
@@ -105,6 +106,7 @@ func dropCounts(_ stream: HesaiStream) -> [String: Int] {
   /// The 40P has no UDP sequence: a jump in azimuth tells the loss instead.
   @Test func pandar40PLossIsJudgedFromAzimuth() throws {
     var payloads = HesaiCaptures.pandar40P
+    try #require(payloads.count == 1439)
     payloads.removeSubrange(800..<803)
     var stream = HesaiStream(calibration: try hesaiCalibration(.pandar40P))
     let sweeps = ingest(payloads, into: &stream).cut
@@ -134,6 +136,7 @@ func dropCounts(_ stream: HesaiStream) -> [String: Int] {
 
   /// Sweeps are filled in buffers reserved for a revolution: no sweep outgrows them.
   @Test func sweepBuffersNeverGrow() throws {
+    try #require(HesaiCaptures.qt128.count == 1800)
     var stream = HesaiStream(calibration: try hesaiCalibration(.pandarQT128))
     var capacities: Set<Int> = []
     for payload in HesaiCaptures.qt128 {
@@ -162,6 +165,7 @@ func dropCounts(_ stream: HesaiStream) -> [String: Int] {
     // The first pass sizes everything; then the quietest of a few rounds (the counter is
     // process-wide, and other tests allocate on other threads).
     let payloads = HesaiCaptures.qt64
+    try #require(payloads.count == 1200)
     var fewest = UInt.max
     for _ in 0..<4 {
       let before = count()
