@@ -107,8 +107,8 @@ public struct HesaiStream: LidarStream {
 
   public mutating func flush(onSweep: (inout Sweep) throws -> Void) rethrows {
     let current = cutter.currentScan
-    if packets(in: current) > 0 { try emit(current, endedAtCut: false, onSweep) }
-    if packets(in: current ^ 1) > 0 { try emit(current ^ 1, endedAtCut: false, onSweep) }
+    try handOnOrEmpty(current, onSweep)
+    try handOnOrEmpty(current ^ 1, onSweep)
     cutter.reset()
     loss.reset()
     hasFired = false
@@ -229,6 +229,24 @@ public struct HesaiStream: LidarStream {
     try withScan(scan) { sweep in
       sweep.endedAtCut = endedAtCut
       try onSweep(&sweep)
+    }
+    reset(scan)
+  }
+
+  /// Hands on a scan that has points, unfinished; empties one that has none.
+  private mutating func handOnOrEmpty(
+    _ scan: UInt8, _ onSweep: (inout Sweep) throws -> Void
+  ) rethrows {
+    if packets(in: scan) > 0 {
+      try emit(scan, endedAtCut: false, onSweep)
+    } else {
+      reset(scan)
+    }
+  }
+
+  /// Empties the scan for its next turn, keeping its buffer.
+  private mutating func reset(_ scan: UInt8) {
+    withScan(scan) { sweep in
       sweep.points.removeAll(keepingCapacity: true)
       sweep.packetCount = 0
       sweep.packetsMissing = 0
