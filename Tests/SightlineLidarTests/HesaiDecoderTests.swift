@@ -74,6 +74,23 @@ func decodeHesai(
     }
   }
 
+  /// XT32M triple return: first, last, strongest; only the last block survives a coincidence.
+  @Test func tripleReturnsKeepTheLastOfCoincidingOnes() throws {
+    var writer = HesaiPacketWriter(model: .pandarXT32M, returnMode: 0x3D)
+    for (slot, distance) in [UInt16(2500), 3000, 3500].enumerated() {
+      writer.units[slot][0] = (distance, 10)
+    }
+    for (slot, distance) in [UInt16(2500), 3000, 2500].enumerated() {
+      writer.units[slot][1] = (distance, 10)
+    }
+    let (points, time) = try decodeHesai(writer)
+    #expect(points.map(\.ring) == [0, 0, 0, 1, 1])
+    #expect(points.map(\.returnType) == [1, 2, 1, 2, 3])
+    #expect(points.map(\.distance) == [10, 12, 14, 12, 10])
+    // Three blocks per firing, so the first firing is the earlier of two: 50 µs before.
+    #expect(points[0].timeNanoseconds == time + 5632 - 50_000 + 368)
+  }
+
   @Test func rangeLimitsAreTheModelsAndTheSettings() throws {
     var writer = HesaiPacketWriter(model: .pandarQT64)
     writer.units[0][0] = (17_500, 1)  // 70 m: past the QT64's 60 m

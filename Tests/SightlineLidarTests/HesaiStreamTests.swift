@@ -103,6 +103,24 @@ func dropCounts(_ stream: HesaiStream) -> [String: Int] {
     #expect(stream.drops.isEmpty)
   }
 
+  /// A packet already seen, or just behind the newest, would turn the scan back: dropped. A
+  /// sequence that jumps far either way is a restart: a gap, but nothing counted as lost.
+  @Test func latePacketsAreDroppedAndRestartsAccepted() throws {
+    let sequences: [UInt32] = [10, 11, 9, 11, 14, 5_000_000, 3, 4]
+    let payloads = sequences.enumerated().map { index, sequence in
+      var writer = HesaiPacketWriter(model: .pandarXT16, firstAzimuth: UInt16(100 + index * 144))
+      writer.sequence = sequence
+      writer.units[0][0] = (2500, 1)
+      return (port: UInt16(2368), bytes: writer.bytes())
+    }
+    var stream = HesaiStream(calibration: try hesaiCalibration(.pandarXT16))
+    let sweeps = ingest(payloads, into: &stream)
+    #expect(dropCounts(stream) == ["hesai.out_of_order": 2])
+    #expect(stream.packetsLost == 2)  // 12 and 13
+    let sweep = try #require(sweeps.flushed.first)
+    #expect(sweep.packetCount == 6 && sweep.packetsMissing == 2 && sweep.hadGap)
+  }
+
   /// The 40P has no UDP sequence: a jump in azimuth tells the loss instead.
   @Test func pandar40PLossIsJudgedFromAzimuth() throws {
     var payloads = HesaiCaptures.pandar40P

@@ -78,7 +78,7 @@ public struct HesaiDecoder: Sendable {
 }
 
 /// The returns of one laser in one firing (up to three blocks).
-struct HesaiLaserReturns {
+private struct HesaiLaserReturns {
   var count: Int
   var distances: (UInt16, UInt16, UInt16) = (0, 0, 0)
   var reflectivities: (UInt8, UInt8, UInt8) = (0, 0, 0)
