@@ -29,6 +29,7 @@ let package = Package(
     harness(
       "FuzzDatagram", ["SightlineNet", "SightlinePcap", "SightlineLidar", "SightlinePipeline"]),
     harness("FuzzConfig", ["SightlinePipeline", "SightlineReplay", "SightlineTOML"]),
+    harness("FuzzHesai", ["SightlineLidar"]),
   ],
   swiftLanguageModes: [.v6]
 )

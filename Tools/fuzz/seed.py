@@ -19,6 +19,9 @@ harness's input format (see the header of Sources/<Harness>/<Harness>.swift):
             captures' frames, re-framed for every link type, with VLAN tags, and as IPv4
             fragments (in order, reversed, duplicated); and short pcap / pcapng files
   config    Config/*.toml, Replay/*/drive.toml and the ```toml blocks of the docs
+  hesai     8 control bytes + a Hesai data packet from the captures (and, rebuilt from them,
+            Pandar64, XT16 and XT32M packets), replayed with the capture's own azimuth step;
+            or + a calibration CSV of data/lidar/calibration/
 """
 
 import argparse
@@ -467,6 +470,68 @@ digest = "00000000000000000000000000000000"
 
 
 # ---------------------------------------------------------------------------------------------
+# Hesai
+
+HESAI_MODELS = ["Pandar40P", "Pandar64", "PandarQT64", "PandarQT128", "PandarXT16", "PandarXT32", "PandarXT32M"]
+HESAI_CAPTURES = {"hesai-40p": 0, "hesai-qt64": 2, "hesai-qt128": 3, "hesai-xt32": 5}
+
+
+def hesai_rebuilt(xt32):
+    """XT16 and XT32M packets from an XT32 one, and a Pandar64 one from its distances."""
+    header, tail = xt32[:12], xt32[12 + 8 * 130 :]
+    blocks = [xt32[12 + b * 130 : 12 + (b + 1) * 130] for b in range(8)]
+    xt16 = bytearray(header[:6]) + bytes([16, 8]) + header[8:]
+    for block in blocks:
+        xt16 += block[:2 + 16 * 4]
+    xt32m = bytearray(header[:6]) + bytes([32, 6]) + header[8:] + b"".join(blocks[:6])
+    p64 = bytearray(b"\xee\xff\x40\x06\x00\x04\x00\x00")
+    for block in blocks[:6]:
+        p64 += block[:2]
+        for channel in range(64):
+            unit = block[2 + (channel % 32) * 4 : 2 + (channel % 32) * 4 + 3]
+            p64 += unit
+    # Pandar64's tail: reserved, temperature, reserved, motor speed, µs, return mode, factory,
+    # date (year counted from 1900, as some firmware does: 2120 would be wrong).
+    motor, date, micros = tail[11:13], tail[13:19], tail[19:23]
+    p64 += bytes(8) + motor + micros + bytes([tail[10], 0x42]) + date + tail[24:28]
+    return {"xt16": (4, bytes(xt16) + tail), "xt32m": (6, bytes(xt32m) + tail), "64": (1, bytes(p64))}
+
+
+def hesai_azimuth(packet):
+    at = 2 if packet[:2] == b"\xff\xee" else (8 if packet[2:4] == b"\x40\x06" else 12)
+    return struct.unpack("<H", packet[at : at + 2])[0]
+
+
+def hesai_seeds(caps, small):
+    seeds = {}
+    per_capture = 3 if small else 24
+    for name, linktype, records in caps:
+        key = next((k for k in HESAI_CAPTURES if name.startswith(k)), None)
+        if key is None:
+            continue
+        data = [p for p in (udp_of(linktype, f) for *_, f in records) if p and p[2] == DATA_PORT]
+        data = [payload for _, payload, _ in data]
+        step = max(1, len(data) // per_capture)
+        for index, packet in enumerate(data[::step][:per_capture]):
+            after = data[min(len(data) - 1, data.index(packet) + 1)]
+            azimuth_step = (hesai_azimuth(after) - hesai_azimuth(packet)) % 36000
+            replays = [7, 3, 0, 5][index % 4]  # 8, 4, 1 or 6 packets
+            flags = replays | (16 if key == "hesai-qt128" else 0)
+            cut = [0, 9000, 18000, 27000][index % 4]
+            control = struct.pack("<BBHhH", HESAI_CAPTURES[key], flags, azimuth_step, 1, cut)
+            seeds[f"{name}-{index:02}"] = control + packet
+            if key == "hesai-xt32" and index < 2:
+                for model, (number, rebuilt) in hesai_rebuilt(packet).items():
+                    control = struct.pack("<BBHhH", number, replays, azimuth_step, 1, cut)
+                    seeds[f"hesai-{model}-rebuilt-{index:02}"] = control + rebuilt
+    for number, model in enumerate(HESAI_MODELS):
+        path = os.path.join(SHARED, "data", "lidar", "calibration", f"hesai-{model}.csv")
+        if os.path.exists(path):
+            seeds[f"calibration-{model}"] = struct.pack("<BBHhH", number | 16, 0, 0, 0, 0) + open(path, "rb").read()
+    return seeds
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def write(out, target, seeds, limit):
@@ -502,6 +567,7 @@ def main():
     write(out, "ouster", ouster_seeds(args.small), limit)
     write(out, "datagram", datagram_seeds(caps, args.small), limit)
     write(out, "config", config_seeds(args.small), limit)
+    write(out, "hesai", hesai_seeds(caps, args.small), limit)
 
 
 if __name__ == "__main__":
