@@ -170,6 +170,7 @@ public struct LidarIngest {
     switch stream {
     case let velodyne as VelodyneStream: [velodyne.dataPort, velodyne.positionPort]
     case let ouster as OusterStream: [ouster.lidarPort, ouster.imuPort]
+    case let hesai as HesaiStream: [hesai.port]
     default: []
     }
   }
@@ -187,6 +188,7 @@ public struct LidarIngest {
     switch stream {
     case is VelodyneStream: .velodyne
     case is OusterStream: .ouster
+    case is HesaiStream: .hesai
     default: nil
     }
   }

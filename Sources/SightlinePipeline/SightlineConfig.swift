@@ -7,8 +7,10 @@ import SightlineTOML
 
 public struct SightlineConfig: Sendable, Equatable {
   public struct Lidar: Sendable, Equatable {
-    /// nil: take the model from each packet's product byte.
-    public var model: VelodyneModel? = nil
+    /// nil: take the model from each packet's product byte (Velodyne). A Velodyne model
+    /// overrides the product byte; a Hesai model selects Hesai's decoder (with its
+    /// calibration CSV).
+    public var model: LidarModel? = nil
     /// VeloView `.xml` or ros-drivers/nebula `.yaml`; needs `model`. Built-in tables otherwise.
     public var calibrationPath: String? = nil
     /// An Ouster sensor's metadata JSON (as the sensor and ouster-sdk write it): the stream is
@@ -239,6 +241,11 @@ extension SightlineConfig {
         problem: "an Ouster's metadata describes its model and geometry: leave lidar.model at "
           + "auto and lidar.calibration unset")
     }
+    if lidar.model?.hesai != nil && lidar.calibrationPath == nil {
+      throw ConfigError(
+        file: file, key: "lidar.model",
+        problem: "a Hesai sensor needs its angle corrections: set lidar.calibration to its CSV")
+    }
     if lidar.calibrationPath != nil && lidar.model == nil {
       throw ConfigError(
         file: file, key: "lidar.calibration",
@@ -428,11 +435,10 @@ extension SightlineConfig {
         let name = try string(value)
         if name == "auto" {
           config.lidar.model = nil
-        } else if let model = VelodyneModel(name: name) {
+        } else if let model = LidarModel(name: name) {
           config.lidar.model = model
         } else {
-          let known = VelodyneModel.allCases.map(\.description).joined(separator: ", ")
-          throw ValueProblem(message: "unknown model \"\(name)\" (auto, \(known))")
+          throw ValueProblem(message: "unknown model \"\(name)\" (auto, \(LidarModel.known))")
         }
       },
       "calibration": { config, value throws(ValueProblem) in

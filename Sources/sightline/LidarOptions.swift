@@ -9,12 +9,15 @@ struct LidarOptions: ParsableArguments {
   @Option(
     name: .long,
     help:
-      "Decode as this model whatever the product byte says (VLP-16, Puck Hi-Res, VLP-32C, HDL-32E, VLS-128)."
+      "A Velodyne model to decode as, whatever the product byte says (VLP-16, Puck Hi-Res, VLP-32C, HDL-32E, VLS-128), or a Hesai model (Pandar40P, Pandar64, PandarQT64, PandarQT128, PandarXT16, PandarXT32, PandarXT32M; with --calibration)."
   )
   var model: String?
 
   @Option(
-    name: .long, help: "Calibration file (VeloView .xml, ros-drivers/nebula .yaml); needs --model.")
+    name: .long,
+    help:
+      "Calibration file (VeloView .xml, ros-drivers/nebula .yaml; Hesai's angle-correction .csv); needs --model."
+  )
   var calibration: String?
 
   @Option(
@@ -30,8 +33,8 @@ struct LidarOptions: ParsableArguments {
 
   func apply(to config: inout SightlineConfig) throws {
     if let model {
-      guard let parsed = VelodyneModel(name: model) else {
-        throw Failure(description: "unknown model \(model)")
+      guard let parsed = LidarModel(name: model) else {
+        throw Failure(description: "unknown model \(model) (\(LidarModel.known))")
       }
       config.lidar.model = parsed
     }

@@ -45,7 +45,7 @@ func configError(_ text: String) -> ConfigError? {
       [metrics]
       listen = "0.0.0.0:9464"
       """, file: "t.toml")
-    #expect(config.lidar.model == .vlp16)
+    #expect(config.lidar.model == .velodyne(.vlp16))
     #expect(config.lidar.cutAngleDegrees == 90)
     #expect(config.lidar.minRangeMeters == 0.5)
     #expect(config.lidar.maxRangeMeters == 120)

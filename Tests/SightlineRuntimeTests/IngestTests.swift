@@ -99,7 +99,7 @@ func shiftedCapture(by seconds: Int) throws -> String {
       "Tests/SightlineCalibrationTests/Fixtures/VLP16db.yaml"
     ).path
     var config = SightlineConfig()
-    config.lidar.model = .vlp16
+    config.lidar.model = .velodyne(.vlp16)
     config.lidar.calibrationPath = calibration
     var builtIn = try LidarIngest(config: SightlineConfig())
     var fromFile = try LidarIngest(config: config)

@@ -56,9 +56,47 @@ import Testing
     #expect(ingest.otherVendorHint == nil)
   }
 
+  @Test(arguments: [
+    ("Pandar40P", "hesai-40p-dual-last-strongest.pcap", 1439),
+    ("PandarQT64", "hesai-qt64-dual-first-last.pcap", 1200),
+    ("PandarXT32", "hesai-xt32-dual-last-strongest.pcap", 2000),
+    ("PandarQT128", "hesai-qt128-dual-last-strongest.pcap", 1800),
+  ])
+  func aHesaiCaptureDecodesThroughTheConfig(model: String, capture: String, packets: Int) throws {
+    var config = SightlineConfig()
+    config.lidar.model = LidarModel(name: model)
+    config.lidar.calibrationPath = Self.shared("calibration/hesai-\(model).csv")
+    try config.checkConsistency(file: "test")
+    var ingest = try LidarIngest(config: config)
+    #expect(ingest.ports == [2368])
+    var sweeps = 0
+    var points = 0
+    for payload in try Self.payloads(capture) {
+      payload.bytes.withUnsafeBytes {
+        ingest.ingest(payload: $0, destinationPort: payload.port, captureTime: payload.time) {
+          sweep, _ in
+          sweeps += 1
+          points += sweep.points.count
+        }
+      }
+    }
+    #expect(ingest.counters.decodedPackets == packets && ingest.stream.drops.isEmpty)
+    #expect(sweeps >= 2 && ingest.counters.points == points && points > 0)
+    #expect(ingest.stream.sensor?.vendor == "Hesai" && ingest.stream.sensor?.model == model)
+    #expect(ingest.sensorClockShift == nil)  // the packets carry UTC
+  }
+
+  @Test func aHesaiModelWithoutItsCalibrationIsAClearError() {
+    var config = SightlineConfig()
+    config.lidar.model = .hesai(.pandarQT64)
+    #expect {
+      try config.checkConsistency(file: "t.toml")
+    } throws: { "\($0)".contains("lidar.calibration") }
+  }
+
   @Test func metadataWithAModelOrCalibrationIsAClearError() {
     var config = Self.ousterConfig()
-    config.lidar.model = .vlp16
+    config.lidar.model = .velodyne(.vlp16)
     #expect(throws: ConfigError.self) { try config.checkConsistency(file: "t.toml") }
     var missing = SightlineConfig()
     missing.lidar.metadataPath = "/nonexistent/os.json"

@@ -106,6 +106,20 @@ print(f"ratio sightline/ouster-sdk = {ours / peer:.2f}x ({ours / 1e6:.1f} vs {pe
 PY
     done
     ;;
+  hesai)
+    build_sightline
+    build_malloc_count
+    # No Hesai decoder installs from the registries (nebula is C++/ROS 2): ours alone, with
+    # the point counts that the Hesai tests check against nebula's reference scans.
+    for pair in Pandar40P:hesai-40p-dual-last-strongest PandarQT64:hesai-qt64-dual-first-last \
+      PandarXT32:hesai-xt32-dual-last-strongest PandarQT128:hesai-qt128-dual-last-strongest; do
+      model=${pair%%:*}
+      capture=../shared/data/lidar/${pair#*:}.pcap
+      echo "== sightline bench decode, $capture ($model, 20 passes, malloc counter preloaded) =="
+      LD_PRELOAD=$malloc_count "$sightline" bench decode "$capture" --model "$model" \
+        --calibration "../shared/data/lidar/calibration/hesai-$model.csv" --repeat 20 | tail -2
+    done
+    ;;
   v2x)
     vectors=${2:-Tests/SightlineV2XTests/Fixtures/bsm-real.jsonl}
     build_sightline

@@ -201,7 +201,8 @@ public struct HesaiStream: LidarStream {
   // MARK: - firings and scans
 
   private mutating func decodeFiring(
-    _ packet: HesaiPacket, firstBlock: Int, _ onSweep: (inout Sweep, LidarStreamCounts) throws -> Void
+    _ packet: HesaiPacket, firstBlock: Int,
+    _ onSweep: (inout Sweep, LidarStreamCounts) throws -> Void
   ) rethrows {
     let azimuth = packet.azimuth(block: firstBlock)
     let actions = cutter.step(blockAzimuth: azimuth, angles: decoder.angles)
