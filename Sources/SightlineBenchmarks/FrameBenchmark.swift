@@ -42,9 +42,12 @@ public enum FrameBenchmark {
     return config
   }
 
+  /// `sinks` go after the publisher (`bench foxglove`'s server); they are finished at the end.
+  /// `afterPass` is called after each pass with its number (0: the warm-up; the last: `passes`).
   public static func run(
     capture path: String, config: SightlineConfig, passes: Int, budget: FrameBudget?,
-    context: ZMQContext? = nil, endpoint: String? = nil
+    context: ZMQContext? = nil, endpoint: String? = nil, sinks: [any FrameSink] = [],
+    afterPass: (Int) -> Void = { _ in }
   ) throws -> Result {
     var config = benchConfig(config)
     if let endpoint { config.publish.endpoint = endpoint }
@@ -55,7 +58,8 @@ public enum FrameBenchmark {
     }
     let loaded = try DecodeBenchmark.load(path, filter: config.lidar.captureFilter)
     let context = try context ?? ZMQContext()
-    let loop = try FrameLoop(context: context, config: config, live: true)
+    let publisher = try FramePublisher(context: context, config: config)
+    let loop = FrameLoop(config: config, live: true, sinks: [publisher] + sinks)
     defer { loop.close() }
     loop.recordLimit = 1
     var result = Result()
@@ -103,6 +107,7 @@ public enum FrameBenchmark {
       if !warmUp, let before, let after = AllocationCounter.count() {
         result.wholePathAllocations = (result.wholePathAllocations ?? 0) + (after - before)
       }
+      afterPass(pass)
     }
     result.frameNanoseconds = times
     result.framesPublished = loop.framesPublished
