@@ -25,7 +25,7 @@ extension BenchmarkReport {
     lines.append(
       "backlog_bound_per_client: queue_limit=\(limit) largest_message_bytes=\(largest)"
         + " high_watermark_mib=\(mib(watermark))"
-        + " bound_mib=\(mib((limit + 1) * largest + watermark)) (queue + watermark + one message)"
+        + " bound_mib=\(mib((limit + 2) * largest + watermark)) (queue + 2 messages + watermark)"
     )
     let none = p50[.none] ?? 1
     let reading = p50[.reading] ?? 1

@@ -2,7 +2,9 @@
 /// their queues, and the bytes the event loop handed their channels that the kernel has not taken
 /// yet. A client's queue holds at most `queueLimit` messages, and its channel stops taking more
 /// once past the write buffer's high watermark (1 MiB), so one client's backlog stays under
-/// `queueLimit` messages plus the watermark plus one message, however long it stalls.
+/// `queueLimit` + 2 messages plus the watermark, however long it stalls (the message that
+/// crossed the watermark, and the one the kernel has taken part of: it counts whole until its
+/// last byte goes).
 public struct FoxgloveBacklog: Sendable, Equatable {
   /// Messages in the clients' queues now, all clients.
   public var queuedMessages = 0
