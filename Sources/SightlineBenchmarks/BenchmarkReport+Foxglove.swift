@@ -2,11 +2,11 @@ import SightlineFoxglove
 import SightlinePublish
 
 extension BenchmarkReport {
-  /// `bench foxglove`: one line per case over all rounds (frame time percentiles; messages the
-  /// server queued for the client, that it decoded, that were dropped for it; the most the
-  /// server held for it; the largest resident growth over a round's timed passes, and each
-  /// round's resident peak), the bound on what the server may hold for one client, then the
-  /// p50 ratios, last stalled_over_reading_p50=<ratio>.
+  /// `bench foxglove`: one line per case over all rounds (frame time percentiles, and each
+  /// round's median; messages the server queued for the client, that it decoded, that were
+  /// dropped for it; the most the server held for it; the largest resident growth over a
+  /// round's timed passes, and each round's resident peak), the bound on what the server may
+  /// hold for one client, then the p50 ratios, last stalled_over_reading_p50=<ratio>.
   public static func foxglove(
     _ outcomes: [SubscriberBenchmark.Peer: [FoxgloveBenchmark.Outcome]]
   ) -> [String] {
@@ -46,8 +46,12 @@ extension BenchmarkReport {
     let undecodable = runs.compactMap(\.undecodable)
     let growth = runs.compactMap { run in run.residentPeak.map { $0 - (run.residentStart ?? $0) } }
     let peaks = runs.compactMap(\.residentPeak).map(mib).joined(separator: "/")
+    let roundP50s = runs.map {
+      Report.fixed(milliseconds(FrameBenchmark.percentile($0.frameNanoseconds, 0.5)), 2)
+    }
     return "client=\(peer.rawValue) frames=\(times.count)"
       + " ms_per_frame_p50=\(Report.fixed(p50, 3)) ms_per_frame_p99=\(Report.fixed(p99, 3))"
+      + " p50_per_round_ms=\(roundP50s.joined(separator: "/"))"
       + " frames_published=\(runs.map(\.framesPublished).reduce(0, +))"
       + " offered=\(runs.map(\.offered).reduce(0, +))"
       + (received.isEmpty ? "" : " received=\(received.reduce(0, +))")
