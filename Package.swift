@@ -142,13 +142,14 @@ let package = Package(
         "SightlinePNG", "SightlineScenario", "SightlineSchema", "SightlineZMQ", "SightlineUDP",
         "SightlineGrid",
       ]),
-    // Benchmarks: decode, V2X, grid, the whole frame, the budget, subscribers.
+    // Benchmarks: decode, V2X, grid, the whole frame, the budget, subscribers, Foxglove clients.
     .target(
       name: "SightlineBenchmarks",
       dependencies: [
         "SightlinePipeline", "SightlineReplay", "SightlinePublish", "SightlineLive",
         "SightlinePcap", "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
-        "SightlineV2X", "SightlineZMQ",
+        "SightlineV2X", "SightlineZMQ", "SightlineFoxglove", "SightlineProto",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]),
 
     .executableTarget(

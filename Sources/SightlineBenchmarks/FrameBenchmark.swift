@@ -43,10 +43,13 @@ public enum FrameBenchmark {
   }
 
   /// `progress` hears the fraction of passes done (the warm-up one too), between passes
-  /// (ProgressThrottle).
+  /// (ProgressThrottle). `sinks` go after the publisher (`bench foxglove`'s server); they are
+  /// finished at the end. `afterPass` is called after each pass with its number (0: the
+  /// warm-up; the last: `passes`).
   public static func run(
     capture path: String, config: SightlineConfig, passes: Int, budget: FrameBudget?,
-    context: ZMQContext? = nil, endpoint: String? = nil, progress: ((Double) -> Void)? = nil
+    context: ZMQContext? = nil, endpoint: String? = nil, sinks: [any FrameSink] = [],
+    afterPass: (Int) -> Void = { _ in }, progress: ((Double) -> Void)? = nil
   ) throws -> Result {
     var config = benchConfig(config)
     if let endpoint { config.publish.endpoint = endpoint }
@@ -57,7 +60,8 @@ public enum FrameBenchmark {
     }
     let loaded = try DecodeBenchmark.load(path, filter: config.lidar.captureFilter)
     let context = try context ?? ZMQContext()
-    let loop = try FrameLoop(context: context, config: config, live: true)
+    let publisher = try FramePublisher(context: context, config: config)
+    let loop = FrameLoop(config: config, live: true, sinks: [publisher] + sinks)
     defer { loop.close() }
     loop.recordLimit = 1
     var result = Result()
@@ -106,6 +110,7 @@ public enum FrameBenchmark {
       if !warmUp, let before, let after = AllocationCounter.count() {
         result.wholePathAllocations = (result.wholePathAllocations ?? 0) + (after - before)
       }
+      afterPass(pass)
       throttle.update(Double(pass + 1) / Double(max(1, passes) + 1))
     }
     result.frameNanoseconds = times

@@ -6,7 +6,8 @@ import NIOWebSocket
 /// socket. The frame side offers messages from its own thread and never waits for the network:
 /// when the queue is full the oldest message is dropped and counted (a slow client costs at most
 /// `queueLimit` messages plus the channel's write buffer, never the frame loop's time). The
-/// event loop moves queued messages into the channel while it is writable.
+/// event loop moves queued messages into the channel while it is writable. `backlog` says how
+/// much waits, and the most that ever did.
 final class FoxgloveClient: @unchecked Sendable {
   let channel: any Channel
   private let queueLimit: Int
@@ -14,6 +15,12 @@ final class FoxgloveClient: @unchecked Sendable {
   /// Subscription id → channel id.
   private var subscriptions: [UInt32: UInt32] = [:]
   private var queue = CircularBuffer<ByteBuffer>()
+  /// Bytes in `queue`, and bytes written to the channel that the kernel has not taken yet.
+  private var queuedBytes = 0
+  private var unwrittenBytes = 0
+  /// The peaks of the backlog (its current figures are the fields above).
+  private var peaks = FoxgloveBacklog()
+  private var offeredMessages = 0
   private var flushScheduled = false
   private var closing = false
   private var droppedMessages = 0
@@ -29,6 +36,20 @@ final class FoxgloveClient: @unchecked Sendable {
   var dropped: Int { lock.withLock { droppedMessages } }
   /// Messages handed to the socket.
   var sent: Int { lock.withLock { sentMessages } }
+  /// Messages queued for this client (one per subscription a published message matched).
+  var offered: Int { lock.withLock { offeredMessages } }
+
+  /// What waits for this client's socket now, and the most that did.
+  var backlog: FoxgloveBacklog {
+    lock.withLock {
+      var backlog = peaks
+      backlog.queuedMessages = queue.count
+      backlog.bytes = queuedBytes + unwrittenBytes
+      return backlog
+    }
+  }
+
+  var subscriptionCount: Int { lock.withLock { subscriptions.count } }
 
   /// The channels this client has at least one subscription to.
   var subscribedChannels: Set<UInt32> { lock.withLock { Set(subscriptions.values) } }
@@ -57,17 +78,25 @@ final class FoxgloveClient: @unchecked Sendable {
     }
     let schedule = lock.withLock { () -> Bool in
       guard !closing else { return false }
-      for message in messages {
-        if queue.count >= queueLimit {
-          queue.removeFirst()
-          droppedMessages += 1
-        }
-        queue.append(message)
-      }
+      for message in messages { enqueue(message) }
       defer { flushScheduled = true }
       return !flushScheduled
     }
     if schedule { channel.eventLoop.execute { self.flush() } }
+  }
+
+  /// With the lock held: appends `message`, dropping the oldest when the queue is full.
+  private func enqueue(_ message: ByteBuffer) {
+    if queue.count >= queueLimit, let oldest = queue.popFirst() {
+      queuedBytes -= oldest.readableBytes
+      droppedMessages += 1
+    }
+    queue.append(message)
+    offeredMessages += 1
+    queuedBytes += message.readableBytes
+    peaks.peakQueuedMessages = max(peaks.peakQueuedMessages, queue.count)
+    peaks.peakBytes = max(peaks.peakBytes, queuedBytes + unwrittenBytes)
+    peaks.largestMessageBytes = max(peaks.largestMessageBytes, message.readableBytes)
   }
 
   /// On the event loop: moves queued messages into the channel while it stays writable. Called
@@ -75,7 +104,10 @@ final class FoxgloveClient: @unchecked Sendable {
   func flush() {
     var wrote = false
     while let message = nextMessage() {
-      channel.write(WebSocketFrame(fin: true, opcode: .binary, data: message), promise: nil)
+      let bytes = message.readableBytes
+      let written = channel.eventLoop.makePromise(of: Void.self)
+      written.futureResult.whenComplete { _ in self.lock.withLock { self.unwrittenBytes -= bytes } }
+      channel.write(WebSocketFrame(fin: true, opcode: .binary, data: message), promise: written)
       wrote = true
     }
     if wrote { channel.flush() }
@@ -88,6 +120,8 @@ final class FoxgloveClient: @unchecked Sendable {
         return nil
       }
       sentMessages += 1
+      queuedBytes -= message.readableBytes
+      unwrittenBytes += message.readableBytes
       return message
     }
   }
@@ -97,6 +131,7 @@ final class FoxgloveClient: @unchecked Sendable {
     lock.withLock {
       closing = true
       queue.removeAll()
+      queuedBytes = 0
     }
   }
 
@@ -105,7 +140,10 @@ final class FoxgloveClient: @unchecked Sendable {
   func drainAndClose() {
     let pending = lock.withLock { () -> [ByteBuffer] in
       closing = true
-      defer { queue.removeAll() }
+      defer {
+        queue.removeAll()
+        queuedBytes = 0
+      }
       sentMessages += queue.count
       return Array(queue)
     }

@@ -14,13 +14,15 @@ final class FoxgloveClients: @unchecked Sendable {
   private var accepting = true
   private var retiredDropped = 0
   private var retiredSent = 0
+  private var retiredOffered = 0
+  private var retiredBacklog = FoxgloveBacklog()
   private var connectedTotal = 0
 
   init(channels: [FoxgloveChannel], name: String, sessionID: String, queueLimit: Int) {
     self.channels = channels
     self.name = name
     self.sessionID = sessionID
-    self.queueLimit = queueLimit
+    self.queueLimit = max(1, queueLimit)
   }
 
   /// Whether new connections are welcome (false once the server stops).
@@ -44,6 +46,21 @@ final class FoxgloveClients: @unchecked Sendable {
   /// Messages handed to client sockets, all clients so far.
   var sent: Int { lock.withLock { clients.values.reduce(retiredSent) { $0 + $1.sent } } }
 
+  /// Messages queued for clients, all clients so far.
+  var offered: Int {
+    lock.withLock { clients.values.reduce(retiredOffered) { $0 + $1.offered } }
+  }
+
+  /// What waits for the connected clients now; the peaks over every client so far.
+  var backlog: FoxgloveBacklog {
+    lock.withLock { clients.values.reduce(retiredBacklog) { $0.merged(with: $1.backlog) } }
+  }
+
+  /// Subscriptions of the connected clients.
+  var subscriptionCount: Int {
+    lock.withLock { clients.values.reduce(0) { $0 + $1.subscriptionCount } }
+  }
+
   func add(_ channel: any Channel) -> FoxgloveClient {
     let client = FoxgloveClient(channel: channel, queueLimit: queueLimit)
     lock.withLock {
@@ -59,6 +76,8 @@ final class FoxgloveClients: @unchecked Sendable {
       client.markClosed()
       retiredDropped += client.dropped
       retiredSent += client.sent
+      retiredOffered += client.offered
+      retiredBacklog = retiredBacklog.merged(with: client.backlog.peaks)
       subscribed = unionOfSubscriptions()
     }
   }

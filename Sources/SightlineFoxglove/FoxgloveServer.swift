@@ -44,7 +44,7 @@ public final class FoxgloveServer: @unchecked Sendable {
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
       .childChannelOption(
-        .writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024)
+        .writeBufferWaterMark, value: .init(low: 256 * 1024, high: Self.writeBufferHighWatermark)
       )
       .childChannelInitializer { channel in
         Self.initialize(channel, clients: clients, routes: served, requestTimeout: timeout)
@@ -77,6 +77,17 @@ public final class FoxgloveServer: @unchecked Sendable {
   public var dropped: Int { clients.dropped }
   /// Messages handed to client sockets, all clients so far.
   public var sent: Int { clients.sent }
+  /// Messages queued for clients (one per matching subscription), all clients so far: each is
+  /// sent, dropped, or still waiting.
+  public var offered: Int { clients.offered }
+  /// Subscriptions of the connected clients.
+  public var subscriptionCount: Int { clients.subscriptionCount }
+  /// The messages and bytes waiting for clients' sockets, and the most one client ever had.
+  public var backlog: FoxgloveBacklog { clients.backlog }
+  /// Most messages a client's queue holds before it drops its oldest.
+  public var queueLimit: Int { clients.queueLimit }
+  /// Bytes a client's channel takes before the server stops writing to it (the high watermark).
+  public static let writeBufferHighWatermark = 1024 * 1024
 
   /// Queues `payload` on `channelID` for every subscribed client, stamped `timestamp`
   /// (nanoseconds). Any thread; returns without waiting for the network.

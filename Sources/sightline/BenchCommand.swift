@@ -1,6 +1,6 @@
-// `sightline bench`: repeatable measurements (decode, v2x, grid, frame, budget, subscribers).
-// Each prints BenchmarkReport's lines; the last line is the one scripts compare. A progress bar
-// on standard error while they run, when it is a terminal (between timed passes or frames).
+// `sightline bench`: repeatable measurements (decode, v2x, grid, frame, budget, subscribers,
+// foxglove). Each prints BenchmarkReport's lines; the last line is the one scripts compare. A
+// progress bar on standard error while they run, when it is a terminal (between timed passes).
 
 import ArgumentParser
 import SightlineBenchmarks
@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench", abstract: "Repeatable measurements.",
     subcommands: [
       BenchDecodeCommand.self, BenchV2XCommand.self, BenchGridCommand.self, BenchFrameCommand.self,
-      BenchBudgetCommand.self, BenchSubscribersCommand.self,
+      BenchBudgetCommand.self, BenchSubscribersCommand.self, BenchFoxgloveCommand.self,
     ])
 }
 
@@ -132,6 +132,44 @@ struct BenchSubscribersCommand: ParsableCommand {
         progress: $0)
     }
     for line in BenchmarkReport.subscribers(outcomes) { printLine(line) }
+  }
+}
+
+struct BenchFoxgloveCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "foxglove",
+    abstract:
+      "The frame loop serving Foxglove with no client, a reading one and a stalled one (never reads, 4 KiB receive buffer); last line: stalled_over_reading_p50=<ratio>."
+  )
+
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(name: .long, help: "Timed passes over the capture per case (after one warm-up pass).")
+  var `repeat` = 10
+
+  @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
+  var config: String?
+
+  @Option(name: .long, help: "Rounds; each runs the three cases in turn.")
+  var rounds = 3
+
+  @Option(name: .long, help: "Messages the server queues per client before dropping its oldest.")
+  var queueLimit = 16
+
+  @OptionGroup var lidarOptions: LidarOptions
+
+  func run() throws {
+    var settings = try loadConfig(config)
+    try lidarOptions.apply(to: &settings)
+    let outcomes = try ProgressBar(label: "bench foxglove").run { progress in
+      try SubscriberRounds.interleave(rounds: rounds, progress: progress) { peer, inCase in
+        try FoxgloveBenchmark.run(
+          capture: capture, config: settings, passes: self.repeat, peer: peer,
+          queueLimit: queueLimit, progress: inCase)
+      }
+    }
+    for line in BenchmarkReport.foxglove(outcomes) { printLine(line) }
   }
 }
 

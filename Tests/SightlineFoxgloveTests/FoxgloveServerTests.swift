@@ -61,7 +61,7 @@ import Testing
   @Test func subscribedGridsArriveStampedAndDecode() throws {
     let sink = try FoxgloveSink(address: FoxgloveAddress(host: "127.0.0.1", port: 0))
     defer { sink.close(discardPending: true) }
-    let client = try subscribedClient(sink.server, ["7": 2, "8": 1])
+    let client = try subscribedClient(sink.server, [7: 2, 8: 1])
     var frames: [GridFrame] = []
     for index in 0..<3 {
       let frame = sampleFrame(sequence: UInt64(index), side: 8)
@@ -92,7 +92,7 @@ import Testing
     let sink = try FoxgloveSink(address: FoxgloveAddress(host: "127.0.0.1", port: 0))
     defer { sink.close(discardPending: true) }
     #expect(!sink.wantsFrames)
-    let client = try subscribedClient(sink.server, ["1": 2])
+    let client = try subscribedClient(sink.server, [1: 2])
     #expect(sink.wantsFrames)
     try take(sink, sampleFrame(sequence: 0, side: 4))
     #expect(sink.framesPublished == 1)
@@ -104,32 +104,67 @@ import Testing
     #expect(sink.framesPublished == 1)
   }
 
-  @Test func aClientThatNeverReadsDoesNotHoldUpFrames() throws {
-    let sink = try FoxgloveSink(address: FoxgloveAddress(host: "127.0.0.1", port: 0))
-    let client = try subscribedClient(sink.server, ["1": 2], receiveBuffer: 4096)
-    let frame = sampleFrame(sequence: 0, side: 512)
-    var grid: [UInt8] = []
-    frame.encode(into: &grid)
-    let clock = ContinuousClock()
-    let elapsed = try clock.measure {
-      for _ in 0..<200 { try sink.take(frame: frame, grid: grid, agents: []) }
+  /// A stalled client (never reads, small receive buffer) beside a reading one, 300 messages of
+  /// 64 KiB published as fast as they come: publishing never waits, the stalled client's queue
+  /// drops its oldest and never holds more than `queueLimit` messages, the bytes held for it stay
+  /// under `FoxgloveBacklog`'s bound (the queue, the write buffer's high watermark and two
+  /// messages), and the reading client gets the newest messages, in order. Stopping closes both.
+  @Test func aStalledClientHoldsUpNeitherPublishingNorAReadingClient() throws {
+    let server = try FoxgloveServer(address: FoxgloveAddress(host: "127.0.0.1", port: 0))
+    defer { server.stop() }
+    let stalled = try subscribedClient(server, [1: 2], receiveBuffer: 4096)
+    let reader = try subscribedClient(server, [2: 2])
+    let received = ReceivedTimes()
+    let readerDone = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+      // Until the close frame: message times, which are the publishing order.
+      while let message = try? reader.readFrame(), message.opcode == 2 {
+        received.append(self.split(message.payload).1)
+      }
+      readerDone.signal()
     }
-    #expect(sink.framesPublished == 200)
-    #expect(elapsed < .seconds(10))
-    // What is neither dropped nor in the socket waits in the client's queue (at most 16).
-    try waitUntil { sink.server.dropped + sink.server.sent >= 200 - 16 }
-    #expect(sink.server.dropped > 100, "sent \(sink.server.sent), dropped \(sink.server.dropped)")
-    let stopping = clock.measure { sink.finish() }
-    #expect(stopping < .seconds(5))
-    #expect(sink.server.clientCount == 0)
-    _ = client
+    let count = 300
+    let size = 64 * 1024
+    let published = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+      let payload = [UInt8](repeating: 0x5a, count: size)
+      for index in 0..<count {
+        server.publish(channelID: 2, timestamp: UInt64(index), payload: payload)
+      }
+      published.signal()
+    }
+    // A liveness guard, not a timing: publish must return while the stalled client never reads.
+    #expect(published.wait(timeout: .now() + 60) == .success, "publish blocked")
+    try waitUntil { received.values.last == UInt64(count - 1) }
+    let times = received.values
+    #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 }, "out of order: \(times)")
+    let limit = server.queueLimit
+    // Drop-oldest never drops one of the newest `queueLimit` messages of a client that reads.
+    #expect(times.suffix(limit) == (count - limit..<count).map(UInt64.init))
+    // The reader's losses are what it did not get; the rest of the drops are the stalled one's.
+    let stalledDropped = server.dropped - (count - times.count)
+    #expect(stalledDropped > count / 2, "stalled client dropped \(stalledDropped)")
+    #expect(server.offered == 2 * count)
+    try waitUntil {
+      server.offered == server.sent + server.dropped + server.backlog.queuedMessages
+    }
+    let backlog = server.backlog
+    #expect(backlog.peakQueuedMessages == limit, "the stalled client's queue filled, no further")
+    #expect(backlog.largestMessageBytes == 13 + size)
+    let bound = (limit + 2) * backlog.largestMessageBytes + FoxgloveServer.writeBufferHighWatermark
+    #expect(backlog.peakBytes <= bound, "\(backlog.peakBytes) bytes held for one client")
+    #expect(backlog.queuedMessages <= limit)
+    server.stop()
+    #expect(server.clientCount == 0)
+    #expect(readerDone.wait(timeout: .now() + 10) == .success)
+    _ = stalled
   }
 
   @Test func aSlowClientDoesNotCostAFastOneItsFrames() throws {
     let sink = try FoxgloveSink(address: FoxgloveAddress(host: "127.0.0.1", port: 0))
     defer { sink.close(discardPending: true) }
-    let slow = try subscribedClient(sink.server, ["1": 2], receiveBuffer: 4096)
-    let fast = try subscribedClient(sink.server, ["9": 2])
+    let slow = try subscribedClient(sink.server, [1: 2], receiveBuffer: 4096)
+    let fast = try subscribedClient(sink.server, [9: 2])
     let received = ReceivedCount()
     let done = DispatchSemaphore(value: 0)
     Thread.detachNewThread {
@@ -166,18 +201,21 @@ import Testing
     func increment() { lock.withLock { count += 1 } }
   }
 
+  private final class ReceivedTimes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var times: [UInt64] = []
+    var values: [UInt64] { lock.withLock { times } }
+    func append(_ time: UInt64) { lock.withLock { times.append(time) } }
+  }
+
   /// A client past the handshake with `subscriptions` (id → channel id) in effect.
   private func subscribedClient(
-    _ server: FoxgloveServer, _ subscriptions: [String: Int], receiveBuffer: Int32? = nil
+    _ server: FoxgloveServer, _ subscriptions: [UInt32: UInt32], receiveBuffer: Int32? = nil
   ) throws -> RawWebSocketClient {
     let client = try RawWebSocketClient(port: server.port, receiveBuffer: receiveBuffer)
-    _ = try client.upgrade(subprotocol: "foxglove.websocket.v1")
-    _ = try client.readJSON()
-    _ = try client.readJSON()
-    let list = subscriptions.map { #"{"id":\#($0.key),"channelId":\#($0.value)}"# }
-    try client.sendText(#"{"op":"subscribe","subscriptions":[\#(list.joined(separator: ","))]}"#)
-    let wanted = Set(subscriptions.values.map(UInt32.init))
-    try waitUntil { server.subscribedChannels == wanted }
+    let before = server.subscriptionCount
+    try client.openFoxglove(subscribing: subscriptions)
+    try waitUntil { server.subscriptionCount == before + subscriptions.count }
     return client
   }
 

@@ -260,6 +260,16 @@ PY
     echo "== sightline bench subscribers, $capture (3 rounds of 25 passes per case) =="
     "$sightline" bench subscribers "$capture" --repeat 25 --rounds 3
     ;;
+  foxglove)
+    # The frame loop serving Foxglove with no client, one that reads and decodes every message
+    # and one that never reads (4 KiB receive buffer), interleaved in rounds; besides the frame
+    # times, what the server held for the client and the resident memory. The last line gives
+    # the p50 ratios, stalled against reading last.
+    capture=${2:-../shared/data/lidar/vls128-strongest.pcap}
+    build_sightline
+    echo "== sightline bench foxglove, $capture (3 rounds of 25 passes per case) =="
+    "$sightline" bench foxglove "$capture" --repeat 25 --rounds 3
+    ;;
   budget)
     # The enforced frame budget under contention: a busy loop pinned to core 1 (the other core
     # on the 2-core target) for the whole run, Sightline pinned to core 0; the command prints
@@ -277,6 +287,7 @@ PY
     ;;
   *)
     echo "usage: $0 decode [CAPTURE] | v2x [VECTORS] | grid [street|open] [both|1000|500|WxRES] | subscribers [CAPTURE]" >&2
+    echo "       | foxglove [CAPTURE]" >&2
     echo "       | frame [CAPTURE] | budget [CAPTURE] [BUDGET_MS]" >&2
     exit 2
     ;;

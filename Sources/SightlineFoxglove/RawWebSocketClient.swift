@@ -11,18 +11,22 @@ import Foundation
 #endif
 
 /// A blocking WebSocket client on a plain socket, small enough to read: the handshake, masked
-/// text frames out, unmasked frames in. A test can also just stop reading (a slow client).
+/// text frames out, unmasked frames in. For the tests and the benchmarks of `FoxgloveServer`,
+/// which can also just stop reading (a stalled client, with a small receive buffer).
 /// One thread at a time.
-final class RawWebSocketClient: @unchecked Sendable {
-  struct Failure: Error, CustomStringConvertible {
-    var description: String
+public final class RawWebSocketClient: @unchecked Sendable {
+  public struct Failure: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(description: String) { self.description = description }
   }
 
   private let fd: Int32
   private var pending: [UInt8] = []
+  private var chunk = [UInt8](repeating: 0, count: 65536)
 
   /// Connects to 127.0.0.1:`port`; `receiveBuffer` shrinks the socket's receive buffer.
-  init(port: Int, receiveBuffer: Int32? = nil, timeoutSeconds: Int = 10) throws {
+  public init(port: Int, receiveBuffer: Int32? = nil, timeoutSeconds: Int = 10) throws {
     #if canImport(Glibc)
       fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
@@ -51,7 +55,7 @@ final class RawWebSocketClient: @unchecked Sendable {
 
   deinit { _ = systemClose(fd) }
 
-  func send(_ bytes: [UInt8]) throws {
+  public func send(_ bytes: [UInt8]) throws {
     var offset = 0
     while offset < bytes.count {
       let sent = bytes[offset...].withUnsafeBytes { systemSend(fd, $0.baseAddress, $0.count, 0) }
@@ -61,7 +65,7 @@ final class RawWebSocketClient: @unchecked Sendable {
   }
 
   /// Sends an HTTP request and returns the response head (status line and headers).
-  func request(_ head: String) throws -> String {
+  public func request(_ head: String) throws -> String {
     try send(Array(head.utf8))
     let end: [UInt8] = [13, 10, 13, 10]
     while true {
@@ -75,13 +79,13 @@ final class RawWebSocketClient: @unchecked Sendable {
   }
 
   /// The rest of the connection until the server closes it (an HTTP body).
-  func readToEnd() throws -> String {
+  public func readToEnd() throws -> String {
     while (try? receiveMore()) != nil {}
     return String(decoding: pending, as: UTF8.self)
   }
 
   /// The WebSocket handshake; returns the response head.
-  func upgrade(subprotocol: String?) throws -> String {
+  public func upgrade(subprotocol: String?) throws -> String {
     var head = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
     head += "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
     head += "Sec-WebSocket-Version: 13\r\n"
@@ -89,8 +93,23 @@ final class RawWebSocketClient: @unchecked Sendable {
     return try request(head + "\r\n")
   }
 
+  /// The WebSocket handshake with the Foxglove subprotocol, `serverInfo` and `advertise` read,
+  /// then a `subscribe` for `subscriptions` (subscription id → channel id). The server takes
+  /// it soon after (`FoxgloveServer.subscriptionCount`).
+  public func openFoxglove(subscribing subscriptions: [UInt32: UInt32]) throws {
+    let head = try upgrade(subprotocol: FoxgloveProtocol.subprotocol)
+    guard head.hasPrefix("HTTP/1.1 101") else { throw Failure(description: "no upgrade: \(head)") }
+    for op in ["serverInfo", "advertise"] {
+      guard try readJSON()["op"] as? String == op else { throw Failure(description: "no \(op)") }
+    }
+    let list = subscriptions.sorted { $0.key < $1.key }.map {
+      #"{"id":\#($0.key),"channelId":\#($0.value)}"#
+    }
+    try sendText(#"{"op":"subscribe","subscriptions":[\#(list.joined(separator: ","))]}"#)
+  }
+
   /// A masked text frame.
-  func sendText(_ text: String) throws {
+  public func sendText(_ text: String) throws {
     let payload = Array(text.utf8)
     var frame: [UInt8] = [0x81]
     if payload.count < 126 {
@@ -106,7 +125,7 @@ final class RawWebSocketClient: @unchecked Sendable {
   }
 
   /// The next frame from the server: its opcode and payload.
-  func readFrame() throws -> (opcode: UInt8, payload: [UInt8]) {
+  public func readFrame() throws -> (opcode: UInt8, payload: [UInt8]) {
     try fill(2)
     let opcode = pending[0] & 0x0f
     var length = Int(pending[1] & 0x7f)
@@ -127,7 +146,7 @@ final class RawWebSocketClient: @unchecked Sendable {
   }
 
   /// The next text frame, parsed as a JSON object.
-  func readJSON() throws -> [String: Any] {
+  public func readJSON() throws -> [String: Any] {
     let frame = try readFrame()
     guard frame.opcode == 1,
       let object = try JSONSerialization.jsonObject(with: Data(frame.payload)) as? [String: Any]
@@ -140,7 +159,7 @@ final class RawWebSocketClient: @unchecked Sendable {
   }
 
   private func receiveMore() throws {
-    var chunk = [UInt8](repeating: 0, count: 65536)
+    let fd = fd
     let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
     guard received > 0 else { throw Failure(description: "connection closed or timed out") }
     pending.append(contentsOf: chunk[..<received])
