@@ -12,6 +12,9 @@ let package = Package(
     // The cores and the runtime as libraries: for embedding, and for Tools/fuzz's harnesses.
     .library(name: "SightlineV2X", targets: ["SightlineV2X"]),
     .library(name: "SightlineLidar", targets: ["SightlineLidar"]),
+    .library(name: "SightlineVelodyne", targets: ["SightlineVelodyne"]),
+    .library(name: "SightlineOuster", targets: ["SightlineOuster"]),
+    .library(name: "SightlineHesai", targets: ["SightlineHesai"]),
     .library(name: "SightlineNet", targets: ["SightlineNet"]),
     .library(name: "SightlinePcap", targets: ["SightlinePcap"]),
     .library(name: "SightlinePipeline", targets: ["SightlinePipeline"]),
@@ -44,7 +47,12 @@ let package = Package(
 
     // Pure cores: bytes in, values out. No I/O, no clocks.
     .target(name: "SightlineNet"),
+    // The vendor-neutral LiDAR contract (LidarStream, Sweep, LidarPoint, Deskew), and one
+    // module per vendor: packet format, decoder, stream (as ouster-sdk and nebula split them).
     .target(name: "SightlineLidar"),
+    .target(name: "SightlineVelodyne", dependencies: ["SightlineLidar"]),
+    .target(name: "SightlineOuster", dependencies: ["SightlineLidar"]),
+    .target(name: "SightlineHesai", dependencies: ["SightlineLidar"]),
     .target(name: "SightlineGrid"),
     // The wire schema: Schemas/sightline/v1/*.proto. SightlineProto is protoc's generated code
     // (Tools/proto/regenerate.sh; committed) for decoding; SightlineSchema writes the same bytes
@@ -64,7 +72,8 @@ let package = Package(
     // Pure: TOML 1.0 text → tables (the config and drive manifests; strict, fuzzed).
     .target(name: "SightlineTOML"),
     // Pure: calibration file text → per-laser corrections (VeloView XML, ros-drivers/nebula YAML).
-    .target(name: "SightlineCalibration", dependencies: ["SightlineLidar", "Yams"]),
+    .target(
+      name: "SightlineCalibration", dependencies: ["SightlineLidar", "SightlineVelodyne", "Yams"]),
 
     // I/O edges: small owning wrappers over C handles.
     .target(name: "SightlinePcap", dependencies: ["CLibPcap", "SightlineNet"]),
@@ -91,7 +100,8 @@ let package = Package(
     .target(
       name: "SightlinePipeline",
       dependencies: [
-        "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
+        "SightlineNet", "SightlineLidar", "SightlineVelodyne", "SightlineOuster", "SightlineHesai",
+        "SightlineGrid", "SightlineSchema",
         "SightlineCalibration", "SightlineV2X", "SightlineTimeline", "SightlineTOML",
       ]),
     // Where frames go: the ZeroMQ publisher, the MCAP recorder, the subscriber, CURVE.
@@ -105,6 +115,7 @@ let package = Package(
       name: "SightlineReplay",
       dependencies: [
         "SightlinePipeline", "SightlinePublish", "SightlinePcap", "SightlineNet", "SightlineLidar",
+        "SightlineVelodyne", "SightlineOuster", "SightlineHesai",
         "SightlineTimeline", "SightlineScenario", "SightlineSchema", "SightlineTOML",
         "SightlineZMQ", "SightlineFoxglove",
       ]),
@@ -127,7 +138,8 @@ let package = Package(
       name: "SightlineLive",
       dependencies: [
         "SightlinePipeline", "SightlinePublish", "SightlineUDP", "SightlineZMQ", "SightlineOps",
-        "SightlineTimeline", "SightlineLidar", "SightlineV2X", "SightlineSchema",
+        "SightlineTimeline", "SightlineLidar", "SightlineVelodyne", "SightlineOuster",
+        "SightlineHesai", "SightlineV2X", "SightlineSchema",
         "SightlineFoxglove",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -138,7 +150,8 @@ let package = Package(
       name: "SightlineTools",
       dependencies: [
         "SightlinePipeline", "SightlineReplay", "SightlinePublish", "SightlineLive",
-        "SightlinePcap", "SightlineNet", "SightlineLidar", "SightlineTimeline", "SightlineV2X",
+        "SightlinePcap", "SightlineNet", "SightlineLidar", "SightlineVelodyne", "SightlineOuster",
+        "SightlineHesai", "SightlineTimeline", "SightlineV2X",
         "SightlinePNG", "SightlineScenario", "SightlineSchema", "SightlineZMQ", "SightlineUDP",
         "SightlineGrid",
       ]),
@@ -147,7 +160,8 @@ let package = Package(
       name: "SightlineBenchmarks",
       dependencies: [
         "SightlinePipeline", "SightlineReplay", "SightlinePublish", "SightlineLive",
-        "SightlinePcap", "SightlineNet", "SightlineLidar", "SightlineGrid", "SightlineSchema",
+        "SightlinePcap", "SightlineNet", "SightlineLidar", "SightlineVelodyne", "SightlineOuster",
+        "SightlineHesai", "SightlineGrid", "SightlineSchema",
         "SightlineV2X", "SightlineZMQ", "SightlineFoxglove", "SightlineProto",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]),
@@ -157,6 +171,7 @@ let package = Package(
       dependencies: [
         "SightlinePipeline", "SightlineReplay", "SightlineLive", "SightlinePublish",
         "SightlineTools", "SightlineBenchmarks", "SightlineGrid", "SightlineLidar",
+        "SightlineVelodyne", "SightlineOuster", "SightlineHesai",
         "SightlinePNG", "SightlinePcap", "SightlineOps", "SightlineSchema", "SightlineZMQ",
         "SightlineFoxglove",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -167,7 +182,8 @@ let package = Package(
     .executableTarget(
       name: "sightline-scenario",
       dependencies: [
-        "SightlineScenario", "SightlineLidar", "SightlineNet", "SightlinePcap", "SightlineV2X",
+        "SightlineScenario", "SightlineLidar", "SightlineVelodyne", "SightlineOuster",
+        "SightlineHesai", "SightlineNet", "SightlinePcap", "SightlineV2X",
         "SightlineTimeline", "SightlinePipeline",
       ],
       path: "Tools/scenario"),
@@ -176,14 +192,18 @@ let package = Package(
     .testTarget(name: "SightlineTOMLTests", dependencies: ["SightlineTOML"]),
     .testTarget(
       name: "SightlineLidarTests",
-      dependencies: ["SightlineLidar", "SightlineNet", "SightlinePcap"],
+      dependencies: [
+        "SightlineLidar", "SightlineVelodyne", "SightlineOuster", "SightlineHesai", "SightlineNet",
+        "SightlinePcap",
+      ],
       exclude: ["Fixtures"]),
     .testTarget(name: "SightlineGridTests", dependencies: ["SightlineGrid"]),
     .testTarget(name: "SightlineTimelineTests", dependencies: ["SightlineTimeline"]),
     .testTarget(
       name: "SightlineV2XTests", dependencies: ["SightlineV2X"], exclude: ["Fixtures"]),
     .testTarget(
-      name: "SightlineCalibrationTests", dependencies: ["SightlineCalibration", "SightlineLidar"],
+      name: "SightlineCalibrationTests",
+      dependencies: ["SightlineCalibration", "SightlineLidar", "SightlineVelodyne"],
       exclude: ["Fixtures"]),
     .testTarget(name: "SightlineSchemaTests", dependencies: ["SightlineSchema", "SightlineProto"]),
     .testTarget(name: "SightlineMCAPTests", dependencies: ["SightlineMCAP", "SightlineZstd"]),
@@ -204,7 +224,8 @@ let package = Package(
       dependencies: [
         "SightlinePipeline", "SightlineReplay", "SightlineLive", "SightlinePublish",
         "SightlineTools", "SightlineSchema", "SightlineZMQ", "SightlinePNG", "SightlineMCAP",
-        "SightlineLidar", "SightlineV2X", "SightlineUDP", "SightlineTimeline", "SightlineGrid",
+        "SightlineLidar", "SightlineVelodyne", "SightlineOuster", "SightlineHesai", "SightlineV2X",
+        "SightlineUDP", "SightlineTimeline", "SightlineGrid",
         "SightlineZstd", "SightlineFoxglove",
       ]),
   ],

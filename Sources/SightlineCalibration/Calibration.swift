@@ -3,6 +3,7 @@
 // file's bytes; `load(path:model:)` is the one convenience that reads a file.
 import Foundation
 import SightlineLidar
+import SightlineVelodyne
 
 public enum VelodyneCalibration {
   /// What a calibration file describes: lasers ordered by id, and the distance unit in metres

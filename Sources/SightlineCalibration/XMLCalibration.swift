@@ -6,6 +6,7 @@
 // list 64 `px` entries.
 import Foundation
 import SightlineLidar
+import SightlineVelodyne
 
 #if canImport(FoundationXML)
   import FoundationXML

@@ -2,6 +2,7 @@
 // radians, lengths in metres (REP-103), optional `num_lasers` and `distance_resolution` (m).
 import Foundation
 import SightlineLidar
+import SightlineVelodyne
 import Yams
 
 extension VelodyneCalibration {

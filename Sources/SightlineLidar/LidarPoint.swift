@@ -29,3 +29,11 @@ public struct LidarPoint: Sendable, Equatable {
     self.returnType = returnType
   }
 }
+
+/// `LidarPoint.returnType`, as velodyne-decoder numbers them, for every vendor (first+last
+/// sensors: 1 first, 2 last, 3 both).
+public enum ReturnType {
+  public static let strongest: UInt8 = 1
+  public static let last: UInt8 = 2
+  public static let both: UInt8 = 3
+}

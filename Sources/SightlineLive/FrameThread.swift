@@ -5,6 +5,7 @@ import SightlineLidar
 import SightlineOps
 import SightlinePipeline
 import SightlinePublish
+import SightlineVelodyne
 import SightlineZMQ
 
 /// Owns the frame loop (and so the publisher's socket) on its own thread: a frame per sweep

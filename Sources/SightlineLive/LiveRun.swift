@@ -3,6 +3,7 @@ import SightlineOps
 import SightlinePipeline
 import SightlinePublish
 import SightlineUDP
+import SightlineVelodyne
 import SightlineZMQ
 
 /// `sightline run`: live packets from UDP sockets through the same pipeline as a replay. The

@@ -1,6 +1,7 @@
 import SightlineLidar
 import SightlineSchema
 import SightlineTimeline
+import SightlineVelodyne
 
 /// The frame stage shared by replay and live runs: sweep → grid → encoded frame → sinks. Owned
 /// by one thread. V2X observations and GNSS fixes come in through `observe`, whoever reads them.

@@ -1,5 +1,6 @@
 import SightlineLidar
 import SightlineNet
+import SightlineVelodyne
 
 /// Counts of everything that arrived and what became of it. Nothing is dropped uncounted.
 public struct IngestCounters: Sendable, Equatable {

@@ -1,6 +1,9 @@
+import SightlineHesai
 import SightlineLidar
 import SightlineNet
+import SightlineOuster
 import SightlineTimeline
+import SightlineVelodyne
 
 /// Takes captured link-layer frames (or UDP payloads) and hands the LiDAR payloads among them to
 /// the sensor's `LidarStream`, which decodes them and cuts sweeps; every finished sweep goes to

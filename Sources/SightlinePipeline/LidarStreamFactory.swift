@@ -1,6 +1,9 @@
 import Foundation
 import SightlineCalibration
+import SightlineHesai
 import SightlineLidar
+import SightlineOuster
+import SightlineVelodyne
 
 /// The sensor's `LidarStream` that a config describes: Ouster when `lidar.metadata` names its
 /// JSON, Hesai when `lidar.model` names one (with its calibration CSV), Velodyne otherwise (the

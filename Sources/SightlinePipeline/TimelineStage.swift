@@ -3,6 +3,7 @@ import SightlineLidar
 import SightlineSchema
 import SightlineTimeline
 import SightlineV2X
+import SightlineVelodyne
 
 /// Puts the ego and the V2X agents on the drive's timeline: GNSS fixes become the ego
 /// trajectory, admitted BSMs/PSMs become agent tracks, and each frame gets the agents

@@ -1,5 +1,6 @@
 import SightlineLidar
 import SightlinePipeline
+import SightlineVelodyne
 
 /// A synthetic drive's true ego poses (its truth file), fed as GNSS fixes on the replay's
 /// virtual clock instead of the capture's GPRMC.

@@ -3,6 +3,7 @@ import SightlineLidar
 import SightlineNet
 import SightlinePipeline
 import SightlinePublish
+import SightlineVelodyne
 
 /// The end-of-replay summary, as text and as JSON.
 public enum ReplayReport {

@@ -2,6 +2,7 @@ import Foundation
 import SightlineLidar
 import SightlineScenario
 import SightlineTimeline
+import SightlineVelodyne
 
 /// A synthetic drive's ground truth (`truth.jsonl`, written by Tools/scenario): the header,
 /// then samples every 50 ms. Read whole; interpolated between samples.

@@ -6,6 +6,7 @@ import SightlinePipeline
 import SightlinePublish
 import SightlineTimeline
 import SightlineV2X
+import SightlineVelodyne
 
 /// `sightline check DRIVE`: a synchronisation QA report for a drive — each stream's clock
 /// against the host clock, gaps, jumps, rollovers, out-of-order data, V2X latency and

@@ -4,6 +4,7 @@ import SightlineNet
 import SightlinePcap
 import SightlinePipeline
 import SightlinePublish
+import SightlineVelodyne
 
 /// `sightline inspect`: what a capture holds, per sensor (source address), without publishing.
 public enum Inspect {

@@ -4,6 +4,7 @@ import SightlinePcap
 import SightlinePipeline
 import SightlinePublish
 import SightlineUDP
+import SightlineVelodyne
 import SightlineZMQ
 
 /// `sightline play`: feeds a drive into the LIVE path, as the vehicle's sensors would: the

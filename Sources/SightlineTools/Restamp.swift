@@ -1,5 +1,6 @@
 import SightlineLidar
 import SightlineV2X
+import SightlineVelodyne
 
 /// Moves a drive's own clocks by a fixed shift, so that a drive recorded long ago plays into a
 /// live runtime as if it happened now: the LiDAR's microseconds past the hour, the GPRMC time,

@@ -1,6 +1,7 @@
 import Foundation
 import SightlineCalibration
 import SightlineLidar
+import SightlineVelodyne
 import Testing
 
 /// Copies of the shared calibration files (see Fixtures/LICENSES.md).

@@ -2,6 +2,7 @@ import Foundation
 import SightlineLidar
 import SightlineNet
 import SightlinePcap
+import SightlineVelodyne
 import Testing
 
 /// The repository root, found from this file's path so tests run from any directory.

@@ -1,4 +1,5 @@
 import Foundation
+import SightlineHesai
 import SightlineLidar
 import Testing
 

@@ -1,5 +1,7 @@
 import Foundation
+import SightlineHesai
 import SightlineLidar
+import SightlineVelodyne
 import Testing
 
 /// Decodes one written packet with the shared calibration of its model.

@@ -1,3 +1,4 @@
+import SightlineHesai
 import SightlineLidar
 
 /// Writes Hesai data packets for tests, from the layouts in the Hesai manuals, independently of

@@ -1,5 +1,6 @@
 import Foundation
 import SightlineLidar
+import SightlineOuster
 import Testing
 
 /// A capture's payloads and its metadata, to damage.

@@ -1,5 +1,6 @@
 import Foundation
 import SightlineLidar
+import SightlineOuster
 import Testing
 
 /// How one decoded frame compares with ouster-sdk's.

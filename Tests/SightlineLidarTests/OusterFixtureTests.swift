@@ -1,6 +1,7 @@
 import Foundation
 import SightlineLidar
 import SightlineNet
+import SightlineOuster
 import SightlinePcap
 import Testing
 

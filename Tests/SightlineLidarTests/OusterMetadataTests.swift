@@ -1,5 +1,6 @@
 import Foundation
 import SightlineLidar
+import SightlineOuster
 import Testing
 
 /// A shared metadata file as a mutable JSON object, to break on purpose.

@@ -1,4 +1,5 @@
 import SightlineLidar
+import SightlineOuster
 import Testing
 
 @Suite struct OusterPacketFormatTests {

@@ -1,5 +1,6 @@
 import Foundation
 import SightlineLidar
+import SightlineVelodyne
 import Testing
 
 /// A well-formed VLP-16 strongest-return packet with every return at `rawDistance`.

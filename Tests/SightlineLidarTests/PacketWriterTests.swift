@@ -6,6 +6,7 @@ import Foundation
 import SightlineLidar
 import SightlineNet
 import SightlinePcap
+import SightlineVelodyne
 import Testing
 
 /// Firing time after the packet timestamp, from the user manuals.

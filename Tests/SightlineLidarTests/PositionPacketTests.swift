@@ -2,6 +2,7 @@ import Foundation
 import SightlineLidar
 import SightlineNet
 import SightlinePcap
+import SightlineVelodyne
 import Testing
 
 func rmc(_ sentence: String) -> GNSSFix? {

@@ -1,6 +1,7 @@
 import Foundation
 import SightlineLidar
 import SightlinePipeline
+import SightlineVelodyne
 import Testing
 
 /// Replays a capture through ingest alone and returns its sweeps' last-packet times.

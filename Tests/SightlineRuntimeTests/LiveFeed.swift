@@ -7,6 +7,7 @@ import SightlineSchema
 import SightlineTools
 import SightlineUDP
 import SightlineV2X
+import SightlineVelodyne
 import SightlineZMQ
 import Synchronization
 

@@ -2,6 +2,7 @@ import Foundation
 import SightlineLidar
 import SightlineUDP
 import SightlineV2X
+import SightlineVelodyne
 import SightlineZMQ
 import Testing
 

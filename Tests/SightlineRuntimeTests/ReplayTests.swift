@@ -5,6 +5,7 @@ import SightlinePipeline
 import SightlinePublish
 import SightlineReplay
 import SightlineSchema
+import SightlineVelodyne
 import SightlineZMQ
 import Testing
 

@@ -24,12 +24,13 @@ let package = Package(
   targets: [
     .target(name: "CFuzzer"),
     harness("FuzzV2X", ["SightlineV2X"]),
-    harness("FuzzVelodyne", ["SightlineLidar"]),
-    harness("FuzzOuster", ["SightlineLidar"]),
+    harness("FuzzVelodyne", ["SightlineLidar", "SightlineVelodyne"]),
+    harness("FuzzOuster", ["SightlineLidar", "SightlineOuster"]),
     harness(
-      "FuzzDatagram", ["SightlineNet", "SightlinePcap", "SightlineLidar", "SightlinePipeline"]),
+      "FuzzDatagram",
+      ["SightlineNet", "SightlinePcap", "SightlineLidar", "SightlineVelodyne", "SightlinePipeline"]),
     harness("FuzzConfig", ["SightlinePipeline", "SightlineReplay", "SightlineTOML"]),
-    harness("FuzzHesai", ["SightlineLidar"]),
+    harness("FuzzHesai", ["SightlineLidar", "SightlineHesai"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -11,6 +11,7 @@ import SightlinePipeline
 import SightlineScenario
 import SightlineTimeline
 import SightlineV2X
+import SightlineVelodyne
 
 struct GeneratorError: Error, CustomStringConvertible {
   let description: String

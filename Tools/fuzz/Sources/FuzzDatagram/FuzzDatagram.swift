@@ -16,6 +16,7 @@ import SightlineLidar
 import SightlineNet
 import SightlinePcap
 import SightlinePipeline
+import SightlineVelodyne
 
 #if canImport(Glibc)
   import Glibc

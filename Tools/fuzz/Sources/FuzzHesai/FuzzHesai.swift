@@ -16,6 +16,7 @@
 //   8...  the payload (a data packet of up to 1266 bytes, or CSV text)
 
 import CFuzzer
+import SightlineHesai
 import SightlineLidar
 
 let models = HesaiModel.allCases

@@ -19,6 +19,7 @@
 
 import CFuzzer
 import SightlineLidar
+import SightlineOuster
 
 /// Decoders take tables sized by the mode to build: one per configuration, built once.
 nonisolated(unsafe) var decoders: [Int: OusterDecoder] = [:]

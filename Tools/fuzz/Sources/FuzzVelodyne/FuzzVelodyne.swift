@@ -17,6 +17,7 @@
 
 import CFuzzer
 import SightlineLidar
+import SightlineVelodyne
 
 typealias Layout = VelodynePacketLayout
 

@@ -2,6 +2,8 @@
 /// they are. `parse` accepts only what the decoder can read within bounds, so decoding never
 /// traps: a known size, a known return mode the model can send, azimuths under 360°, a distance
 /// unit, and (QT128) matching CRCs.
+import SightlineLidar
+
 public struct HesaiPacket {
   public let bytes: UnsafeRawBufferPointer
   public let format: HesaiPacketFormat

@@ -1,3 +1,6 @@
+import SightlineHesai
+import SightlineVelodyne
+
 /// A sensor model a config or command line may name (`lidar.model`, `--model`): a Velodyne
 /// (overriding the packets' product byte) or a Hesai (whose calibration CSV describes it).
 /// Ouster models come from the sensor's metadata JSON instead.

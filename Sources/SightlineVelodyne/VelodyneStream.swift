@@ -1,6 +1,8 @@
 /// A Velodyne sensor's stream: data packets on `dataPort` decoded and cut into sweeps at an
 /// azimuth, GPRMC position packets on `positionPort` supplying the hour (and the GNSS fixes).
 /// Packet times are the sensor's microseconds past the hour, resolved with `hour`.
+import SightlineLidar
+
 public struct VelodyneStream: LidarStream {
   public let decoder: VelodyneDecoder
   public private(set) var assembler: SweepAssembler

@@ -1,4 +1,6 @@
 #if canImport(Glibc)
+  import SightlineLidar
+
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
@@ -20,13 +22,6 @@ public struct PacketDecodeResult: Sendable, Equatable {
   public var returnsOutOfRange = 0
   /// Dual-return pairs whose two returns were the same and became one point (return type 3).
   public var mergedDualReturns = 0
-}
-
-/// Return types, as velodyne-decoder numbers them.
-public enum ReturnType {
-  public static let strongest: UInt8 = 1
-  public static let last: UInt8 = 2
-  public static let both: UInt8 = 3
 }
 
 /// Turns data packets of every supported model and return mode into points. Holds only lookup

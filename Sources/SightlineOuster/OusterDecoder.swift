@@ -1,4 +1,6 @@
 /// Whether a packet's CRC was checked.
+import SightlineLidar
+
 public enum OusterCRCState: Sendable, Equatable {
   /// LEGACY and FUSA packets carry none.
   case notInProfile

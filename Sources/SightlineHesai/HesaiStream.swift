@@ -12,6 +12,8 @@
 /// - `startNanoseconds` is nebula's scan time: its first packet's time plus the earliest firing
 ///   offset of the firing that started it; `endNanoseconds` its last packet's time.
 /// - Payloads that give no points are counted by reason in `drops` ("hesai.crc", …).
+import SightlineLidar
+
 public struct HesaiStream: LidarStream {
   /// nebula's `data_port` for every Hesai model.
   public static let defaultPort: UInt16 = 2368

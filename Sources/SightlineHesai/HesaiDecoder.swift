@@ -23,6 +23,8 @@
 /// Hesai tables (`HesaiFiringTimes`). `ring` is the laser's 0-based channel (nebula's channel).
 ///
 /// `decode` appends into the caller's array and allocates nothing while it has capacity.
+import SightlineLidar
+
 public struct HesaiDecoder: Sendable {
   public let calibration: HesaiCalibration
   public let settings: HesaiDecoderSettings

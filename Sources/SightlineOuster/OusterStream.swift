@@ -1,4 +1,6 @@
 /// Counts an Ouster stream keeps besides its drops: what its packets held.
+import SightlineLidar
+
 public struct OusterStreamCounters: Sendable, Equatable {
   public var lidarPackets = 0
   public var imuPackets = 0

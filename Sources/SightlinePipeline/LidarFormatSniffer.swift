@@ -1,3 +1,5 @@
+import SightlineVelodyne
+
 /// Guesses which vendor's packets a UDP payload is, from its shape alone, so that a stream of
 /// unknown origin can be decoded (Velodyne, and Hesai with its calibration) or the user told
 /// what is missing (Ouster needs its metadata JSON). A guess, never a decode: the vendor's

@@ -1,4 +1,6 @@
 /// Where a packet goes.
+import SightlineLidar
+
 public enum PacketPlacement: Sendable, Equatable {
   /// Into the current sweep.
   case append

@@ -1,6 +1,8 @@
 /// The return mode a Hesai packet declares in its tail. It decides how the blocks group into
 /// firings (one, two or three blocks per firing) whatever the sensor was configured to do: the
 /// shared QT64 capture sends first+last (0x3B) where nebula's test configures "Dual".
+import SightlineLidar
+
 public enum HesaiReturnMode: UInt8, CaseIterable, Sendable, CustomStringConvertible {
   case first = 0x33
   case second = 0x34
