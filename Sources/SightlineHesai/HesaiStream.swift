@@ -278,15 +278,7 @@ public struct HesaiStream: LidarStream {
 
   /// Empties the scan for its next turn, keeping its buffer.
   private mutating func reset(_ scan: UInt8) {
-    withScan(scan) { sweep in
-      sweep.points.removeAll(keepingCapacity: true)
-      sweep.packetCount = 0
-      sweep.packetsMissing = 0
-      sweep.coverageCentidegrees = 0
-      sweep.beganAtCut = false
-      sweep.endedAtCut = false
-      sweep.hadGap = false
-    }
+    withScan(scan) { $0.clear() }
     tracks[Int(scan)] = ScanTrack()
   }
 

@@ -21,6 +21,19 @@ public struct Sweep: Sendable {
   public var endedAtCut = false
   public var hadGap = false
 
+  /// Empties the sweep for the next one, keeping its point buffer's capacity.
+  public mutating func clear() {
+    points.removeAll(keepingCapacity: true)
+    packetCount = 0
+    packetsMissing = 0
+    startNanoseconds = 0
+    endNanoseconds = 0
+    coverageCentidegrees = 0
+    beganAtCut = false
+    endedAtCut = false
+    hadGap = false
+  }
+
   public var coverageDegrees: Double { Double(coverageCentidegrees) / 100 }
   public var packetsExpected: Int { packetCount + packetsMissing }
   /// Revolutions per minute over this sweep, from its coverage and duration.

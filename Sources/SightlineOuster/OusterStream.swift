@@ -192,17 +192,7 @@ extension OusterStream {
     try onSweep(&sweep, counts)
   }
 
-  private mutating func reset() {
-    sweep.points.removeAll(keepingCapacity: true)
-    sweep.packetCount = 0
-    sweep.packetsMissing = 0
-    sweep.startNanoseconds = 0
-    sweep.endNanoseconds = 0
-    sweep.coverageCentidegrees = 0
-    sweep.beganAtCut = false
-    sweep.endedAtCut = false
-    sweep.hadGap = false
-  }
+  private mutating func reset() { sweep.clear() }
 
   static func describe(_ metadata: OusterMetadata) -> LidarSensorDescription {
     let utcModes = ["TIME_FROM_PTP_1588", "TIME_FROM_SYNC_PULSE_IN"]

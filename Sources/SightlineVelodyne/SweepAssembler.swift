@@ -104,13 +104,7 @@ public struct SweepAssembler: Sendable {
   public mutating func reset() {
     nextBeginsAtCut = sweep.endedAtCut
     let hadPackets = sweep.packetCount > 0
-    sweep.points.removeAll(keepingCapacity: true)
-    sweep.packetCount = 0
-    sweep.packetsMissing = 0
-    sweep.coverageCentidegrees = 0
-    sweep.beganAtCut = false
-    sweep.endedAtCut = false
-    sweep.hadGap = false
+    sweep.clear()
     if !hadPackets { nextBeginsAtCut = false }
   }
 

@@ -9,14 +9,10 @@ foxglove.Grid it received is byte for byte the recording's /grid message with th
 import base64
 import json
 import os
-import socket
 import struct
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 
 from foxglove_schemas_protobuf.Grid_pb2 import Grid
 from google.protobuf import descriptor_pb2
@@ -26,7 +22,7 @@ from websockets.sync.client import connect
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(root, "Tools", "oracle"))
-from oraclelib import check, finish  # noqa: E402
+from oraclelib import check, finish, free_port, wait_for_health  # noqa: E402
 
 SUBPROTOCOL = "foxglove.websocket.v1"
 TOPICS = {
@@ -36,33 +32,6 @@ TOPICS = {
     "/agents": "foxglove.SceneUpdate",
     "/ego/fix": "foxglove.LocationFix",
 }
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_status(url):
-    """The status and body of a GET, or (None, error) when nothing answers."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-    except OSError as error:
-        return None, str(error)
-
-
-def wait_for_server(base, process, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and process.poll() is None:
-        status, body = http_status(base + "/healthz")
-        if status is not None:
-            return status, body
-        time.sleep(0.02)
-    return None, "no answer"
 
 
 def check_handshake(ws):
@@ -146,7 +115,7 @@ def main():
              "--pace", "realtime", "--foxglove", f"127.0.0.1:{port}", "--record", recording],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            status, body = wait_for_server(base, process)
+            status, body = wait_for_health(base, process)
             check("GET /healthz answers 200 ok", status == 200 and body.strip() == "ok",
                   f"{status} {body[:80]!r}")
             refused = None

@@ -14,13 +14,9 @@ The screenshot is kept in .build/test-results/live-page.png. Prints "N passed, N
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 
 from mcap.reader import make_reader
 from mcap_protobuf.decoder import DecoderFactory
@@ -29,38 +25,13 @@ from PIL import Image
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(root, "Tools", "oracle"))
 from chromium import Browser  # noqa: E402
-from oraclelib import check, finish  # noqa: E402
+from oraclelib import check, finish, free_port, http_get as get, wait_for_health  # noqa: E402
 
 SCREENSHOT = os.path.join(root, ".build", "test-results", "live-page.png")
 # The page's colours (LivePage.swift): consistency, ego.
 AGENT_COLOURS = {"confirmed": (0x1A, 0xB8, 0x33), "occluded": (0xFF, 0x99, 0x00),
                  "contradicted": (0xE6, 0x1A, 0x1A)}
 EGO = (0x1A, 0x66, 0xFF)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as reply:
-            return reply.status, reply.headers.get("Content-Type", ""), reply.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, "", error.read().decode()
-    except OSError as error:
-        return None, "", str(error)
-
-
-def wait_for_server(base, process, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and process.poll() is None:
-        if get(base + "/healthz")[0] == 200:
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def check_page_source(base):
@@ -176,7 +147,7 @@ def main():
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             check("the replay serves foxglove.listen from its config",
-                  wait_for_server(base, process))
+                  wait_for_health(base, process)[0] == 200)
             check_page_source(base)
             with Browser() as browser:
                 state = watch(browser, base)

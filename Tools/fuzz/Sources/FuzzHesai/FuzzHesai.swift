@@ -100,7 +100,7 @@ public func fuzzHesai(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
   }
   var sweeps = 0
-  stream.flush { sweep in
+  stream.flush { sweep, _ in
     check(sweep)
     sweeps += 1
   }
@@ -144,7 +144,7 @@ func ingest(_ bytes: UnsafeRawBufferPointer, into stream: inout HesaiStream) {
   let before = stream.drops.map(\.count).reduce(0, +)
   var sweeps = 0
   stream.ingest(payload: bytes, destinationPort: HesaiStream.defaultPort, captureTimeNanoseconds: 0)
-  { sweep in
+  { sweep, _ in
     check(sweep)
     sweeps += 1
   }
@@ -210,7 +210,7 @@ func parseCalibration(_ payload: UnsafeRawBufferPointer, model: HesaiModel) {
     // Its tables must build and decode whatever it calibrates.
     let decoder = HesaiDecoder(calibration: parsed)
     var stream = HesaiStream(decoder: decoder, pointCapacity: 0)
-    stream.flush { _ in }
+    stream.flush { _, _ in }
   case .failure(let error):
     _ = String(describing: error)
   }

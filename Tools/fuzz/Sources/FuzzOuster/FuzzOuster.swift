@@ -97,13 +97,13 @@ public func fuzzOuster(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
       advance(&packet, metadata: metadata, frameStep: Int(control[1] >> 3), control: control)
     }
     packet.withUnsafeBytes { bytes in
-      stream.ingest(payload: bytes, destinationPort: port, captureTimeNanoseconds: 0) { sweep in
+      stream.ingest(payload: bytes, destinationPort: port, captureTimeNanoseconds: 0) { sweep, _ in
         check(sweep, metadata)
         sweeps += 1
       }
     }
   }
-  stream.flush { sweep in
+  stream.flush { sweep, _ in
     check(sweep, metadata)
     sweeps += 1
   }
@@ -194,9 +194,7 @@ func parseMetadata(_ payload: UnsafeRawBufferPointer) {
   var stream = OusterStream(decoder: OusterDecoder(metadata: metadata), pointCapacity: 0)
   let packet = [UInt8](repeating: 0, count: OusterPacketFormat(metadata).lidarPacketSize)
   packet.withUnsafeBytes { bytes in
-    stream.ingest(payload: bytes, destinationPort: stream.lidarPort, captureTimeNanoseconds: 0) {
-      _ in
-    }
+    stream.ingest(payload: bytes, destinationPort: stream.lidarPort, captureTimeNanoseconds: 0) { _, _ in }
   }
   _ = stream.drops
 }
