@@ -106,30 +106,17 @@ struct BenchSubscribersCommand: ParsableCommand {
       "The frame loop with no subscriber, a reading one and a stalled one (TCP, SNDHWM 4); last line: stalled_over_none_p50=<ratio>."
   )
 
-  @Argument(help: "pcap or pcapng capture.")
-  var capture: String
-
-  @Option(name: .long, help: "Timed passes over the capture per case (after one warm-up pass).")
-  var `repeat` = 10
-
-  @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
-  var config: String?
+  @OptionGroup var cases: BenchCasesOptions
 
   @Option(name: .long, help: "Local TCP port to publish on.")
   var port = 5591
 
-  @Option(name: .long, help: "Rounds; each runs the three cases in turn.")
-  var rounds = 3
-
-  @OptionGroup var lidarOptions: LidarOptions
-
   func run() throws {
-    var settings = try loadConfig(config)
-    try lidarOptions.apply(to: &settings)
+    let settings = try cases.settings()
     let outcomes = try ProgressBar(label: "bench subscribers").run {
       try SubscriberRounds.run(
-        capture: capture, config: settings, passes: self.repeat, port: port, rounds: rounds,
-        progress: $0)
+        capture: cases.capture, config: settings, passes: cases.repeat, port: port,
+        rounds: cases.rounds, progress: $0)
     }
     for line in BenchmarkReport.subscribers(outcomes) { printLine(line) }
   }
@@ -142,30 +129,17 @@ struct BenchFoxgloveCommand: ParsableCommand {
       "The frame loop serving Foxglove with no client, a reading one and a stalled one (never reads, 4 KiB receive buffer); last line: stalled_over_reading_p50=<ratio>."
   )
 
-  @Argument(help: "pcap or pcapng capture.")
-  var capture: String
-
-  @Option(name: .long, help: "Timed passes over the capture per case (after one warm-up pass).")
-  var `repeat` = 10
-
-  @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
-  var config: String?
-
-  @Option(name: .long, help: "Rounds; each runs the three cases in turn.")
-  var rounds = 3
+  @OptionGroup var cases: BenchCasesOptions
 
   @Option(name: .long, help: "Messages the server queues per client before dropping its oldest.")
   var queueLimit = 16
 
-  @OptionGroup var lidarOptions: LidarOptions
-
   func run() throws {
-    var settings = try loadConfig(config)
-    try lidarOptions.apply(to: &settings)
+    let settings = try cases.settings()
     let outcomes = try ProgressBar(label: "bench foxglove").run { progress in
-      try SubscriberRounds.interleave(rounds: rounds, progress: progress) { peer, inCase in
+      try SubscriberRounds.interleave(rounds: cases.rounds, progress: progress) { peer, inCase in
         try FoxgloveBenchmark.run(
-          capture: capture, config: settings, passes: self.repeat, peer: peer,
+          capture: cases.capture, config: settings, passes: cases.repeat, peer: peer,
           queueLimit: queueLimit, progress: inCase)
       }
     }
@@ -239,5 +213,29 @@ struct BenchGridCommand: ParsableCommand {
     {
       printLine(line)
     }
+  }
+}
+
+/// The options of the benchmarks that interleave three cases in rounds (subscribers, foxglove).
+struct BenchCasesOptions: ParsableArguments {
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(name: .long, help: "Timed passes over the capture per case (after one warm-up pass).")
+  var `repeat` = 10
+
+  @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
+  var config: String?
+
+  @Option(name: .long, help: "Rounds; each runs the three cases in turn.")
+  var rounds = 3
+
+  @OptionGroup var lidarOptions: LidarOptions
+
+  /// The config file (or the defaults) with the LiDAR options applied.
+  func settings() throws -> SightlineConfig {
+    var settings = try loadConfig(config)
+    try lidarOptions.apply(to: &settings)
+    return settings
   }
 }
