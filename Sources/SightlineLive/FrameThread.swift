@@ -28,6 +28,8 @@ final class FrameThread: @unchecked Sendable {
   private var counts = LiveCounters()
   /// The recorder's own thread, when the run records.
   private var recording: BackgroundSink?
+  /// The Foxglove converter's thread and its server, with `--foxglove`.
+  private var foxglove: (converter: BackgroundSink, server: FoxgloveServer)?
   /// Events worth a line (each call site is rate-limited when `SightlineLogging` is set up, so
   /// a flood of bad senders cannot flood the log); counts stay in the frames' counters.
   private let logger = Logger(label: "sightline.frames")
@@ -37,6 +39,10 @@ final class FrameThread: @unchecked Sendable {
   private(set) var framesPublished = 0
   /// Frames the recording dropped because its thread was behind.
   var recordingFramesDropped: Int { recording?.dropped ?? 0 }
+  /// What the Foxglove side dropped: messages for clients behind, frames for its converter.
+  var foxgloveDrops: (messages: Int, frames: Int) {
+    (foxglove?.server.dropped ?? 0, foxglove?.converter.dropped ?? 0)
+  }
 
   init(
     context: ZMQContext, options: LiveOptions, mailbox: SweepMailbox,
@@ -92,12 +98,13 @@ final class FrameThread: @unchecked Sendable {
       }
       if let address = options.foxglove {
         // Converting only what clients subscribed to, and never waiting for their sockets.
-        sinks.append(
-          BackgroundSink(
-            wrapping: try FoxgloveSink(
-              address: address, routes: [MetricsServer.route(metrics)], log: log),
-            name: "sightline-foxglove",
-            bytesPerFrame: config.grid.columns * config.grid.rows * 5 + 65_536))
+        let sink = try FoxgloveSink(
+          address: address, routes: [MetricsServer.route(metrics)], log: log)
+        let converter = BackgroundSink(
+          wrapping: sink, name: "sightline-foxglove",
+          bytesPerFrame: config.grid.columns * config.grid.rows * 5 + 65_536)
+        foxglove = (converter, sink.server)
+        sinks.append(converter)
       }
     } catch {
       for sink in sinks { sink.close(discardPending: true) }
@@ -247,6 +254,7 @@ final class FrameThread: @unchecked Sendable {
     counts.v2xQueueOverflow = v2x?.queue.overflowed ?? 0
     counts.authDenied = security?.denied ?? 0
     counts.recordingFramesDropped = recording?.dropped ?? 0
+    (counts.foxgloveMessagesDropped, counts.foxgloveFramesDropped) = foxgloveDrops
     reportEvents(loop, steps: steps)
     loop.counters.update(
       lidar: mailbox.lidarTotals, v2x: v2x?.thread.counters, timeline: loop.timeline, live: counts)

@@ -30,6 +30,10 @@ public struct LiveSummary: Sendable, Codable {
   public var v2xQueueOverflow = 0
   /// Frames the recording left out because its thread was behind (they were published).
   public var recordingFramesDropped = 0
+  /// Messages the Foxglove server dropped for clients that fell behind (their oldest), and
+  /// frames its converter thread left out because it was behind.
+  public var foxgloveMessagesDropped = 0
+  public var foxgloveFramesDropped = 0
   public var sweeps: [SweepRecord] = []
 
   public init() {}
@@ -47,7 +51,7 @@ public struct LiveSummary: Sendable, Codable {
     decodedPackets = lidar.decodedPackets
     packetsLost = lidar.packetsMissing
     packetsLate = lidar.latePackets
-    packetsRejected = lidar.totalPacketsRejected
+    packetsRejected = lidar.dataPacketsRejected
     gnssFixes = lidar.gnssFixes
     sweeps = frames.records
     sweepsPublished = frames.framesPublished
@@ -55,6 +59,8 @@ public struct LiveSummary: Sendable, Codable {
     sweepsOlderThanFrameWithoutLidar = frames.lateSweeps
     lidarClockChanges = frames.lidarClockChanges
     recordingFramesDropped = frames.recordingFramesDropped
+    foxgloveMessagesDropped = frames.foxgloveDrops.messages
+    foxgloveFramesDropped = frames.foxgloveDrops.frames
     if let v2x {
       self.v2x = v2x.thread.counters
       v2xQueueOverflow = v2x.queue.overflowed

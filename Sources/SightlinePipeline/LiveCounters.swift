@@ -15,6 +15,10 @@ public struct LiveCounters: Sendable, Equatable {
   public var hostClockStepTotalNanoseconds: Int64 = 0
   /// Frames the recording dropped because its thread was behind (the frames went out).
   public var recordingFramesDropped = 0
+  /// Messages the Foxglove server dropped for clients behind (their oldest), and frames its
+  /// converter thread left out because it was behind.
+  public var foxgloveMessagesDropped = 0
+  public var foxgloveFramesDropped = 0
   public var configReloads = 0
   public var configReloadsRejected = 0
 

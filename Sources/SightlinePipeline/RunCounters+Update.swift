@@ -48,6 +48,8 @@ extension RunCounters {
     add("v2x.queue_overflow", live.v2xQueueOverflow)
     add("auth.curve_denied", live.authDenied)
     add("record.frame_dropped_writer_busy", live.recordingFramesDropped)
+    add("foxglove.message_dropped_client_behind", live.foxgloveMessagesDropped)
+    add("foxglove.frame_dropped_converter_busy", live.foxgloveFramesDropped)
     for (index, count) in timeline.plausibility.dropped.enumerated() {
       add(Self.plausibilityReasons[index], count)
     }

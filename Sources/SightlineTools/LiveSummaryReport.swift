@@ -17,6 +17,10 @@ public enum LiveSummaryReport {
         + " \(summary.lidarClockChanges) LiDAR clock changes followed; \(summary.gnssFixes) GNSS fixes"
         + (summary.recordingFramesDropped > 0
           ? "; \(summary.recordingFramesDropped) frames left out of the recording (writer busy)"
+          : "")
+        + (summary.foxgloveMessagesDropped + summary.foxgloveFramesDropped > 0
+          ? "; Foxglove: \(summary.foxgloveMessagesDropped) messages dropped for clients behind,"
+            + " \(summary.foxgloveFramesDropped) frames left out (converter busy)"
           : ""),
     ]
   }

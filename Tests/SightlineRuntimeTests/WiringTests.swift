@@ -217,6 +217,18 @@ final class CollectingSink: FrameSink {
     run.update(lidar: LidarTotals(), v2x: counters, timeline: TimelineStage())
     #expect(run.drops.map(\.reason) == ["v2x.duplicate", "v2x.stale"])
     #expect(run.drops.map(\.count) == [2, 3])
+    // A live run's sinks count theirs too: the recording's and Foxglove's.
+    var live = LiveCounters()
+    live.recordingFramesDropped = 1
+    live.foxgloveMessagesDropped = 555
+    live.foxgloveFramesDropped = 4
+    run.update(lidar: LidarTotals(), v2x: nil, timeline: TimelineStage(), live: live)
+    #expect(
+      run.drops.map(\.reason) == [
+        "record.frame_dropped_writer_busy", "foxglove.message_dropped_client_behind",
+        "foxglove.frame_dropped_converter_busy",
+      ])
+    #expect(run.drops.map(\.count) == [1, 555, 4])
   }
 }
 
