@@ -84,6 +84,10 @@ public struct HesaiStream: LidarStream {
     scan1.points.reserveCapacity(capacity)
   }
 
+  public var ports: [UInt16] { [port] }
+  /// The largest Hesai payload (a QT128 with its trailing 32 bytes is 1127; leave room).
+  public var maxPayloadBytes: Int { 1500 }
+
   public var drops: [(reason: String, count: Int)] {
     zip(HesaiPacketProblem.allCases, problemCounts).filter { $0.1 > 0 }.map {
       (reason: $0.0.description, count: $0.1)

@@ -42,6 +42,12 @@ public protocol LidarStream {
   /// The counts every vendor has, for the frame's counters and reports.
   var counts: LidarStreamCounts { get }
 
+  /// The UDP ports the stream takes, data first (then Velodyne's GPRMC or Ouster's IMU port).
+  var ports: [UInt16] { get }
+
+  /// The largest data payload the stream expects, for sizing receive buffers.
+  var maxPayloadBytes: Int { get }
+
   /// The time (sensor clock) of the latest packet whose time was read (`counts.timedPackets`),
   /// for aligning the sensor's clock with the host's.
   var lastPacketTimeNanoseconds: Int64? { get }

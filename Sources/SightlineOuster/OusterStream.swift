@@ -64,6 +64,9 @@ public struct OusterStream: LidarStream {
 
   public var metadata: OusterMetadata { decoder.metadata }
 
+  public var ports: [UInt16] { [lidarPort, imuPort] }
+  public var maxPayloadBytes: Int { decoder.format.lidarPacketSize }
+
   public var drops: [(reason: String, count: Int)] {
     zip(Self.reasons, dropCounts).compactMap { reason, count in
       count > 0 ? (reason.rawValue, count) : nil

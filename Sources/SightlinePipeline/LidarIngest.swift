@@ -159,24 +159,11 @@ public struct LidarIngest {
     return "\(count) UDP payloads were not decoded; they look like \(need)"
   }
 
-  /// The largest data payload the stream expects, for sizing receive buffers (a longer one is
-  /// truncated by the kernel, and counted).
-  public var maxPayloadBytes: Int {
-    switch stream {
-    case let ouster as OusterStream: ouster.decoder.format.lidarPacketSize
-    default: 2048
-    }
-  }
-
   /// The UDP ports the stream takes (data first).
-  public var ports: [UInt16] {
-    switch stream {
-    case let velodyne as VelodyneStream: [velodyne.dataPort, velodyne.positionPort]
-    case let ouster as OusterStream: [ouster.lidarPort, ouster.imuPort]
-    case let hesai as HesaiStream: [hesai.port]
-    default: []
-    }
-  }
+  public var ports: [UInt16] { stream.ports }
+
+  /// The largest data payload the stream expects (`LidarStream.maxPayloadBytes`).
+  public var maxPayloadBytes: Int { stream.maxPayloadBytes }
 
   private mutating func noteOtherVendor(
     _ payload: UnsafeRawBufferPointer, destinationPort: UInt16

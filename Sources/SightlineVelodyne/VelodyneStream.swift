@@ -62,6 +62,9 @@ public struct VelodyneStream: LidarStream {
     return byte < 16 ? "0" + digits : digits
   }
 
+  public var ports: [UInt16] { [dataPort, positionPort] }
+  public var maxPayloadBytes: Int { VelodynePacketLayout.payloadSize }
+
   public var drops: [(reason: String, count: Int)] {
     var drops: [(reason: String, count: Int)] = []
     for reason in PacketRejectReason.allCases where counters.packetsRejected[reason.rawValue] > 0 {
