@@ -49,7 +49,8 @@ public enum BenchmarkReport {
   }
 
   /// `bench budget`: frames run under `budgetMilliseconds`, how many went over and by how
-  /// much, then the distribution of frame end minus budget.
+  /// much, then the distribution of frame end minus budget (negative: early) and the frames
+  /// that lacked an agent.
   public static func budget(_ result: FrameBenchmark.BudgetResult, budgetMilliseconds: Double)
     -> [String]
   {
@@ -58,13 +59,15 @@ public enum BenchmarkReport {
       Report.fixed(milliseconds(FrameBenchmark.percentile(overruns, fraction)), 3)
     }
     let over = overruns.filter { $0 > 0 }
+    let max = Report.fixed(milliseconds(overruns.max() ?? 0), 3)
     return [
       "frames=\(overruns.count) budget_ms=\(budgetMilliseconds)"
-        + " degraded_frames=\(result.degradedFrames) points_skipped=\(result.pointsSkipped)",
+        + " degraded_frames=\(result.degradedFrames) points_skipped=\(result.pointsSkipped)"
+        + " agents=\(result.agents) agents_skipped_for_budget=\(result.agentsSkippedForBudget)",
       "frames_over_budget=\(over.count)"
         + " over_by_ms_max=\(Report.fixed(milliseconds(over.max() ?? 0), 3))",
-      "end_minus_budget_ms p50=\(ms(0.5)) p90=\(ms(0.9)) p99=\(ms(0.99)) p99.9=\(ms(0.999))"
-        + " max=\(Report.fixed(milliseconds(overruns.max() ?? 0), 3))",
+      "overrun_ms_p50=\(ms(0.5)) overrun_ms_p99=\(ms(0.99)) overrun_ms_p999=\(ms(0.999))"
+        + " overrun_ms_max=\(max) frames_missing_agents=\(result.framesMissingAgents)",
     ]
   }
 

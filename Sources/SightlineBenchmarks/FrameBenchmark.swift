@@ -165,14 +165,23 @@ public enum FrameBenchmark {
     public var overrunNanoseconds: [Int64]
     public var degradedFrames: Int
     public var pointsSkipped: Int
+    /// V2X agents sent each frame.
+    public var agents = 0
+    /// Frames where some agent was neither in the agents message and painted, nor counted as
+    /// beyond `max_agents`.
+    public var framesMissingAgents = 0
+    /// Agents left unpainted because the budget ran out, over all frames (counted, not lost).
+    public var agentsSkippedForBudget = 0
   }
 
-  /// Runs `frames` frames of the capture's sweeps (decoded once, cycled) through the frame loop
-  /// under a wall-clock budget, and records how far each frame ends from its deadline.
-  /// `progress` hears the fraction of frames done, between frames (ProgressThrottle).
+  /// Runs `frames` frames of the capture's sweeps (decoded once, cycled, 10 Hz on one
+  /// timeline) through the frame loop under a wall-clock budget, with `agents` V2X cars
+  /// (`BudgetAgents`) observed before each frame, and records how far each frame ends from its
+  /// deadline and whether it carried every agent. `progress` hears the fraction of frames done,
+  /// between frames (ProgressThrottle).
   public static func budget(
     capture path: String, config: SightlineConfig, frames: Int, budgetMilliseconds: Double,
-    progress: ((Double) -> Void)? = nil
+    agents: Int = 0, progress: ((Double) -> Void)? = nil
   ) throws -> BudgetResult {
     var config = benchConfig(config)
     config.frame.budgetMode = .wall
@@ -180,32 +189,41 @@ public enum FrameBenchmark {
     let loaded = try DecodeBenchmark.load(path, filter: config.lidar.captureFilter)
     let sweeps = try decodedSweeps(loaded: loaded, config: config)
       .filter { $0.points.count > 1000 }
-    guard !sweeps.isEmpty else {
-      return BudgetResult(
-        budgetNanoseconds: 0, overrunNanoseconds: [], degradedFrames: 0, pointsSkipped: 0)
-    }
+    let budget = Int64(budgetMilliseconds * 1e6)
+    var result = BudgetResult(
+      budgetNanoseconds: budget, overrunNanoseconds: [], degradedFrames: 0, pointsSkipped: 0)
+    guard let first = sweeps.first else { return result }
+    result.agents = agents
+    let cars = BudgetAgents(count: agents)
     let context = try ZMQContext()
     let loop = try FrameLoop(context: context, config: config, live: true)
     defer { loop.close() }
     loop.recordLimit = 1
-    let budget = Int64(budgetMilliseconds * 1e6)
-    var result = BudgetResult(
-      budgetNanoseconds: budget, overrunNanoseconds: [], degradedFrames: 0, pointsSkipped: 0)
     result.overrunNanoseconds.reserveCapacity(frames)
-    var scratch = sweeps[0]
+    var scratch = first
     var throttle = ProgressThrottle(progress)
     for index in 0..<frames {
-      scratch.points.removeAll(keepingCapacity: true)
       let source = sweeps[index % sweeps.count]
+      let time = first.endNanoseconds + Int64(index) * 100_000_000
+      scratch.points.removeAll(keepingCapacity: true)
       scratch.points.append(contentsOf: source.points)
-      scratch.startNanoseconds = source.startNanoseconds
-      scratch.endNanoseconds = source.endNanoseconds
+      scratch.startNanoseconds = time - (source.endNanoseconds - source.startNanoseconds)
+      scratch.endNanoseconds = time
+      if agents > 0 {
+        loop.observe(cars.egoFix(at: time))
+        for observation in cars.observations(forFrameAt: time) { loop.observe(observation) }
+      }
       let started = MonotonicClock.nanoseconds()
-      let record = try loop.process(&scratch, decodeNanoseconds: 0, clock: source.endNanoseconds)
+      let record = try loop.process(&scratch, decodeNanoseconds: 0, clock: time)
       let elapsed = MonotonicClock.nanoseconds() - started
       result.overrunNanoseconds.append(elapsed - budget)
       if record.degradation != 0 { result.degradedFrames += 1 }
       result.pointsSkipped += record.pointsSkipped
+      let frame = loop.frame
+      let present = min(
+        frame.agents.count, Int(frame.agentsPainted) + Int(frame.agentsNotPainted))
+      if present < agents { result.framesMissingAgents += 1 }
+      result.agentsSkippedForBudget += Int(frame.agentsSkippedForBudget)
       throttle.update(Double(index + 1) / Double(frames))
     }
     throttle.finish()

@@ -67,6 +67,9 @@ public enum Degradation: UInt8, Sendable, Comparable {
   case pointsSkipped = 3
   /// No LiDAR work at all (V2X and decay only).
   case lidarSkipped = 4
+  /// The budget ran out among the V2X agents: the nearest were painted, the rest counted, and
+  /// no LiDAR work was done.
+  case agentsSkipped = 5
 
   public static func < (a: Degradation, b: Degradation) -> Bool { a.rawValue < b.rawValue }
 
@@ -78,6 +81,7 @@ public enum Degradation: UInt8, Sendable, Comparable {
     case .endpointsOnly: "endpoints_only"
     case .pointsSkipped: "points_skipped"
     case .lidarSkipped: "lidar_skipped"
+    case .agentsSkipped: "agents_skipped"
     }
   }
 }

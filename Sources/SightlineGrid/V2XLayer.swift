@@ -33,12 +33,20 @@ public struct V2XLayer: Sendable {
   public private(set) var cells: [Int8]
   /// Cells painted this frame, each once (the ones to clear next frame).
   var paintedCells: [Int32] = []
-  /// Per agent, its cells and its own probability there, in `agentCells[range]`.
+  /// Per painted agent, its cells and its own probability there, in `agentCells[range]`.
   var agentCells: [AgentCell] = []
-  var agentRanges: [Range<Int>] = []
+  var agentRanges: [PaintedAgent] = []
+  /// Per agent index of the frame, its entry in `agentRanges` (−1: not painted).
+  var rangeOfAgent: [Int32] = []
   struct AgentCell {
     var index: Int32
     var percent: Int8
+    var probability: Float
+  }
+  struct PaintedAgent {
+    /// The agent's index in the frame's list.
+    var agent: Int
+    var cells: Range<Int>
   }
 
   /// Per window cell, the least occupancy (percent) fusion gives it because it lies in an
@@ -67,78 +75,82 @@ public struct V2XLayer: Sendable {
     paintedCells.removeAll(keepingCapacity: true)
     agentCells.removeAll(keepingCapacity: true)
     agentRanges.removeAll(keepingCapacity: true)
+    rangeOfAgent.removeAll(keepingCapacity: true)
   }
 
-  /// Paints one agent; agents overlapping in a cell combine as independent: 1 − Π(1 − p).
-  /// Returns the cells visited (work units).
+  /// Computes one agent's cells (the frame's `agent`-th), in any order of agents; `composite`
+  /// then writes them into the layer. Returns the cells visited (work units).
   @discardableResult
-  public mutating func paint(_ footprint: AgentFootprint) -> Int {
+  public mutating func paint(_ footprint: AgentFootprint, agent: Int) -> Int {
     let start = agentCells.count
     let columns = geometry.columns
-    var layer = cells
-    cells = []  // moved out for exclusive access inside the closure
-    var painted = paintedCells
-    paintedCells = []
     var mine = agentCells
-    agentCells = []
+    agentCells = []  // moved out for exclusive access inside the closure
     let visited = FootprintPainter.paint(footprint, on: geometry) { column, row, probability in
-      let index = row * columns + column
-      let percent = Int8(min(100, max(1, (probability * 100).rounded())))
-      mine.append(AgentCell(index: Int32(index), percent: percent))
-      let before = layer[index]
-      if before < 0 {
-        painted.append(Int32(index))
-        layer[index] = percent
-      } else {
-        let combined = 1 - (1 - Float(before) / 100) * (1 - probability)
-        layer[index] = Int8(min(100, (combined * 100).rounded()))
-      }
+      let percent = Int8(min(100, max(1, Self.percent(probability))))
+      mine.append(
+        AgentCell(index: Int32(row * columns + column), percent: percent, probability: probability))
     }
-    cells = layer
-    paintedCells = painted
     agentCells = mine
-    agentRanges.append(start..<agentCells.count)
-    var peak: Int8 = 0
-    for cell in agentCells[start...] { peak = max(peak, cell.percent) }
-    for cell in agentCells[start...] where Int(cell.percent) * 2 >= Int(peak) {
-      coreFloor[Int(cell.index)] = corePercent
-    }
+    while rangeOfAgent.count <= agent { rangeOfAgent.append(-1) }
+    rangeOfAgent[agent] = Int32(agentRanges.count)
+    agentRanges.append(PaintedAgent(agent: agent, cells: start..<agentCells.count))
     return visited
   }
 
-  /// Each agent against the LiDAR layer, over its core: the cells where its own probability is
-  /// at least half its peak. Call after the frame's LiDAR update.
+  /// Writes the painted agents into the layer in the agents' own order, whatever order they
+  /// were painted in, so the layer does not depend on it: agents overlapping in a cell combine
+  /// as independent, 1 − Π(1 − p), rounded to percent after each. Each agent's core (its cells
+  /// at least half its peak) gets `corePercent`.
+  public mutating func composite() {
+    for slot in rangeOfAgent where slot >= 0 {
+      let range = agentRanges[Int(slot)].cells
+      var peak: Int8 = 0
+      for cell in agentCells[range] {
+        let index = Int(cell.index)
+        let before = cells[index]
+        if before < 0 {
+          paintedCells.append(cell.index)
+          cells[index] = cell.percent
+        } else {
+          let combined = 1 - (1 - Float(before) / 100) * (1 - cell.probability)
+          cells[index] = Int8(min(100, Self.percent(combined)))
+        }
+        peak = max(peak, cell.percent)
+      }
+      for cell in agentCells[range] where Int(cell.percent) * 2 >= Int(peak) {
+        coreFloor[Int(cell.index)] = corePercent
+      }
+    }
+  }
+
+  /// `probability` × 100 rounded half away from zero, as `rounded()` would (exactly: the
+  /// fraction of a float below 2²³ is exact), without its libm call: once per painted cell.
+  @inline(__always)
+  static func percent(_ probability: Float) -> Float {
+    let scaled = probability * 100
+    guard scaled >= 0 else { return scaled.rounded() }  // NaN and negatives: never painted
+    let whole = scaled.rounded(.towardZero)
+    return scaled - whole >= 0.5 ? whole + 1 : whole
+  }
+
+  /// Each of `agentCount` agents against the LiDAR layer, over its core: the cells where its
+  /// own probability is at least half its peak. Call after the frame's LiDAR update.
   /// - confirmed: LiDAR has an occupied cell in the core;
   /// - contradicted: none occupied, and LiDAR sees at least half the core free;
-  /// - occluded: otherwise (LiDAR mostly cannot see there).
-  public func consistency(with lidar: OccupancyGrid, into statuses: inout [AgentConsistency])
-    -> ConsistencyCounts
-  {
+  /// - occluded: otherwise (LiDAR mostly cannot see there);
+  /// - not painted: the agent was not painted (beyond the limit or the budget, or nothing of
+  ///   it in the window).
+  /// `statuses[i]` is agent i's.
+  public func consistency(
+    with lidar: OccupancyGrid, agentCount: Int, into statuses: inout [AgentConsistency]
+  ) -> ConsistencyCounts {
     statuses.removeAll(keepingCapacity: true)
     var counts = ConsistencyCounts()
-    let columns = geometry.columns
-    for range in agentRanges {
-      var peak: Int8 = 0
-      for cell in agentCells[range] { peak = max(peak, cell.percent) }
-      guard peak > 0 else {
-        statuses.append(.notPainted)
-        counts.notPainted += 1
-        continue
-      }
-      var core = 0
-      var occupied = 0
-      var free = 0
-      for cell in agentCells[range] where Int(cell.percent) * 2 >= Int(peak) {
-        core += 1
-        let index = Int(cell.index)
-        switch lidar.state(column: index % columns, row: index / columns) {
-        case .occupied: occupied += 1
-        case .free: free += 1
-        case .unknown: break
-        }
-      }
-      let status: AgentConsistency =
-        occupied > 0 ? .confirmed : (free * 2 >= core ? .contradicted : .occluded)
+    for agent in 0..<agentCount {
+      let slot = agent < rangeOfAgent.count ? Int(rangeOfAgent[agent]) : -1
+      let status =
+        slot < 0 ? .notPainted : judge(agentCells[agentRanges[slot].cells], against: lidar)
       statuses.append(status)
       switch status {
       case .confirmed: counts.confirmed += 1
@@ -148,6 +160,29 @@ public struct V2XLayer: Sendable {
       }
     }
     return counts
+  }
+
+  /// One painted agent's cells against the LiDAR layer (see `consistency`).
+  private func judge(_ mine: ArraySlice<AgentCell>, against lidar: OccupancyGrid)
+    -> AgentConsistency
+  {
+    var peak: Int8 = 0
+    for cell in mine { peak = max(peak, cell.percent) }
+    guard peak > 0 else { return .notPainted }
+    let columns = geometry.columns
+    var core = 0
+    var occupied = 0
+    var free = 0
+    for cell in mine where Int(cell.percent) * 2 >= Int(peak) {
+      core += 1
+      let index = Int(cell.index)
+      switch lidar.state(column: index % columns, row: index / columns) {
+      case .occupied: occupied += 1
+      case .free: free += 1
+      case .unknown: break
+      }
+    }
+    return occupied > 0 ? .confirmed : (free * 2 >= core ? .contradicted : .occluded)
   }
 
   /// Fuses V2X evidence into output cells that hold the LiDAR layer (nav_msgs values): where

@@ -51,7 +51,9 @@ public struct SweepToFrame {
   /// The V2X layer's output buffer while the frame carries none.
   private var v2xStorage: [Int8] = []
   private var floor: ObstacleFloor
+  /// Scratch for painting nearest first: agent indices and their distances to the ego.
   private var order: [Int] = []
+  private var distances: [Double] = []
   /// Recent output-stage times (wall budget): the deadline for the grid leaves room for them.
   private var outputTimes = [Int64](repeating: 0, count: 16)
   private var outputTimeSlot = 0
@@ -91,6 +93,7 @@ public struct SweepToFrame {
     outputTimes[0] = Int64(geometry.cellCount) * 2
     statuses.reserveCapacity(max(16, config.maxAgents))
     order.reserveCapacity(max(16, config.maxAgents))
+    distances.reserveCapacity(max(16, config.maxAgents))
   }
 
   /// The frame's layers and message buffer, sized once.
@@ -129,14 +132,16 @@ public struct SweepToFrame {
     frame.lidarSilentNanoseconds = lidarSilentNanoseconds ?? 0
     let pose = scroll(with: ego, flags: &flags)
     var work = workBudget(startedAt: started, flags: &flags)
-    // Decay and V2X first: they are cheap and bounded, and agents must be there in any frame.
-    _ = work.allowsMore(afterSpending: decayAndPaint(agents, at: sweep.endNanoseconds, pose))
+    // Decay and V2X first (nearest agents first): agents must be there in any frame.
+    let skippedAgents = decayAndPaint(agents, at: sweep.endNanoseconds, pose, budget: &work)
     let afterV2X = MonotonicClock.nanoseconds()
     // LiDAR: endpoints, then free space near to far, as far as the budget goes.
-    let report = integrate(sweep, yaw: pose.yaw, budget: &work)
+    var report = integrate(sweep, yaw: pose.yaw, budget: &work)
+    if skippedAgents > 0 { report.degradation = .agentsSkipped }
     lastReport = report
+    frame.agentsSkippedForBudget = UInt32(skippedAgents)
     let afterLidar = MonotonicClock.nanoseconds()
-    let consistency = v2x.consistency(with: grid, into: &statuses)
+    let consistency = v2x.consistency(with: grid, agentCount: agents.count, into: &statuses)
     let counts = writeLayers()
     if report.degradation != .none { flags.insert(.degraded) }
     writeHeader(sweep, flags: flags, report: report, work: work, counts: counts)
@@ -188,15 +193,17 @@ public struct SweepToFrame {
     }
   }
 
-  /// One stripe of decay, then the agents; returns the cells visited.
+  /// One stripe of decay (a stripe the budget cannot start waits for a later frame, which
+  /// decays it by the whole time since), then the agents; returns the agents the budget skipped.
   private mutating func decayAndPaint(
-    _ agents: [ExtrapolatedAgent], at time: Int64, _ pose: (x: Double, y: Double, yaw: Float)
+    _ agents: [ExtrapolatedAgent], at time: Int64, _ pose: (x: Double, y: Double, yaw: Float),
+    budget: inout WorkBudget
   ) -> Int {
-    var units = 0
-    if config.decaySeconds > 0 {
-      units += grid.decay(now: time, unknownAfterSeconds: config.decaySeconds)
+    if config.decaySeconds > 0 && budget.allowsStart() {
+      let units = grid.decay(now: time, unknownAfterSeconds: config.decaySeconds)
+      _ = budget.allowsMore(afterSpending: units)
     }
-    return units + paint(agents, around: (pose.x, pose.y))
+    return paint(agents, around: (pose.x, pose.y), budget: &budget)
   }
 
   /// The sweep's points, rotated by the ego's yaw into the ENU plane, through the ground model
@@ -303,8 +310,7 @@ public struct SweepToFrame {
   ) {
     frame.agents.removeAll(keepingCapacity: true)
     for (index, agent) in agents.enumerated() {
-      let status = index < statuses.count ? statuses[index] : .notPainted
-      frame.agents.append(AgentsFrame.Agent(agent, consistency: status, at: time))
+      frame.agents.append(AgentsFrame.Agent(agent, consistency: statuses[index], at: time))
     }
     frame.agentsNotPainted = UInt32(clamping: max(0, agents.count - config.maxAgents))
     frame.agentsPainted = UInt16(
@@ -363,24 +369,40 @@ public struct SweepToFrame {
     lastProcessingNanoseconds += nanoseconds
   }
 
-  /// Paints the agents nearest the ego first, up to `maxAgents`; returns the cells visited.
-  mutating func paint(_ agents: [ExtrapolatedAgent], around ego: (x: Double, y: Double)) -> Int {
+  /// Paints the agents nearest the ego first, up to `maxAgents` and while the budget allows
+  /// (checked after each agent); returns the agents within `maxAgents` the budget skipped. The
+  /// layer is composited in the agents' own order, so it does not depend on this one.
+  mutating func paint(
+    _ agents: [ExtrapolatedAgent], around ego: (x: Double, y: Double), budget: inout WorkBudget
+  ) -> Int {
     v2x.clear()
-    order.removeAll(keepingCapacity: true)
-    order.append(contentsOf: agents.indices)
-    if agents.count > config.maxAgents {
-      func distance(_ i: Int) -> Double { hypot(agents[i].x - ego.x, agents[i].y - ego.y) }
-      order.sort { distance($0) < distance($1) }
-      agentsNotPainted += agents.count - config.maxAgents
-      order.removeLast(agents.count - config.maxAgents)
-      order.sort()  // statuses follow the agents' own order
-    }
-    var units = 0
+    nearestFirst(agents, around: ego)
+    let painting = min(agents.count, config.maxAgents)
+    agentsNotPainted += agents.count - painting
     let cornerX = grid.cornerX
     let cornerY = grid.cornerY
-    for index in order {
-      units += v2x.paint(AgentFootprint(agents[index], cornerX: cornerX, cornerY: cornerY))
+    var painted = 0
+    var affordable = budget.allowsStart()
+    while painted < painting && affordable {
+      let index = order[painted]
+      let cells = v2x.paint(
+        AgentFootprint(agents[index], cornerX: cornerX, cornerY: cornerY), agent: index)
+      affordable = budget.allowsMore(afterSpending: cells)
+      painted += 1
     }
-    return units
+    v2x.composite()
+    return painting - painted
+  }
+
+  /// `order`: the agents' indices, nearest the ego first (ties by index).
+  private mutating func nearestFirst(
+    _ agents: [ExtrapolatedAgent], around ego: (x: Double, y: Double)
+  ) {
+    distances.removeAll(keepingCapacity: true)
+    for agent in agents { distances.append(hypot(agent.x - ego.x, agent.y - ego.y)) }
+    order.removeAll(keepingCapacity: true)
+    order.append(contentsOf: agents.indices)
+    let distances = distances
+    order.sort { distances[$0] < distances[$1] || (distances[$0] == distances[$1] && $0 < $1) }
   }
 }

@@ -13,4 +13,15 @@ public struct V2XObservation: Sendable, Equatable {
   public var ageMilliseconds: Int64?
   public var outOfOrder: Bool
   public var source: Int
+
+  public init(
+    message: Message, receiveTimeNanoseconds: Int64, ageMilliseconds: Int64?, outOfOrder: Bool,
+    source: Int
+  ) {
+    self.message = message
+    self.receiveTimeNanoseconds = receiveTimeNanoseconds
+    self.ageMilliseconds = ageMilliseconds
+    self.outOfOrder = outOfOrder
+    self.source = source
+  }
 }

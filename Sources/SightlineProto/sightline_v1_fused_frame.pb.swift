@@ -544,6 +544,11 @@ public nonisolated struct Sightline_V1_BudgetReport: Sendable {
 
     /// No LiDAR work was done in this frame (V2X and decay only).
     case noLidar // = 4
+
+    /// The budget ran out while painting V2X agents: the nearest were painted, the rest are
+    /// counted in agent_summary.skipped_for_budget (still listed in agents), and no LiDAR work
+    /// was done.
+    case agentsSkipped // = 5
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -557,6 +562,7 @@ public nonisolated struct Sightline_V1_BudgetReport: Sendable {
       case 2: self = .endpointsOnly
       case 3: self = .pointsSkipped
       case 4: self = .noLidar
+      case 5: self = .agentsSkipped
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -568,6 +574,7 @@ public nonisolated struct Sightline_V1_BudgetReport: Sendable {
       case .endpointsOnly: return 2
       case .pointsSkipped: return 3
       case .noLidar: return 4
+      case .agentsSkipped: return 5
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -579,6 +586,7 @@ public nonisolated struct Sightline_V1_BudgetReport: Sendable {
       .endpointsOnly,
       .pointsSkipped,
       .noLidar,
+      .agentsSkipped,
     ]
 
   }
@@ -622,6 +630,10 @@ public nonisolated struct Sightline_V1_AgentSummary: Sendable {
 
   /// V2X senders in quarantine (v2x.quarantine_s) at this frame: their messages are dropped.
   public var quarantinedSenders: UInt32 = 0
+
+  /// Agents within grid.max_agents that the frame's budget left unpainted (the farthest); they
+  /// are still listed in agents, with consistency NOT_PAINTED.
+  public var skippedForBudget: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1596,7 +1608,7 @@ nonisolated extension Sightline_V1_BudgetReport: SwiftProtobuf.Message, SwiftPro
 }
 
 nonisolated extension Sightline_V1_BudgetReport.Degradation: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DEGRADATION_NONE\0\u{1}DEGRADATION_FREE_SPACE_TRUNCATED\0\u{1}DEGRADATION_ENDPOINTS_ONLY\0\u{1}DEGRADATION_POINTS_SKIPPED\0\u{1}DEGRADATION_NO_LIDAR\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DEGRADATION_NONE\0\u{1}DEGRADATION_FREE_SPACE_TRUNCATED\0\u{1}DEGRADATION_ENDPOINTS_ONLY\0\u{1}DEGRADATION_POINTS_SKIPPED\0\u{1}DEGRADATION_NO_LIDAR\0\u{1}DEGRADATION_AGENTS_SKIPPED\0")
 }
 
 nonisolated extension Sightline_V1_CellCounts: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1641,7 +1653,7 @@ nonisolated extension Sightline_V1_CellCounts: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Sightline_V1_AgentSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AgentSummary"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}painted\0\u{1}confirmed\0\u{1}occluded\0\u{1}contradicted\0\u{3}not_painted\0\u{3}quarantined_senders\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}painted\0\u{1}confirmed\0\u{1}occluded\0\u{1}contradicted\0\u{3}not_painted\0\u{3}quarantined_senders\0\u{3}skipped_for_budget\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1655,6 +1667,7 @@ nonisolated extension Sightline_V1_AgentSummary: SwiftProtobuf.Message, SwiftPro
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.contradicted) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.notPainted) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.quarantinedSenders) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.skippedForBudget) }()
       default: break
       }
     }
@@ -1679,6 +1692,9 @@ nonisolated extension Sightline_V1_AgentSummary: SwiftProtobuf.Message, SwiftPro
     if self.quarantinedSenders != 0 {
       try visitor.visitSingularUInt32Field(value: self.quarantinedSenders, fieldNumber: 6)
     }
+    if self.skippedForBudget != 0 {
+      try visitor.visitSingularUInt32Field(value: self.skippedForBudget, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1689,6 +1705,7 @@ nonisolated extension Sightline_V1_AgentSummary: SwiftProtobuf.Message, SwiftPro
     if lhs.contradicted != rhs.contradicted {return false}
     if lhs.notPainted != rhs.notPainted {return false}
     if lhs.quarantinedSenders != rhs.quarantinedSenders {return false}
+    if lhs.skippedForBudget != rhs.skippedForBudget {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -44,6 +44,7 @@ extension GridFrame {
       summary.protoUInt(4, UInt64(agentsContradicted))
       summary.protoUInt(5, UInt64(agentsNotPainted))
       summary.protoUInt(6, UInt64(quarantinedSenders))
+      summary.protoUInt(7, UInt64(agentsSkippedForBudget))
     }
     for agent in agents {
       buffer.protoMessage(6) { agent.write(into: &$0) }
@@ -122,6 +123,7 @@ extension GridFrame {
     frame.agentsContradicted = UInt16(clamping: summary.contradicted)
     frame.agentsNotPainted = summary.notPainted
     frame.quarantinedSenders = summary.quarantinedSenders
+    frame.agentsSkippedForBudget = summary.skippedForBudget
     frame.agents = proto.agents.map(AgentsFrame.Agent.init)
     frame.counters = RunCounters(proto.counters)
     let cellCount = Int(frame.columns) * Int(frame.rows)

@@ -147,7 +147,7 @@ public struct GridFrame: Sendable, Equatable {
   public var pointsSkipped: UInt32 = 0
   /// Free space is complete out to this distance; infinity when complete.
   public var freeSpaceReachMeters: Float = .infinity
-  /// 0 none, 1 free space truncated, 2 endpoints only, 3 points skipped, 4 LiDAR skipped.
+  /// 0 none, 1 free space truncated, 2 endpoints only, 3 points skipped, 4 LiDAR skipped, 5 agents skipped.
   public var degradation: UInt8 = 0
   public var agentsPainted: UInt16 = 0
   public var agentsConfirmed: UInt16 = 0
@@ -155,6 +155,8 @@ public struct GridFrame: Sendable, Equatable {
   public var agentsContradicted: UInt16 = 0
   /// Agents beyond max_agents, not painted.
   public var agentsNotPainted: UInt32 = 0
+  /// Agents within max_agents the budget left unpainted (the farthest).
+  public var agentsSkippedForBudget: UInt32 = 0
   /// V2X senders in quarantine at this frame.
   public var quarantinedSenders: UInt32 = 0
   /// Work units (points and cells) the frame used.
