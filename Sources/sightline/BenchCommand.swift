@@ -1,4 +1,4 @@
-// `sightline bench`: repeatable measurements (decode, v2x, grid, frame, budget, subscribers,
+// `sightline bench`: repeatable measurements (decode, v2x, grid, frame, budget, units, subscribers,
 // foxglove). Each prints BenchmarkReport's lines; the last line is the one scripts compare. A
 // progress bar on standard error while they run, when it is a terminal (between timed passes).
 
@@ -12,7 +12,8 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench", abstract: "Repeatable measurements.",
     subcommands: [
       BenchDecodeCommand.self, BenchV2XCommand.self, BenchGridCommand.self, BenchFrameCommand.self,
-      BenchBudgetCommand.self, BenchSubscribersCommand.self, BenchFoxgloveCommand.self,
+      BenchBudgetCommand.self, BenchUnitsCommand.self, BenchSubscribersCommand.self,
+      BenchFoxgloveCommand.self,
     ])
 }
 
@@ -182,6 +183,39 @@ struct BenchBudgetCommand: ParsableCommand {
         agents: agents, progress: $0)
     }
     for line in BenchmarkReport.budget(result, budgetMilliseconds: budgetMs) { printLine(line) }
+  }
+}
+
+struct BenchUnitsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "units",
+    abstract:
+      "What a replay's work unit costs here: every sweep through the frame loop, stage time against units; last line: ns_per_unit=<x> work_units_for_budget=<n>."
+  )
+
+  @Argument(help: "pcap or pcapng capture.")
+  var capture: String
+
+  @Option(name: .long, help: "Timed passes over the capture (after one warm-up pass).")
+  var `repeat` = 5
+
+  @Option(name: .long, help: "V2X cars observed before each frame (as `bench budget`).")
+  var agents = 0
+
+  @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
+  var config: String?
+
+  @OptionGroup var lidarOptions: LidarOptions
+
+  func run() throws {
+    var settings = try loadConfig(config)
+    try lidarOptions.apply(to: &settings)
+    let result = try ProgressBar(label: "bench units").run {
+      try WorkUnitCalibration.run(
+        capture: capture, config: settings, passes: self.repeat, agents: agents, progress: $0)
+    }
+    let budget = settings.frame.budgetMilliseconds
+    for line in BenchmarkReport.units(result, budgetMilliseconds: budget) { printLine(line) }
   }
 }
 

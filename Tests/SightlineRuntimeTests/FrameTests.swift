@@ -165,6 +165,43 @@ extension GridFrame {
     }
   }
 
+  /// A budget spent after the first agent: the nearest (second in the list) is painted, the
+  /// others are listed, marked not painted and counted, and LiDAR is skipped.
+  @Test func aBudgetSpentAmongTheAgentsPaintsTheNearestAndCountsTheRest() {
+    var framer = SweepToFrame(config: gridConfig(), budget: .work(units: 1))
+    let frame = framer.process(
+      wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: agentsAroundTheWall,
+      clock: 7)
+    #expect(framer.statuses == [.notPainted, .occluded, .notPainted])
+    #expect(frame.agentsSkippedForBudget == 2)
+    #expect(frame.agentsNotPainted == 0)
+    #expect(frame.agentsPainted == 1)
+    #expect(frame.agents.count == 3)
+    #expect(frame.agents.map(\.consistency.rawValue) == [0, 2, 0])
+    #expect(frame.degradation == Degradation.agentsSkipped.rawValue)
+    #expect(frame.flags.contains(.degraded))
+    #expect(frame.pointsSkipped == frame.pointsInSweep)
+    #expect(frame.cell(x: 5, y: -8).v2x > 90)
+    #expect(frame.cell(x: 10.5, y: 0).v2x == -1)
+    #expect(frame.cell(x: 15, y: 1).v2x == -1)
+  }
+
+  /// Beyond `max_agents` the farthest go unpainted, and each agent keeps its own status: the
+  /// painted one is not the first in the list.
+  @Test func agentsBeyondTheLimitKeepEveryOtherAgentsStatusInPlace() {
+    var config = gridConfig()
+    config.maxAgents = 1
+    var framer = SweepToFrame(config: config, budget: .work(units: 10_000_000))
+    let frame = framer.process(
+      wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: agentsAroundTheWall,
+      clock: 7)
+    #expect(framer.statuses == [.notPainted, .contradicted, .notPainted])
+    #expect(frame.agentsNotPainted == 2)
+    #expect(frame.agentsSkippedForBudget == 0)
+    #expect(frame.agentsContradicted == 1 && frame.agentsPainted == 1)
+    #expect(frame.degradation == 0)
+  }
+
   @Test func aWorkBudgetGivesTheSameBytesEveryTime() {
     var messages: [[UInt8]] = []
     for _ in 0..<2 {
