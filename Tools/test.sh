@@ -93,6 +93,9 @@ release_check() {
 # Drives: bit-identical replays, the evaluation figures of the synthetic drives, and
 # velodyne-decoder reading their generated captures as the scene.
 release_check drives .venv/bin/python Tools/oracle/check_drives.py
+# Allocations: the hot paths of the optimised build allocate nothing once warm (decode of every
+# vendor, V2X, the grid stage with agents), through the benchmarks with the malloc counter.
+release_check allocations .venv/bin/python Tools/oracle/check_allocations.py "$malloc_count"
 # Recordings: a drive recorded with zstd chunks, read back by the official mcap reader.
 release_check recording .venv/bin/python Tools/oracle/check_recording.py
 # Foxglove: a client of the WebSocket server during a replay gets the recording's grids.
@@ -160,7 +163,7 @@ for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
         skipped = int(suite.get("skipped", 0))
         passed += tests - bad - skipped
         failed += bad + skipped  # a test that did not run checked nothing
-for log in ("oracle.log", "mcap-interop.log", "decode-oracle.log", "v2x.log", "pictures.log", "structure.log", "recording.log",
+for log in ("oracle.log", "mcap-interop.log", "allocations.log", "decode-oracle.log", "v2x.log", "pictures.log", "structure.log", "recording.log",
             "cpp.log", "plots.log", "foxglove.log", "livepage.log", "nebula.log", "drives.log", "loopback.log", "load.log", "soak.log", "fuzz.log"):
     text = open(sys.argv[1] + "/" + log).read()
     found = re.findall(r"^(\d+) passed, (\d+) failed", text, re.M)

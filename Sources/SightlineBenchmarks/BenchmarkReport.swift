@@ -11,7 +11,8 @@ public enum BenchmarkReport {
     [
       "passes=\(result.pointsPerSecond.count) points_per_pass=\(result.pointsPerPass)"
         + " packets_per_pass=\(result.packetsPerPass)"
-        + (result.allocations.map { " allocations_in_timed_loops=\($0)" } ?? ""),
+        + (result.allocations.map { " allocations_in_timed_loops=\($0)" } ?? "")
+        + (result.steadyStateAllocations.map { " allocations_steady_state=\($0)" } ?? ""),
       "points_per_s=\(Int(result.median))",
     ]
   }

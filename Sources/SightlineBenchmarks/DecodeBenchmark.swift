@@ -13,6 +13,9 @@ public enum DecodeBenchmark {
     public var packetsPerPass: Int
     /// Heap allocations inside the timed loops, when Tools/bench/malloc_count.c is preloaded.
     public var allocations: UInt?
+    /// Of those, the ones in the second half of each pass's packets, once a new stream's
+    /// buffers have grown to their size: a hot path that allocated would show here.
+    public var steadyStateAllocations: UInt?
     public var median: Double {
       let sorted = pointsPerSecond.sorted()
       return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
@@ -56,15 +59,20 @@ public enum DecodeBenchmark {
   ) throws -> Result {
     keepFreedMemory()
     let loaded = try load(path, filter: config.lidar.captureFilter)
-    var result = Result(pointsPerSecond: [], pointsPerPass: 0, packetsPerPass: 0, allocations: nil)
+    var result = Result(
+      pointsPerSecond: [], pointsPerPass: 0, packetsPerPass: 0, allocations: nil,
+      steadyStateAllocations: nil)
     var throttle = ProgressThrottle(progress)
     for pass in 0..<max(1, passes) {
       var ingest = try LidarIngest(config: config)
       var points = 0
       let allocationsBefore = AllocationCounter.count()
       let started = MonotonicClock.nanoseconds()
+      let half = loaded.records.count / 2
+      var halfway: UInt?
       loaded.bytes.withUnsafeBytes { all in
         for (index, range) in loaded.records.enumerated() {
+          if index == half { halfway = AllocationCounter.count() }
           ingest.ingest(
             frame: UnsafeRawBufferPointer(rebasing: all[range]), linkType: loaded.linkType,
             captureTime: loaded.times[index]
@@ -73,8 +81,9 @@ public enum DecodeBenchmark {
         ingest.flush { sweep, _ in points += sweep.points.count }
       }
       let elapsed = Double(MonotonicClock.nanoseconds() - started) / 1e9
-      if let before = allocationsBefore, let after = AllocationCounter.count() {
+      if let before = allocationsBefore, let halfway, let after = AllocationCounter.count() {
         result.allocations = (result.allocations ?? 0) + (after - before)
+        result.steadyStateAllocations = (result.steadyStateAllocations ?? 0) + (after - halfway)
       }
       result.pointsPerSecond.append(Double(points) / elapsed)
       result.pointsPerPass = points

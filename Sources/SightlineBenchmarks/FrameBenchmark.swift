@@ -4,6 +4,7 @@ import SightlineLidar
 import SightlineNet
 import SightlinePipeline
 import SightlinePublish
+import SightlineTimeline
 import SightlineZMQ
 
 /// `sightline bench frame` and `sightline bench budget`: the whole per-frame path on every sweep
@@ -128,17 +129,30 @@ public enum FrameBenchmark {
   ) throws -> UInt? {
     let sweeps = try decodedSweeps(loaded: loaded, config: config)
     guard AllocationCounter.count() != nil else { return nil }
-    var framer = SweepToFrame(
-      config: config.grid, budget: FrameBudget(config: config.frame, live: false))
+    var grid = config.grid
+    grid.maxAgents = 24
+    var framer = SweepToFrame(config: grid, budget: FrameBudget(config: config.frame, live: false))
+    let agents = gridStageAgents(count: grid.maxAgents + 8)
     // Warm up on every sweep once: buffers grow to the largest sweep, then stay.
     for sweep in sweeps {
-      _ = framer.process(sweep, decodeNanoseconds: 0, ego: nil, agents: [], clock: 0)
+      _ = framer.process(sweep, decodeNanoseconds: 0, ego: nil, agents: agents, clock: 0)
     }
     let before = AllocationCounter.count()!
     for sweep in sweeps {
-      _ = framer.process(sweep, decodeNanoseconds: 0, ego: nil, agents: [], clock: 0)
+      _ = framer.process(sweep, decodeNanoseconds: 0, ego: nil, agents: agents, clock: 0)
     }
     return AllocationCounter.count()! - before
+  }
+
+  /// `BudgetAgents`' cars as the frame sees them (beyond `max_agents`, so the nearest-first
+  /// choice has work to do).
+  static func gridStageAgents(count: Int) -> [ExtrapolatedAgent] {
+    let cars = BudgetAgents(count: count)
+    var timeline = TimelineStage()
+    let time: Int64 = 1_700_000_000_000_000_000
+    timeline.observe(cars.egoFix(at: time))
+    for observation in cars.observations(forFrameAt: time) { timeline.observe(observation) }
+    return timeline.extrapolateAgents(to: time)
   }
 
   static func decodedSweeps(
