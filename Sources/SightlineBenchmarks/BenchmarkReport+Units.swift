@@ -1,31 +1,25 @@
+import SightlineGrid
 import SightlinePipeline
 import SightlinePublish
 
 extension BenchmarkReport {
-  /// `bench units`: units and time per frame by stage, then ns_per_unit=<x>
-  /// work_units_for_budget=<n>: the work-unit budget that binds where a wall budget of
-  /// `budgetMilliseconds` would on this machine (the wall deadline leaves the output stage's
-  /// p99 and 0.2 ms, as `SweepToFrame` does).
-  public static func units(_ result: WorkUnitCalibration.Result, budgetMilliseconds: Double)
-    -> [String]
-  {
-    let units = zip(result.v2xUnits, result.lidarUnits).map { Int64($0 + $1) }
-    func stageCost(_ time: [Int64], _ units: [Int]) -> String {
-      let total = units.reduce(0, +)
-      return Report.fixed(total > 0 ? Double(time.reduce(0, +)) / Double(total) : 0, 3)
+  /// `bench units`: the frames measured, how well the fitted costs predict them, then the
+  /// costs in picoseconds a unit (the last line, what `WorkCosts.reference` holds for the
+  /// reference machine).
+  public static func units(_ result: WorkUnitCalibration.Result) -> [String] {
+    guard let costs = result.costs else {
+      return ["frames=\(result.samples.count) fit=none (the captures cannot separate the kinds)"]
     }
-    let outputP99 = FrameBenchmark.percentile(result.outputNanoseconds, 0.99)
-    let usable = budgetMilliseconds * 1e6 - Double(outputP99) * 1.25 - 200_000
-    let perUnit = result.nanosecondsPerUnit
-    let equivalent = perUnit > 0 ? Int(max(0, usable) / perUnit) : 0
+    let errors = result.relativeErrors.sorted()
+    func error(_ fraction: Double) -> String {
+      Report.fixed(errors[min(errors.count - 1, Int(Double(errors.count) * fraction))] * 100, 1)
+    }
     return [
-      "frames=\(units.count) units_per_frame_p50=\(FrameBenchmark.percentile(units, 0.5))"
-        + " units_per_frame_max=\(units.max() ?? 0)",
-      "decay_v2x_ns_per_unit=\(stageCost(result.v2xNanoseconds, result.v2xUnits))"
-        + " lidar_ns_per_unit=\(stageCost(result.lidarNanoseconds, result.lidarUnits))"
-        + " output_ms_p99=\(Report.fixed(milliseconds(outputP99), 3))",
-      "ns_per_unit=\(Report.fixed(perUnit, 3)) work_units_for_budget=\(equivalent)"
-        + " budget_ms=\(budgetMilliseconds)",
+      "frames=\(result.samples.count) fit_error_pct_p50=\(error(0.5)) fit_error_pct_p90=\(error(0.9))"
+        + " deskew_ps_per_point=\(result.deskewPicosecondsPerPoint)"
+        + " output_ps_per_cell=\(result.outputPicosecondsPerCell)",
+      "decay_cell_ps=\(costs.decayCell) agent_cell_ps=\(costs.agentCell) point_ps=\(costs.point)"
+        + " free_space_cell_ps=\(costs.freeSpaceCell) hit_ps=\(costs.hit)",
     ]
   }
 }

@@ -150,7 +150,6 @@ public struct LidarUpdater: Sendable {
     position: (Int) -> (x: Float, y: Float, z: Float)
   ) -> Int {
     let chunk = 1024
-    let wallClock = budget.isWallClock
     let perHit = hitNanoseconds
     var processed = 0
     // Moved out for exclusive access inside the closures; put back below.
@@ -190,8 +189,8 @@ public struct LidarUpdater: Sendable {
           let spent = end - processed
           report.endpointUnits &+= spent
           processed = end
-          budget.committed = wallClock ? Int64(Float(hits.count) * perHit) : Int64(hits.count)
-          let allowed = budget.allowsMore(afterSpending: spent)
+          budget.commit(hits.count, of: .hit, nanoseconds: Int64(Float(hits.count) * perHit))
+          let allowed = budget.allowsMore(afterSpending: spent, of: .point)
           if processed < count && !allowed { break }
         }
       }

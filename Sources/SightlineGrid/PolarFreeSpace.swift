@@ -73,7 +73,8 @@ struct PolarFreeSpace: Sendable {
       }
       report.cellsUpdated &+= cells.updated
     }
-    report.freeSpaceUnits = budget.unitsSpent - unitsBefore
+    // Only free-space units were spent in between: back to their count.
+    report.freeSpaceUnits = (budget.unitsSpent - unitsBefore) / budget.costs.freeSpaceCell
     if let stoppedAt {
       report.freeSpaceReachMeters = stoppedAt * grid.geometry.resolution
       report.degradation = stoppedAt <= 1 ? .endpointsOnly : .freeSpaceTruncated
@@ -112,7 +113,7 @@ struct PolarFreeSpace: Sendable {
     var units = 0
     for (number, run) in runs.enumerated() {
       if number % runsPerCheck == 0 {
-        if !budget.allowsMore(afterSpending: units) {
+        if !budget.allowsMore(afterSpending: units, of: .freeSpaceCell) {
           // Rings before this one are complete: free space is cast out to its inner edge in
           // every direction.
           stoppedAt = Float(PolarTables.ringStarts[Int(run.ring)])
@@ -133,7 +134,7 @@ struct PolarFreeSpace: Sendable {
       pass.miss(run, row: row, stored: stored, storedFirst: storedFirst, tally: &tally)
       units &+= Int(run.columns)
     }
-    _ = budget.allowsMore(afterSpending: units)
+    _ = budget.allowsMore(afterSpending: units, of: .freeSpaceCell)
     tally.fold(into: &cells)
     return stoppedAt
   }

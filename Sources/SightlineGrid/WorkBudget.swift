@@ -9,14 +9,16 @@ public struct WorkBudget {
   public enum Limit {
     /// Stop before `deadline` (ns on `clock`'s scale).
     case wallClock(deadline: Int64, clock: () -> Int64)
-    /// Stop after this many work units.
+    /// Stop after this many work units (each kind weighted by `costs`).
     case workUnits(Int)
     /// Never stop.
     case unlimited
   }
 
   let limit: Limit
-  /// Units spent so far, whatever the currency.
+  /// What each kind of work counts in `unitsSpent`.
+  public let costs: WorkCosts
+  /// Units spent so far (each kind weighted by `costs`), whatever the currency.
   public private(set) var unitsSpent = 0
   /// Set once the next chunk can no longer be afforded; every later check fails.
   public private(set) var isExhausted = false
@@ -25,16 +27,17 @@ public struct WorkBudget {
   var longestChunk: Int64 = 0
   var lastCheck: Int64 = 0
 
-  public init(_ limit: Limit) {
+  public init(_ limit: Limit, costs: WorkCosts = .uniform) {
     self.limit = limit
+    self.costs = costs
     if case .wallClock(_, let clock) = limit { lastCheck = clock() }
   }
 
   public static var unlimited: WorkBudget { WorkBudget(.unlimited) }
 
-  /// Records `units` of work just done and says whether another chunk fits.
-  public mutating func allowsMore(afterSpending units: Int) -> Bool {
-    unitsSpent &+= units
+  /// Records `count` units of `kind` just done and says whether another chunk fits.
+  public mutating func allowsMore(afterSpending count: Int, of kind: WorkKind) -> Bool {
+    unitsSpent &+= costs.picoseconds(count, of: kind)
     guard !isExhausted else { return false }
     switch limit {
     case .unlimited:
@@ -62,10 +65,15 @@ public struct WorkBudget {
   }
 
   /// Work that must still happen after the last check (claimed hits to apply), in the
-  /// budget's own terms: nanoseconds for wall budgets, units for work budgets. Checks keep room
-  /// for it, so a frame stops early enough to finish it.
+  /// budget's own terms: nanoseconds for wall budgets, units for work budgets (`commit`).
+  /// Checks keep room for it, so a frame stops early enough to finish it.
   public var committed: Int64 = 0
 
+  /// Reserves `count` units of `kind` still to do, or `nanoseconds` of it under a wall budget.
+  public mutating func commit(_ count: Int, of kind: WorkKind, nanoseconds: Int64) {
+    committed = isWallClock ? nanoseconds : Int64(costs.picoseconds(count, of: kind))
+  }
+
   /// Whether anything at all can start (no work done yet, or the budget is already spent).
-  public mutating func allowsStart() -> Bool { allowsMore(afterSpending: 0) }
+  public mutating func allowsStart() -> Bool { allowsMore(afterSpending: 0, of: .point) }
 }

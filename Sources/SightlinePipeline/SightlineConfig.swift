@@ -58,13 +58,14 @@ public struct SightlineConfig: Sendable, Equatable {
       case auto
       /// Wall clock: `budget_ms` from the frame's start.
       case wall
-      /// Work units (points and cells): the same output on any machine.
+      /// Work, never the clock: `budget_ms` of the reference machine's time, counted from the
+      /// points, cells and agents a frame handles (`WorkCosts.reference`); the same output on
+      /// any machine.
       case work
     }
+    /// Wall time from the frame's start (live), or the reference machine's time (work).
     public var budgetMilliseconds: Double = 20
     public var budgetMode = BudgetMode.auto
-    /// The work budget: points plus cells a frame may visit.
-    public var workUnits = 4_000_000
     /// Live runs: with no LiDAR sweep for this long, frames go on at this period without
     /// LiDAR (V2X agents and decay), marked `lidar_status: ABSENT`. 0: frames only with LiDAR.
     public var lidarTimeoutMilliseconds = 250
@@ -531,8 +532,11 @@ extension SightlineConfig {
       "budget": { config, value throws(ValueProblem) in
         config.frame.budgetMode = try choice(value, named: "budget")
       },
-      "work_units": { config, value throws(ValueProblem) in
-        config.frame.workUnits = try integer(value, in: 1_000...1_000_000_000)
+      "work_units": { _, _ throws(ValueProblem) in
+        throw ValueProblem(
+          message:
+            "replaced by budget_ms: a work budget is now budget_ms of the reference machine's time (docs/ARCHITECTURE.md, \"The budget\")"
+        )
       },
       "lidar_timeout_ms": { config, value throws(ValueProblem) in
         config.frame.lidarTimeoutMilliseconds = try integer(value, in: 0...60_000)

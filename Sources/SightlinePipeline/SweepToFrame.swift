@@ -43,6 +43,9 @@ public struct SweepToFrame {
   public private(set) var gridResets = 0
   /// Agents beyond `maxAgents` in some frame, not painted.
   public private(set) var agentsNotPainted = 0
+  /// The last frame's decay and agent cells (the LiDAR stage's counts are in `lastReport`).
+  public private(set) var lastDecayCells = 0
+  public private(set) var lastAgentCells = 0
   private var lidar: LidarUpdater
   private var nextSequence: UInt64 = 0
   private var lastEgo: (x: Double, y: Double)?
@@ -178,19 +181,32 @@ public struct SweepToFrame {
     return (x, y, yaw)
   }
 
-  /// Work units (deterministic) or a wall deadline that leaves room for the output stage: the
-  /// worst of the recent ones, plus a margin.
+  /// The reference machine's time (deterministic) or a wall deadline, each leaving room for
+  /// the output stage: under work, its reference cost (`outputPicosecondsPerCell` a cell), under
+  /// wall time the worst of the recent ones; plus a 0.2 ms margin. Work is counted in the
+  /// reference machine's picoseconds either way (`frame.workUnits` shows it in nanoseconds).
   private func workBudget(startedAt started: Int64, flags: inout GridFrame.Flags) -> WorkBudget {
     switch budget {
-    case .work(let units):
+    case .work(let picoseconds):
       flags.insert(.deterministic)
-      return WorkBudget(.workUnits(units))
+      let reserve = Self.workReservePicoseconds(cells: grid.geometry.cellCount)
+      return WorkBudget(.workUnits(max(0, picoseconds - reserve)), costs: .reference)
     case .wall(let nanoseconds):
       let reserve = (outputTimes.max() ?? 0) * 5 / 4 + 200_000
       return WorkBudget(
         .wallClock(
-          deadline: started + nanoseconds - reserve, clock: { MonotonicClock.nanoseconds() }))
+          deadline: started + nanoseconds - reserve, clock: { MonotonicClock.nanoseconds() }),
+        costs: .reference)
     }
+  }
+
+  /// The output stage (layers, encoding, publishing) on the reference machine, per grid cell:
+  /// `Tools/bench/run.sh units` prints it (output_ps_per_cell; 3,969–3,993 on 2026-12-07).
+  static let outputPicosecondsPerCell = 4_000
+
+  /// What a work budget keeps for the output stage of a grid of `cells`, and a 0.2 ms margin.
+  public static func workReservePicoseconds(cells: Int) -> Int {
+    cells * outputPicosecondsPerCell + 200_000_000
   }
 
   /// One stripe of decay (a stripe the budget cannot start waits for a later frame, which
@@ -199,9 +215,10 @@ public struct SweepToFrame {
     _ agents: [ExtrapolatedAgent], at time: Int64, _ pose: (x: Double, y: Double, yaw: Float),
     budget: inout WorkBudget
   ) -> Int {
+    lastDecayCells = 0
     if config.decaySeconds > 0 && budget.allowsStart() {
-      let units = grid.decay(now: time, unknownAfterSeconds: config.decaySeconds)
-      _ = budget.allowsMore(afterSpending: units)
+      lastDecayCells = grid.decay(now: time, unknownAfterSeconds: config.decaySeconds)
+      _ = budget.allowsMore(afterSpending: lastDecayCells, of: .decayCell)
     }
     return paint(agents, around: (pose.x, pose.y), budget: &budget)
   }
@@ -275,7 +292,7 @@ public struct SweepToFrame {
     frame.pointsSkipped = UInt32(clamping: report.pointsSkipped)
     frame.freeSpaceReachMeters = report.freeSpaceReachMeters
     frame.degradation = report.degradation.rawValue
-    frame.workUnits = UInt32(clamping: work.unitsSpent)
+    frame.workUnits = UInt32(clamping: work.unitsSpent / 1000)
     frame.occupiedCells = UInt32(clamping: counts.occupied)
     frame.freeCells = UInt32(clamping: counts.free)
     frame.unknownCells = UInt32(clamping: counts.unknown)
@@ -383,11 +400,13 @@ public struct SweepToFrame {
     let cornerY = grid.cornerY
     var painted = 0
     var affordable = budget.allowsStart()
+    lastAgentCells = 0
     while painted < painting && affordable {
       let index = order[painted]
       let cells = v2x.paint(
         AgentFootprint(agents[index], cornerX: cornerX, cornerY: cornerY), agent: index)
-      affordable = budget.allowsMore(afterSpending: cells)
+      lastAgentCells += cells
+      affordable = budget.allowsMore(afterSpending: cells, of: .agentCell)
       painted += 1
     }
     v2x.composite()

@@ -524,7 +524,8 @@ public nonisolated struct Sightline_V1_BudgetReport: Sendable {
   /// Free space is complete out to this distance from the sensor; +inf when complete.
   public var freeSpaceReachM: Float = 0
 
-  /// Points plus cells visited: the deterministic measure of work.
+  /// The frame's budgeted work (decay, agents, LiDAR points, free space, hits) in the
+  /// reference machine's nanoseconds (WorkCosts.reference): deterministic, whatever the budget.
   public var workUnits: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

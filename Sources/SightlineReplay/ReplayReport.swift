@@ -48,7 +48,7 @@ public enum ReplayReport {
       lines.append(
         "budget: \(degraded.count) of \(summary.sweeps.count) frames degraded"
           + " (\(degraded.map(\.pointsSkipped).reduce(0, +)) points skipped);"
-          + " at most \(units) work units a frame")
+          + " at most \(units) work units (the reference machine's ns) a frame")
       let painted = summary.sweeps.map {
         $0.agentsConfirmed + $0.agentsOccluded + $0.agentsContradicted
       }

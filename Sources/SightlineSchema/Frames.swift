@@ -159,7 +159,7 @@ public struct GridFrame: Sendable, Equatable {
   public var agentsSkippedForBudget: UInt32 = 0
   /// V2X senders in quarantine at this frame.
   public var quarantinedSenders: UInt32 = 0
-  /// Work units (points and cells) the frame used.
+  /// The frame's budgeted work in the reference machine's nanoseconds (`WorkCosts.reference`).
   public var workUnits: UInt32 = 0
   /// The V2X agents, extrapolated to the reference time.
   public var agents: [AgentsFrame.Agent] = []

@@ -190,17 +190,20 @@ struct BenchUnitsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "units",
     abstract:
-      "What a replay's work unit costs here: every sweep through the frame loop, stage time against units; last line: ns_per_unit=<x> work_units_for_budget=<n>."
+      "What each kind of grid work costs here (the reference machine's figures in WorkCosts); last line: decay_cell_ps=… agent_cell_ps=… point_ps=… free_space_cell_ps=… hit_ps=…."
   )
 
-  @Argument(help: "pcap or pcapng capture.")
-  var capture: String
+  @Argument(
+    help:
+      "pcap or pcapng captures (the more their mix of points and cells differs, the better the fit)."
+  )
+  var captures: [String]
 
-  @Option(name: .long, help: "Timed passes over the capture (after one warm-up pass).")
-  var `repeat` = 5
+  @Option(name: .long, help: "Timed passes over each capture (after one warm-up pass).")
+  var `repeat` = 3
 
-  @Option(name: .long, help: "V2X cars observed before each frame (as `bench budget`).")
-  var agents = 0
+  @Option(name: .long, help: "V2X cars in the second run of each capture (as `bench budget`).")
+  var agents = 64
 
   @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
   var config: String?
@@ -212,10 +215,9 @@ struct BenchUnitsCommand: ParsableCommand {
     try lidarOptions.apply(to: &settings)
     let result = try ProgressBar(label: "bench units").run {
       try WorkUnitCalibration.run(
-        capture: capture, config: settings, passes: self.repeat, agents: agents, progress: $0)
+        captures: captures, config: settings, passes: self.repeat, agents: agents, progress: $0)
     }
-    let budget = settings.frame.budgetMilliseconds
-    for line in BenchmarkReport.units(result, budgetMilliseconds: budget) { printLine(line) }
+    for line in BenchmarkReport.units(result) { printLine(line) }
   }
 }
 

@@ -81,6 +81,13 @@ func configError(_ text: String) -> ConfigError? {
     #expect(error?.description.contains("resolution_m") == true)
   }
 
+  /// The old work-unit count would mean something else now: an error says what replaced it.
+  @Test func workUnitsSaysWhatReplacedIt() {
+    let error = configError("[frame]\nwork_units = 4000000\n")
+    #expect(error?.key == "frame.work_units")
+    #expect(error?.description.contains("replaced by budget_ms") == true)
+  }
+
   @Test func unknownSectionIsNamed() {
     #expect(configError("[gird]\ncolumns = 10\n")?.key == "gird")
     #expect(configError("columns = 10\n")?.key == "columns")

@@ -55,6 +55,14 @@ let agentsAroundTheWall = [
   agent(3, .pedestrian, x: 15, y: 1),
 ]
 
+/// A work budget no test frame reaches: a second of the reference machine's time.
+let plenty = 1_000_000_000_000
+
+/// A work budget that leaves `picoseconds` after the output stage's reserve (`gridConfig`).
+func afterOutput(_ picoseconds: Int) -> Int {
+  SweepToFrame.workReservePicoseconds(cells: gridConfig().columns * gridConfig().rows) + picoseconds
+}
+
 func gridConfig() -> SightlineConfig.Grid {
   var config = SightlineConfig.Grid()
   config.columns = 400
@@ -78,7 +86,7 @@ extension GridFrame {
 
 @Suite struct FrameTests {
   @Test func agentsArePaintedAndJudgedAgainstLiDAR() {
-    var framer = SweepToFrame(config: gridConfig(), budget: .work(units: 10_000_000))
+    var framer = SweepToFrame(config: gridConfig(), budget: .work(picoseconds: plenty))
     let frame = framer.process(
       wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: agentsAroundTheWall,
       clock: 7)
@@ -112,7 +120,7 @@ extension GridFrame {
       wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: [], clock: 7)
     #expect(live.publishTimeNanoseconds == 1_000_000_042)
     #expect(!live.flags.contains(.deterministic))
-    var replay = SweepToFrame(config: gridConfig(), budget: .work(units: 10_000_000))
+    var replay = SweepToFrame(config: gridConfig(), budget: .work(picoseconds: plenty))
     replay.hostTime = { 1_000_000_042 }
     let deterministic = replay.process(
       wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: [], clock: 7)
@@ -123,7 +131,7 @@ extension GridFrame {
     var config = gridConfig()
     config.publishLogOddsLayer = true
     config.publishSourceLayer = true
-    var framer = SweepToFrame(config: config, budget: .work(units: 10_000_000))
+    var framer = SweepToFrame(config: config, budget: .work(picoseconds: plenty))
     let frame = framer.process(
       wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: agentsAroundTheWall,
       clock: 7)
@@ -150,7 +158,8 @@ extension GridFrame {
   }
 
   @Test func aTightBudgetDegradesTheFrameButKeepsEveryAgent() {
-    var framer = SweepToFrame(config: gridConfig(), budget: .work(units: 2_500))
+    var framer = SweepToFrame(
+      config: gridConfig(), budget: .work(picoseconds: afterOutput(100_000_000)))
     let frame = framer.process(
       wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: agentsAroundTheWall,
       clock: 7)
@@ -168,7 +177,7 @@ extension GridFrame {
   /// A budget spent after the first agent: the nearest (second in the list) is painted, the
   /// others are listed, marked not painted and counted, and LiDAR is skipped.
   @Test func aBudgetSpentAmongTheAgentsPaintsTheNearestAndCountsTheRest() {
-    var framer = SweepToFrame(config: gridConfig(), budget: .work(units: 1))
+    var framer = SweepToFrame(config: gridConfig(), budget: .work(picoseconds: afterOutput(1)))
     let frame = framer.process(
       wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: agentsAroundTheWall,
       clock: 7)
@@ -191,7 +200,7 @@ extension GridFrame {
   @Test func agentsBeyondTheLimitKeepEveryOtherAgentsStatusInPlace() {
     var config = gridConfig()
     config.maxAgents = 1
-    var framer = SweepToFrame(config: config, budget: .work(units: 10_000_000))
+    var framer = SweepToFrame(config: config, budget: .work(picoseconds: plenty))
     let frame = framer.process(
       wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: agentsAroundTheWall,
       clock: 7)
@@ -205,7 +214,8 @@ extension GridFrame {
   @Test func aWorkBudgetGivesTheSameBytesEveryTime() {
     var messages: [[UInt8]] = []
     for _ in 0..<2 {
-      var framer = SweepToFrame(config: gridConfig(), budget: .work(units: 30_000))
+      var framer = SweepToFrame(
+        config: gridConfig(), budget: .work(picoseconds: afterOutput(200_000_000)))
       var bytes: [UInt8] = []
       for step in 0..<3 {
         let time = Int64(1_000_000_000 + step * 100_000_000)
@@ -222,7 +232,7 @@ extension GridFrame {
   @Test func anEgoJumpClearsTheGridAndSaysSo() {
     var config = gridConfig()
     config.resetJumpMeters = 30
-    var framer = SweepToFrame(config: config, budget: .work(units: 10_000_000))
+    var framer = SweepToFrame(config: config, budget: .work(picoseconds: plenty))
     let first = framer.process(
       wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: [], clock: 0)
     #expect(!first.flags.contains(.gridReset))
@@ -238,7 +248,7 @@ extension GridFrame {
   }
 
   @Test func badPointsNeverReachTheGrid() {
-    var framer = SweepToFrame(config: gridConfig(), budget: .work(units: 10_000_000))
+    var framer = SweepToFrame(config: gridConfig(), budget: .work(picoseconds: plenty))
     var sweep = wallSweep()
     for value in [Float.nan, .infinity, -.infinity, 1e30] {
       sweep.points.append(

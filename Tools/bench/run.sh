@@ -15,8 +15,12 @@
 #   Tools/bench/run.sh compare BEFORE_BINARY [CAPTURE]
 #                                         decode ratio, grid ratio and frame p50/p99 of an
 #                                         earlier build beside this one, interleaved (ROUNDS)
-#   Tools/bench/run.sh budget [CAPTURE] [BUDGET_MS]
-#                                         budget overruns on core 0 with a busy load on core 1
+#   Tools/bench/run.sh budget [CAPTURE] [BUDGET_MS] [AGENTS]
+#                                         budget overruns on core 0 with a busy load on core 1,
+#                                         with 256 V2X cars in wide ellipses (AGENTS)
+#   Tools/bench/run.sh units              what each kind of grid work costs on core 0, fitted
+#                                         over four captures with and without 64 V2X cars:
+#                                         the figures of WorkCosts.reference
 # Environment: SCRATCH (swift build scratch path, default .build; binaries and scan files go
 # under it), GRID_SIZES (instead of the grid section's third argument), OCTOMAP_SCANS (scans
 # given to OctoMap, default 40, 0 skips it).
@@ -276,19 +280,29 @@ PY
     # the distribution of budget overruns.
     capture=${2:-../shared/data/lidar/vls128-strongest.pcap}
     budget=${3:-5}
+    agents=${4:-256}
     build_sightline
     Tools/bench/load_other_core.sh 1 &
     load=$!
     trap 'kill "$load" 2>/dev/null || true; wait "$load" 2>/dev/null || true' EXIT
     sleep 0.5
     kill -0 "$load" 2>/dev/null || { echo "budget: the load on core 1 did not start" >&2; exit 1; }
-    echo "== sightline bench budget, $capture, budget $budget ms (core 0, busy load on core 1) =="
-    taskset -c 0 "$sightline" bench budget "$capture" --frames 10000 --budget-ms "$budget"
+    echo "== sightline bench budget, $capture, budget $budget ms, $agents V2X cars (core 0, busy load on core 1) =="
+    taskset -c 0 "$sightline" bench budget "$capture" --frames 10000 --budget-ms "$budget" \
+      --agents "$agents"
+    ;;
+  units)
+    build_sightline
+    shared=../shared/data/lidar
+    echo "== sightline bench units (core 0): VLP-16 x2, HDL-32E, VLS-128, without and with 64 V2X cars =="
+    taskset -c 0 "$sightline" bench units Replay/vlp16-strongest-gps/vlp16-strongest-gps.pcap \
+      "$shared/vlp16-dual.pcap" "$shared/hdl32e-strongest-gps.pcap" "$shared/vls128-strongest.pcap" \
+      --repeat 8 --agents 64
     ;;
   *)
     echo "usage: $0 decode [CAPTURE] | v2x [VECTORS] | grid [street|open] [both|1000|500|WxRES] | subscribers [CAPTURE]" >&2
     echo "       | foxglove [CAPTURE]" >&2
-    echo "       | frame [CAPTURE] | budget [CAPTURE] [BUDGET_MS]" >&2
+    echo "       | frame [CAPTURE] | budget [CAPTURE] [BUDGET_MS] [AGENTS] | units" >&2
     exit 2
     ;;
 esac

@@ -422,7 +422,6 @@ publish_source_layer = true
 [frame]
 budget = "work"
 budget_ms = 33.3
-work_units = 2_000_000
 [publish]
 endpoint = "ipc:///tmp/sightline"
 send_hwm = 10
