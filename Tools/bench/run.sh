@@ -17,6 +17,9 @@
 #                                         earlier build beside this one, interleaved (ROUNDS)
 #   Tools/bench/run.sh budget [CAPTURE] [BUDGET_MS]
 #                                         budget overruns on core 0 with a busy load on core 1
+#   Tools/bench/run.sh load [SECONDS]     a 100k/s V2X flood beside VLS-128-rate LiDAR into
+#                                         `sightline run` (Tools/oracle/load_run.py, 60 s); ends
+#                                         with rss_peak_mib=<x> frames=<n> sweeps_dropped=<n>
 # Environment: SCRATCH (swift build scratch path, default .build; binaries and scan files go
 # under it), GRID_SIZES (instead of the grid section's third argument), OCTOMAP_SCANS (scans
 # given to OctoMap, default 40, 0 skips it).
@@ -285,10 +288,17 @@ PY
     echo "== sightline bench budget, $capture, budget $budget ms (core 0, busy load on core 1) =="
     taskset -c 0 "$sightline" bench budget "$capture" --frames 10000 --budget-ms "$budget"
     ;;
+  load)
+    seconds=${2:-60}
+    build_sightline
+    echo "== load: V2X flood at 100000/s beside VLS-128-rate LiDAR, $seconds s =="
+    .venv/bin/python Tools/oracle/load_run.py "$sightline" \
+      ../shared/data/lidar/vls128-strongest.pcap "$seconds"
+    ;;
   *)
     echo "usage: $0 decode [CAPTURE] | v2x [VECTORS] | grid [street|open] [both|1000|500|WxRES] | subscribers [CAPTURE]" >&2
     echo "       | foxglove [CAPTURE]" >&2
-    echo "       | frame [CAPTURE] | budget [CAPTURE] [BUDGET_MS]" >&2
+    echo "       | frame [CAPTURE] | budget [CAPTURE] [BUDGET_MS] | load [SECONDS]" >&2
     exit 2
     ;;
 esac
