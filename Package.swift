@@ -44,6 +44,8 @@ let package = Package(
       name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+    // glibc's <malloc.h> (mallopt, malloc_trim, mallinfo2): live runs bound and report the heap.
+    .systemLibrary(name: "CMalloc"),
 
     // Pure cores: bytes in, values out. No I/O, no clocks.
     .target(name: "SightlineNet"),
@@ -140,7 +142,7 @@ let package = Package(
         "SightlinePipeline", "SightlinePublish", "SightlineUDP", "SightlineZMQ", "SightlineOps",
         "SightlineTimeline", "SightlineLidar", "SightlineVelodyne", "SightlineOuster",
         "SightlineHesai", "SightlineV2X", "SightlineSchema",
-        "SightlineFoxglove",
+        "SightlineFoxglove", "CMalloc",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),

@@ -34,6 +34,8 @@ final class FrameThread: @unchecked Sendable {
   /// a flood of bad senders cannot flood the log); counts stay in the frames' counters.
   private let logger = Logger(label: "sightline.frames")
   private var reported = (clockSteps: 0, quarantines: 0, denied: 0, lidarSilent: false)
+  /// Frames built, for trimming the heap now and then (`trimHeapNowAndThen`).
+  private var framesBuilt = 0
   /// Read after `join()`.
   private(set) var records: [SweepRecord] = []
   private(set) var framesPublished = 0
@@ -71,6 +73,7 @@ final class FrameThread: @unchecked Sendable {
   private func body() throws {
     let loop = try makeFrameLoop()
     defer { close(loop) }
+    ProcessMemory.trim()  // the tables built once left their temporaries
     if options.waitForSubscribers > 0 {
       try loop.publisher?.waitForSubscribers(
         options.waitForSubscribers, timeoutSeconds: options.subscriberTimeoutSeconds)
@@ -181,6 +184,7 @@ final class FrameThread: @unchecked Sendable {
     takeQueued(loop)
     try loop.process(&sweep, decodeNanoseconds: decodeNanoseconds, clock: options.hostClock.now())
     record(loop, lidarOffset: presence.sensorMinusHost)
+    trimHeapNowAndThen()
   }
 
   private func frameWithoutLidar(
@@ -197,6 +201,15 @@ final class FrameThread: @unchecked Sendable {
     takeQueued(loop)
     try loop.processWithoutLidar(at: time, silentNanoseconds: silentNanoseconds, clock: clock)
     record(loop, lidarOffset: nil)
+    trimHeapNowAndThen()
+  }
+
+  /// The first frames grow buffers to their size (the old ones freed), and a minute of frames
+  /// may leave freed chunks: glibc keeps them resident unless trimmed (well under a
+  /// millisecond, after a frame has gone out).
+  private func trimHeapNowAndThen() {
+    framesBuilt += 1
+    if framesBuilt == 20 || framesBuilt % 600 == 0 { ProcessMemory.trim() }
   }
 
   /// The frame just published, for the metrics (no allocation: the reasons are the counters'

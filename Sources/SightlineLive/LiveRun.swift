@@ -29,7 +29,10 @@ public struct LiveRun {
     let metricsServer = try MetricsServer.start(
       config: options.config, metrics: metrics, foxglove: options.foxglove, log: log)
     defer { metricsServer?.stop() }
-    let mailbox = SweepMailbox(buffers: 3, capacity: 300_000)
+    // Two spare buffers: the frame loop may fall a whole sweep behind before one is dropped.
+    // Each VLS-128 sweep fills about 7 MiB; a third spare was resident after any longer stall
+    // (Tools/bench/RESULTS.md, memory).
+    let mailbox = SweepMailbox(buffers: 2, capacity: 300_000)
     let v2x = startV2X(context: context, security: security)
     let frames = FrameThread(
       context: context, options: options, mailbox: mailbox, security: security,

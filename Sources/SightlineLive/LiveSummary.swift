@@ -35,6 +35,8 @@ public struct LiveSummary: Sendable, Codable {
   public var foxgloveMessagesDropped = 0
   public var foxgloveFramesDropped = 0
   public var sweeps: [SweepRecord] = []
+  /// Resident memory at the end and at its peak, and glibc's heap (`ProcessMemory`).
+  public var memory: MemorySnapshot?
 
   public init() {}
 
@@ -65,5 +67,6 @@ public struct LiveSummary: Sendable, Codable {
       self.v2x = v2x.thread.counters
       v2xQueueOverflow = v2x.queue.overflowed
     }
+    memory = ProcessMemory.snapshot()
   }
 }

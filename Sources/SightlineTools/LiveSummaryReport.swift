@@ -3,10 +3,10 @@ import SightlineLive
 
 /// What `sightline run` reports when it stops: its summary as lines, and as JSON.
 public enum LiveSummaryReport {
-  /// Two lines: what came in (datagrams, packets, losses) and what went out (frames published
-  /// on `endpoint`, sweeps dropped, clock changes, GNSS fixes).
+  /// What came in (datagrams, packets, losses), what went out (frames published on
+  /// `endpoint`, sweeps dropped, clock changes, GNSS fixes), and the memory it took.
   public static func lines(_ summary: LiveSummary, endpoint: String) -> [String] {
-    [
+    var lines = [
       "run: \(summary.datagramsReceived) datagrams, \(summary.decodedPackets) LiDAR packets decoded,"
         + " lost \(summary.packetsLost), late \(summary.packetsLate),"
         + " kernel drops \(summary.kernelDrops.map(String.init) ?? "n/a"),"
@@ -23,6 +23,17 @@ public enum LiveSummaryReport {
             + " \(summary.foxgloveFramesDropped) frames left out (converter busy)"
           : ""),
     ]
+    if let memory = summary.memory {
+      lines.append(
+        "memory: RSS peak \(mib(memory.peakResidentKiB)) MiB, \(mib(memory.residentKiB)) MiB at the"
+          + " end; malloc \(mib(memory.heapInUseKiB)) MiB in use in arenas, \(mib(memory.heapFreeKiB))"
+          + " MiB free in arenas, \(mib(memory.mmappedKiB)) MiB in chunks mapped on their own")
+    }
+    return lines
+  }
+
+  private static func mib(_ kib: Int) -> String {
+    String(format: "%.1f", Double(kib) / 1024)
   }
 
   /// The whole summary (sweeps included) as pretty-printed JSON with sorted keys.

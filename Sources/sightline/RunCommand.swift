@@ -52,6 +52,8 @@ struct RunCommand: AsyncParsableCommand {
   @OptionGroup var output: FrameOutputOptions
 
   func run() async throws {
+    // Before the run's threads start (and make arenas of their own).
+    ProcessMemory.limitArenas()
     var settings = try loadConfig(config)
     if let publish { settings.publish.endpoint = publish }
     try lidarOptions.apply(to: &settings)

@@ -21,6 +21,9 @@
 #   Tools/bench/run.sh units              what each kind of grid work costs on core 0, fitted
 #                                         over four captures with and without 64 V2X cars:
 #                                         the figures of WorkCosts.reference
+#   Tools/bench/run.sh load [SECONDS]     a 100k/s V2X flood beside VLS-128-rate LiDAR into
+#                                         `sightline run` (Tools/oracle/load_run.py, 60 s); ends
+#                                         with rss_peak_mib=<x> frames=<n> sweeps_dropped=<n>
 # Environment: SCRATCH (swift build scratch path, default .build; binaries and scan files go
 # under it), GRID_SIZES (instead of the grid section's third argument), OCTOMAP_SCANS (scans
 # given to OctoMap, default 40, 0 skips it).
@@ -299,10 +302,17 @@ PY
       "$shared/vlp16-dual.pcap" "$shared/hdl32e-strongest-gps.pcap" "$shared/vls128-strongest.pcap" \
       --repeat 8 --agents 64
     ;;
+  load)
+    seconds=${2:-60}
+    build_sightline
+    echo "== load: V2X flood at 100000/s beside VLS-128-rate LiDAR, $seconds s =="
+    .venv/bin/python Tools/oracle/load_run.py "$sightline" \
+      ../shared/data/lidar/vls128-strongest.pcap "$seconds"
+    ;;
   *)
     echo "usage: $0 decode [CAPTURE] | v2x [VECTORS] | grid [street|open] [both|1000|500|WxRES] | subscribers [CAPTURE]" >&2
     echo "       | foxglove [CAPTURE]" >&2
-    echo "       | frame [CAPTURE] | budget [CAPTURE] [BUDGET_MS] [AGENTS] | units" >&2
+    echo "       | frame [CAPTURE] | budget [CAPTURE] [BUDGET_MS] [AGENTS] | units | load [SECONDS]" >&2
     exit 2
     ;;
 esac

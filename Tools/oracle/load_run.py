@@ -6,9 +6,12 @@ Usage: load_run.py SIGHTLINE_BINARY VLS128_CAPTURE.pcap [SECONDS] [RATE] [SENDER
 `sightline flood` publishes RATE plausible BSMs a second (default 100000) from SENDERS ids
 (default 5000) while this script replays the capture's VLS-128 packets at the sensor's rate,
 both on loopback, for SECONDS (default 10; the long form is 60). The run's resident memory is
-sampled every 0.2 s. Checks: memory stays bounded, every V2X message is accounted for by
+sampled every 0.2 s, and its peak is the kernel's (VmHWM, also in the run's summary). Checks:
+memory stays bounded (peak RSS within PEAK_LIMIT_MIB), every V2X message is accounted for by
 reason, every LiDAR datagram the kernel handed over is decoded, frames keep their rate and stay
-within budget + margin. Prints the figures, then "N passed, N failed".
+within budget + margin. Prints the figures, "N passed, N failed", then last
+"rss_peak_mib=<x> frames=<n> sweeps_dropped=<n>" (frames with LiDAR; sweeps dropped for any
+reason) for Tools/bench/run.sh load.
 """
 import json
 import os
@@ -22,6 +25,10 @@ import time
 from loopback_run import RATE, check_lidar_frames, endless_rotation, free_port, send_at_rate
 from oraclelib import check, finish, rss_kib
 
+# The goal is 64 MiB (issue [P]); measured peaks on 2026-12-07 were 84-89 MiB, most of it the
+# code of the binary and its libraries (~29 MiB), the grid's layers and tables, and the sweep
+# buffers (Tools/bench/RESULTS.md, memory). This is the bound reached, with a small margin.
+PEAK_LIMIT_MIB = 92
 
 def main(binary, capture, seconds, rate, senders):
     count = int(RATE * seconds)
@@ -45,6 +52,7 @@ def main(binary, capture, seconds, rate, senders):
              str(seconds), "--senders", str(senders)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         samples = []
+        peaks = []
         sampling = True
 
         def sample():
@@ -53,6 +61,7 @@ def main(binary, capture, seconds, rate, senders):
                 value = rss_kib(run.pid)
                 if value is not None:
                     samples.append((time.monotonic() - started, value))
+                    peaks.append(rss_kib(run.pid, "VmHWM") or value)
                 time.sleep(0.2)
 
         sampler = threading.Thread(target=sample)
@@ -66,7 +75,7 @@ def main(binary, capture, seconds, rate, senders):
         check("sightline flood exits 0", flood.returncode == 0, flood_err.strip())
         check("sightline run exits 0", run.returncode == 0, err.strip()[-2000:])
         if run.returncode != 0:
-            return
+            return None
         summary = json.load(open(report))
 
     print(flood_out.strip())
@@ -115,6 +124,13 @@ def main(binary, capture, seconds, rate, senders):
         check("frames stay within budget + margin (p95 <= 2 x 20 ms)", p95 <= 40.0,
               f"p95 {p95:.1f} ms")
 
+    # The kernel's own peak: the run's summary reads it at the end, the sampler meanwhile.
+    peak_kib = max(peaks + [summary.get("memory", {}).get("peakResidentKiB", 0)], default=0)
+    check(f"peak RSS over the whole run within {PEAK_LIMIT_MIB} MiB (goal 64)",
+          0 < peak_kib <= PEAK_LIMIT_MIB * 1024, f"{peak_kib / 1024:.1f} MiB")
+    sweeps_dropped = (summary["sweepsDroppedFrameLoopBusy"]
+                      + summary["sweepsOlderThanFrameWithoutLidar"])
+    result = f"rss_peak_mib={peak_kib / 1024:.1f} frames={len(frames)} sweeps_dropped={sweeps_dropped}"
     steady = [value for at, value in samples if at >= 3.0]
     if len(steady) >= 4:
         first, peak, last = steady[0], max(steady), steady[-1]
@@ -125,12 +141,14 @@ def main(binary, capture, seconds, rate, senders):
               peak - first <= 16 * 1024, f"{(peak - first) / 1024:.1f} MiB growth")
     else:
         check("memory was sampled", False, f"{len(samples)} samples")
+    return result
 
 
 if __name__ == "__main__":
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 10.0,
-         float(sys.argv[4]) if len(sys.argv) > 4 else 100000.0,
-         int(sys.argv[5]) if len(sys.argv) > 5 else 5000)
-    finish()
+    line = main(sys.argv[1], sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 10.0,
+                float(sys.argv[4]) if len(sys.argv) > 4 else 100000.0,
+                int(sys.argv[5]) if len(sys.argv) > 5 else 5000)
+    # Last, after the count line that Tools/test.sh reads.
+    finish(line or "rss_peak_mib=nan frames=0 sweeps_dropped=nan")

@@ -17,17 +17,21 @@ def check(name, ok, detail=""):
     print(f"{'PASS' if ok else 'FAIL'} {name} {detail}".rstrip())
 
 
-def finish():
+def finish(trailer=None):
+    """The closing count line; `trailer`, a line for scripts that read the last one, after it."""
     print(f"{passes} passed, {failures} failed")
+    if trailer:
+        print(trailer)
     sys.exit(1 if failures else 0)
 
 
-def rss_kib(pid):
-    """A process's resident memory in KiB, from /proc; None once it has gone."""
+def rss_kib(pid, field="VmRSS"):
+    """A process's resident memory in KiB, from /proc (VmHWM: its peak so far); None once it
+    has gone."""
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
     except OSError:
         return None
