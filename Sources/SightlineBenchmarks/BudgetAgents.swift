@@ -27,6 +27,26 @@ struct BudgetAgents {
       longitude: plane.origin.longitudeDegrees, speedMetersPerSecond: 0, courseDegrees: 0)
   }
 
+  /// An ego driving a 300 m circle at `speed` (m/s), a fix every 100 ms from a second before
+  /// the first of `times` to a second after the last: every sweep then has a moving pose at
+  /// both ends and is de-skewed, as on a road.
+  static func drivingEgo(over times: [Int64], speed: Double) -> [GNSSFix] {
+    guard let first = times.min(), let last = times.max() else { return [] }
+    let plane = LocalTangentPlane(
+      origin: GeodeticPosition(latitudeDegrees: 42.3, longitudeDegrees: -83.4))
+    let radius = 300.0
+    return stride(from: first - 1_000_000_000, through: last + 1_000_000_000, by: 100_000_000)
+      .map { time in
+        let angle = speed / radius * Double(time - first) / 1e9
+        let position = plane.geodetic(
+          ENUPoint(east: radius * sin(angle), north: radius * (1 - cos(angle))))
+        return GNSSFix(
+          utcNanoseconds: time, latitude: position.latitudeDegrees,
+          longitude: position.longitudeDegrees, speedMetersPerSecond: speed,
+          courseDegrees: enuYawToHeading(radiansFromEastCounterClockwise: angle))
+      }
+  }
+
   /// Every agent's message for the frame at `time` (sensor clock, UTC ns).
   func observations(forFrameAt time: Int64) -> [V2XObservation] {
     let generated = time - latencyMilliseconds * 1_000_000

@@ -49,7 +49,8 @@ public enum FrameBenchmark {
   /// warm-up; the last: `passes`).
   public static func run(
     capture path: String, config: SightlineConfig, passes: Int, budget: FrameBudget?,
-    context: ZMQContext? = nil, endpoint: String? = nil, sinks: [any FrameSink] = [],
+    egoSpeed: Double = 0, context: ZMQContext? = nil, endpoint: String? = nil,
+    sinks: [any FrameSink] = [],
     afterPass: (Int) -> Void = { _ in }, progress: ((Double) -> Void)? = nil
   ) throws -> Result {
     var config = benchConfig(config)
@@ -65,6 +66,9 @@ public enum FrameBenchmark {
     let loop = FrameLoop(config: config, live: true, sinks: [publisher] + sinks)
     defer { loop.close() }
     loop.recordLimit = 1
+    if egoSpeed > 0 {
+      for fix in BudgetAgents.drivingEgo(over: loaded.times, speed: egoSpeed) { loop.observe(fix) }
+    }
     var result = Result()
     var times = [Int64]()
     var framesPerPass = 0

@@ -25,7 +25,15 @@ public struct PlanarPose: Sendable, Equatable {
 /// point into the sensor frame at `reference` time, with the pose interpolated linearly
 /// (position and yaw) between the poses at the sweep's start and end — exact for constant
 /// velocity and turn rate over one sweep. In place, allocation-free.
+///
+/// Per point the whole move is one rotation by θ(f) = θ₀ + Δθ·f and a translation a + b·f, f the
+/// point's fraction of the sweep's time. The rotation's cosine and sine are exact at the ends of
+/// `segments` equal slices of the sweep and linear between (`SegmentedRotation`): a slice
+/// turns by Δθ/128, so the error is below (Δθ/128)²/8 of the range (0.06 mm at 200 m for a
+/// 2 rad/s turn), and a point costs a few multiplications instead of a sine and a cosine.
 public enum Deskew {
+  static let segments = 128
+
   public static func apply(
     _ points: inout [LidarPoint], from start: PlanarPose, to end: PlanarPose,
     reference: PlanarPose
@@ -36,23 +44,23 @@ public enum Deskew {
     if yawDelta > .pi { yawDelta -= 2 * .pi } else if yawDelta < -.pi { yawDelta += 2 * .pi }
     let cosReference = cos(reference.yaw)
     let sinReference = sin(reference.yaw)
+    // The sensor's position at f, in the reference sensor frame: a + b·f.
+    func toReference(_ dx: Double, _ dy: Double) -> (x: Double, y: Double) {
+      (cosReference * dx + sinReference * dy, -sinReference * dx + cosReference * dy)
+    }
+    let a = toReference(start.x - reference.x, start.y - reference.y)
+    let b = toReference(end.x - start.x, end.y - start.y)
+    var rotation = SegmentedRotation(
+      start: start.yaw - reference.yaw, turn: yawDelta, segments: segments)
+    let startTime = start.timeNanoseconds
     points.withUnsafeMutableBufferPointer { buffer in
       for index in buffer.indices {
-        let fraction = Double(buffer[index].timeNanoseconds - start.timeNanoseconds) / span
-        let x = start.x + (end.x - start.x) * fraction
-        let y = start.y + (end.y - start.y) * fraction
-        let yaw = start.yaw + yawDelta * fraction
-        // Sensor frame at firing time → world → sensor frame at the reference time.
+        let f = Double(buffer[index].timeNanoseconds - startTime) / span
+        let (c, s) = rotation.cosineAndSine(at: f)
         let px = Double(buffer[index].x)
         let py = Double(buffer[index].y)
-        let c = cos(yaw)
-        let s = sin(yaw)
-        let worldX = x + c * px - s * py
-        let worldY = y + s * px + c * py
-        let dx = worldX - reference.x
-        let dy = worldY - reference.y
-        buffer[index].x = Float(cosReference * dx + sinReference * dy)
-        buffer[index].y = Float(-sinReference * dx + cosReference * dy)
+        buffer[index].x = Float(c * px - s * py + a.x + b.x * f)
+        buffer[index].y = Float(s * px + c * py + a.y + b.y * f)
       }
     }
   }

@@ -85,6 +85,13 @@ struct BenchFrameCommand: ParsableCommand {
   @Option(name: .long, help: "Run under this wall budget instead of doing all the work.")
   var budgetMs: Double?
 
+  @Option(
+    name: .long,
+    help:
+      "Drive the ego at this speed (m/s) on a 300 m circle, so every sweep is de-skewed as on a road; 0: no ego, no de-skew."
+  )
+  var egoSpeed: Double = 0
+
   @OptionGroup var lidarOptions: LidarOptions
 
   func run() throws {
@@ -94,7 +101,8 @@ struct BenchFrameCommand: ParsableCommand {
     if let budgetMs { settings.frame.budgetMilliseconds = budgetMs }
     let result = try ProgressBar(label: "bench frame").run {
       try FrameBenchmark.run(
-        capture: capture, config: settings, passes: self.repeat, budget: budget, progress: $0)
+        capture: capture, config: settings, passes: self.repeat, budget: budget,
+        egoSpeed: egoSpeed, progress: $0)
     }
     for line in BenchmarkReport.frame(result, config: settings) { printLine(line) }
   }
