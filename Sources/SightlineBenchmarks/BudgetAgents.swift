@@ -13,12 +13,16 @@ struct BudgetAgents {
   let count: Int
   /// Generation to frame time, ms: the extrapolation spreads the covariance by that much.
   let latencyMilliseconds: Int64 = 150
-  /// J2735 semi-major/minor, 0.05 m units: 5 m.
-  let accuracyUnits: UInt8 = 100
+  /// J2735 semi-major/minor, 0.05 m units (5 m by default).
+  let accuracyUnits: UInt8
   let plane = LocalTangentPlane(
     origin: GeodeticPosition(latitudeDegrees: 42.3, longitudeDegrees: -83.4))
 
-  init(count: Int) { self.count = max(0, count) }
+  /// `accuracyMeters`: the 1σ semi-axes each car reports (0.05 to 12.7 m).
+  init(count: Int, accuracyMeters: Double = 5) {
+    self.count = max(0, count)
+    accuracyUnits = UInt8(min(254, max(1, (accuracyMeters / 0.05).rounded())))
+  }
 
   /// A stationary ego at the plane's origin, so the grid is centred on the circles.
   func egoFix(at time: Int64) -> GNSSFix {

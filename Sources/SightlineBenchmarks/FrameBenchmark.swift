@@ -1,6 +1,7 @@
 import Foundation
 import SightlineGrid
 import SightlineLidar
+import SightlineLive
 import SightlineNet
 import SightlinePipeline
 import SightlinePublish
@@ -192,14 +193,25 @@ public enum FrameBenchmark {
     public var agentsSkippedForBudget = 0
   }
 
+  /// Sleeps until `deadline` on the monotonic clock (at once when it has passed).
+  static func sleep(until deadline: Int64) {
+    let wait = deadline - MonotonicClock.nanoseconds()
+    guard wait > 0 else { return }
+    var request = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
+    _ = nanosleep(&request, nil)
+  }
+
   /// Runs `frames` frames of the capture's sweeps (decoded once, cycled, 10 Hz on one
   /// timeline) through the frame loop under a wall-clock budget, with `agents` V2X cars
   /// (`BudgetAgents`) observed before each frame, and records how far each frame ends from its
-  /// deadline and whether it carried every agent. `progress` hears the fraction of frames done,
-  /// between frames (ProgressThrottle).
+  /// deadline and whether it carried every agent. With `periodMilliseconds`, frames start on
+  /// that period, as a sensor's would, rather than back to back (a SCHED_FIFO thread that never
+  /// sleeps is throttled by the kernel for 50 ms a second). `progress` hears the fraction of
+  /// frames done, between frames (ProgressThrottle).
   public static func budget(
     capture path: String, config: SightlineConfig, frames: Int, budgetMilliseconds: Double,
-    agents: Int = 0, progress: ((Double) -> Void)? = nil
+    agents: Int = 0, agentAccuracyMeters: Double = 5, periodMilliseconds: Double = 0,
+    progress: ((Double) -> Void)? = nil
   ) throws -> BudgetResult {
     var config = benchConfig(config)
     config.frame.budgetMode = .wall
@@ -211,8 +223,9 @@ public enum FrameBenchmark {
     var result = BudgetResult(
       budgetNanoseconds: budget, overrunNanoseconds: [], degradedFrames: 0, pointsSkipped: 0)
     guard let first = sweeps.first else { return result }
+    try RealtimePriority.apply(config.frame.realtimePriority)  // this thread runs the frames
     result.agents = agents
-    let cars = BudgetAgents(count: agents)
+    let cars = BudgetAgents(count: agents, accuracyMeters: agentAccuracyMeters)
     let context = try ZMQContext()
     let loop = try FrameLoop(context: context, config: config, live: true)
     defer { loop.close() }
@@ -220,9 +233,12 @@ public enum FrameBenchmark {
     result.overrunNanoseconds.reserveCapacity(frames)
     var scratch = first
     var throttle = ProgressThrottle(progress)
+    let period = Int64(periodMilliseconds * 1e6)
+    let beginning = MonotonicClock.nanoseconds()
     for index in 0..<frames {
       let source = sweeps[index % sweeps.count]
       let time = first.endNanoseconds + Int64(index) * 100_000_000
+      if period > 0 { sleep(until: beginning + Int64(index) * period) }
       scratch.points.removeAll(keepingCapacity: true)
       scratch.points.append(contentsOf: source.points)
       scratch.startNanoseconds = time - (source.endNanoseconds - source.startNanoseconds)

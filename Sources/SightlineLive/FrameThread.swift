@@ -71,6 +71,7 @@ final class FrameThread: @unchecked Sendable {
   var lidarClockChanges: Int { counts.lidarClockChanges }
 
   private func body() throws {
+    try RealtimePriority.apply(options.config.frame.realtimePriority)
     let loop = try makeFrameLoop()
     defer { close(loop) }
     ProcessMemory.trim()  // the tables built once left their temporaries

@@ -69,6 +69,9 @@ public struct SightlineConfig: Sendable, Equatable {
     /// Live runs: with no LiDAR sweep for this long, frames go on at this period without
     /// LiDAR (V2X agents and decay), marked `lidar_status: ABSENT`. 0: frames only with LiDAR.
     public var lidarTimeoutMilliseconds = 250
+    /// Live runs: the frame thread's SCHED_FIFO priority (1…99), so that no ordinary process
+    /// preempts a frame; 0 leaves it under the normal scheduler.
+    public var realtimePriority = 0
   }
   public struct Publish: Sendable, Equatable {
     public var endpoint = "tcp://127.0.0.1:5560"
@@ -540,6 +543,9 @@ extension SightlineConfig {
       },
       "lidar_timeout_ms": { config, value throws(ValueProblem) in
         config.frame.lidarTimeoutMilliseconds = try integer(value, in: 0...60_000)
+      },
+      "realtime_priority": { config, value throws(ValueProblem) in
+        config.frame.realtimePriority = try integer(value, in: 0...99)
       },
     ],
     "security": [

@@ -177,6 +177,27 @@ struct BenchBudgetCommand: ParsableCommand {
     help: "V2X cars observed before each frame (5 m accuracy, 150 ms old: wide ellipses).")
   var agents = 256
 
+  @Option(
+    name: .long,
+    help:
+      "The 1σ position accuracy each car reports, metres (the painter caps σ at 3 m; below about 0.3 m a car paints little more than its footprint)."
+  )
+  var agentAccuracyM: Double = 5
+
+  @Option(
+    name: .long,
+    help:
+      "Run the frames under SCHED_FIFO at this priority (1-99; needs CAP_SYS_NICE), as a live run's frame.realtime_priority does; 0: the normal scheduler."
+  )
+  var realtimePriority: Int?
+
+  @Option(
+    name: .long,
+    help:
+      "Start a frame every this many milliseconds, as a sensor would (0: back to back). Needed with --realtime-priority: the kernel throttles a SCHED_FIFO thread that never sleeps."
+  )
+  var periodMs: Double = 0
+
   @Option(name: .long, help: "TOML config; built-in defaults when omitted.")
   var config: String?
 
@@ -185,10 +206,17 @@ struct BenchBudgetCommand: ParsableCommand {
   func run() throws {
     var settings = try loadConfig(config)
     try lidarOptions.apply(to: &settings)
+    if let realtimePriority {
+      guard (0...99).contains(realtimePriority) else {
+        throw ValidationError("--realtime-priority is 0 to 99, not \(realtimePriority)")
+      }
+      settings.frame.realtimePriority = realtimePriority
+    }
     let result = try ProgressBar(label: "bench budget").run {
       try FrameBenchmark.budget(
         capture: capture, config: settings, frames: frames, budgetMilliseconds: budgetMs,
-        agents: agents, progress: $0)
+        agents: agents, agentAccuracyMeters: agentAccuracyM, periodMilliseconds: periodMs,
+        progress: $0)
     }
     for line in BenchmarkReport.budget(result, budgetMilliseconds: budgetMs) { printLine(line) }
   }
