@@ -17,9 +17,12 @@
 #                                         earlier build beside this one, interleaved (ROUNDS)
 #   Tools/bench/run.sh budget [CAPTURE] [BUDGET_MS]
 #                                         budget overruns on core 0 with a busy load on core 1
+#   Tools/bench/run.sh latency [CAPTURE]  end to end, last packet sent to frame received, of a
+#                                         live run fed over loopback UDP at the capture's rate
+#                                         (default: the bundled VLP-16 and the VLS-128)
 # Environment: SCRATCH (swift build scratch path, default .build; binaries and scan files go
 # under it), GRID_SIZES (instead of the grid section's third argument), OCTOMAP_SCANS (scans
-# given to OctoMap, default 40, 0 skips it).
+# given to OctoMap, default 40, 0 skips it), LATENCY_SECONDS (per capture, default 15).
 # Results are appended to Tools/bench/RESULTS.md by hand after a run (see there).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -285,10 +288,32 @@ PY
     echo "== sightline bench budget, $capture, budget $budget ms (core 0, busy load on core 1) =="
     taskset -c 0 "$sightline" bench budget "$capture" --frames 10000 --budget-ms "$budget"
     ;;
+  latency)
+    # A capture sent over loopback UDP at its own rate (looped, restamped) into a live run, the
+    # sender, the run and a ZeroMQ subscriber in one process on one clock; each frame's latency
+    # runs from the send of its sweep's last packet to its arrival. Both captures unpinned: the
+    # run's ingest and frame threads share the 2 cores with the sender and the subscriber.
+    seconds=${LATENCY_SECONDS:-15}
+    if [ $# -ge 2 ]; then
+      captures=("$2")
+    else
+      captures=(Replay/vlp16-strongest-gps/vlp16-strongest-gps.pcap ../shared/data/lidar/vls128-strongest.pcap)
+    fi
+    build_sightline
+    summary=()
+    for capture in "${captures[@]}"; do
+      echo "== sightline bench latency, $capture ($seconds s) =="
+      out=$("$sightline" bench latency "$capture" --seconds "$seconds")
+      echo "$out"
+      summary+=("$(basename "$capture"): $(grep '^e2e_ms frames=' <<<"$out")")
+    done
+    echo "== latency, both =="
+    printf '%s\n' "${summary[@]}"
+    ;;
   *)
     echo "usage: $0 decode [CAPTURE] | v2x [VECTORS] | grid [street|open] [both|1000|500|WxRES] | subscribers [CAPTURE]" >&2
     echo "       | foxglove [CAPTURE]" >&2
-    echo "       | frame [CAPTURE] | budget [CAPTURE] [BUDGET_MS]" >&2
+    echo "       | frame [CAPTURE] | budget [CAPTURE] [BUDGET_MS] | latency [CAPTURE]" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,151 @@
+import Foundation
+import SightlineLive
+import SightlinePipeline
+import SightlineVelodyne
+import SightlineZMQ
+import Synchronization
+
+/// `sightline bench latency`: end-to-end latency of a live run, from the host time the last
+/// packet of a sweep was sent to the host time its frame reached a ZeroMQ subscriber.
+///
+/// Everything runs in this process, on real sockets: a sender thread (this one) plays the
+/// capture over loopback UDP at its own rate (`LatencySender`), `LiveRun` (the code behind
+/// `sightline run`, unchanged: its ingest thread and frame thread) decodes, builds and
+/// publishes over ZeroMQ, and a subscriber thread stamps each frame on arrival
+/// (`LatencySubscriber`). In-process rather than a child `sightline run`, so that the send and
+/// arrival stamps are read from one clock with no alignment to estimate: the run's own
+/// `HostClock` (CLOCK_MONOTONIC plus a fixed anchor), which also stamps each frame's publish
+/// time, so the latency splits into before and after publishing exactly.
+///
+/// How a frame is matched to its sweep's last packet: a Velodyne sweep ends with the packet
+/// that closes it, and its frame's `referenceTimeNanoseconds` is that packet's timestamp
+/// resolved to UTC (`Sweep.endNanoseconds`); the hour comes from the run's clock or GPRMC, the
+/// microseconds past the hour are the packet's own. The sender restamps every pass so that
+/// no two data packets of a run (under an hour) carry the same microseconds past the hour, and
+/// records each one's with its send time; the frame's reference time modulo one hour, in
+/// microseconds, finds it. A frame whose key matches no packet sent is counted as unmatched
+/// (and lost), never dropped from the counts.
+public enum LatencyBenchmark {
+  public struct Failure: Error, CustomStringConvertible {
+    public let description: String
+  }
+
+  public struct Result: Sendable {
+    /// Passes over the capture, data and position packets sent, and the seconds sending took.
+    public var passes = 0
+    public var packetsSent = 0
+    public var positionPacketsSent = 0
+    public var sendSeconds = 0.0
+    /// Frames with LiDAR the subscriber received, and frames without LiDAR (the run publishes
+    /// them while no sweep comes: before the first packet and after the last).
+    public var framesReceived = 0
+    public var framesWithoutLidar = 0
+    /// End-to-end latency of each matched frame, in arrival order (the frame closed by the end
+    /// of the stream excluded: `endOfStreamNanoseconds`).
+    public var latencies: [Int64] = []
+    /// The frame of the last packet sent: its partial sweep waits for the run's pause rule
+    /// (`LiveRun.flushAfterNanoseconds`), so it is reported alone, outside the quantiles.
+    public var endOfStreamNanoseconds: Int64?
+    /// Per matched frame: last packet sent → frame start (receive, decode, hand-over), the grid
+    /// (V2X, decay, LiDAR stages), the output stage (encoding), and publish → arrival.
+    public var toFrameStart: [Int64] = []
+    public var grid: [Int64] = []
+    public var output: [Int64] = []
+    public var transport: [Int64] = []
+    /// Frames with LiDAR whose reference time matched no packet sent.
+    public var unmatched = 0
+    /// Frames the run published that never arrived.
+    public var notReceived = 0
+    /// Sweeps the run dropped instead of making a frame: frame loop busy, or late.
+    public var sweepsDropped = 0
+    public var malformedMessages = 0
+    /// The run's own summary (datagrams received, kernel drops, packets lost).
+    public var summary = LiveSummary()
+
+    public var framesMatched: Int { latencies.count + (endOfStreamNanoseconds == nil ? 0 : 1) }
+    public var framesLost: Int { unmatched + notReceived + sweepsDropped }
+    /// Every frame there should have been: matched + lost.
+    public var frames: Int { framesMatched + framesLost }
+  }
+
+  /// Plays `capture` for `passes` passes (nil: as many as fill `seconds`) into a live run made
+  /// from `config`, publishing on `endpoint`. `log` hears the run's own lines.
+  public static func run(
+    capture: String, config: SightlineConfig, passes: Int?, seconds: Double, endpoint: String,
+    log: @escaping @Sendable (String) -> Void = { _ in },
+    progress: ((Double) -> Void)? = nil
+  ) throws -> Result {
+    guard try LidarIngest(config: config).velodyne != nil else {
+      throw Failure(description: "bench latency plays Velodyne captures: drop --metadata/--model")
+    }
+    let sender = try LatencySender(capture: capture)
+    let passCount =
+      passes ?? max(1, Int((seconds * 1e9 / Double(sender.passNanoseconds)).rounded(.up)))
+    guard passCount > 0 else { throw Failure(description: "--passes must be at least 1") }
+    let context = try ZMQContext()
+    let options = liveOptions(
+      config: config, endpoint: endpoint,
+      seconds: Double(passCount) * Double(sender.passNanoseconds) / 1e9)
+    let run = LiveRunThread(options: options, context: context, log: log)
+    let subscriber: LatencySubscriber
+    do {
+      subscriber = try LatencySubscriber(
+        context: context, endpoint: endpoint, clock: options.hostClock)
+    } catch {
+      options.stop.request()
+      _ = try? run.join()
+      throw error
+    }
+    let sent: LatencySender.Sent
+    do {
+      let ports = try waitUntilLive(run, subscriber: subscriber)
+      sent = try sender.play(
+        passes: passCount, ports: ports, clock: options.hostClock, progress: progress)
+    } catch {
+      options.stop.request()
+      _ = try? run.join()
+      _ = try? subscriber.finish()
+      throw error
+    }
+    // The run ends itself a second after the last packet (its idle rule), publishing its
+    // end-of-stream stats, which end the subscriber's read.
+    let summary = try run.join()
+    let outcome = try subscriber.finish()
+    return LatencyMatch.result(sent: sent, outcome: outcome, summary: summary)
+  }
+
+  /// A live run as `sightline run` makes it, on loopback ports of its own, waiting for its
+  /// subscriber, ending a second after the stream stops.
+  private static func liveOptions(config: SightlineConfig, endpoint: String, seconds: Double)
+    -> LiveOptions
+  {
+    var config = config
+    config.publish.endpoint = endpoint
+    var options = LiveOptions(config: config)
+    options.bindAddress = "127.0.0.1"
+    options.dataPort = 0
+    options.positionPort = 0
+    options.waitForSubscribers = 1
+    options.idleExitSeconds = 1
+    // A safety net only: the idle rule ends the run.
+    options.durationSeconds = seconds + 60
+    return options
+  }
+
+  /// Waits until the run listens and its first frame (one without LiDAR, published because no
+  /// sweep came yet) has reached the subscriber: from then on the run is receiving and
+  /// publishing, and the first packets sent are not kept waiting by the run's start.
+  private static func waitUntilLive(_ run: LiveRunThread, subscriber: LatencySubscriber) throws
+    -> (data: UInt16, second: UInt16?)
+  {
+    let deadline = MonotonicClock.nanoseconds() + 20_000_000_000
+    while MonotonicClock.nanoseconds() < deadline {
+      if let failure = run.failure {
+        throw Failure(description: "the live run failed: \(failure)")
+      }
+      if subscriber.framesReceived > 0, let ports = run.listening { return ports }
+      MonotonicClock.sleep(nanoseconds: 10_000_000)
+    }
+    throw Failure(description: "the live run published no first frame within 20 s")
+  }
+}
