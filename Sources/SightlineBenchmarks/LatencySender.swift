@@ -10,8 +10,9 @@ import SightlineVelodyne
 /// over loopback at the capture's own timing, pass after pass. Each pass is restamped
 /// (`Restamp`: the data packets' time past the hour, the GPRMC fixes) so that the stream goes
 /// on in time as one recording would: pass p is shifted by p × (the capture's span + one packet
-/// interval), and the whole by the host time at the start, so that every packet's sensor time
-/// is the host time it is due (a sensor synchronised to the host, as with PTP or GNSS).
+/// interval), and the whole so that the first packet's sensor time is the host time at the
+/// start: every packet's sensor time is then the host time it is due (a sensor synchronised
+/// to the host, as with PTP or GNSS).
 ///
 /// For every data packet it records its sensor time (microseconds past the hour, as sent) and
 /// the host time just before its `send` call, on the run's `HostClock`: the clock the frames'
@@ -39,8 +40,10 @@ final class LatencySender {
   let dataPacketsPerPass: Int
   /// The capture's span from its first data packet to its last, plus one typical interval.
   let passNanoseconds: Int64
-  /// The first data packet's capture time (the packets keep offsets from it).
-  let firstCaptureTime: Int64
+  /// The first data packet's own time (its time past the hour, on the capture's hour): what
+  /// restamping moves to the host time of the first send. The capture host's clock may be off
+  /// the sensor's; the sensor's own time is what frames carry.
+  let firstSensorTime: Int64
 
   /// Loads every Velodyne data (2368) and position (8308) payload of `capture`.
   init(capture: String) throws {
@@ -50,7 +53,8 @@ final class LatencySender {
     let damage = try file.read { record in
       guard
         case .datagram(let datagram) = extractor.extract(
-          record.bytes, linkType: file.linkType, captureTimeNanoseconds: record.timestampNanoseconds)
+          record.bytes, linkType: file.linkType, captureTimeNanoseconds: record.timestampNanoseconds
+        )
       else { return }
       let port = datagram.destinationPort
       if port == VelodynePacketLayout.dataPort,
@@ -74,7 +78,12 @@ final class LatencySender {
       Packet(offset: $0.time - first, isPosition: $0.isPosition, bytes: $0.bytes)
     }
     dataPacketsPerPass = data.count
-    firstCaptureTime = first
+    let at = VelodynePacketLayout.timestampOffset
+    let microseconds = data[0].bytes[at..<at + 4].reversed().reduce(UInt32(0)) {
+      $0 << 8 | UInt32($1)
+    }
+    firstSensorTime = TopOfHour.resolve(
+      microsecondsPastHour: microseconds, referenceNanoseconds: first)
     let intervals = zip(data.dropFirst(), data).map { $0.time - $1.time }.sorted()
     passNanoseconds = last - first + max(1, intervals[intervals.count / 2])
   }
@@ -97,8 +106,8 @@ final class LatencySender {
     sent.started = start
     for pass in 0..<passes {
       let passStart = start + Int64(pass) * passNanoseconds
-      // Capture time t becomes host time passStart + (t − first).
-      var restamp = Restamp(shiftNanoseconds: passStart - firstCaptureTime)
+      // The first packet's sensor time becomes passStart, the others keep their spacing.
+      var restamp = Restamp(shiftNanoseconds: passStart - firstSensorTime)
       for packet in packets {
         let due = passStart + packet.offset
         let now = clock.now()
