@@ -78,7 +78,7 @@ public enum LatencyBenchmark {
     guard try LidarIngest(config: config).velodyne != nil else {
       throw Failure(description: "bench latency plays Velodyne captures: drop --metadata/--model")
     }
-    let sender = try LatencySender(capture: capture)
+    let sender = try LatencySender(capture: capture, filter: config.lidar.captureFilter)
     let passCount =
       passes ?? max(1, Int((seconds * 1e9 / Double(sender.passNanoseconds)).rounded(.up)))
     guard passCount > 0 else { throw Failure(description: "--passes must be at least 1") }

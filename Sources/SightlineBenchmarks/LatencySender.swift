@@ -45,9 +45,10 @@ final class LatencySender {
   /// the sensor's; the sensor's own time is what frames carry.
   let firstSensorTime: Int64
 
-  /// Loads every Velodyne data (2368) and position (8308) payload of `capture`.
-  init(capture: String) throws {
-    let file = try LinkLayerCapture(path: capture)
+  /// Loads every Velodyne data (2368) and position (8308) payload of `capture` (that pass
+  /// `filter`, a BPF expression, when given).
+  init(capture: String, filter: String? = nil) throws {
+    let file = try LinkLayerCapture(path: capture, filter: filter)
     var extractor = DatagramExtractor()
     var loaded: [(time: Int64, isPosition: Bool, bytes: [UInt8])] = []
     let damage = try file.read { record in
@@ -113,6 +114,7 @@ final class LatencySender {
         let now = clock.now()
         if due > now { MonotonicClock.sleep(nanoseconds: due - now) }
         if packet.isPosition {
+          // (Rewriting a GPRMC allocates; position packets are few, and the sender's.)
           guard let position else { continue }
           let moved = packet.bytes.withUnsafeBytes { restamp.positionPacket($0) }
           try (moved ?? packet.bytes).withUnsafeBytes { try position.send($0) }

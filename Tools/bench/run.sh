@@ -26,7 +26,11 @@
 # Results are appended to Tools/bench/RESULTS.md by hand after a run (see there).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-Tools/setup.sh --test
+# The Python peers (.venv) only for the sections that compare against them; latency is ours alone.
+case "${1:-decode}" in
+  latency) Tools/setup.sh ;;
+  *) Tools/setup.sh --test ;;
+esac
 command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
 
 SCRATCH=${SCRATCH:-.build}
