@@ -30,6 +30,24 @@ public enum LatencyBenchmark {
     public let description: String
   }
 
+  /// One frame matched to its sweep's last packet, its latency and the latency's parts.
+  public struct Frame: Sendable {
+    public var sequence: UInt64
+    /// The last packet: its index among the data packets sent, its pass, its index in the pass.
+    public var packet: Int
+    public var pass: Int
+    public var packetInPass: Int
+    /// The sweep did not run from cut to cut (the stream's start, a pass's seam, a pause).
+    public var partialSweep: Bool
+    /// Last packet sent → arrival, and its parts: → frame start (receive, decode, hand-over),
+    /// the grid (V2X, decay and LiDAR stages), output (encoding), publish → arrival.
+    public var latency: Int64
+    public var toFrameStart: Int64
+    public var grid: Int64
+    public var output: Int64
+    public var transport: Int64
+  }
+
   public struct Result: Sendable {
     /// Passes over the capture, data and position packets sent, and the seconds sending took.
     public var passes = 0
@@ -40,18 +58,11 @@ public enum LatencyBenchmark {
     /// them while no sweep comes: before the first packet and after the last).
     public var framesReceived = 0
     public var framesWithoutLidar = 0
-    /// End-to-end latency of each matched frame, in arrival order (the frame closed by the end
-    /// of the stream excluded: `endOfStreamNanoseconds`).
-    public var latencies: [Int64] = []
+    /// Each matched frame, in arrival order, but the frame closed by the end of the stream.
+    public var matched: [Frame] = []
     /// The frame of the last packet sent: its partial sweep waits for the run's pause rule
     /// (`LiveRun.flushAfterNanoseconds`), so it is reported alone, outside the quantiles.
-    public var endOfStreamNanoseconds: Int64?
-    /// Per matched frame: last packet sent → frame start (receive, decode, hand-over), the grid
-    /// (V2X, decay, LiDAR stages), the output stage (encoding), and publish → arrival.
-    public var toFrameStart: [Int64] = []
-    public var grid: [Int64] = []
-    public var output: [Int64] = []
-    public var transport: [Int64] = []
+    public var endOfStream: Frame?
     /// Frames with LiDAR whose reference time matched no packet sent.
     public var unmatched = 0
     /// Frames the run published that never arrived.
@@ -62,7 +73,9 @@ public enum LatencyBenchmark {
     /// The run's own summary (datagrams received, kernel drops, packets lost).
     public var summary = LiveSummary()
 
-    public var framesMatched: Int { latencies.count + (endOfStreamNanoseconds == nil ? 0 : 1) }
+    /// End-to-end latency of each frame in `matched`.
+    public var latencies: [Int64] { matched.map(\.latency) }
+    public var framesMatched: Int { matched.count + (endOfStream == nil ? 0 : 1) }
     public var framesLost: Int { unmatched + notReceived + sweepsDropped }
     /// Every frame there should have been: matched + lost.
     public var frames: Int { framesMatched + framesLost }

@@ -30,19 +30,20 @@ enum LatencyMatch {
         continue
       }
       let sentAt = sent.hostNanoseconds[packet]
-      let latency = arrival.arrivalNanoseconds - sentAt
-      guard packet != lastPacket else {
-        result.endOfStreamNanoseconds = latency
-        continue
-      }
-      result.latencies.append(latency)
       // The frame's publish time is stamped after its grid stages, before its output stage.
       let frameStart = arrival.publishTimeNanoseconds - arrival.gridNanoseconds
-      result.toFrameStart.append(frameStart - sentAt)
-      result.grid.append(arrival.gridNanoseconds)
-      result.output.append(arrival.outputNanoseconds)
-      result.transport.append(
-        arrival.arrivalNanoseconds - arrival.publishTimeNanoseconds - arrival.outputNanoseconds)
+      let frame = LatencyBenchmark.Frame(
+        sequence: arrival.sequence, packet: packet, pass: packet / sent.packetsPerPass,
+        packetInPass: packet % sent.packetsPerPass, partialSweep: arrival.partialSweep,
+        latency: arrival.arrivalNanoseconds - sentAt, toFrameStart: frameStart - sentAt,
+        grid: arrival.gridNanoseconds, output: arrival.outputNanoseconds,
+        transport: arrival.arrivalNanoseconds - arrival.publishTimeNanoseconds
+          - arrival.outputNanoseconds)
+      if packet == lastPacket {
+        result.endOfStream = frame
+      } else {
+        result.matched.append(frame)
+      }
     }
     result.notReceived = max(0, summary.sweepsPublished - outcome.arrivals.count)
     result.sweepsDropped =

@@ -11,15 +11,16 @@ import SightlineVelodyne
 /// (`Restamp`: the data packets' time past the hour, the GPRMC fixes) so that the stream goes
 /// on in time as one recording would: pass p is shifted by p × (the capture's span + one packet
 /// interval), and the whole so that the first packet's sensor time is the host time at the
-/// start: every packet's sensor time is then the host time it is due (a sensor synchronised
-/// to the host, as with PTP or GNSS).
+/// start. Data packets are paced by their own timestamps, so every packet's sensor time is the
+/// host time it is due (a sensor synchronised to the host, as with PTP or GNSS).
 ///
 /// For every data packet it records its sensor time (microseconds past the hour, as sent) and
 /// the host time just before its `send` call, on the run's `HostClock`: the clock the frames'
 /// publish times and the subscriber's arrival stamps use too.
 final class LatencySender {
   struct Packet {
-    /// Capture time minus the first data packet's.
+    /// When it is due in a pass: a data packet's sensor time minus the first one's, a
+    /// position packet's capture time minus the first data packet's.
     var offset: Int64
     var isPosition: Bool
     var bytes: [UInt8]
@@ -31,6 +32,7 @@ final class LatencySender {
     var hostNanoseconds: [Int64] = []
     var positionPackets = 0
     var passes = 0
+    var packetsPerPass = 1
     /// Host time of the first and last packet sent.
     var started: Int64 = 0
     var finished: Int64 = 0
@@ -74,19 +76,40 @@ final class LatencySender {
           "\(capture) holds \(data.count) Velodyne data packet(s) (1206 bytes to port 2368):"
           + " bench latency plays Velodyne captures (VLP-16, VLS-128, …) with at least two")
     }
-    // Position packets before the first data packet would come out at negative offsets.
+    // Data packets go out at their own times (the sensor's clock: what restamping shifts, and
+    // what the frames carry), position packets at their capture times (the host's); both from
+    // the first data packet's. Position packets before it would be due before the start.
+    let firstMicroseconds = Self.microsecondsPastHour(data[0].bytes)
     packets = loaded.filter { $0.time >= first }.map {
-      Packet(offset: $0.time - first, isPosition: $0.isPosition, bytes: $0.bytes)
+      let offset =
+        $0.isPosition
+        ? $0.time - first
+        : Self.sinceFirst(Self.microsecondsPastHour($0.bytes), first: firstMicroseconds)
+      return Packet(offset: offset, isPosition: $0.isPosition, bytes: $0.bytes)
     }
     dataPacketsPerPass = data.count
-    let at = VelodynePacketLayout.timestampOffset
-    let microseconds = data[0].bytes[at..<at + 4].reversed().reduce(UInt32(0)) {
-      $0 << 8 | UInt32($1)
-    }
     firstSensorTime = TopOfHour.resolve(
-      microsecondsPastHour: microseconds, referenceNanoseconds: first)
-    let intervals = zip(data.dropFirst(), data).map { $0.time - $1.time }.sorted()
-    passNanoseconds = last - first + max(1, intervals[intervals.count / 2])
+      microsecondsPastHour: firstMicroseconds, referenceNanoseconds: first)
+    let offsets = packets.filter { !$0.isPosition }.map(\.offset)
+    let intervals = zip(offsets.dropFirst(), offsets).map { $0 - $1 }.sorted()
+    // The next pass starts one packet interval after this one's latest packet, so that the
+    // sensor's time never goes back at a seam.
+    passNanoseconds = (offsets.max() ?? 0) + max(1, intervals[intervals.count / 2])
+  }
+
+  /// A data packet's timestamp, microseconds past the hour.
+  static func microsecondsPastHour(_ bytes: [UInt8]) -> UInt32 {
+    let at = VelodynePacketLayout.timestampOffset
+    return UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16
+      | UInt32(bytes[at + 3]) << 24
+  }
+
+  /// Nanoseconds from `first` to `microseconds` (past the hour), across a top of the hour.
+  static func sinceFirst(_ microseconds: UInt32, first: UInt32) -> Int64 {
+    let hour = Int64(3_600_000_000)
+    var delta = (Int64(microseconds) - Int64(first)) % hour
+    if delta > hour / 2 { delta -= hour } else if delta < -hour / 2 { delta += hour }
+    return delta * 1000
   }
 
   /// Sends `passes` passes to 127.0.0.1 (`ports.second`: where position packets go; they are
@@ -98,6 +121,7 @@ final class LatencySender {
     let data = try UDPSender(address: "127.0.0.1", port: ports.data)
     let position = try ports.second.map { try UDPSender(address: "127.0.0.1", port: $0) }
     var sent = Sent()
+    sent.packetsPerPass = dataPacketsPerPass
     sent.sensorMicroseconds.reserveCapacity(passes * dataPacketsPerPass)
     sent.hostNanoseconds.reserveCapacity(passes * dataPacketsPerPass)
     var scratch = [UInt8]()
@@ -122,10 +146,7 @@ final class LatencySender {
           continue
         }
         packet.bytes.withUnsafeBytes { restamp.dataPacket($0, into: &scratch) }
-        let at = VelodynePacketLayout.timestampOffset
-        sent.sensorMicroseconds.append(
-          UInt32(scratch[at]) | UInt32(scratch[at + 1]) << 8 | UInt32(scratch[at + 2]) << 16
-            | UInt32(scratch[at + 3]) << 24)
+        sent.sensorMicroseconds.append(Self.microsecondsPastHour(scratch))
         let stamp = clock.now()
         try scratch.withUnsafeBytes { try data.send($0) }
         sent.hostNanoseconds.append(stamp)

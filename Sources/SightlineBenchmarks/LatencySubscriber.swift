@@ -12,6 +12,7 @@ final class LatencySubscriber: Sendable {
   struct Arrival: Sendable {
     var sequence: UInt64
     var withLidar: Bool
+    var partialSweep: Bool
     var referenceTimeNanoseconds: Int64
     var publishTimeNanoseconds: Int64
     /// The frame's own stage times: V2X and decay plus LiDAR (the grid), and output (encoding).
@@ -75,6 +76,7 @@ final class LatencySubscriber: Sendable {
         read.arrivals.append(
           Arrival(
             sequence: frame.sequence, withLidar: !frame.flags.contains(.lidarAbsent),
+            partialSweep: frame.flags.contains(.partialSweep),
             referenceTimeNanoseconds: frame.referenceTimeNanoseconds,
             publishTimeNanoseconds: frame.publishTimeNanoseconds,
             gridNanoseconds: Int64(frame.v2xAndDecayNanoseconds) + Int64(frame.lidarNanoseconds),

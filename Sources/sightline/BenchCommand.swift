@@ -179,6 +179,9 @@ struct BenchLatencyCommand: ParsableCommand {
   @Option(name: .long, help: "ZeroMQ endpoint the run publishes on (and the subscriber reads).")
   var publish = "tcp://127.0.0.1:5594"
 
+  @Option(name: .long, help: "Write one CSV row per matched frame (latency and its parts) here.")
+  var csv: String?
+
   @OptionGroup var lidarOptions: LidarOptions
 
   func run() throws {
@@ -200,6 +203,13 @@ struct BenchLatencyCommand: ParsableCommand {
       }
     } catch {
       throw Failure(description: "bench latency failed: \(error)")
+    }
+    if let csv {
+      do {
+        try BenchmarkReport.latencyCSV(result).write(toFile: csv, atomically: true, encoding: .utf8)
+      } catch {
+        throw Failure(description: "cannot write \(csv): \(error)")
+      }
     }
     for line in BenchmarkReport.latency(result, capture: capture) { printLine(line) }
   }
