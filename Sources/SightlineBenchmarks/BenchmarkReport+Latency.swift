@@ -2,8 +2,9 @@ import SightlinePublish
 
 extension BenchmarkReport {
   /// `bench latency`: what was sent and what the run received, every frame accounted for
-  /// (matched + lost, the lost by why), the frame closed by the end of the stream on its own,
-  /// the medians of the latency's parts, the quantiles, then e2e_ms_p50=<x> e2e_ms_p99=<y>.
+  /// (matched + lost, the lost by why), the frame the run's pause rule closed at the stream's
+  /// end on its own, the medians of the latency's parts, the quantiles, then
+  /// e2e_ms_p50=<x> e2e_ms_p99=<y>.
   public static func latency(_ result: LatencyBenchmark.Result, capture: String) -> [String] {
     let summary = result.summary
     let latencies = result.latencies
@@ -21,11 +22,12 @@ extension BenchmarkReport {
         + " frames_lost=\(result.framesLost) (not_received=\(result.notReceived)"
         + " sweeps_dropped_by_run=\(result.sweepsDropped) unmatched=\(result.unmatched))"
         + " frames_without_lidar=\(result.framesWithoutLidar)"
+        + " frames_degraded=\(frames.filter(\.degraded).count)"
         + " malformed_messages=\(result.malformedMessages)",
-      "end_of_stream_frame_ms="
-        + (result.endOfStream.map { Report.fixed(milliseconds($0.latency), 3) } ?? "none")
-        + " (the last packet's partial sweep waits for the run's 50 ms pause rule;"
-        + " matched, not in the quantiles)",
+      "closed_by_pause_frame_ms="
+        + (result.closedByPause.map { Report.fixed(milliseconds($0.latency), 3) } ?? "none")
+        + " (the last packet's sweep when partial: closed by the run's 50 ms pause rule as"
+        + " nothing follows; matched, not in the quantiles)",
       "part medians (ms): to_frame_start=\(ms(frames.map(\.toFrameStart), 0.5))"
         + " grid=\(ms(frames.map(\.grid), 0.5)) output=\(ms(frames.map(\.output), 0.5))"
         + " publish_to_arrival=\(ms(frames.map(\.transport), 0.5))",
@@ -35,19 +37,20 @@ extension BenchmarkReport {
     ]
   }
 
-  /// `bench latency --csv`: one row per matched frame (the end-of-stream frame last, marked),
-  /// milliseconds.
+  /// `bench latency --csv`: one row per matched frame, in arrival order (the frame closed by
+  /// the pause rule last, marked), times in milliseconds.
   public static func latencyCSV(_ result: LatencyBenchmark.Result) -> String {
     var text =
-      "sequence,pass,packet_in_pass,partial_sweep,end_of_stream,e2e_ms,to_frame_start_ms,"
-      + "grid_ms,output_ms,publish_to_arrival_ms\n"
-    for (frame, last) in result.matched.map({ ($0, false) })
-      + (result.endOfStream.map { [($0, true)] } ?? [])
-    {
+      "sequence,pass,packet_in_pass,partial_sweep,degraded,closed_by_pause,e2e_ms,"
+      + "to_frame_start_ms,grid_ms,output_ms,publish_to_arrival_ms\n"
+    let rows =
+      result.matched.map { ($0, false) } + (result.closedByPause.map { [($0, true)] } ?? [])
+    for (frame, closedByPause) in rows {
+      let flags = [frame.partialSweep, frame.degraded, closedByPause].map { $0 ? "1" : "0" }
       let times = [frame.latency, frame.toFrameStart, frame.grid, frame.output, frame.transport]
       text +=
-        "\(frame.sequence),\(frame.pass),\(frame.packetInPass),\(frame.partialSweep ? 1 : 0),"
-        + "\(last ? 1 : 0),"
+        "\(frame.sequence),\(frame.pass),\(frame.packetInPass),"
+        + flags.joined(separator: ",") + ","
         + times.map { Report.fixed(milliseconds($0), 3) }.joined(separator: ",") + "\n"
     }
     return text

@@ -17,14 +17,16 @@ import Synchronization
 /// `HostClock` (CLOCK_MONOTONIC plus a fixed anchor), which also stamps each frame's publish
 /// time, so the latency splits into before and after publishing exactly.
 ///
-/// How a frame is matched to its sweep's last packet: a Velodyne sweep ends with the packet
-/// that closes it, and its frame's `referenceTimeNanoseconds` is that packet's timestamp
-/// resolved to UTC (`Sweep.endNanoseconds`); the hour comes from the run's clock or GPRMC, the
-/// microseconds past the hour are the packet's own. The sender restamps every pass so that
-/// no two data packets of a run (under an hour) carry the same microseconds past the hour, and
-/// records each one's with its send time; the frame's reference time modulo one hour, in
-/// microseconds, finds it. A frame whose key matches no packet sent is counted as unmatched
-/// (and lost), never dropped from the counts.
+/// How a frame is matched to its sweep's last packet: a Velodyne sweep ends with the last
+/// packet appended to it (the one whose azimuth crossed the cut, or the last before a pause),
+/// and its frame's `referenceTimeNanoseconds` is that packet's timestamp resolved to UTC
+/// (`Sweep.endNanoseconds`): the hour from the run's clock or GPRMC, the microseconds past the
+/// hour the packet's own. The sender restamps every pass so that no two data packets of a run
+/// (under an hour) carry the same microseconds past the hour, and records each one's with the
+/// host time just before its send; the frame's reference time modulo one hour, in
+/// microseconds, finds that packet and so its send time. A frame with LiDAR whose key matches
+/// no packet sent is counted unmatched (and lost); frames published but never received and
+/// sweeps the run dropped are counted lost too: none is left out of the counts.
 public enum LatencyBenchmark {
   public struct Failure: Error, CustomStringConvertible {
     public let description: String
@@ -37,8 +39,10 @@ public enum LatencyBenchmark {
     public var packet: Int
     public var pass: Int
     public var packetInPass: Int
-    /// The sweep did not run from cut to cut (the stream's start, a pass's seam, a pause).
+    /// The sweep did not run from cut to cut (the stream's start, a pause).
     public var partialSweep: Bool
+    /// The budget did not allow all the frame's work.
+    public var degraded: Bool
     /// Last packet sent → arrival, and its parts: → frame start (receive, decode, hand-over),
     /// the grid (V2X, decay and LiDAR stages), output (encoding), publish → arrival.
     public var latency: Int64
@@ -58,11 +62,12 @@ public enum LatencyBenchmark {
     /// them while no sweep comes: before the first packet and after the last).
     public var framesReceived = 0
     public var framesWithoutLidar = 0
-    /// Each matched frame, in arrival order, but the frame closed by the end of the stream.
+    /// Each matched frame, in arrival order, but `closedByPause`.
     public var matched: [Frame] = []
-    /// The frame of the last packet sent: its partial sweep waits for the run's pause rule
-    /// (`LiveRun.flushAfterNanoseconds`), so it is reported alone, outside the quantiles.
-    public var endOfStream: Frame?
+    /// The frame of the last packet sent, when its sweep did not end at the cut: nothing came
+    /// after it, so the run's pause rule closed it (`LiveRun.flushAfterNanoseconds`, 50 ms).
+    /// An artefact of the stream's end, reported alone, outside the quantiles.
+    public var closedByPause: Frame?
     /// Frames with LiDAR whose reference time matched no packet sent.
     public var unmatched = 0
     /// Frames the run published that never arrived.
@@ -75,7 +80,7 @@ public enum LatencyBenchmark {
 
     /// End-to-end latency of each frame in `matched`.
     public var latencies: [Int64] { matched.map(\.latency) }
-    public var framesMatched: Int { matched.count + (endOfStream == nil ? 0 : 1) }
+    public var framesMatched: Int { matched.count + (closedByPause == nil ? 0 : 1) }
     public var framesLost: Int { unmatched + notReceived + sweepsDropped }
     /// Every frame there should have been: matched + lost.
     public var frames: Int { framesMatched + framesLost }

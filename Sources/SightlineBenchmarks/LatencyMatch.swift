@@ -35,12 +35,13 @@ enum LatencyMatch {
       let frame = LatencyBenchmark.Frame(
         sequence: arrival.sequence, packet: packet, pass: packet / sent.packetsPerPass,
         packetInPass: packet % sent.packetsPerPass, partialSweep: arrival.partialSweep,
+        degraded: arrival.degraded,
         latency: arrival.arrivalNanoseconds - sentAt, toFrameStart: frameStart - sentAt,
         grid: arrival.gridNanoseconds, output: arrival.outputNanoseconds,
         transport: arrival.arrivalNanoseconds - arrival.publishTimeNanoseconds
           - arrival.outputNanoseconds)
-      if packet == lastPacket {
-        result.endOfStream = frame
+      if packet == lastPacket && arrival.partialSweep {
+        result.closedByPause = frame
       } else {
         result.matched.append(frame)
       }

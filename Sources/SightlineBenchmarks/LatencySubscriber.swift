@@ -13,6 +13,7 @@ final class LatencySubscriber: Sendable {
     var sequence: UInt64
     var withLidar: Bool
     var partialSweep: Bool
+    var degraded: Bool
     var referenceTimeNanoseconds: Int64
     var publishTimeNanoseconds: Int64
     /// The frame's own stage times: V2X and decay plus LiDAR (the grid), and output (encoding).
@@ -77,6 +78,7 @@ final class LatencySubscriber: Sendable {
           Arrival(
             sequence: frame.sequence, withLidar: !frame.flags.contains(.lidarAbsent),
             partialSweep: frame.flags.contains(.partialSweep),
+            degraded: frame.flags.contains(.degraded),
             referenceTimeNanoseconds: frame.referenceTimeNanoseconds,
             publishTimeNanoseconds: frame.publishTimeNanoseconds,
             gridNanoseconds: Int64(frame.v2xAndDecayNanoseconds) + Int64(frame.lidarNanoseconds),

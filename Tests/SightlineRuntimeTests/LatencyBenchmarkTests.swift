@@ -22,7 +22,7 @@ import Testing
       let milliseconds = Double(latency) / 1e6
       #expect(milliseconds > 0 && milliseconds.isFinite)
     }
-    #expect(result.endOfStream.map { $0.latency > 0 } ?? true)
+    #expect(result.closedByPause.map { $0.latency > 0 } ?? true)
     // Every frame with LiDAR that arrived is matched or counted unmatched; every frame there
     // should have been is matched or lost.
     #expect(result.framesReceived == result.framesMatched + result.unmatched)
