@@ -94,7 +94,10 @@ public enum LatencyBenchmark {
     progress: ((Double) -> Void)? = nil
   ) throws -> Result {
     guard try LidarIngest(config: config).velodyne != nil else {
-      throw Failure(description: "bench latency plays Velodyne captures: drop --metadata/--model")
+      throw Failure(
+        description:
+          "bench latency plays Velodyne captures, and the config's LiDAR is not a Velodyne"
+          + " (an Ouster --metadata or a Hesai --model)")
     }
     let sender = try LatencySender(capture: capture, filter: config.lidar.captureFilter)
     let passCount =
@@ -121,8 +124,11 @@ public enum LatencyBenchmark {
         passes: passCount, ports: ports, clock: options.hostClock, progress: progress)
     } catch {
       options.stop.request()
-      _ = try? run.join()
       _ = try? subscriber.finish()
+      // A run that failed (its endpoint taken, say) is the cause, not the sender's refused send.
+      if case .failure(let failure) = Swift.Result(catching: { try run.join() }) {
+        throw Failure(description: "the live run failed: \(failure)")
+      }
       throw error
     }
     // The run ends itself a second after the last packet (its idle rule), publishing its
