@@ -157,11 +157,13 @@ let package = Package(
         "SightlinePNG", "SightlineScenario", "SightlineSchema", "SightlineZMQ", "SightlineUDP",
         "SightlineGrid",
       ]),
-    // Benchmarks: decode, V2X, grid, the whole frame, the budget, subscribers, Foxglove clients.
+    // Benchmarks: decode, V2X, grid, the whole frame, the budget, subscribers, Foxglove clients,
+    // end-to-end latency (a live run fed by the play tool's restamping).
     .target(
       name: "SightlineBenchmarks",
       dependencies: [
         "SightlinePipeline", "SightlineReplay", "SightlinePublish", "SightlineLive",
+        "SightlineTools", "SightlineUDP",
         "SightlinePcap", "SightlineNet", "SightlineLidar", "SightlineVelodyne", "SightlineOuster",
         "SightlineHesai", "SightlineGrid", "SightlineSchema",
         "SightlineV2X", "SightlineZMQ", "SightlineFoxglove", "SightlineProto",
@@ -228,7 +230,7 @@ let package = Package(
         "SightlineTools", "SightlineSchema", "SightlineZMQ", "SightlinePNG", "SightlineMCAP",
         "SightlineLidar", "SightlineVelodyne", "SightlineOuster", "SightlineHesai", "SightlineV2X",
         "SightlineUDP", "SightlineTimeline", "SightlineGrid",
-        "SightlineZstd", "SightlineFoxglove",
+        "SightlineZstd", "SightlineFoxglove", "SightlineBenchmarks",
       ]),
   ],
   swiftLanguageModes: [.v6]

@@ -29,5 +29,6 @@ struct LidarSockets {
     log(
       "listening on \(options.bindAddress):\(data.boundPort)"
         + (position.map { " (second port \($0.boundPort))" } ?? ""))
+    options.onListening?(data.boundPort, position?.boundPort)
   }
 }

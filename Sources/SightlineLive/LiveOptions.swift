@@ -31,6 +31,9 @@ public struct LiveOptions: Sendable {
   public var hostClock = HostClock()
   /// Stops this run (the service group trips it on SIGINT and SIGTERM).
   public var stop = StopToken()
+  /// Told the ports the LiDAR sockets bound (data, and the second port when there is one) once
+  /// they listen: how an in-process sender finds a run that bound port 0 (`bench latency`).
+  public var onListening: (@Sendable (_ data: UInt16, _ second: UInt16?) -> Void)?
 
   public init(config: SightlineConfig) { self.config = config }
 }

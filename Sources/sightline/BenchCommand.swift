@@ -1,8 +1,10 @@
 // `sightline bench`: repeatable measurements (decode, v2x, grid, frame, budget, units, subscribers,
-// foxglove). Each prints BenchmarkReport's lines; the last line is the one scripts compare. A
-// progress bar on standard error while they run, when it is a terminal (between timed passes).
+// foxglove, latency). Each prints BenchmarkReport's lines; the last line is the one scripts
+// compare. A progress bar on standard error while they run, when it is a terminal (between
+// timed passes).
 
 import ArgumentParser
+import Foundation
 import SightlineBenchmarks
 import SightlineGrid
 import SightlinePipeline
@@ -13,7 +15,7 @@ struct BenchCommand: ParsableCommand {
     subcommands: [
       BenchDecodeCommand.self, BenchV2XCommand.self, BenchGridCommand.self, BenchFrameCommand.self,
       BenchBudgetCommand.self, BenchUnitsCommand.self, BenchSubscribersCommand.self,
-      BenchFoxgloveCommand.self,
+      BenchFoxgloveCommand.self, BenchLatencyCommand.self,
     ])
 }
 
@@ -153,6 +155,72 @@ struct BenchFoxgloveCommand: ParsableCommand {
       }
     }
     for line in BenchmarkReport.foxglove(outcomes) { printLine(line) }
+  }
+}
+
+struct BenchLatencyCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "latency",
+    abstract:
+      "A Velodyne capture sent over loopback UDP at its own rate into a live run, each frame stamped on arrival at a ZeroMQ subscriber; last line: e2e_ms_p50=<x> e2e_ms_p99=<y>.",
+    discussion: """
+      Latency runs from the host time the last packet of a sweep was sent to the frame's \
+      arrival, both on one clock (sender, run and subscriber share the process). The capture \
+      loops, restamped, for --seconds (whole passes) or --passes.
+      """)
+
+  @Argument(help: "pcap or pcapng capture of a Velodyne sensor.")
+  var capture: String
+
+  @Option(name: .long, help: "Send for at least this long (whole passes over the capture).")
+  var seconds = 15.0
+
+  @Option(name: .long, help: "Passes over the capture (instead of --seconds).")
+  var passes: Int?
+
+  @Option(
+    name: .long, help: "TOML config (grid size, budget); built-in defaults when omitted.")
+  var config: String?
+
+  @Option(name: .long, help: "The live run's wall budget per frame, ms (frame.budget_ms).")
+  var budgetMs: Double?
+
+  @Option(name: .long, help: "ZeroMQ endpoint the run publishes on (and the subscriber reads).")
+  var publish = "tcp://127.0.0.1:5594"
+
+  @Option(name: .long, help: "Write one CSV row per matched frame (latency and its parts) here.")
+  var csv: String?
+
+  @OptionGroup var lidarOptions: LidarOptions
+
+  func run() throws {
+    var settings = try loadConfig(config)
+    try lidarOptions.apply(to: &settings)
+    if let budgetMs {
+      guard budgetMs > 0 else { throw Failure(description: "--budget-ms must be above 0") }
+      settings.frame.budgetMilliseconds = budgetMs
+    }
+    guard seconds > 0 else { throw Failure(description: "--seconds must be above 0") }
+    if let passes, passes < 1 { throw Failure(description: "--passes must be at least 1") }
+    let result: LatencyBenchmark.Result
+    do {
+      result = try ProgressBar(label: "bench latency").run { progress in
+        try LatencyBenchmark.run(
+          capture: capture, config: settings, passes: passes, seconds: seconds,
+          endpoint: publish,
+          log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }, progress: progress)
+      }
+    } catch {
+      throw Failure(description: "bench latency failed: \(error)")
+    }
+    if let csv {
+      do {
+        try BenchmarkReport.latencyCSV(result).write(toFile: csv, atomically: true, encoding: .utf8)
+      } catch {
+        throw Failure(description: "cannot write \(csv): \(error)")
+      }
+    }
+    for line in BenchmarkReport.latency(result, capture: capture) { printLine(line) }
   }
 }
 

@@ -24,13 +24,20 @@
 #   Tools/bench/run.sh load [SECONDS]     a 100k/s V2X flood beside VLS-128-rate LiDAR into
 #                                         `sightline run` (Tools/oracle/load_run.py, 60 s); ends
 #                                         with rss_peak_mib=<x> frames=<n> sweeps_dropped=<n>
+#   Tools/bench/run.sh latency [CAPTURE]  end to end, last packet sent to frame received, of a
+#                                         live run fed over loopback UDP at the capture's rate
+#                                         (default: the bundled VLP-16 and the VLS-128)
 # Environment: SCRATCH (swift build scratch path, default .build; binaries and scan files go
 # under it), GRID_SIZES (instead of the grid section's third argument), OCTOMAP_SCANS (scans
-# given to OctoMap, default 40, 0 skips it).
+# given to OctoMap, default 40, 0 skips it), LATENCY_SECONDS (per capture, default 15).
 # Results are appended to Tools/bench/RESULTS.md by hand after a run (see there).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-Tools/setup.sh --test
+# The Python peers (.venv) only for the sections that compare against them; latency is ours alone.
+case "${1:-decode}" in
+  latency) Tools/setup.sh ;;
+  *) Tools/setup.sh --test ;;
+esac
 command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
 
 SCRATCH=${SCRATCH:-.build}
@@ -309,10 +316,33 @@ PY
     .venv/bin/python Tools/oracle/load_run.py "$sightline" \
       ../shared/data/lidar/vls128-strongest.pcap "$seconds"
     ;;
+  latency)
+    # A capture sent over loopback UDP at its own rate (looped, restamped) into a live run, the
+    # sender, the run and a ZeroMQ subscriber in one process on one clock; each frame's latency
+    # runs from the send of its sweep's last packet to its arrival. Both captures unpinned: the
+    # run's ingest and frame threads share the 2 cores with the sender and the subscriber.
+    seconds=${LATENCY_SECONDS:-15}
+    if [ $# -ge 2 ]; then
+      captures=("$2")
+    else
+      captures=(Replay/vlp16-strongest-gps/vlp16-strongest-gps.pcap ../shared/data/lidar/vls128-strongest.pcap)
+    fi
+    build_sightline
+    summary=()
+    for capture in "${captures[@]}"; do
+      echo "== sightline bench latency, $capture ($seconds s) =="
+      out=$("$sightline" bench latency "$capture" --seconds "$seconds")
+      echo "$out"
+      summary+=("$(basename "$capture"): $(grep '^e2e_ms frames=' <<<"$out")")
+    done
+    echo "== latency, both =="
+    printf '%s\n' "${summary[@]}"
+    ;;
   *)
     echo "usage: $0 decode [CAPTURE] | v2x [VECTORS] | grid [street|open] [both|1000|500|WxRES] | subscribers [CAPTURE]" >&2
     echo "       | foxglove [CAPTURE]" >&2
     echo "       | frame [CAPTURE] | budget [CAPTURE] [BUDGET_MS] [AGENTS] | units | load [SECONDS]" >&2
+    echo "       | latency [CAPTURE]" >&2
     exit 2
     ;;
 esac
