@@ -97,8 +97,7 @@ struct BenchFrameCommand: ParsableCommand {
   @OptionGroup var lidarOptions: LidarOptions
 
   func run() throws {
-    var settings = try loadConfig(config)
-    try lidarOptions.apply(to: &settings)
+    var settings = try lidarOptions.settings(from: config)
     let budget = budgetMs.map { FrameBudget.wall(nanoseconds: Int64($0 * 1e6)) }
     if let budgetMs { settings.frame.budgetMilliseconds = budgetMs }
     let result = try ProgressBar(label: "bench frame").run {
@@ -194,8 +193,7 @@ struct BenchLatencyCommand: ParsableCommand {
   @OptionGroup var lidarOptions: LidarOptions
 
   func run() throws {
-    var settings = try loadConfig(config)
-    try lidarOptions.apply(to: &settings)
+    var settings = try lidarOptions.settings(from: config)
     if let budgetMs {
       guard budgetMs > 0 else { throw Failure(description: "--budget-ms must be above 0") }
       settings.frame.budgetMilliseconds = budgetMs
@@ -272,8 +270,7 @@ struct BenchBudgetCommand: ParsableCommand {
   @OptionGroup var lidarOptions: LidarOptions
 
   func run() throws {
-    var settings = try loadConfig(config)
-    try lidarOptions.apply(to: &settings)
+    var settings = try lidarOptions.settings(from: config)
     if let realtimePriority {
       guard (0...99).contains(realtimePriority) else {
         throw ValidationError("--realtime-priority is 0 to 99, not \(realtimePriority)")
@@ -315,8 +312,7 @@ struct BenchUnitsCommand: ParsableCommand {
   @OptionGroup var lidarOptions: LidarOptions
 
   func run() throws {
-    var settings = try loadConfig(config)
-    try lidarOptions.apply(to: &settings)
+    let settings = try lidarOptions.settings(from: config)
     let result = try ProgressBar(label: "bench units").run {
       try WorkUnitCalibration.run(
         captures: captures, config: settings, passes: self.repeat, agents: agents, progress: $0)
@@ -378,9 +374,5 @@ struct BenchCasesOptions: ParsableArguments {
   @OptionGroup var lidarOptions: LidarOptions
 
   /// The config file (or the defaults) with the LiDAR options applied.
-  func settings() throws -> SightlineConfig {
-    var settings = try loadConfig(config)
-    try lidarOptions.apply(to: &settings)
-    return settings
-  }
+  func settings() throws -> SightlineConfig { try lidarOptions.settings(from: config) }
 }

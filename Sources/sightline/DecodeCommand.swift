@@ -25,8 +25,7 @@ struct DecodeCommand: ParsableCommand {
   var out = "-"
 
   func run() throws {
-    var settings = try loadConfig(config)
-    try lidarOptions.apply(to: &settings)
+    let settings = try lidarOptions.settings(from: config)
     guard format == "csv" else { throw Failure(description: "--format must be csv") }
     // No bar while the CSV goes to the same terminal: the two would mix.
     let bar = ProgressBar(label: "decode", enabled: out != "-" || isatty(STDOUT_FILENO) == 0)

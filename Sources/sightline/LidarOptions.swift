@@ -31,6 +31,13 @@ struct LidarOptions: ParsableArguments {
   @Option(name: .long, help: "Cut sweeps at this azimuth, degrees.")
   var cutAngle: Double?
 
+  /// The config file at `path` (the built-in defaults when nil) with these options applied.
+  func settings(from path: String?) throws -> SightlineConfig {
+    var settings = try loadConfig(path)
+    try apply(to: &settings)
+    return settings
+  }
+
   func apply(to config: inout SightlineConfig) throws {
     if let model {
       guard let parsed = LidarModel(name: model) else {
