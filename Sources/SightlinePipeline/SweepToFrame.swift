@@ -94,6 +94,7 @@ public struct SweepToFrame {
     allocateLayers(geometry)
     // Until frames are measured, assume output costs 2 ns a cell (copying and sending layers).
     outputTimes[0] = Int64(geometry.cellCount) * 2
+    outputTimes[1] = outputTimes[0]
     statuses.reserveCapacity(max(16, config.maxAgents))
     order.reserveCapacity(max(16, config.maxAgents))
     distances.reserveCapacity(max(16, config.maxAgents))
@@ -183,7 +184,7 @@ public struct SweepToFrame {
 
   /// The reference machine's time (deterministic) or a wall deadline, each leaving room for
   /// the output stage: under work, its reference cost (`outputPicosecondsPerCell` a cell), under
-  /// wall time the worst of the recent ones; plus a 0.2 ms margin. Work is counted in the
+  /// wall time the second longest of the last 16, × 1.25; plus a 0.2 ms margin. Work is counted in the
   /// reference machine's picoseconds either way (`frame.workUnits` shows it in nanoseconds).
   private func workBudget(startedAt started: Int64, flags: inout GridFrame.Flags) -> WorkBudget {
     switch budget {
@@ -192,12 +193,29 @@ public struct SweepToFrame {
       let reserve = Self.workReservePicoseconds(cells: grid.geometry.cellCount)
       return WorkBudget(.workUnits(max(0, picoseconds - reserve)), costs: .reference)
     case .wall(let nanoseconds):
-      let reserve = (outputTimes.max() ?? 0) * 5 / 4 + 200_000
+      let reserve = secondLongestOutputTime() * 5 / 4 + 200_000
       return WorkBudget(
         .wallClock(
           deadline: started + nanoseconds - reserve, clock: { MonotonicClock.nanoseconds() }),
         costs: .reference)
     }
+  }
+
+  /// The second longest of the recent output stages: one stage the scheduler held up (it
+  /// happens on a shared core) must not shrink the next 16 frames' budgets; a stage that is
+  /// slow twice in 16 frames is taken as slow.
+  private func secondLongestOutputTime() -> Int64 {
+    var longest: Int64 = 0
+    var second: Int64 = 0
+    for time in outputTimes {
+      if time > longest {
+        second = longest
+        longest = time
+      } else if time > second {
+        second = time
+      }
+    }
+    return second
   }
 
   /// The output stage (layers, encoding, publishing) on the reference machine, per grid cell:
