@@ -129,8 +129,9 @@ public struct V2XLayer: Sendable {
   @inline(__always)
   static func percent(_ probability: Float) -> Float {
     let scaled = probability * 100
-    guard scaled >= 0 else { return scaled.rounded() }  // NaN and negatives: never painted
-    let whole = scaled.rounded(.towardZero)
+    // NaN, negatives and the absurd: never painted, but never a trap either.
+    guard scaled >= 0, scaled < 1e6 else { return scaled.rounded() }
+    let whole = Float(Int32(scaled))  // truncation, one instruction
     return scaled - whole >= 0.5 ? whole + 1 : whole
   }
 
