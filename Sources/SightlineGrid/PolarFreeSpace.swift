@@ -34,9 +34,14 @@ struct PolarFreeSpace: Sendable {
 
   /// atan2 within about 1e-4 rad, several times cheaper than libm's; plenty for binning.
   @inline(__always) static func fastAtan2(_ y: Float, _ x: Float) -> Float {
+    guard abs(x) > 0 || abs(y) > 0 else { return 0 }
+    return fastAtan2(nonZero: y, x)
+  }
+
+  /// `fastAtan2` when x and y are not both zero: no branch, so that a batch overlaps.
+  @inline(__always) static func fastAtan2(nonZero y: Float, _ x: Float) -> Float {
     let ax = abs(x)
     let ay = abs(y)
-    guard ax > 0 || ay > 0 else { return 0 }
     let a = min(ax, ay) / max(ax, ay)
     let s = a * a
     var r = ((-0.046_496_474_9 * s + 0.159_314_22) * s - 0.327_622_764) * s * a + a
