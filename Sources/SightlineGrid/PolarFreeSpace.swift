@@ -135,7 +135,9 @@ struct PolarFreeSpace: Sendable {
         units &+= 1
         continue
       }
-      pass.miss(run, row: row, stored: stored, storedFirst: storedFirst, tally: &tally)
+      pass.miss(
+        run, rays: number &* PolarTables.runLength, row: row, stored: stored,
+        storedFirst: storedFirst, tally: &tally)
       units &+= Int(run.columns)
     }
     _ = budget.allowsMore(afterSpending: units)
@@ -213,13 +215,15 @@ struct PolarFreeSpace: Sendable {
 
     /// Misses every cell of the run that its bins reach past. This is the grid's hottest loop:
     /// the miss is inlined with register counters rather than going through `CellUpdater`.
+    /// `rays` is where the run's cells start in `cellRays`.
     @inline(__always) func miss(
-      _ run: PolarTables.Run, row: Int, stored: Int, storedFirst: Int, tally: inout MissTally
+      _ run: PolarTables.Run, rays: Int, row: Int, stored: Int, storedFirst: Int,
+      tally: inout MissTally
     ) {
       let firstColumn = Int(run.column)
       let lastColumn = firstColumn + Int(run.columns)
       let shift = storedFirst &- firstColumn
-      let rayBase = row &* columns
+      let rayBase = rays &- firstColumn
       let dr = Float(row &- sensorRow)
       let dr2 = dr * dr
       for column in firstColumn..<lastColumn {
