@@ -31,7 +31,7 @@ struct EndpointPass {
   @inline(__always) func endpoint(
     _ p: (x: Float, y: Float, z: Float), claimed: UnsafeMutableBufferPointer<UInt64>,
     batch: EndpointBatch.Lanes, raised: inout Int, hits: UnsafeMutableBufferPointer<Int32>,
-    hitCount: inout Int, tally: inout EndpointTally
+    hitCount: inout Int, tally: inout Tally
   ) {
     // Beyond this a coordinate cannot be a LiDAR return, and converting it to a cell index
     // would overflow: it is rejected like a NaN.
@@ -90,20 +90,20 @@ struct EndpointPass {
       reach[bin] = max(reach[bin], batch.reach[j])  // no branch to mispredict
     }
   }
-}
 
-/// The endpoint pass's counts over a chunk, kept in registers and folded into the report once.
-struct EndpointTally {
-  var rejected = 0
-  var overhang = 0
-  /// Points classified as ground or obstacle, and the obstacles among them.
-  var classified = 0
-  var obstacles = 0
+  /// The endpoint pass's counts over a chunk, kept in registers and folded into the report once.
+  struct Tally {
+    var rejected = 0
+    var overhang = 0
+    /// Points classified as ground or obstacle, and the obstacles among them.
+    var classified = 0
+    var obstacles = 0
 
-  @inline(__always) func fold(into report: inout LidarUpdateReport) {
-    report.pointsRejected &+= rejected
-    report.pointsOverhang &+= overhang
-    report.pointsUsed &+= obstacles
-    report.pointsGround &+= classified &- obstacles
+    @inline(__always) func fold(into report: inout LidarUpdateReport) {
+      report.pointsRejected &+= rejected
+      report.pointsOverhang &+= overhang
+      report.pointsUsed &+= obstacles
+      report.pointsGround &+= classified &- obstacles
+    }
   }
 }

@@ -178,7 +178,7 @@ public struct LidarUpdater: Sendable {
           batch.withLanes { lanes in
             while processed < count {
               let end = min(processed + chunk, count)
-              var tally = EndpointTally()
+              var tally = EndpointPass.Tally()
               var raised = 0
               for index in processed..<end {
                 pass.endpoint(
