@@ -11,12 +11,14 @@ public struct LidarUpdater: Sendable {
   /// Which cells an obstacle claimed this frame: one bit a cell, so the random accesses of the
   /// endpoint pass stay in cache. Kept after the frame for `writeSource`.
   var claimedBits: [UInt64]
-  /// This frame's claimed obstacle cells (storage indexes). Its capacity grows to the largest
-  /// sweep once, then stays.
+  /// This frame's claimed obstacle cells (storage indexes): the first `frameHitCount`, the rest
+  /// is scratch. One slot per point: it grows to the largest sweep once, then stays.
   var frameHits: [Int32] = []
+  var frameHitCount = 0
   /// Measured cost of applying one hit (wall budgets reserve it before the frame's end).
   var hitNanoseconds: Float = 40
   var polar = PolarFreeSpace()
+  var endpointBatch = EndpointBatch()
   var perPoint = PerPointRays()
 
   public init(geometry: GridGeometry) {
@@ -74,10 +76,10 @@ public struct LidarUpdater: Sendable {
     }
     let applying = budget.now()
     applyHits(to: &grid, report: &report)
-    report.hitsApplied = frameHits.count
+    report.hitsApplied = frameHitCount
     // What applying one hit costs (random access), kept for the next frame's reserve.
-    if let applying, let done = budget.now(), frameHits.count > 256 {
-      hitNanoseconds = Float(done - applying) / Float(frameHits.count)
+    if let applying, let done = budget.now(), frameHitCount > 256 {
+      hitNanoseconds = Float(done - applying) / Float(frameHitCount)
     }
     return report
   }
@@ -116,6 +118,7 @@ public struct LidarUpdater: Sendable {
   /// Starts a frame: no cell claimed yet (an eighth of a megabyte for 1000×1000).
   mutating func beginFrame() {
     claimedBits.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    frameHitCount = 0
   }
 
   /// Classifies and validates one point; nil when it is not used at all.
@@ -149,7 +152,7 @@ public struct LidarUpdater: Sendable {
     window: WindowPlacement, budget: inout WorkBudget, report: inout LidarUpdateReport,
     position: (Int) -> (x: Float, y: Float, z: Float)
   ) -> Int {
-    let chunk = 1024
+    let chunk = EndpointBatch.capacity
     let perHit = hitNanoseconds
     var processed = 0
     // Moved out for exclusive access inside the closures; put back below.
@@ -159,81 +162,55 @@ public struct LidarUpdater: Sendable {
     claimedBits = []
     var hits = frameHits
     frameHits = []
-    hits.removeAll(keepingCapacity: true)
-    hits.reserveCapacity(count)  // grows only when a sweep has more points than any before
-    let bins = self.polar.bins
-    let binsPerRadian = Float(bins) / (2 * .pi)
+    // One slot per point, written unconditionally and kept only for a new claim: no branch on
+    // whether a point claims. Grows only when a sweep has more points than any before.
+    if hits.count < count { hits = [Int32](repeating: 0, count: count) }
+    var hitCount = 0
+    let pass = EndpointPass(
+      band: band, floor: floor, maximumRange: maximumRange, polar: polar, window: window,
+      bins: self.polar.bins)
+    var batch = endpointBatch
+    endpointBatch = EndpointBatch()
     claimed.withUnsafeMutableBufferPointer { claimed in
       reachScratch.withUnsafeMutableBufferPointer { reach in
-        while processed < count {
-          let end = min(processed + chunk, count)
-          for index in processed..<end {
-            let p = position(index)
-            guard
-              let isObstacle = Self.classify(
-                p, band: band, floor: floor, maximumRange: maximumRange, report: &report)
-            else { continue }
-            let (dc, dr) = window.offset(x: p.x, y: p.y)
-            if polar && (dc != 0 || dr != 0) {
-              Self.raise(
-                reach, dc: dc, dr: dr, isObstacle: isObstacle, bins: bins,
-                binsPerRadian: binsPerRadian)
+        hits.withUnsafeMutableBufferPointer { hits in
+          batch.withLanes { lanes in
+            while processed < count {
+              let end = min(processed + chunk, count)
+              var tally = EndpointPass.Tally()
+              var raised = 0
+              for index in processed..<end {
+                pass.endpoint(
+                  position(index), claimed: claimed, batch: lanes, raised: &raised, hits: hits,
+                  hitCount: &hitCount, tally: &tally)
+              }
+              pass.raiseReach(lanes, count: raised, reach: reach)
+              tally.fold(into: &report)
+              let spent = end - processed
+              report.endpointUnits &+= spent
+              processed = end
+              budget.commit(hitCount, of: .hit, nanoseconds: Int64(Float(hitCount) * perHit))
+              let allowed = budget.allowsMore(afterSpending: spent, of: .point)
+              if processed < count && !allowed { break }
             }
-            guard isObstacle else { continue }
-            let column = window.sensorColumn &+ dc
-            let row = window.sensorRow &+ dr
-            guard window.contains(column: column, row: row) else { continue }
-            let stored = window.storedIndex(column: column, row: row)
-            if Self.claim(stored, in: claimed) { hits.append(Int32(truncatingIfNeeded: stored)) }
           }
-          let spent = end - processed
-          report.endpointUnits &+= spent
-          processed = end
-          budget.commit(hits.count, of: .hit, nanoseconds: Int64(Float(hits.count) * perHit))
-          let allowed = budget.allowsMore(afterSpending: spent, of: .point)
-          if processed < count && !allowed { break }
         }
       }
     }
+    endpointBatch = batch
     self.polar.reach = reachScratch
     claimedBits = claimed
     frameHits = hits
+    frameHitCount = hitCount
     return processed
-  }
-
-  /// Raises the reach of the bin holding the cell offset (dc, dr), not the sensor cell.
-  /// Obstacles free the cells before their own; ground frees its own too. Kept squared: cells
-  /// compare their squared distance, no square root per cell.
-  @inline(__always) static func raise(
-    _ reach: UnsafeMutableBufferPointer<Float>, dc: Int, dr: Int, isObstacle: Bool, bins: Int,
-    binsPerRadian: Float
-  ) {
-    let fdc = Float(dc)
-    let fdr = Float(dr)
-    var bin = Int((PolarFreeSpace.fastAtan2(fdr, fdc) + .pi) * binsPerRadian)
-    if bin >= bins { bin -= bins }
-    let distance = (fdc * fdc + fdr * fdr).squareRoot()
-    let freeReach = isObstacle ? distance - 0.5 : distance + 0.5
-    reach[bin] = max(reach[bin], freeReach * freeReach)  // no branch to mispredict
-  }
-
-  /// Claims a cell for an obstacle return: true the first time in a frame. Free space leaves
-  /// claimed cells alone, and `applyHits` gives each its one hit.
-  @inline(__always) static func claim(
-    _ index: Int, in claimed: UnsafeMutableBufferPointer<UInt64>
-  ) -> Bool {
-    let bit: UInt64 = 1 &<< UInt64(index & 63)
-    let word = claimed[index &>> 6]
-    guard word & bit == 0 else { return false }
-    claimed[index &>> 6] = word | bit
-    return true
   }
 
   /// The frame's obstacle cells, last: occupied wins over any free space cast through them.
   func applyHits(to grid: inout OccupancyGrid, report: inout LidarUpdateReport) {
     let hits = frameHits
+    let count = frameHitCount
     grid.withCells { cells in
-      for hit in hits { cells.applyHit(Int(hit)) }
+      for hit in hits[..<count] { cells.applyHit(Int(hit)) }
       report.cellsUpdated &+= cells.updated
     }
   }

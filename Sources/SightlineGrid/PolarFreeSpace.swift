@@ -34,9 +34,14 @@ struct PolarFreeSpace: Sendable {
 
   /// atan2 within about 1e-4 rad, several times cheaper than libm's; plenty for binning.
   @inline(__always) static func fastAtan2(_ y: Float, _ x: Float) -> Float {
+    guard abs(x) > 0 || abs(y) > 0 else { return 0 }
+    return fastAtan2(nonZero: y, x)
+  }
+
+  /// `fastAtan2` when x and y are not both zero: no branch, so that a batch overlaps.
+  @inline(__always) static func fastAtan2(nonZero y: Float, _ x: Float) -> Float {
     let ax = abs(x)
     let ay = abs(y)
-    guard ax > 0 || ay > 0 else { return 0 }
     let a = min(ax, ay) / max(ax, ay)
     let s = a * a
     var r = ((-0.046_496_474_9 * s + 0.159_314_22) * s - 0.327_622_764) * s * a + a
@@ -131,7 +136,9 @@ struct PolarFreeSpace: Sendable {
         units &+= 1
         continue
       }
-      pass.miss(run, row: row, stored: stored, storedFirst: storedFirst, tally: &tally)
+      pass.miss(
+        run, rays: number &* PolarTables.runLength, row: row, stored: stored,
+        storedFirst: storedFirst, tally: &tally)
       units &+= Int(run.columns)
     }
     _ = budget.allowsMore(afterSpending: units, of: .freeSpaceCell)
@@ -209,13 +216,15 @@ struct PolarFreeSpace: Sendable {
 
     /// Misses every cell of the run that its bins reach past. This is the grid's hottest loop:
     /// the miss is inlined with register counters rather than going through `CellUpdater`.
+    /// `rays` is where the run's cells start in `cellRays`.
     @inline(__always) func miss(
-      _ run: PolarTables.Run, row: Int, stored: Int, storedFirst: Int, tally: inout MissTally
+      _ run: PolarTables.Run, rays: Int, row: Int, stored: Int, storedFirst: Int,
+      tally: inout MissTally
     ) {
       let firstColumn = Int(run.column)
       let lastColumn = firstColumn + Int(run.columns)
       let shift = storedFirst &- firstColumn
-      let rayBase = row &* columns
+      let rayBase = rays &- firstColumn
       let dr = Float(row &- sensorRow)
       let dr2 = dr * dr
       for column in firstColumn..<lastColumn {

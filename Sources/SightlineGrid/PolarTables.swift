@@ -33,6 +33,9 @@ final class PolarTables: Sendable {
   let geometry: GridGeometry
   let bins: Int
   let levels: Int
+  /// Every cell's bins in the order the caster visits them: run after run, `runLength` slots a
+  /// run (the run's cells first), so that the free-space pass streams this table linearly
+  /// instead of jumping between rows (window order was ~2% slower on the VLS-128 capture).
   let cells: [CellRay]
   /// Runs of up to `runLength` cells of one row, sorted near to far by ring.
   let runs: [Run]
@@ -52,8 +55,21 @@ final class PolarTables: Sendable {
     self.bins = bins
     let spans = BinSpans(bins: bins)
     levels = spans.levels
-    cells = Self.cellRays(geometry, spans)
     runs = Self.sortedRuns(geometry, spans)
+    cells = Self.inRunOrder(Self.cellRays(geometry, spans), runs: runs, columns: geometry.columns)
+  }
+
+  /// Window-ordered cell rays laid out run after run, `runLength` slots a run.
+  static func inRunOrder(_ windowOrder: [CellRay], runs: [Run], columns: Int) -> [CellRay] {
+    var ordered = [CellRay](
+      repeating: CellRay(reachA: 0, reachB: 0), count: runs.count * runLength)
+    for (number, run) in runs.enumerated() {
+      for offset in 0..<Int(run.columns) {
+        ordered[number * runLength + offset] =
+          windowOrder[Int(run.row) * columns + Int(run.column) + offset]
+      }
+    }
+    return ordered
   }
 
   /// Each cell's bins. A ray whose major axis is x crosses a cell when it passes within half a

@@ -107,7 +107,7 @@ public struct VelodyneDecoder: Sendable {
 
 extension VelodyneDecoder {
   /// What every return of one packet shares.
-  private struct Packet {
+  struct Packet {
     let payload: UnsafeRawBufferPointer
     let table: LaserTable
     /// `table.firingOffsetSeconds`, at `column * LaserTable.slotsPerColumn + slot`.
@@ -137,23 +137,23 @@ extension VelodyneDecoder {
   }
 
   /// Single return: every block is one bank of a column; empty channels (distance 0) are skipped.
+  /// The points go in through `append(contentsOf:)`, which writes them straight into the
+  /// array's spare capacity: `append` per point checked the array's uniqueness each time (a
+  /// runtime call, and every live value spilled around it).
   @inline(__always) private func emitSingleReturns(
     _ packet: Packet, banked: Bool, blocksPerColumn: Int, returnType: UInt8,
     into points: inout [LidarPoint], _ result: inout PacketDecodeResult
   ) {
-    typealias L = VelodynePacketLayout
-    for block in 0..<L.blockCount {
-      let bank = banked ? block % 4 : 0
-      let column = block / blocksPerColumn
-      for channel in 0..<L.channelsPerBlock
-      where packet.payload.littleEndianUInt16(
-        at: packet.returnOffset(block: block, channel: channel)) != 0
-      {
-        emit(
-          packet, block: block, channel: channel, bank: bank, column: column,
-          returnType: returnType, into: &points, &result)
-      }
+    let before = points.count
+    var outOfRange = 0
+    withUnsafeMutablePointer(to: &outOfRange) { outOfRange in
+      points.append(
+        contentsOf: SingleReturns(
+          decoder: self, packet: packet, banked: banked, blocksPerColumn: blocksPerColumn,
+          returnType: returnType, outOfRange: outOfRange))
     }
+    result.pointsEmitted += points.count - before
+    result.returnsOutOfRange += outOfRange
   }
 
   /// Dual return: blocks pair up, the even block holds the last return, the odd one the
@@ -204,13 +204,27 @@ extension VelodyneDecoder {
     _ packet: Packet, block: Int, channel: Int, bank: Int, column: Int, returnType: UInt8,
     into points: inout [LidarPoint], _ result: inout PacketDecodeResult
   ) -> Bool {
-    let table = packet.table
-    let at = packet.returnOffset(block: block, channel: channel)
-    let distance = Float(packet.payload.littleEndianUInt16(at: at)) * table.distanceUnit
-    guard distance >= range.minimum, distance <= range.maximum else {
+    guard
+      let point = point(
+        packet, block: block, channel: channel, bank: bank, column: column,
+        returnType: returnType)
+    else {
       result.returnsOutOfRange += 1
       return false
     }
+    points.append(point)
+    result.pointsEmitted += 1
+    return true
+  }
+
+  /// One return as a point; nil when the range gate drops it.
+  @inline(__always) func point(
+    _ packet: Packet, block: Int, channel: Int, bank: Int, column: Int, returnType: UInt8
+  ) -> LidarPoint? {
+    let table = packet.table
+    let at = packet.returnOffset(block: block, channel: channel)
+    let distance = Float(packet.payload.littleEndianUInt16(at: at)) * table.distanceUnit
+    guard distance >= range.minimum, distance <= range.maximum else { return nil }
     let (laser, slot) = table.laserAndSlot(channel: channel, bank: bank)
     let firing = column * LaserTable.slotsPerColumn + slot
     let azimuth = firingAzimuth(packet, block: block, column: column, firing: firing)
@@ -222,23 +236,20 @@ extension VelodyneDecoder {
       sinAzimuth[azimuth] * table.cosRotation[laser]
       - cosAzimuth[azimuth] * table.sinRotation[laser]
     let horizontal = distance * table.cosVertical[laser]
-    points.append(
-      LidarPoint(
-        x: horizontal * cosAngle,
-        y: -horizontal * sinAngle,
-        z: distance * table.sinVertical[laser] + table.heightOffset[laser],
-        distance: distance,
-        timeNanoseconds: packet.timeNanoseconds + table.firingOffsetNanoseconds[firing],
-        azimuthCentidegrees: UInt16(azimuth),
-        intensity: packet.payload[at + 2],
-        ring: table.ring[laser],
-        returnType: returnType))
-    result.pointsEmitted += 1
-    return true
+    return LidarPoint(
+      x: horizontal * cosAngle,
+      y: -horizontal * sinAngle,
+      z: distance * table.sinVertical[laser] + table.heightOffset[laser],
+      distance: distance,
+      timeNanoseconds: packet.timeNanoseconds + table.firingOffsetNanoseconds[firing],
+      azimuthCentidegrees: UInt16(azimuth),
+      intensity: packet.payload[at + 2],
+      ring: table.ring[laser],
+      returnType: returnType)
   }
 
   /// The block azimuth advanced by the firing's time into its column, in 0..<36000 centidegrees.
-  @inline(__always) private func firingAzimuth(
+  @inline(__always) func firingAzimuth(
     _ packet: Packet, block: Int, column: Int, firing: Int
   ) -> Int {
     let dt = packet.seconds[firing] - packet.seconds[column * LaserTable.slotsPerColumn]
@@ -247,7 +258,9 @@ extension VelodyneDecoder {
     // Round half up and wrap without libm or a division: the sum is positive and below
     // 2 × 36000 + a packet's sweep, and a multiple of 1/256, so + 0.5 is exact.
     var azimuth = Int(blockAzimuth + packet.rate * dt + 36000.5)
-    while azimuth >= 36000 { azimuth &-= 36000 }
+    // One subtraction almost always; the remainder (a division) only past two turns.
+    if azimuth >= 36000 { azimuth &-= 36000 }
+    if azimuth >= 36000 { azimuth %= 36000 }
     return azimuth
   }
 }
