@@ -41,10 +41,10 @@ public struct WorkCosts: Sendable, Equatable {
   /// 2026-12-07 by `Tools/bench/run.sh units` (decay timed alone; the rest a least-squares fit
   /// of each frame's stage times to its counts of each kind, over two VLP-16 captures, an
   /// HDL-32E and a VLS-128, without and with 64 V2X cars; the mean of two runs, rounded). The
-  /// fit predicts a frame's budgeted time within 9–10% at the median, 36% at p90. A work budget
-  /// of B picoseconds binds about where a wall budget of B would there.
+  /// fit predicts a frame's budgeted time within 2.7–2.9% at the median, 21–23% at p90. A work
+  /// budget of B picoseconds binds about where a wall budget of B would there.
   public static let reference = WorkCosts(
-    decayCell: 290, agentCell: 43_600, point: 6_300, freeSpaceCell: 7_000, hit: 56_000)
+    decayCell: 290, agentCell: 46_200, point: 5_840, freeSpaceCell: 6_390, hit: 42_100)
 
   /// Picoseconds for `count` units of `kind`.
   @inline(__always)

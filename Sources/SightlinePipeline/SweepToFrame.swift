@@ -219,8 +219,8 @@ public struct SweepToFrame {
   }
 
   /// The output stage (layers, encoding, publishing) on the reference machine, per grid cell:
-  /// `Tools/bench/run.sh units` prints it (output_ps_per_cell; 3,969–3,993 on 2026-12-07).
-  static let outputPicosecondsPerCell = 4_000
+  /// `Tools/bench/run.sh units` prints it (output_ps_per_cell; 3,719–3,830 on 2026-12-07).
+  static let outputPicosecondsPerCell = 3_800
 
   /// What a work budget keeps for the output stage of a grid of `cells`, and a 0.2 ms margin.
   public static func workReservePicoseconds(cells: Int) -> Int {
