@@ -367,9 +367,9 @@ private func exactDisc(distance d: Double, radius: Double, sigma: Double) -> Dou
     #expect(FootprintPainter.normalCDF(-.infinity) == 0)
   }
 
-  /// Counts heap allocations when Tools/bench/malloc_count.c is preloaded (LD_PRELOAD).
+  /// This thread's heap allocations when Tools/bench/malloc_count.c is preloaded (LD_PRELOAD).
   private static let allocationCount: (@convention(c) () -> UInt)? = {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sightline_malloc_count")
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sightline_thread_malloc_count")
     else { return nil }
     return unsafeBitCast(symbol, to: (@convention(c) () -> UInt).self)
   }()
@@ -382,8 +382,8 @@ private func exactDisc(distance d: Double, radius: Double, sigma: Double) -> Dou
     var mass: Float = 0
     var cells = 0
     FootprintPainter.paint(vehicle, on: grid) { _, _, p in mass += p }  // builds Φ's table
-    // The counter is process-wide and the test runner allocates on other threads, so take the
-    // quietest of a few rounds: a painter that allocated would show in every one.
+    // The calling thread's allocations only (other tests run in parallel); the quietest of a
+    // few rounds, as the test runner itself may allocate on this thread between them.
     var fewest = UInt.max
     for _ in 0..<10 {
       let before = count()
