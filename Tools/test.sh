@@ -12,14 +12,20 @@ rm -rf "$results" && mkdir -p "$results"
 
 swift build --build-tests || { echo "0 passed, 1 failed"; exit 1; }
 # The malloc counter (Tools/bench/malloc_count.c) is preloaded, so the allocation checks of the
-# hot paths run rather than skip; the MCAP writer's standard recording goes to a file that the
-# official Python reader checks below. A skipped test counts as a failure.
+# hot paths run rather than skip; the MCAP writer's standard recording and the Velodyne packet
+# writer's captures go to files that independent readers check below (the official mcap reader,
+# velodyne-decoder). A skipped test counts as a failure.
 malloc_count=$PWD/.build/malloc_count.so
 gcc -O2 -shared -fPIC -o "$malloc_count" Tools/bench/malloc_count.c -ldl ||
   { echo "0 passed, 1 failed"; exit 1; }
-SIGHTLINE_MCAP_ORACLE_OUT=$PWD/$results/interop.mcap LD_PRELOAD=$malloc_count \
+mkdir -p "$results/peer-captures"
+SIGHTLINE_MCAP_ORACLE_OUT=$PWD/$results/interop.mcap \
+  SIGHTLINE_PEER_CHECK_DIR=$PWD/$results/peer-captures LD_PRELOAD=$malloc_count \
   swift test --skip-build --xunit-output "$results/xunit.xml" 2>&1 | tee "$results/swift-test.log"
 swift_status=${PIPESTATUS[0]}
+.venv/bin/python Tools/oracle/check_peer_captures.py "$results/peer-captures" \
+  | tee "$results/peer-captures.log"
+peer_status=${PIPESTATUS[0]}
 .venv/bin/python Tools/oracle/check_mcap_interop.py "$results/interop.mcap" \
   | tee "$results/mcap-interop.log"
 mcap_status=${PIPESTATUS[0]}
@@ -163,7 +169,7 @@ for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
         skipped = int(suite.get("skipped", 0))
         passed += tests - bad - skipped
         failed += bad + skipped  # a test that did not run checked nothing
-for log in ("oracle.log", "mcap-interop.log", "allocations.log", "decode-oracle.log", "v2x.log", "pictures.log", "structure.log", "recording.log",
+for log in ("oracle.log", "mcap-interop.log", "peer-captures.log", "allocations.log", "decode-oracle.log", "v2x.log", "pictures.log", "structure.log", "recording.log",
             "cpp.log", "plots.log", "foxglove.log", "livepage.log", "nebula.log", "drives.log", "loopback.log", "load.log", "soak.log", "fuzz.log"):
     text = open(sys.argv[1] + "/" + log).read()
     found = re.findall(r"^(\d+) passed, (\d+) failed", text, re.M)
@@ -178,7 +184,7 @@ if [ "$swift_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # the test process died before writing its results
 fi
 echo "$passed passed, $failed failed"
-[ "$swift_status" -eq 0 ] && [ "$mcap_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$decode_status" -eq 0 ] \
+[ "$swift_status" -eq 0 ] && [ "$mcap_status" -eq 0 ] && [ "$peer_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$decode_status" -eq 0 ] \
   && [ "$v2x_status" -eq 0 ] && [ "$pictures_status" -eq 0 ] && [ "$nebula_status" -eq 0 ] \
   && [ "$structure_status" -eq 0 ] \
   && [ "$release_failed" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$load_status" -eq 0 ] \

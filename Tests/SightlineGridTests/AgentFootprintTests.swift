@@ -369,7 +369,8 @@ private func exactDisc(distance d: Double, radius: Double, sigma: Double) -> Dou
 
   /// This thread's heap allocations when Tools/bench/malloc_count.c is preloaded (LD_PRELOAD).
   private static let allocationCount: (@convention(c) () -> UInt)? = {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sightline_thread_malloc_count")
+    guard
+      let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sightline_thread_malloc_count")
     else { return nil }
     return unsafeBitCast(symbol, to: (@convention(c) () -> UInt).self)
   }()

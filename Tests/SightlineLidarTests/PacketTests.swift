@@ -33,6 +33,19 @@ func parse(_ bytes: [UInt8]) -> VelodynePacketHeaderParse {
   bytes.withUnsafeBytes { VelodynePacketHeader.parse($0) }
 }
 
+/// The header of a packet that must parse; a test that gets anything else fails here.
+func header(_ bytes: [UInt8]) throws -> VelodynePacketHeader {
+  guard case .header(let header) = parse(bytes) else {
+    throw HeaderRejected(parse: "\(parse(bytes))")
+  }
+  return header
+}
+
+struct HeaderRejected: Error, CustomStringConvertible {
+  let parse: String
+  var description: String { "the packet did not parse as a header: \(parse)" }
+}
+
 @Suite struct PacketTests {
   @Test func readsTheHeaderFields() {
     guard case .header(let header) = parse(syntheticPacket()) else {
@@ -86,16 +99,16 @@ func parse(_ bytes: [UInt8]) -> VelodynePacketHeaderParse {
     #expect(VelodyneDecoder().model(of: hdl) == .hdl32e)
     // Early VLP-16 firmware reports 0x21: an override decodes it as a VLP-16 anyway.
     #expect(VelodyneDecoder(modelOverride: .vlp16).model(of: hdl) == .vlp16)
-    guard case .header(let unknown) = parse(syntheticPacket(product: 0x99)) else { return }
+    let unknown = try header(syntheticPacket(product: 0x99))
     #expect(VelodyneDecoder().rejection(of: unknown) == .unsupportedModel)
     // A VLS-128 product byte on a packet whose blocks are all FF EE contradicts the structure.
-    guard case .header(let fake) = parse(syntheticPacket(product: 0xA1)) else { return }
+    let fake = try header(syntheticPacket(product: 0xA1))
     #expect(VelodyneDecoder().rejection(of: fake) == .structureContradictsModel)
   }
 
   @Test func decodesGeometryAndTime() throws {
     let bytes = syntheticPacket(azimuth: 9000, step: 40, rawDistance: 5000)  // 10 m at 90°
-    guard case .header(let header) = parse(bytes) else { return }
+    let header = try header(bytes)
     let decoder = VelodyneDecoder()
     var points = [LidarPoint]()
     let result = bytes.withUnsafeBytes {
@@ -120,7 +133,7 @@ func parse(_ bytes: [UInt8]) -> VelodynePacketHeaderParse {
 
   @Test func rangeGateCountsWhatItDrops() throws {
     let bytes = syntheticPacket(rawDistance: 20)  // 4 cm, inside the 0.1 m minimum
-    guard case .header(let header) = parse(bytes) else { return }
+    let header = try header(bytes)
     var points = [LidarPoint]()
     let result = bytes.withUnsafeBytes {
       VelodyneDecoder().decode(

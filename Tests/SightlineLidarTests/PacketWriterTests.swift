@@ -683,12 +683,17 @@ func writeTestWorldCapture(
     #expect(points.contains { $0.intensity == 250 } == (input.mode != .last))
   }
 
-  /// Writes captures for an independent decoder to read, with the points it should find, when
-  /// SIGHTLINE_PEER_CHECK_DIR names a directory. (Used to check against velodyne-decoder.)
+  /// Writes captures for an independent decoder to read, with the points it should find, to
+  /// SIGHTLINE_PEER_CHECK_DIR (make test sets it; Tools/oracle/check_peer_captures.py then has
+  /// velodyne-decoder read them). Without it, the same files go to a temporary directory and the
+  /// test checks that they were written whole.
   @Test func writesCapturesForAPeerDecoderWhenAsked() throws {
-    guard let directory = ProcessInfo.processInfo.environment["SIGHTLINE_PEER_CHECK_DIR"] else {
-      return
-    }
+    let directory =
+      ProcessInfo.processInfo.environment["SIGHTLINE_PEER_CHECK_DIR"]
+      ?? FileManager.default.temporaryDirectory
+      .appendingPathComponent("sightline-peer-\(getpid())").path
+    try FileManager.default.createDirectory(
+      atPath: directory, withIntermediateDirectories: true)
     let cases: [(VelodyneModel, ReturnMode, Int)] = [
       (.vlp16, .strongest, 80), (.vlp16, .dual, 160), (.vls128, .strongest, 700),
       (.vls128, .last, 700), (.hdl32e, .strongest, 200), (.vlp32c, .dual, 320),
@@ -703,6 +708,11 @@ func writeTestWorldCapture(
           "\(p.x),\(p.y),\(p.z),\(p.intensity),\(p.ring),\(p.returnType),\(p.timeNanoseconds)\n"
       }
       try csv.write(toFile: "\(directory)/\(name).csv", atomically: true, encoding: .utf8)
+      let written = try String(contentsOfFile: "\(directory)/\(name).csv", encoding: .utf8)
+      #expect(written.split(separator: "\n").count == expected.count + 1)
+      #expect(expected.count > packets * 10)
+      let pcap = try FileManager.default.attributesOfItem(atPath: "\(directory)/\(name).pcap")
+      #expect((pcap[.size] as? Int ?? 0) > packets * 1206)
     }
   }
 }

@@ -156,7 +156,8 @@ import Testing
 
   /// This thread's heap allocations when Tools/bench/malloc_count.c is preloaded (LD_PRELOAD).
   private static let allocationCount: (@convention(c) () -> UInt)? = {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sightline_thread_malloc_count")
+    guard
+      let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sightline_thread_malloc_count")
     else { return nil }
     return unsafeBitCast(symbol, to: (@convention(c) () -> UInt).self)
   }()

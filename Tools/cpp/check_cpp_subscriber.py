@@ -195,6 +195,9 @@ with tempfile.TemporaryDirectory(prefix="sightline-cpp-") as folder:
         grid(1, header__sensor_time_ns=0, budget__degraded=True, budget__degradation=4,
              budget__free_space_reach_m=float("nan")),
         b"stats\0" + stats.SerializeToString(),
+        # The budget ran out among the agents (the newest degradation).
+        grid(3, budget__degraded=True, budget__degradation=5, budget__points_skipped=10,
+             agent_summary__skipped_for_budget=4),
         # Malformed, each counted: not protobuf; too few cells; a damaged zlib layer; an unknown
         # layer encoding; log_odds of the wrong size; truncated agents and stats; a string that
         # is not UTF-8; a zlib layer with too many cells.
@@ -230,7 +233,7 @@ with tempfile.TemporaryDirectory(prefix="sightline-cpp-") as folder:
     context.term()
     summary = lines[-1] if lines else ""
     check("hand-made messages: malformed ones counted, lost and input error reported",
-          status == 0 and summary == "received 3 frames, lost 3, publisher sent 5, "
+          status == 0 and summary == "received 4 frames, lost 2, publisher sent 5, "
           f"{malformed} malformed; the publisher's input ended with an error",
           f"exit {status}: {summary!r}")
 

@@ -129,6 +129,7 @@ std::string DegradationName(int value) {
     case 1: return "free_space_truncated";
     case 2: return "endpoints_only";
     case 3: return "points_skipped";
+    case 5: return "agents_skipped";
     default: return "lidar_skipped";  // 4, and values this schema version does not know
   }
 }
