@@ -1,4 +1,5 @@
 import Foundation
+import SightlineLidar
 import SightlinePipeline
 import SightlineTimeline
 import SightlineV2X
@@ -49,6 +50,25 @@ struct BudgetAgents {
           longitude: position.longitudeDegrees, speedMetersPerSecond: speed,
           courseDegrees: enuYawToHeading(radiansFromEastCounterClockwise: angle))
       }
+  }
+
+  /// Frame `index` of a run that cycles `sweeps` at 10 Hz on one timeline: the sweep copied into
+  /// `scratch` (its buffer reused) and moved to end at the frame's time, which it returns, and the
+  /// ego and every agent observed for that time. Outside any timed region.
+  func prepareFrame(
+    _ index: Int, of sweeps: [Sweep], into scratch: inout Sweep, loop: FrameLoop
+  ) -> Int64 {
+    let source = sweeps[index % sweeps.count]
+    let time = sweeps[0].endNanoseconds + Int64(index) * 100_000_000
+    scratch.points.removeAll(keepingCapacity: true)
+    scratch.points.append(contentsOf: source.points)
+    scratch.startNanoseconds = time - (source.endNanoseconds - source.startNanoseconds)
+    scratch.endNanoseconds = time
+    if count > 0 {
+      loop.observe(egoFix(at: time))
+      for observation in observations(forFrameAt: time) { loop.observe(observation) }
+    }
+    return time
   }
 
   /// Every agent's message for the frame at `time` (sensor clock, UTC ns).

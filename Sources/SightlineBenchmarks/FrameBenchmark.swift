@@ -236,17 +236,8 @@ public enum FrameBenchmark {
     let period = Int64(periodMilliseconds * 1e6)
     let beginning = MonotonicClock.nanoseconds()
     for index in 0..<frames {
-      let source = sweeps[index % sweeps.count]
-      let time = first.endNanoseconds + Int64(index) * 100_000_000
       if period > 0 { sleep(until: beginning + Int64(index) * period) }
-      scratch.points.removeAll(keepingCapacity: true)
-      scratch.points.append(contentsOf: source.points)
-      scratch.startNanoseconds = time - (source.endNanoseconds - source.startNanoseconds)
-      scratch.endNanoseconds = time
-      if agents > 0 {
-        loop.observe(cars.egoFix(at: time))
-        for observation in cars.observations(forFrameAt: time) { loop.observe(observation) }
-      }
+      let time = cars.prepareFrame(index, of: sweeps, into: &scratch, loop: loop)
       let started = MonotonicClock.nanoseconds()
       let record = try loop.process(&scratch, decodeNanoseconds: 0, clock: time)
       let elapsed = MonotonicClock.nanoseconds() - started

@@ -70,7 +70,7 @@ final class LatencySender {
     }
     if let damage { throw damage }
     let data = loaded.filter { !$0.isPosition }
-    guard let first = data.first?.time, let last = data.last?.time, data.count >= 2 else {
+    guard let first = data.first?.time, data.count >= 2 else {
       throw LatencyBenchmark.Failure(
         description:
           "\(capture) holds \(data.count) Velodyne data packet(s) (1206 bytes to port 2368):"

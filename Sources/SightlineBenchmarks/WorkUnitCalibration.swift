@@ -70,14 +70,8 @@ public enum WorkUnitCalibration {
     loop.recordLimit = 1
     var scratch = first
     for index in 0..<(sweeps.count * (max(1, passes) + 1)) {
-      let source = sweeps[index % sweeps.count]
-      let time = first.endNanoseconds + Int64(index) * 100_000_000
-      scratch.points.removeAll(keepingCapacity: true)
-      scratch.points.append(contentsOf: source.points)
-      scratch.startNanoseconds = time - (source.endNanoseconds - source.startNanoseconds)
-      scratch.endNanoseconds = time
-      loop.observe(cars.egoFix(at: time))
-      for observation in cars.observations(forFrameAt: time) { loop.observe(observation) }
+      let time = cars.prepareFrame(index, of: sweeps, into: &scratch, loop: loop)
+      if agents == 0 { loop.observe(cars.egoFix(at: time)) }  // de-skew runs in every frame
       try loop.process(&scratch, decodeNanoseconds: 0, clock: time)
       if index >= sweeps.count { take(sample(loop)) }  // the first pass warms up
     }
