@@ -64,7 +64,7 @@ let package = Package(
       dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
     .target(name: "SightlineSchema", dependencies: ["SightlineProto", "CZlib"]),
     // Pure: synthetic drives — scenes, ray casting, radio links (Tools/scenario writes them).
-    .target(name: "SightlineScenario"),
+    .target(name: "SightlineScenario", dependencies: ["SightlineTOML"]),
     // Pure: MCAP recordings (chunks, indexes, summary) written to and read from bytes.
     .target(name: "SightlineMCAP"),
     // Pure: one timeline — clock alignment, WGS-84/ENU, ego pose, agent tracks, extrapolation.
@@ -213,7 +213,7 @@ let package = Package(
     .testTarget(name: "SightlineMCAPTests", dependencies: ["SightlineMCAP", "SightlineZstd"]),
     .testTarget(
       name: "SightlineZstdTests", dependencies: ["SightlineZstd", "SightlineMCAP", "CZstd"]),
-    .testTarget(name: "SightlineScenarioTests", dependencies: ["SightlineScenario"]),
+    .testTarget(name: "SightlineScenarioTests", dependencies: ["SightlineScenario", "SightlineTOML"]),
     .testTarget(name: "SightlineZMQTests", dependencies: ["SightlineZMQ"]),
     .testTarget(
       name: "SightlineOpsTests",

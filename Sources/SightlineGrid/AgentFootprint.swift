@@ -108,6 +108,83 @@ public enum FootprintPainter {
     }
   }
 
+  /// Mahalanobis² of the presence region: the centre lies inside it with probability
+  /// 1 − e^(−k²/2) = `presenceConfidence` (a 2-D Gaussian).
+  public static let presenceConfidence: Float = 0.75
+  static let presenceMahalanobisSquared: Float = -2 * logf(1 - presenceConfidence)
+
+  /// Visits every cell of the agent's presence region: the cells its footprint covers when its
+  /// centre lies anywhere in the centre's `presenceConfidence` ellipse (each σ clamped as for
+  /// painting). The agent lies wholly inside the region with at least that probability, however
+  /// wide its uncertainty, where `paint`'s per-cell probabilities of a small agent with a wide
+  /// ellipse can all be tiny. A cell belongs when the point of the footprint nearest its centre
+  /// is within the ellipse of it. Returns the number of cells visited; no heap allocation.
+  @discardableResult
+  public static func presence(
+    _ footprint: AgentFootprint, on geometry: GridGeometry, visit: (Int, Int) -> Void
+  ) -> Int {
+    let f = footprint
+    guard geometry.columns > 0, geometry.rows > 0, geometry.resolution.isFinite,
+      geometry.resolution > 0, f.x.isFinite, f.y.isFinite, f.heading.isFinite,
+      f.covarianceXX.isFinite, f.covarianceXY.isFinite, f.covarianceYY.isFinite,
+      f.covarianceXX >= 0, f.covarianceYY >= 0
+    else { return 0 }
+    let (halfLength, halfWidth, radius): (Float, Float, Float)
+    switch f.shape {
+    case .rectangle(let length, let width):
+      guard length.isFinite, width.isFinite, length > 0, width > 0 else { return 0 }
+      (halfLength, halfWidth, radius) = (length / 2, width / 2, 0)
+    case .disc(let r):
+      guard r.isFinite, r > 0 else { return 0 }
+      (halfLength, halfWidth, radius) = (0, 0, r)
+    }
+    // Σ with its eigenvalues clamped as painting clamps σ, then inverted.
+    let mean = (f.covarianceXX + f.covarianceYY) / 2
+    let half = (f.covarianceXX - f.covarianceYY) / 2
+    let spread = (half * half + f.covarianceXY * f.covarianceXY).squareRoot()
+    let low = Swift.min(geometry.resolution / 2, maximumSigma)
+    let large = Swift.min(Swift.max((mean + spread).squareRoot(), low), maximumSigma)
+    let small = Swift.min(Swift.max((Swift.max(mean - spread, 0)).squareRoot(), low), maximumSigma)
+    let angle = 0.5 * atan2(2 * f.covarianceXY, f.covarianceXX - f.covarianceYY)
+    let (ca, sa) = (cos(angle), sin(angle))
+    let (inverseLarge, inverseSmall) = (1 / (large * large), 1 / (small * small))
+    let k2 = presenceMahalanobisSquared
+    let c = cos(f.heading)
+    let sn = sin(f.heading)
+    let reach = (halfLength * halfLength + halfWidth * halfWidth).squareRoot() + radius
+    let extent = reach + k2.squareRoot() * large
+    let res = geometry.resolution
+    let rows = indexRange(f.y - extent, f.y + extent, resolution: res, count: geometry.rows)
+    let columns = indexRange(f.x - extent, f.x + extent, resolution: res, count: geometry.columns)
+    var visited = 0
+    for row in rows {
+      let dy = (Float(row) + 0.5) * res - f.y
+      for column in columns {
+        let dx = (Float(column) + 0.5) * res - f.x
+        // From the nearest point of the footprint to the cell centre, in east/north.
+        var ex: Float
+        var ey: Float
+        if radius > 0 {
+          let d = (dx * dx + dy * dy).squareRoot()
+          let shrink = d > radius ? (d - radius) / d : 0
+          (ex, ey) = (dx * shrink, dy * shrink)
+        } else {
+          let s = c * dx + sn * dy
+          let t = -sn * dx + c * dy
+          let es = s - Swift.min(Swift.max(s, -halfLength), halfLength)
+          let et = t - Swift.min(Swift.max(t, -halfWidth), halfWidth)
+          (ex, ey) = (c * es - sn * et, sn * es + c * et)
+        }
+        let u = ca * ex + sa * ey
+        let v = -sa * ex + ca * ey
+        guard u * u * inverseLarge + v * v * inverseSmall <= k2 else { continue }
+        visit(column, row)
+        visited += 1
+      }
+    }
+    return visited
+  }
+
   // MARK: Shapes
 
   private static func paintRectangle(

@@ -31,11 +31,13 @@ public struct V2XLayer: Sendable {
   /// Per window cell, the probability (percent) that some agent occupies it; −1 where no agent
   /// reaches. Output order; always current, so output is a copy.
   public private(set) var cells: [Int8]
-  /// Cells painted this frame, each once (the ones to clear next frame).
+  /// Cells painted or floored this frame, each once (the ones to clear next frame).
   var paintedCells: [Int32] = []
   /// Per painted agent, its cells and its own probability there, in `agentCells[range]`.
   var agentCells: [AgentCell] = []
   var agentRanges: [PaintedAgent] = []
+  /// Per painted agent, its presence region's cells, in `presenceCells[range]`.
+  var presenceCells: [Int32] = []
   /// Per agent index of the frame, its entry in `agentRanges` (−1: not painted).
   var rangeOfAgent: [Int32] = []
   struct AgentCell {
@@ -47,16 +49,19 @@ public struct V2XLayer: Sendable {
     /// The agent's index in the frame's list.
     var agent: Int
     var cells: Range<Int>
+    var presence: Range<Int>
   }
 
   /// Per window cell, the least occupancy (percent) fusion gives it because it lies in an
-  /// agent's core; 0 elsewhere.
+  /// agent's presence region; 0 elsewhere.
   var coreFloor: [Int8]
-  /// What fusion gives an agent's core (the cells where its own probability is at least half its
-  /// peak) at least. A small agent with a wide uncertainty (a pedestrian with a phone's GNSS)
-  /// has no single cell above 50%, yet it is somewhere in its core: the planner must see that
-  /// area occupied, not nothing.
-  public var corePercent: Int8 = 70
+  /// What fusion gives an agent's presence region at least: the cells its footprint covers
+  /// with its centre anywhere in its 75% ellipse (`FootprintPainter.presence`), so the agent is
+  /// wholly inside with probability 0.75 or more. A small agent with a wide uncertainty (a
+  /// pedestrian with a phone's GNSS) has no single cell above 50%, or none painted at all, yet
+  /// it is in that region three times in four: the planner must see that area occupied, not
+  /// nothing. `sightline eval` checks the claim (its `presence` key; docs/EVAL.md).
+  public var corePercent = Int8(FootprintPainter.presenceConfidence * 100)
 
   public init(geometry: GridGeometry) {
     self.geometry = geometry
@@ -74,6 +79,7 @@ public struct V2XLayer: Sendable {
     }
     paintedCells.removeAll(keepingCapacity: true)
     agentCells.removeAll(keepingCapacity: true)
+    presenceCells.removeAll(keepingCapacity: true)
     agentRanges.removeAll(keepingCapacity: true)
     rangeOfAgent.removeAll(keepingCapacity: true)
   }
@@ -92,34 +98,44 @@ public struct V2XLayer: Sendable {
         AgentCell(index: Int32(row * columns + column), percent: percent, probability: probability))
     }
     agentCells = mine
+    let presenceStart = presenceCells.count
+    var region = presenceCells
+    presenceCells = []
+    let inRegion = FootprintPainter.presence(footprint, on: geometry) { column, row in
+      region.append(Int32(row * columns + column))
+    }
+    presenceCells = region
     while rangeOfAgent.count <= agent { rangeOfAgent.append(-1) }
     rangeOfAgent[agent] = Int32(agentRanges.count)
-    agentRanges.append(PaintedAgent(agent: agent, cells: start..<agentCells.count))
-    return visited
+    agentRanges.append(
+      PaintedAgent(
+        agent: agent, cells: start..<agentCells.count,
+        presence: presenceStart..<presenceCells.count))
+    return visited + inRegion
   }
 
   /// Writes the painted agents into the layer in the agents' own order, whatever order they
   /// were painted in, so the layer does not depend on it: agents overlapping in a cell combine
-  /// as independent, 1 − Π(1 − p), rounded to percent after each. Each agent's core (its cells
-  /// at least half its peak) gets `corePercent`.
+  /// as independent, 1 − Π(1 − p), rounded to percent after each. Each agent's presence region
+  /// gets `corePercent` at least.
   public mutating func composite() {
     for slot in rangeOfAgent where slot >= 0 {
-      let range = agentRanges[Int(slot)].cells
-      var peak: Int8 = 0
-      for cell in agentCells[range] {
+      let painted = agentRanges[Int(slot)]
+      for cell in agentCells[painted.cells] {
         let index = Int(cell.index)
         let before = cells[index]
         if before < 0 {
-          paintedCells.append(cell.index)
+          if coreFloor[index] == 0 { paintedCells.append(cell.index) }
           cells[index] = cell.percent
         } else {
           let combined = 1 - (1 - Float(before) / 100) * (1 - cell.probability)
           cells[index] = Int8(min(100, Self.percent(combined)))
         }
-        peak = max(peak, cell.percent)
       }
-      for cell in agentCells[range] where Int(cell.percent) * 2 >= Int(peak) {
-        coreFloor[Int(cell.index)] = corePercent
+      for cell in presenceCells[painted.presence] {
+        let index = Int(cell)
+        if cells[index] < 0, coreFloor[index] == 0 { paintedCells.append(cell) }
+        coreFloor[index] = corePercent
       }
     }
   }
@@ -135,10 +151,10 @@ public struct V2XLayer: Sendable {
     return scaled - whole >= 0.5 ? whole + 1 : whole
   }
 
-  /// Each of `agentCount` agents against the LiDAR layer, over its core: the cells where its
-  /// own probability is at least half its peak. Call after the frame's LiDAR update.
-  /// - confirmed: LiDAR has an occupied cell in the core;
-  /// - contradicted: none occupied, and LiDAR sees at least half the core free;
+  /// Each of `agentCount` agents against the LiDAR layer, over its presence region (where it is
+  /// with probability 0.75). Call after the frame's LiDAR update.
+  /// - confirmed: LiDAR has an occupied cell in the region;
+  /// - contradicted: none occupied, and LiDAR sees at least half the region free;
   /// - occluded: otherwise (LiDAR mostly cannot see there);
   /// - not painted: the agent was not painted (beyond the limit or the budget, or nothing of
   ///   it in the window).
@@ -151,7 +167,7 @@ public struct V2XLayer: Sendable {
     for agent in 0..<agentCount {
       let slot = agent < rangeOfAgent.count ? Int(rangeOfAgent[agent]) : -1
       let status =
-        slot < 0 ? .notPainted : judge(agentCells[agentRanges[slot].cells], against: lidar)
+        slot < 0 ? .notPainted : judge(presenceCells[agentRanges[slot].presence], against: lidar)
       statuses.append(status)
       switch status {
       case .confirmed: counts.confirmed += 1
@@ -163,31 +179,28 @@ public struct V2XLayer: Sendable {
     return counts
   }
 
-  /// One painted agent's cells against the LiDAR layer (see `consistency`).
-  private func judge(_ mine: ArraySlice<AgentCell>, against lidar: OccupancyGrid)
+  /// One painted agent's presence region against the LiDAR layer (see `consistency`).
+  private func judge(_ region: ArraySlice<Int32>, against lidar: OccupancyGrid)
     -> AgentConsistency
   {
-    var peak: Int8 = 0
-    for cell in mine { peak = max(peak, cell.percent) }
-    guard peak > 0 else { return .notPainted }
+    guard !region.isEmpty else { return .notPainted }
     let columns = geometry.columns
-    var core = 0
     var occupied = 0
     var free = 0
-    for cell in mine where Int(cell.percent) * 2 >= Int(peak) {
-      core += 1
-      let index = Int(cell.index)
+    for cell in region {
+      let index = Int(cell)
       switch lidar.state(column: index % columns, row: index / columns) {
       case .occupied: occupied += 1
       case .free: free += 1
       case .unknown: break
       }
     }
-    return occupied > 0 ? .confirmed : (free * 2 >= core ? .contradicted : .occluded)
+    return occupied > 0 ? .confirmed : (free * 2 >= region.count ? .contradicted : .occluded)
   }
 
   /// Fuses V2X evidence into output cells that hold the LiDAR layer (nav_msgs values): where
-  /// an agent is more likely there than not, or in an agent's core (at least `corePercent`),
+  /// an agent is more likely there than not, or in an agent's presence region (at least
+  /// `corePercent`),
   /// its log-odds add to LiDAR's (independent evidence; unknown LiDAR counts as none). V2X never
   /// adds free space: an empty cell in the V2X layer says nothing. Returns the fused counts,
   /// from the LiDAR counts given.
@@ -238,9 +251,9 @@ public struct V2XLayer: Sendable {
     cells.withUnsafeBufferPointer { _ = output.initialize(from: $0) }
   }
 
-  /// Sets `bit` in `source` where an agent is more likely there than not (p > 0.5).
+  /// Sets `bit` in `source` where fusion makes an agent count (p > 0.5, or its presence region).
   public func markSource(_ source: UnsafeMutableBufferPointer<UInt8>, bit: UInt8) {
-    for painted in paintedCells where cells[Int(painted)] > 50 {
+    for painted in paintedCells where max(cells[Int(painted)], coreFloor[Int(painted)]) > 50 {
       source[Int(painted)] |= bit
     }
   }

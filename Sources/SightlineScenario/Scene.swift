@@ -20,83 +20,6 @@ public struct Pose2D: Sendable, Equatable, Codable {
   }
 }
 
-/// A path through timed keyframes, followed piecewise linearly: the speed profile is set by the
-/// keyframe times (a repeated position is a stop). Before the first keyframe the mover waits
-/// at it; after the last it stays there.
-public struct Trajectory: Sendable, Equatable {
-  public struct Keyframe: Sendable, Equatable {
-    public var time: Double
-    public var x: Double
-    public var y: Double
-    public init(_ time: Double, _ x: Double, _ y: Double) {
-      self.time = time
-      self.x = x
-      self.y = y
-    }
-  }
-  public let keyframes: [Keyframe]
-
-  /// Keyframes must be in time order.
-  public init(_ keyframes: [Keyframe]) {
-    precondition(!keyframes.isEmpty, "a trajectory needs a keyframe")
-    precondition(zip(keyframes, keyframes.dropFirst()).allSatisfy { $0.time < $1.time })
-    self.keyframes = keyframes
-  }
-
-  /// Straight from (x0, y0) at `speed` along `heading`, from `start` to `end` seconds.
-  public static func straight(
-    from x0: Double, _ y0: Double, heading: Double, speed: Double, start: Double = 0,
-    end: Double
-  ) -> Trajectory {
-    let distance = speed * (end - start)
-    return Trajectory([
-      Keyframe(start, x0, y0),
-      Keyframe(end, x0 + cos(heading) * distance, y0 + sin(heading) * distance),
-    ])
-  }
-
-  /// Pose, speed (m/s) at `time` (seconds from the scenario start).
-  public func state(at time: Double) -> (pose: Pose2D, speed: Double) {
-    guard let next = keyframes.firstIndex(where: { $0.time > time }) else {
-      return (pose(segment: keyframes.count - 1, fraction: 0), 0)
-    }
-    guard next > 0 else { return (pose(segment: 0, fraction: 0), 0) }
-    let a = keyframes[next - 1]
-    let b = keyframes[next]
-    let fraction = (time - a.time) / (b.time - a.time)
-    let length = hypot(b.x - a.x, b.y - a.y)
-    return (pose(segment: next - 1, fraction: fraction), length / (b.time - a.time))
-  }
-
-  /// Along segment `index` (from keyframe index to index + 1); the heading of the last moving
-  /// segment holds through stops.
-  func pose(segment index: Int, fraction: Double) -> Pose2D {
-    let a = keyframes[index]
-    var heading = 0.0
-    var probe = min(index, keyframes.count - 2)
-    while probe >= 0 {
-      let from = keyframes[probe]
-      let to = keyframes[probe + 1]
-      if hypot(to.x - from.x, to.y - from.y) > 1e-9 {
-        heading = atan2(to.y - from.y, to.x - from.x)
-        break
-      }
-      probe -= 1
-    }
-    if probe < 0, keyframes.count > 1 {
-      // Still before any movement: face the first move.
-      for (from, to) in zip(keyframes, keyframes.dropFirst())
-      where hypot(to.x - from.x, to.y - from.y) > 1e-9 {
-        heading = atan2(to.y - from.y, to.x - from.x)
-        break
-      }
-    }
-    guard index + 1 < keyframes.count else { return Pose2D(x: a.x, y: a.y, yaw: heading) }
-    let b = keyframes[index + 1]
-    return Pose2D(x: a.x + (b.x - a.x) * fraction, y: a.y + (b.y - a.y) * fraction, yaw: heading)
-  }
-}
-
 /// A box standing on the ground: a building, a parked truck, or an agent's body.
 public struct Box: Sendable, Equatable {
   public var center: Pose2D
@@ -115,34 +38,6 @@ public enum AgentKind: String, Sendable, Codable {
   case vehicle
   case pedestrian
   case cyclist
-}
-
-/// A moving road user; `equipped` ones send BSMs (vehicles) or PSMs (pedestrians, cyclists).
-public struct Agent: Sendable, Equatable {
-  public var id: UInt32
-  public var kind: AgentKind
-  public var length: Double
-  public var width: Double
-  public var height: Double
-  public var trajectory: Trajectory
-  public var equipped: Bool
-
-  public init(
-    id: UInt32, kind: AgentKind, length: Double, width: Double, height: Double,
-    trajectory: Trajectory, equipped: Bool = true
-  ) {
-    self.id = id
-    self.kind = kind
-    self.length = length
-    self.width = width
-    self.height = height
-    self.trajectory = trajectory
-    self.equipped = equipped
-  }
-
-  public func box(at time: Double) -> Box {
-    Box(center: trajectory.state(at: time).pose, length: length, width: width, height: height)
-  }
 }
 
 /// Everything a synthetic drive holds, in a local ENU plane anchored at `origin`.

@@ -9,6 +9,9 @@ public struct TOMLTable: Sendable, Equatable {
 
   public var isEmpty: Bool { keys.isEmpty }
 
+  /// Sets `key`, adding it after the others when it is new.
+  public mutating func set(_ key: String, _ value: TOMLValue) { append(key, value) }
+
   /// Adds `key`; the reader checks for duplicates before it calls this.
   mutating func append(_ key: String, _ value: TOMLValue) {
     if values.updateValue(value, forKey: key) == nil { keys.append(key) }

@@ -4,24 +4,38 @@ import Testing
 @testable import SightlineScenario
 
 @Suite struct SceneTests {
-  @Test func trajectoriesFollowTheirKeyframes() {
-    let path = Trajectory([.init(0, 0, 0), .init(2, 10, 0), .init(4, 10, 0), .init(6, 10, 6)])
+  @Test func trajectoriesAccelerateBrakeToAStopAndTurn() {
+    // 2 s at 2 m/s², 2 s braking at 3 m/s² (stops after 4/3 s), a quarter turn on the spot.
+    let path = Trajectory(
+      start: Pose2D(x: 0, y: 0, yaw: 0), speed: 0,
+      segments: [
+        .init(duration: 2, acceleration: 2), .init(duration: 2, acceleration: -3),
+        .init(duration: 1, yawRate: .pi / 2),
+      ], until: 8)
     #expect(path.state(at: -1).pose == Pose2D(x: 0, y: 0, yaw: 0))
-    let moving = path.state(at: 1)
-    #expect(moving.pose.x == 5 && moving.speed == 5)
-    // Stopped: the heading of the last move holds.
-    let stopped = path.state(at: 3)
-    #expect(stopped.pose.x == 10 && stopped.speed == 0 && stopped.pose.yaw == 0)
-    let turned = path.state(at: 5)
-    #expect(abs(turned.pose.yaw - .pi / 2) < 1e-12 && turned.pose.y == 3)
-    #expect(path.state(at: 10).pose == Pose2D(x: 10, y: 6, yaw: .pi / 2))
+    let accelerating = path.state(at: 1)
+    #expect(abs(accelerating.pose.x - 1) < 1e-6 && abs(accelerating.speed - 2) < 1e-9)
+    #expect(accelerating.acceleration == 2)
+    // Braking from 4 m/s at 3 m/s²: 8/3 m more, then stopped (speed 0, not negative).
+    let stopped = path.state(at: 3.9)
+    #expect(abs(stopped.pose.x - (4 + 8.0 / 3)) < 1e-3 && stopped.speed == 0)
+    #expect(stopped.acceleration == 0)
+    let turned = path.state(at: 4.5)
+    #expect(abs(turned.pose.yaw - .pi / 4) < 1e-9 && turned.yawRate == .pi / 2)
+    #expect(abs(path.state(at: 7).pose.yaw - .pi / 2) < 1e-9)
+    // A constant turn at speed traces a circle of radius v / ω.
+    let circle = Trajectory(
+      start: Pose2D(x: 0, y: 0, yaw: 0), speed: 5, segments: [.init(duration: 8, yawRate: 0.5)],
+      until: 8)
+    let end = circle.state(at: 2 * .pi / 0.5 / 2)  // half a circle
+    #expect(abs(end.pose.x) < 0.01 && abs(end.pose.y - 20) < 0.01)
   }
 
   @Test func raysHitTheGroundBoxesAndNothingBehindThem() {
     let wall = Box(center: Pose2D(x: 10, y: 0, yaw: 0), length: 2, width: 20, height: 3)
     let scene = Scene(
       name: "t", origin: (0, 0, 0), duration: 1, buildings: [wall], agents: [],
-      ego: Trajectory([.init(0, 0, 0)]))
+      ego: .straight(from: 0, 0, heading: 0, speed: 0, end: 1))
     let origin = (x: 0.0, y: 0.0, z: 2.0)
     // Straight at the wall: its near face at x = 9.
     #expect(
@@ -43,9 +57,8 @@ import Testing
     #expect(abs(hit! - 3) < 1e-9)
   }
 
-  @Test func theBlindIntersectionHidesThePedestrianUntilItStepsOut() {
-    let scenario = Scenario.blindIntersection()
-    let scene = scenario.scene
+  @Test func theBlindIntersectionHidesThePedestrianUntilItStepsOut() throws {
+    let scene = try BundledScenario.load("blind-intersection").scene
     func visible(at time: Double) -> Bool {
       let ego = scene.ego.state(at: time).pose
       let pedestrian = scene.agents[0].trajectory.state(at: time).pose

@@ -46,7 +46,9 @@ func writeLidar(_ scenario: Scenario, to path: String) throws -> (packets: Int, 
   let maximumRange = model == .vlp16 ? 100.0 : 200.0
   var packets = 0
   var points = 0
-  var nextFix = 0.0
+  var fixes = 0
+  var receiver = GNSSErrorTrack(model: scenario.egoGNSS, seed: scenario.seed ^ 0x474E_5353)
+  var course = scene.ego.state(at: 0).pose.yaw
   // Time in whole nanoseconds from the packet count (a VLP-16 packet period is 1,327,104 ns):
   // no drift over a drive.
   let period = writer.packetPeriodNanoseconds
@@ -78,9 +80,11 @@ func writeLidar(_ scenario: Scenario, to path: String) throws -> (packets: Int, 
       let range = scene.cast(
         from: origin, direction: direction, at: firingTime, maximumRange: maximumRange,
         agentBoxes: bodies)
-      // Range noise: σ 1 cm, as a good time-of-flight sensor.
-      let measured = range.map { $0 + 0.01 * noise.normal() }
-      guard let measured, measured > 0.5 else { return .none }
+      // The same draws for every ray, hit or not, so one change does not reshuffle the rest.
+      let rangeDraw = noise.normal()
+      let dropDraw = noise.unit()
+      let measured = range.map { $0 + scenario.rangeNoise * rangeDraw }
+      guard let measured, measured > 0.5, dropDraw >= scenario.returnDropout else { return .none }
       points += 1
       let intensity: UInt8 = origin.z + direction.z * measured < 0.05 ? 12 : 60
       let only = LaserReturn(distanceMeters: Float(measured), intensity: intensity)
@@ -88,17 +92,23 @@ func writeLidar(_ scenario: Scenario, to path: String) throws -> (packets: Int, 
     }
     try pcap.write(try data.write(payload: payload), timestampNanoseconds: time)
     packets += 1
-    // A GPRMC once a second, as the sensor relays its receiver: whole-second times.
+    // The ego's receiver, relayed by the sensor at its fix rate: its own error, not the truth.
+    let nextFix = Double(fixes) / scenario.egoFixRate
     if packetTime >= nextFix {
       let state = scene.ego.state(at: nextFix)
-      let geo = plane.geodetic(ENUPoint(east: state.pose.x, north: state.pose.y))
+      let error = receiver.sample(at: nextFix)
+      let geo = plane.geodetic(
+        ENUPoint(east: state.pose.x + error.east, north: state.pose.y + error.north))
+      // Course over ground is noise when standing still: a receiver holds its last one.
+      if state.speed > 0.5 { course = state.pose.yaw + error.heading }
       let fix = GNSSFix(
         utcNanoseconds: utc(nextFix), latitude: geo.latitudeDegrees,
-        longitude: geo.longitudeDegrees, speedMetersPerSecond: state.speed,
-        courseDegrees: enuYawToHeading(radiansFromEastCounterClockwise: state.pose.yaw))
+        longitude: geo.longitudeDegrees,
+        speedMetersPerSecond: max(0, state.speed + error.speed),
+        courseDegrees: enuYawToHeading(radiansFromEastCounterClockwise: course))
       let packet = positionWriter.write(microsecondsPastHour: pastHour, ppsStatus: 2, fix: fix)
       try pcap.write(try position.write(payload: packet), timestampNanoseconds: time)
-      nextFix += 1
+      fixes += 1
     }
   }
   try pcap.close()
@@ -127,8 +137,8 @@ func writeTruth(_ scenario: Scenario, to path: String) throws -> Int {
   while Double(step) * 0.05 <= scene.duration + 1e-9 {
     let time = Double(step) * 0.05
     func state(_ id: UInt32, _ trajectory: Trajectory) -> TruthSample.State {
-      let (pose, speed) = trajectory.state(at: time)
-      return .init(id: id, x: pose.x, y: pose.y, yaw: pose.yaw, speed: speed)
+      let state = trajectory.state(at: time)
+      return .init(id: id, x: state.pose.x, y: state.pose.y, yaw: state.pose.yaw, speed: state.speed)
     }
     let sample = TruthSample(
       t_ns: utc(time), ego: state(0, scene.ego),
@@ -150,20 +160,27 @@ func writeV2X(_ scenario: Scenario, to path: String) throws -> (sent: Int, recei
   var sent = 0
   for (index, agent) in scene.agents.enumerated() where agent.equipped {
     var channel = RadioChannel(link: scenario.link, seed: scenario.seed &+ UInt64(index) &* 7919)
+    var receiver = GNSSErrorTrack(
+      model: agent.gnss, seed: scenario.seed ^ (UInt64(agent.id) &* 0x9E37_79B9))
     // Senders are not in step: each starts at its own phase within the interval.
     let interval = 1 / scenario.messageRate
     var time = interval * Double(index % 7) / 7
     var count = 0
     while time < scene.duration {
-      let (pose, speed) = agent.trajectory.state(at: time)
+      let state = agent.trajectory.state(at: time)
+      let pose = state.pose
       let ego = scene.ego.state(at: time).pose
+      // Drawn for every message, sent or not, so the error wanders on in real time.
+      let error = receiver.sample(at: time)
       if hypot(pose.x - ego.x, pose.y - ego.y) <= scenario.radioRange {
-        let geo = plane.geodetic(ENUPoint(east: pose.x, north: pose.y))
+        let geo = plane.geodetic(ENUPoint(east: pose.x + error.east, north: pose.y + error.north))
         let payload = try J2735Message.encode(
           agent: agent, latitude: geo.latitudeDegrees, longitude: geo.longitudeDegrees,
-          elevation: scene.origin.height, speed: speed,
-          headingDegrees: enuYawToHeading(radiansFromEastCounterClockwise: pose.yaw),
-          generation: utc(time + scenario.link.senderClockOffset), count: count)
+          elevation: scene.origin.height, speed: max(0, state.speed + error.speed),
+          headingDegrees: enuYawToHeading(radiansFromEastCounterClockwise: pose.yaw + error.heading),
+          yawRateDegrees: state.yawRate * 180 / .pi, acceleration: state.acceleration,
+          generation: utc(time + agent.clockOffset + scenario.link.senderClockOffset),
+          count: count)
         sent += 1
         for arrival in channel.deliver(sentAt: time) {
           entries.append(
@@ -186,7 +203,7 @@ func writeV2X(_ scenario: Scenario, to path: String) throws -> (sent: Int, recei
 
 func manifest(_ scenario: Scenario, pcap: String) -> String {
   """
-  # Written by Tools/scenario (swift run sightline-scenario \(scenario.scene.name) FOLDER); see README.md.
+  # Written by Tools/scenario from scenario.toml (Tools/scenario/regenerate.sh); see README.md.
   name = "\(scenario.scene.name)"
   summary = "synthetic: \(scenario.scene.name), \(scenario.sensor.rawValue), with ground truth"
 
@@ -197,8 +214,10 @@ func manifest(_ scenario: Scenario, pcap: String) -> String {
   log = "v2x.jsonl"
 
   [ego]
-  # The truth's ego poses at 20 Hz: an ideal GNSS/INS.
-  source = "truth"
+  \(scenario.egoSource == .gprmc
+      ? "# The simulated receiver's GPRMC (\(scenario.egoFixRate) Hz, \(scenario.egoGNSS.positionSigma) m 1σ), relayed by the LiDAR."
+      : "# The truth's ego poses at 20 Hz: an ideal GNSS/INS.")
+  source = "\(scenario.egoSource.rawValue)"
 
   [truth]
   file = "truth.jsonl"
@@ -212,16 +231,19 @@ func readme(_ scenario: Scenario, pcap: String) -> String {
 
   \(scenario.summary)
 
-  - `\(pcap)`: real \(scenario.sensor.rawValue) packets (strongest return, 600 RPM, 1 cm range
-    noise) ray-cast against the scene from the moving ego, and GPRMC position packets once a
-    second. Any Velodyne decoder reads it (`make test` checks it with velodyne-decoder).
+  - `scenario.toml`: the scenario (docs/SCENARIOS.md): scene, motion, every sender's GNSS
+    error and clock, the radio link, the LiDAR's noise and the ego's receiver.
+  - `\(pcap)`: real \(scenario.sensor.rawValue) packets (\(scenario.returns.rawValue) return, 600 RPM,
+    \(scenario.rangeNoise * 100) cm range noise) ray-cast against the scene from the moving ego,
+    and the ego receiver's GPRMC at \(scenario.egoFixRate) Hz (\(scenario.egoGNSS.positionSigma) m
+    1σ). Any Velodyne decoder reads it (`make test` checks it with velodyne-decoder).
   - `v2x.jsonl`: the BSMs and PSMs the ego's radio received (docs/V2X-LOG.md), UPER-encoded
     MessageFrames at \(Int(scenario.messageRate)) Hz per equipped agent, after the radio link model.
   - `truth.jsonl`: every agent's and the ego's true pose every 50 ms, and the scene's boxes
     (`sightline eval` scores against it).
 
   Regenerate (the same bytes every time): `swift run -c release sightline-scenario
-  \(scenario.scene.name) Replay/\(scenario.scene.name)`. Run: `sightline replay
+  Replay/\(scenario.scene.name)/scenario.toml`. Run: `sightline replay
   Replay/\(scenario.scene.name)`; score: `sightline eval Replay/\(scenario.scene.name)`.
   Generated by this project; the same licence as the code.
 
@@ -231,8 +253,8 @@ func readme(_ scenario: Scenario, pcap: String) -> String {
 func run() throws {
   var arguments = Array(CommandLine.arguments.dropFirst())
   let usage =
-    "usage: sightline-scenario NAME FOLDER [--sensor VLP-16|VLS-128]"
-    + " [--returns strongest|last|dual]   (NAME: \(Scenario.all.joined(separator: ", ")))"
+    "usage: sightline-scenario SCENARIO.toml [FOLDER] [--sensor VLP-16|VLS-128]"
+    + " [--returns strongest|last|dual]   (FOLDER: the scenario file's own by default)"
   func option(_ name: String) throws -> String? {
     guard let at = arguments.firstIndex(of: name) else { return nil }
     guard at + 1 < arguments.count else { throw GeneratorError(description: usage) }
@@ -241,8 +263,13 @@ func run() throws {
   }
   let sensor = try option("--sensor")
   let returns = try option("--returns")
-  guard arguments.count == 2, var scenario = Scenario.named(arguments[0]) else {
-    throw GeneratorError(description: usage)
+  guard (1...2).contains(arguments.count) else { throw GeneratorError(description: usage) }
+  let path = arguments[0]
+  let home = (path as NSString).deletingLastPathComponent
+  var scenario = try ScenarioFile.parse(
+    try String(contentsOfFile: path, encoding: .utf8), file: path
+  ) { base in
+    try String(contentsOfFile: (home as NSString).appendingPathComponent(base), encoding: .utf8)
   }
   if let sensor {
     guard let parsed = Scenario.Sensor(rawValue: sensor) else {
@@ -258,8 +285,14 @@ func run() throws {
     scenario.returns = parsed
     scenario.lidarFrom = nil
   }
-  let folder = arguments[1]
+  let folder = arguments.count == 2 ? arguments[1] : (home.isEmpty ? "." : home)
   try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+  if arguments.count == 2 {
+    // The drive keeps the scenario it was made from.
+    let copy = (folder as NSString).appendingPathComponent("scenario.toml")
+    if copy != path { try? FileManager.default.removeItem(atPath: copy) }
+    if copy != path { try FileManager.default.copyItem(atPath: path, toPath: copy) }
+  }
   let name = scenario.scene.name
   var pcap = "\(name).pcap"
   var lidarLine = "LiDAR capture of \(scenario.lidarFrom ?? name)"
