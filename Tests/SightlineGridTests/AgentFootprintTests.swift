@@ -193,6 +193,44 @@ private func exactDisc(distance d: Double, radius: Double, sigma: Double) -> Dou
     #expect(lessSure.peak > 0.35 && lessSure.peak < 0.45)  // exact: 1 − e^(−1/2) = 0.393
   }
 
+  /// The presence region holds the agent's centre with probability 0.75 however wide its
+  /// uncertainty: sampled centres land in it about that often (a pedestrian paints nothing at
+  /// σ = 2 m, yet the region says where she is three times in four).
+  @Test(arguments: [
+    (AgentShape.disc(radius: 0.25), Float(2)), (.disc(radius: 0.25), Float(0.5)), (car, Float(1.2)),
+  ])
+  func thePresenceRegionHoldsTheAgentThreeTimesInFour(_ shape: AgentShape, _ sigma: Float) {
+    let footprint = agent(heading: 0.4, shape, sigma: sigma)
+    var region = Set<Cell>()
+    let returned = FootprintPainter.presence(footprint, on: grid) {
+      region.insert(Cell(column: $0, row: $1))
+    }
+    #expect(returned == region.count && returned > 0)
+    var random = SplitMix(seed: 7)
+    var inside = 0
+    var whollyInside = 0
+    let samples = 20_000
+    for _ in 0..<samples {
+      let x = 10 + sigma * random.normal()
+      let y = 10 + sigma * random.normal()
+      let cell = Cell(column: Int(x / 0.1), row: Int(y / 0.1))
+      if region.contains(cell) { inside += 1 }
+      // The footprint's own cells at that centre all in the region.
+      var moved = footprint
+      (moved.x, moved.y, moved.covarianceXX, moved.covarianceYY) = (x, y, 0, 0)
+      var all = true
+      FootprintPainter.paint(moved, on: grid) { column, row, p in
+        if p >= 0.5, !region.contains(Cell(column: column, row: row)) { all = false }
+      }
+      if all { whollyInside += 1 }
+    }
+    let share = Double(inside) / Double(samples)
+    let wholly = Double(whollyInside) / Double(samples)
+    // The centre: at least 0.75 (a footprint wider than a cell only adds to it).
+    #expect(share >= 0.74 && share <= (sigma >= 2 ? 0.85 : 1), "\(share)")
+    #expect(wholly >= 0.72, "\(wholly)")
+  }
+
   @Test func widerCovarianceLowersThePeakAndWidensTheSupport() {
     for shape in [car, .disc(radius: 1)] {
       let sharp = paint(agent(shape, sigma: 0.2))
@@ -394,5 +432,23 @@ private func exactDisc(distance d: Double, radius: Double, sigma: Double) -> Dou
     }
     #expect(fewest == 0)
     #expect(cells > 10 * 1000 && mass > 0)
+  }
+}
+
+/// SplitMix64 with Box–Muller normals: the same samples on every machine.
+private struct SplitMix {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+  mutating func normal() -> Float {
+    let u = max(Double(next() >> 11) / Double(1 << 53), 1e-300)
+    let v = Double(next() >> 11) / Double(1 << 53)
+    return Float((-2 * log(u)).squareRoot() * cos(2 * .pi * v))
   }
 }

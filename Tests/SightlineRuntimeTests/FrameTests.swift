@@ -159,7 +159,7 @@ extension GridFrame {
 
   @Test func aTightBudgetDegradesTheFrameButKeepsEveryAgent() {
     var framer = SweepToFrame(
-      config: gridConfig(), budget: .work(picoseconds: afterOutput(100_000_000)))
+      config: gridConfig(), budget: .work(picoseconds: afterOutput(200_000_000)))
     let frame = framer.process(
       wallSweep(), decodeNanoseconds: 0, ego: ego(x: 0, y: 0), agents: agentsAroundTheWall,
       clock: 7)
