@@ -1,6 +1,7 @@
 /// What `sightline play` sent.
 public struct PlaySummary: Sendable, Equatable {
   public var dataDatagrams = 0
+  /// Datagrams of the second stream: Velodyne GPRMC position packets, or an Ouster's IMU packets.
   public var positionDatagrams = 0
   public var otherDatagramsSkipped = 0
   public var v2xMessages = 0

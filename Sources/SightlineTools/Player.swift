@@ -4,7 +4,6 @@ import SightlinePcap
 import SightlinePipeline
 import SightlinePublish
 import SightlineUDP
-import SightlineVelodyne
 import SightlineZMQ
 
 /// `sightline play`: feeds a drive into the LIVE path, as the vehicle's sensors would: the
@@ -23,7 +22,11 @@ public struct Player {
     context: ZMQContext, stop: () -> Bool = { false }, progress: ((Double) -> Void)? = nil
   ) throws -> PlaySummary {
     let data = try UDPSender(address: options.host, port: options.dataPort)
-    let position = try UDPSender(address: options.host, port: options.positionPort)
+    let dataPort = options.capturePorts[0]
+    let secondPort = options.secondCapturePort
+    let position = try secondPort.map { _ in
+      try UDPSender(address: options.host, port: options.positionPort)
+    }
     let publisher = try ZMQSocket(context: context, type: .publisher)
     try publisher.bind(options.v2xEndpoint)
     defer { publisher.close() }
@@ -52,6 +55,7 @@ public struct Player {
       if due > now { MonotonicClock.sleep(nanoseconds: due - now) }
     }
     var restamp: Restamp?
+    let restampsLidar = options.restamp && options.restampsLidarPackets
     var scratch: [UInt8] = []
     repeat {
       var throttle = ProgressThrottle(progress)  // each pass goes from 0 to 1
@@ -59,7 +63,7 @@ public struct Player {
         // Each pass is stamped as happening now.
         restamp = Restamp(shiftNanoseconds: WallClock.nanoseconds() - begin)
       }
-      let capture = try LinkLayerCapture(path: options.lidarPath)
+      let capture = try LinkLayerCapture(path: options.lidarPath, filter: options.captureFilter)
       let linkType = capture.linkType
       var extractor = DatagramExtractor()
       var v2xNext = v2x.firstIndex { $0.t_ns >= begin } ?? v2x.count
@@ -86,15 +90,15 @@ public struct Player {
             record.bytes, linkType: linkType, captureTimeNanoseconds: record.timestampNanoseconds)
           {
           case .datagram(let datagram):
-            if datagram.destinationPort == VelodynePacketLayout.positionPort {
-              if let moved = restamp?.positionPacket(datagram.payload) {
+            if let position, datagram.destinationPort == secondPort {
+              if restampsLidar, let moved = restamp?.positionPacket(datagram.payload) {
                 try moved.withUnsafeBytes { try position.send($0) }
               } else {
                 try position.send(datagram.payload)
               }
               summary.positionDatagrams += 1
-            } else if datagram.destinationPort == VelodynePacketLayout.dataPort {
-              if let restamp {
+            } else if datagram.destinationPort == dataPort {
+              if restampsLidar, let restamp {
                 restamp.dataPacket(datagram.payload, into: &scratch)
                 try scratch.withUnsafeBytes { try data.send($0) }
               } else {
@@ -104,8 +108,10 @@ public struct Player {
             } else {
               summary.otherDatagramsSkipped += 1
             }
-          case .skipped, .pendingFragment:
+          case .skipped:
             summary.otherDatagramsSkipped += 1
+          case .pendingFragment:
+            break  // sent whole, with its last fragment
           }
           throttle.update(
             Double(record.timestampNanoseconds - begin) / Double(max(1, last - begin)))

@@ -1,10 +1,45 @@
-// LiDAR options shared by every command that reads packets.
+// LiDAR options shared by every command that reads packets: `SensorOptions` (which packets are
+// the sensor's, and what they are) in every one, `play` included; `LidarOptions` adds how to
+// decode them.
 
 import ArgumentParser
 import SightlineLidar
 import SightlinePipeline
 
-/// LiDAR options shared by every command that reads packets; they override the config file.
+/// What a capture's sensor packets are: an Ouster's metadata (its profile and ports) and a BPF
+/// filter over the capture. Every packet command takes them, `play` too: it needs no more to
+/// know which datagrams to send, and where.
+struct SensorOptions: ParsableArguments {
+  @Option(
+    name: .long,
+    help: "An Ouster sensor's metadata JSON (as the sensor and ouster-sdk write it).")
+  var metadata: String?
+
+  @Option(name: .long, help: "BPF filter for captures, e.g. \"udp and host 192.168.1.201\".")
+  var filter: String?
+
+  /// Sets these options on `config`, unchecked (`apply(to:)` checks).
+  func set(on config: inout SightlineConfig) {
+    if let metadata { config.lidar.metadataPath = metadata }
+    if let filter { config.lidar.captureFilter = filter }
+  }
+
+  func apply(to config: inout SightlineConfig) throws {
+    set(on: &config)
+    try checkConsistency(config)
+  }
+}
+
+/// A config's LiDAR settings must agree after the command line's options are applied.
+func checkConsistency(_ config: SightlineConfig) throws {
+  do {
+    try config.checkConsistency(file: "command line")
+  } catch {
+    throw Failure(description: "\(error)")
+  }
+}
+
+/// LiDAR options shared by every command that decodes packets; they override the config file.
 struct LidarOptions: ParsableArguments {
   @Option(
     name: .long,
@@ -20,16 +55,13 @@ struct LidarOptions: ParsableArguments {
   )
   var calibration: String?
 
-  @Option(
-    name: .long,
-    help: "An Ouster sensor's metadata JSON (as the sensor and ouster-sdk write it).")
-  var metadata: String?
-
-  @Option(name: .long, help: "BPF filter for captures, e.g. \"udp and host 192.168.1.201\".")
-  var filter: String?
+  @OptionGroup var sensor: SensorOptions
 
   @Option(name: .long, help: "Cut sweeps at this azimuth, degrees.")
   var cutAngle: Double?
+
+  var metadata: String? { sensor.metadata }
+  var filter: String? { sensor.filter }
 
   /// The config file at `path` (the built-in defaults when nil) with these options applied.
   func settings(from path: String?) throws -> SightlineConfig {
@@ -52,13 +84,8 @@ struct LidarOptions: ParsableArguments {
       }
       config.lidar.calibrationPath = calibration
     }
-    if let metadata { config.lidar.metadataPath = metadata }
-    if let filter { config.lidar.captureFilter = filter }
+    sensor.set(on: &config)
     if let cutAngle { config.lidar.cutAngleDegrees = cutAngle }
-    do {
-      try config.checkConsistency(file: "command line")
-    } catch {
-      throw Failure(description: "\(error)")
-    }
+    try checkConsistency(config)
   }
 }

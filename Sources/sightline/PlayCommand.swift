@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import SightlineLive
+import SightlinePipeline
 import SightlineTools
 import SightlineZMQ
 
@@ -12,7 +13,9 @@ struct PlayCommand: ParsableCommand {
     discussion: """
       Run `sightline run` (with a [[v2x.source]] connecting to --v2x-endpoint) on the receiving \
       side to test a vehicle box as it will run. Packets keep the capture's spacing, times \
-      --rate (max: as fast as possible).
+      --rate (max: as fast as possible). The sensor is the one `run` would read: an Ouster's \
+      packets go from its metadata's lidar and IMU ports to the same ports (--metadata, or the \
+      drive's lidar.metadata), a Velodyne's from 2368 and 8308.
       """)
 
   @Argument(help: "A drive folder (docs/DRIVES.md).")
@@ -27,11 +30,18 @@ struct PlayCommand: ParsableCommand {
   @Option(name: .long, help: "Host the UDP datagrams go to.")
   var host = "127.0.0.1"
 
-  @Option(name: .long, help: "UDP port for the data packets.")
-  var port: UInt16 = 2368
+  @Option(
+    name: .long,
+    help: "UDP port the data packets go to (default: the sensor's: 2368 Velodyne, 7502 Ouster).")
+  var port: UInt16?
 
-  @Option(name: .long, help: "UDP port for the position packets.")
-  var positionPort: UInt16 = 8308
+  @Option(
+    name: .long,
+    help:
+      "UDP port the sensor's second stream goes to: Velodyne's GPRMC (8308), Ouster's IMU (7503).")
+  var positionPort: UInt16?
+
+  @OptionGroup var sensorOptions: SensorOptions
 
   @Option(name: .long, help: "ZeroMQ endpoint to bind the V2X PUB socket on.")
   var v2xEndpoint = "tcp://127.0.0.1:5570"
@@ -57,15 +67,28 @@ struct PlayCommand: ParsableCommand {
     guard (drive == nil) != (lidar == nil) else {
       throw Failure(description: "give a drive folder or --lidar CAPTURE (not both)")
     }
-    var options: PlayOptions
+    // The sensor as `sightline run` on the receiving side reads it: which of the capture's
+    // ports carry its packets (an Ouster's from its metadata), sent on to the same ports.
+    var settings = SightlineConfig()
+    let lidarPath: String
+    var v2xPath = v2x
     if let drive {
       let loaded = try loadDrive(drive)
-      options = PlayOptions(lidarPath: loaded.lidarPath)
-      options.v2xPath = loaded.v2xPath
+      if v2x != nil { throw Failure(description: "--v2x comes from the drive's manifest") }
+      settings = loaded.config
+      lidarPath = loaded.lidarPath
+      v2xPath = loaded.v2xPath
     } else {
-      options = PlayOptions(lidarPath: lidar!)
-      options.v2xPath = v2x
+      lidarPath = lidar!
     }
+    try sensorOptions.apply(to: &settings)
+    var options: PlayOptions
+    do {
+      options = try PlayOptions(lidarPath: lidarPath, config: settings)
+    } catch {
+      throw Failure(description: "play failed: \(error)")
+    }
+    options.v2xPath = v2xPath
     if rate == "max" {
       options.rate = nil
     } else if let value = Double(rate), value > 0 {
@@ -74,8 +97,8 @@ struct PlayCommand: ParsableCommand {
       throw Failure(description: "--rate must be a positive number or max, not \(rate)")
     }
     options.host = host
-    options.dataPort = port
-    options.positionPort = positionPort
+    if let port { options.dataPort = port }
+    if let positionPort { options.positionPort = positionPort }
     options.v2xEndpoint = v2xEndpoint
     options.loop = loop
     options.seekSeconds = seek

@@ -8,7 +8,7 @@
 //   inspect    InspectCommand.swift    describe a capture per sensor
 //   run        RunCommand.swift        live sensor packets from UDP until stopped
 //   bench      BenchCommand.swift      repeatable measurements: decode, v2x, grid, frame,
-//                                      budget, subscribers
+//                                      budget, units, subscribers, foxglove, latency
 //   v2x        V2XCommand.swift        V2X tools: v2x decode
 //   record     RecordCommand.swift     record inputs for replay: record v2x
 //   annotate   AnnotateCommand.swift   latency annotation of every V2X message
@@ -19,8 +19,12 @@
 //   keygen     KeygenCommand.swift     write a CURVE key pair
 //   flood      FloodCommand.swift      load test: many BSM senders at a fixed rate
 //
-// Shared pieces: LidarOptions.swift (the LiDAR options), Failure.swift (the one-line error,
+// Shared pieces: LidarOptions.swift (the LiDAR options and the sensor options in them),
+// FrameOutputOptions.swift (--record, --foxglove), Failure.swift (the one-line error,
 // loadConfig, loadDrive, printLine), ProgressBar.swift.
+//
+// README.md's "Commands" section names every command and flag here; HelpAgreementTests checks
+// that it agrees with --help.
 
 import ArgumentParser
 

@@ -57,6 +57,104 @@ import Testing
     #expect(elapsed > 0.07)
   }
 
+  /// What arrives at two receivers when `options` (whose ports are set here) is played as fast
+  /// as possible: the payloads at the data port and at the second-stream port.
+  private func received(_ options: PlayOptions) throws -> (
+    summary: PlaySummary, data: [[UInt8]], second: [[UInt8]]
+  ) {
+    let data = try UDPReceiver(
+      bindAddress: "127.0.0.1", port: 0, receiveBufferBytes: 8 << 20, maxDatagramSize: 16384)
+    let second = try UDPReceiver(
+      bindAddress: "127.0.0.1", port: 0, receiveBufferBytes: 1 << 20, batchSize: 8,
+      maxDatagramSize: 1024)
+    var options = options
+    options.dataPort = data.boundPort
+    options.positionPort = second.boundPort
+    options.v2xEndpoint = uniqueEndpoint()
+    options.rate = nil
+    let summary = try Player(options: options).run(context: try ZMQContext())
+    var dataPayloads: [[UInt8]] = []
+    var secondPayloads: [[UInt8]] = []
+    while try data.receiveBatch(
+      timeoutMilliseconds: 200, { dataPayloads.append(Array($0.payload)) })
+      > 0
+    {}
+    while try second.receiveBatch(
+      timeoutMilliseconds: 100, { secondPayloads.append(Array($0.payload)) }) > 0
+    {}
+    return (summary, dataPayloads, secondPayloads)
+  }
+
+  /// An Ouster's packets go out from its metadata's ports, as `sightline run --metadata` reads
+  /// them, and as recorded (its clock is free-running: the receiver moves it).
+  @Test func anOustersPacketsAreFoundByItsMetadata() throws {
+    let shared = repositoryRoot.deletingLastPathComponent().appendingPathComponent(
+      "shared/data/lidar")
+    let capture = shared.appendingPathComponent("ouster-os0-32-dual.pcap").path
+    var config = SightlineConfig()
+    config.lidar.metadataPath = shared.appendingPathComponent("ouster-os0-32-dual.json").path
+    let options = try PlayOptions(lidarPath: capture, config: config)
+    #expect(options.capturePorts == [7502, 7503] && !options.restampsLidarPackets)
+    #expect(options.dataPort == 7502 && options.positionPort == 7503 && options.restamp)
+    let (summary, data, imu) = try received(options)
+    #expect(summary.dataDatagrams == 64 && summary.positionDatagrams == 10)
+    #expect(summary.otherDatagramsSkipped == 0)
+    #expect(data.count == 64 && Set(data.map(\.count)) == [8448])
+    #expect(imu.count == 10 && Set(imu.map(\.count)) == [48])
+    // Byte for byte as captured (the first lidar packet: after its frame's 42 header bytes).
+    let first = try #require(
+      try PcapBytes(path: capture).records.first { $0.data.count == 42 + 8448 })
+    #expect(data.first == Array(first.data[42...]))
+    #expect(
+      PlaySummaryReport.line(summary, options: options).contains(
+        "64 data and 10 IMU datagrams"))
+    #expect(
+      PlaySummaryReport.line(summary, options: options).contains("LiDAR packets sent as recorded"))
+
+    // Without the metadata, nothing in the capture is a Velodyne's: all of it is skipped.
+    let velodyne = try received(try PlayOptions(lidarPath: capture, config: SightlineConfig()))
+    #expect(velodyne.summary.dataDatagrams == 0 && velodyne.summary.otherDatagramsSkipped == 74)
+    #expect(velodyne.data.isEmpty && velodyne.second.isEmpty)
+  }
+
+  /// `--filter` sends only what the BPF filter passes.
+  @Test func aFilterSendsOnlyWhatItPasses() throws {
+    var config = SightlineConfig()
+    config.lidar.captureFilter = "udp dst port 8308"
+    let options = try PlayOptions(lidarPath: bundledCapture, config: config)
+    #expect(options.captureFilter == "udp dst port 8308" && options.restampsLidarPackets)
+    let (summary, data, position) = try received(options)
+    #expect(summary.dataDatagrams == 0 && summary.positionDatagrams == 57)
+    #expect(data.isEmpty && position.count == 57)
+  }
+
+  /// `sightline play` takes the sensor options: an Ouster's metadata and a filter.
+  @Test func theCommandTakesTheSensorOptions() throws {
+    let shared = repositoryRoot.deletingLastPathComponent().appendingPathComponent(
+      "shared/data/lidar")
+    let capture = shared.appendingPathComponent("ouster-os0-32-dual.pcap").path
+    let metadata = shared.appendingPathComponent("ouster-os0-32-dual.json").path
+    let data = try UDPReceiver(
+      bindAddress: "127.0.0.1", port: 0, receiveBufferBytes: 1 << 20, maxDatagramSize: 16384)
+    let imu = try UDPReceiver(bindAddress: "127.0.0.1", port: 0, receiveBufferBytes: 1 << 20)
+    let result = try sightline([
+      "play", "--lidar", capture, "--metadata", metadata, "--filter", "udp dst port 7503",
+      "--rate", "max", "--start", "0", "--port", "\(data.boundPort)", "--position-port",
+      "\(imu.boundPort)", "--v2x-endpoint", uniqueEndpoint(),
+    ])
+    #expect(result.status == 0, "\(result.errors)")
+    #expect(
+      result.output.contains(
+        "0 data and 10 IMU datagrams to 127.0.0.1:\(data.boundPort)/\(imu.boundPort)"),
+      "\(result.output)")
+    var arrived = 0
+    while try imu.receiveBatch(timeoutMilliseconds: 100, { _ in arrived += 1 }) > 0 {}
+    #expect(arrived == 10)
+    // Metadata that is not there is a clear error, before anything is sent.
+    let missing = try sightline(["play", "--lidar", capture, "--metadata", "/nonexistent.json"])
+    #expect(missing.status != 0 && missing.errors.contains("cannot read the Ouster metadata"))
+  }
+
   @Test func seekingPastTheEndIsAClearError() throws {
     var options = PlayOptions(lidarPath: bundledCapture)
     options.seekSeconds = 60
