@@ -335,7 +335,9 @@ public enum Check {
           + " \(clock.quality)")
     }
     if let truth = r.truth {
-      let covers = r.truthCoversCapture.map { $0 ? ", spans the capture" : ", does not span the capture" } ?? ""
+      let covers =
+        r.truthCoversCapture.map { $0 ? ", spans the capture" : ", does not span the capture" }
+        ?? ""
       lines.append("truth \(truth): \(r.truthSamples) samples, \(r.truthAgents) agents\(covers)")
     }
     if let misalignment = r.lidarV2XMisalignmentMilliseconds {

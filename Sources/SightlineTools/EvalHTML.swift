@@ -83,7 +83,8 @@ public enum EvalHTML {
     ]
     for (id, d) in scores.detection.sorted(by: { $0.key < $1.key }) {
       let advantage =
-        d.advantage_s.map { Report.fixed($0, 2) } ?? "n/a (\(d.never.joined(separator: ", ")) never)"
+        d.advantage_s.map { Report.fixed($0, 2) }
+        ?? "n/a (\(d.never.joined(separator: ", ")) never)"
       out.append(
         "<tr><td>\(id)</td><td>\(d.kind)</td><td>\(show(d.window_entry_s, 2))</td>"
           + "<td>\(show(d.fused_s, 2))</td><td>\(show(d.lidar_only_s, 2))</td>"
@@ -112,7 +113,7 @@ public enum EvalHTML {
       guard let c = scores.coverage_95[kind] else { continue }
       out.append(
         "<tr><td>\(kind)</td><td>\(share(c.fraction))</td><td>\(c.n)</td>"
-          + "<td>\(scores.nees[kind]?.mean.map { Report.fixed($0, 3) } ?? "n/a")</td></tr>")
+          + "<td>\(scores.nees[kind]?.mean.map(Eval.figure) ?? "n/a")</td></tr>")
     }
     out.append("</table>")
     let g = scores.grid

@@ -1,3 +1,4 @@
+import Foundation
 import SightlinePublish
 
 extension Eval {
@@ -13,7 +14,9 @@ extension Eval {
     lines.append(
       "agent     kind        in_window  fused  lidar_only  advantage")
     for (id, d) in report.detection.sorted(by: { $0.key < $1.key }) {
-      let advantage = d.advantage_s.map { Report.fixed($0, 2) } ?? "n/a (\(d.never.joined(separator: ", ")) never)"
+      let advantage =
+        d.advantage_s.map { Report.fixed($0, 2) }
+        ?? "n/a (\(d.never.joined(separator: ", ")) never)"
       lines.append(
         "\(id)  \(d.kind.padding(10))  \(show(d.window_entry_s).padding(9))  "
           + "\(show(d.fused_s).padding(5))  \(show(d.lidar_only_s).padding(10))  \(advantage)")
@@ -23,7 +26,7 @@ extension Eval {
     for kind in kindsInOrder(report.position_error.keys) {
       for band in report.position_error[kind] ?? [] {
         lines.append(
-          "  \(kind.padding(10)) \("\(band.from_ms)-\(band.to_ms)".padding(7)) "
+          "  \(kind.padding(10)) \("\(band.from_ms)-\(band.to_ms)".padding(8)) "
             + "\(String(band.n).padding(4)) \(Report.fixed(band.extrapolated_m.median, 3)) "
             + "\(Report.fixed(band.extrapolated_m.p95, 3)), \(Report.fixed(band.raw_m.median, 3)) "
             + "\(Report.fixed(band.raw_m.p95, 3))")
@@ -36,7 +39,7 @@ extension Eval {
         coverage.append("\(kind) \(share(c.fraction)) (\(c.inside)/\(c.n))")
       }
       if let e = report.nees[kind] {
-        nees.append("\(kind) \(e.mean.map { Report.fixed($0, 3) } ?? "n/a") (n \(e.n))")
+        nees.append("\(kind) \(e.mean.map(figure) ?? "n/a") (n \(e.n))")
       }
     }
     lines.append("coverage of the published 95% ellipse: " + coverage.joined(separator: ", "))
@@ -47,6 +50,11 @@ extension Eval {
         + " false free \(share(g.false_free)) of free cells,"
         + " false occupied \(share(g.false_occupied)) of occupied cells")
     return lines
+  }
+
+  /// Three decimals, or three significant digits below 0.01 (NEES may be far below 1).
+  static func figure(_ value: Double) -> String {
+    value != 0 && abs(value) < 0.01 ? String(format: "%.2e", value) : Report.fixed(value, 3)
   }
 
   /// "all", then vehicle, pedestrian, then any other kind.

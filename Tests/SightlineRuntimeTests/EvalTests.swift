@@ -122,7 +122,8 @@ import Testing
     // 0.6 m east against a 0.5 m east σ: 1.44.
     #expect(abs(try #require(row.nees) - 1.44) < 1e-5)
     let scores = Eval.scores(drive: "test", truth: truth, fused: tally, lidarOnly: tally)
-    #expect(scores.coverage_95["pedestrian"] == Eval.Coverage(inside: 1, n: 1, invalid: 0, fraction: 1))
+    #expect(
+      scores.coverage_95["pedestrian"] == Eval.Coverage(inside: 1, n: 1, invalid: 0, fraction: 1))
     #expect(scores.coverage_95["vehicle"]?.n == 0 && scores.coverage_95["vehicle"]?.fraction == nil)
     #expect(scores.position_error["all"]?.first?.from_ms == 100)
     #expect(scores.position_error["all"]?.first?.n == 1)
