@@ -230,7 +230,7 @@ let package = Package(
         "SightlineTools", "SightlineSchema", "SightlineZMQ", "SightlinePNG", "SightlineMCAP",
         "SightlineLidar", "SightlineVelodyne", "SightlineOuster", "SightlineHesai", "SightlineV2X",
         "SightlineUDP", "SightlineTimeline", "SightlineGrid",
-        "SightlineZstd", "SightlineFoxglove", "SightlineBenchmarks",
+        "SightlineZstd", "SightlineFoxglove", "SightlineBenchmarks", "SightlineScenario",
       ]),
   ],
   swiftLanguageModes: [.v6]

@@ -224,7 +224,7 @@ public struct Drive: Sendable, Equatable {
     }
   }
 
-  static func utc(_ nanoseconds: Int64) -> String {
+  public static func utc(_ nanoseconds: Int64) -> String {
     let date = Date(timeIntervalSince1970: Double(nanoseconds) / 1e9)
     return date.formatted(.iso8601)
   }

@@ -4,13 +4,16 @@ import SightlineNet
 import SightlinePcap
 import SightlinePipeline
 import SightlinePublish
+import SightlineReplay
 import SightlineTimeline
 import SightlineV2X
 import SightlineVelodyne
 
 /// `sightline check DRIVE`: a synchronisation QA report for a drive — each stream's clock
 /// against the host clock, gaps, jumps, rollovers, out-of-order data, V2X latency and
-/// duplicates, GNSS validity — and a flag on any LiDAR↔V2X misalignment above 1 ms.
+/// duplicates, GNSS validity, the ego source and the truth's time span — and a flag on any
+/// LiDAR↔V2X misalignment above 1 ms. A drive is read through its drive.toml (`Drive`); a
+/// capture and a V2X log may also be checked alone.
 public enum Check {
   public struct ClockReport: Codable, Sendable {
     public var samples: Int
@@ -21,8 +24,23 @@ public enum Check {
   }
 
   public struct CheckReport: Codable, Sendable {
+    /// The drive's name and manifest, when a drive was checked.
+    public var drive: String?
+    public var manifest: String?
+    /// Where the ego pose comes from (drive.toml `ego.source`).
+    public var ego: String?
     public var lidar: String?
+    /// The sensor files the decoders used (drive.toml `lidar.*` or the options).
+    public var calibration: String?
+    public var metadata: String?
     public var v2x: String?
+    /// First to last capture time of the capture's records, seconds.
+    public var lidarSpanSeconds: Double?
+    public var truth: String?
+    public var truthSamples = 0
+    public var truthAgents = 0
+    /// Whether the truth's samples span every capture record (eval scores only frames inside).
+    public var truthCoversCapture: Bool?
     public var lidarClock: ClockReport?
     public var lidarPackets = 0
     public var lidarPacketsLost = 0
@@ -49,20 +67,67 @@ public enum Check {
     /// was sent shows the two timelines are off by at least that much.
     public var lidarV2XMisalignmentMilliseconds: Double?
     public var flags: [String] = []
+    /// UTC ns of the capture's first and last records.
+    public var lidarFirstNanoseconds: Int64?
+    public var lidarLastNanoseconds: Int64?
+
+    var captureSpan: (first: Int64, last: Int64)? {
+      guard let first = lidarFirstNanoseconds, let last = lidarLastNanoseconds else { return nil }
+      return (first, last)
+    }
   }
 
-  /// Finds the capture and V2X log of a drive folder (or takes the files given).
-  public static func inputs(_ path: String) -> (lidar: String?, v2x: String?) {
+  /// The folder of a drive given as its folder or its drive.toml; nil for anything else (a
+  /// capture or a V2X log).
+  public static func driveFolder(_ path: String) -> String? {
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
       isDirectory.boolValue
-    else {
-      return path.hasSuffix(".jsonl") ? (nil, path) : (path, nil)
+    {
+      return path
     }
-    let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-    let lidar = names.first { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }
-    let v2x = names.first { $0.hasSuffix(".jsonl") }
-    return (lidar.map { path + "/" + $0 }, v2x.map { path + "/" + $0 })
+    guard (path as NSString).lastPathComponent == Drive.manifestName else { return nil }
+    let folder = (path as NSString).deletingLastPathComponent
+    return folder.isEmpty ? "." : folder
+  }
+
+  /// A drive as its manifest names it: the capture, the V2X log, the ego source and the truth,
+  /// decoded with `config` (the drive's config, its `[config.*]` and sensor files applied).
+  public static func run(drive: Drive, config: SightlineConfig) throws -> CheckReport {
+    var report = try run(lidar: drive.lidarPath, v2x: drive.v2xPath, config: config)
+    report.drive = drive.name
+    report.manifest = (drive.folder as NSString).appendingPathComponent(Drive.manifestName)
+    report.ego = drive.ego.rawValue
+    if let truthPath = drive.truthPath { try checkTruth(truthPath, into: &report) }
+    switch drive.ego {
+    case .gprmc where report.gnssValid == 0:
+      report.flags.append(
+        "ego.source is gprmc but the capture has no valid GPRMC fix: the grid stays in the"
+          + " sensor frame")
+    case .truth where report.truthCoversCapture == false:
+      report.flags.append("ego.source is truth but the truth does not span the capture")
+    default: break
+    }
+    return report
+  }
+
+  /// The truth file: its samples and agents, and whether it spans the capture.
+  static func checkTruth(_ path: String, into report: inout CheckReport) throws {
+    let truth = try TruthFile.read(path: path)
+    report.truth = path
+    report.truthSamples = truth.samples.count
+    report.truthAgents = truth.header.agents.count
+    if let span = report.captureSpan, let first = truth.samples.first?.t_ns,
+      let last = truth.samples.last?.t_ns
+    {
+      report.truthCoversCapture = first <= span.first && last >= span.last
+      if report.truthCoversCapture == false {
+        report.flags.append(
+          "the truth (\(Drive.utc(first)) – \(Drive.utc(last))) does not span the capture"
+            + " (\(Drive.utc(span.first)) – \(Drive.utc(span.last))): eval scores only the"
+            + " frames inside it")
+      }
+    }
   }
 
   static func clockReport(_ alignment: ClockAlignment, jumps: Int, samples: Int) -> ClockReport {
@@ -77,6 +142,8 @@ public enum Check {
     -> CheckReport
   {
     var report = CheckReport(lidar: lidar, v2x: v2x)
+    report.calibration = config.lidar.calibrationPath
+    report.metadata = config.lidar.metadataPath
     if let lidar { try checkLidar(lidar, config: config, into: &report) }
     let latencies = try v2x.map { try checkV2X($0, config: config, into: &report) } ?? []
     checkAlignment(latencies: latencies, into: &report)
@@ -99,8 +166,10 @@ public enum Check {
     var fixes = [GNSSFix]()
     ingest.onFix = { fixes.append($0) }
     var previousMicros: UInt32?
+    var firstCapture: Int64?
     if let damage = try capture.read({ record in
       captureTime = record.timestampNanoseconds
+      if firstCapture == nil { firstCapture = captureTime }
       let fixesBefore = fixes.count
       ingest.ingest(frame: record.bytes, linkType: linkType, captureTime: captureTime) { _, _ in }
       if fixes.count > fixesBefore, let fix = fixes.last {
@@ -129,6 +198,11 @@ public enum Check {
       throw damage
     }
     ingest.flush { _, _ in }
+    if let firstCapture {
+      report.lidarFirstNanoseconds = firstCapture
+      report.lidarLastNanoseconds = captureTime
+      report.lidarSpanSeconds = Double(captureTime - firstCapture) / 1e9
+    }
     report.lidarPackets = ingest.counters.decodedPackets
     report.lidarPacketsLost = ingest.counters.packetsMissing
     report.lidarPacketsLate = ingest.counters.latePackets
@@ -228,8 +302,15 @@ public enum Check {
   public static func text(_ r: CheckReport) -> [String] {
     func ms(_ value: Double?) -> String { value.map { Report.fixed($0, 3) + " ms" } ?? "n/a" }
     var lines = [String]()
+    if let drive = r.drive {
+      lines.append("drive \(drive) (\(r.manifest ?? "")): ego from \(r.ego ?? "gprmc")")
+    }
     if let lidar = r.lidar, let clock = r.lidarClock {
       lines.append("LiDAR \(lidar)")
+      if let span = r.lidarSpanSeconds { lines.append("  \(Report.fixed(span, 3)) s of capture") }
+      for (name, path) in [("calibration", r.calibration), ("metadata", r.metadata)] {
+        if let path { lines.append("  \(name) \(path)") }
+      }
       lines.append(
         "  clock vs host: offset \(ms(clock.offsetMilliseconds)), drift"
           + " \(clock.driftPartsPerMillion.map { Report.fixed($0, 1) } ?? "n/a") ppm,"
@@ -252,6 +333,12 @@ public enum Check {
       lines.append(
         "  sender clocks vs host: offset \(ms(clock.offsetMilliseconds)) (the latency floor),"
           + " \(clock.quality)")
+    }
+    if let truth = r.truth {
+      let covers =
+        r.truthCoversCapture.map { $0 ? ", spans the capture" : ", does not span the capture" }
+        ?? ""
+      lines.append("truth \(truth): \(r.truthSamples) samples, \(r.truthAgents) agents\(covers)")
     }
     if let misalignment = r.lidarV2XMisalignmentMilliseconds {
       lines.append(

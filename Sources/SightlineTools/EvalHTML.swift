@@ -68,43 +68,60 @@ public enum EvalHTML {
     return out.joined(separator: "\n") + "\n"
   }
 
-  /// The figures as HTML tables: per agent, per latency band, and the grid's scores.
+  /// The figures as HTML tables: per agent, per kind and latency band, the 95% ellipse's
+  /// coverage and NEES per kind, and the grid's scores (docs/EVAL.md).
   static func tables(_ scores: Eval.Scores) -> [String] {
     func show(_ value: Double?, _ decimals: Int) -> String {
       value.map { Report.fixed($0, decimals) } ?? "never"
     }
+    func share(_ value: Double?) -> String { value.map { Report.fixed($0, 3) } ?? "n/a" }
     var out = [
       "<table class=\"agents\">",
-      "<tr><th>agent</th><th>fused grid first has it (s)</th>"
-        + "<th>LiDAR-only grid first has it (s)</th><th>time advantage (s)</th></tr>",
+      "<tr><th>agent</th><th>kind</th><th>in the window (s)</th>"
+        + "<th>fused grid first has it (s)</th><th>LiDAR-only grid first has it (s)</th>"
+        + "<th>advantage (s)</th></tr>",
     ]
-    for (id, times) in scores.first_occupied.sorted(by: { $0.key < $1.key }) {
+    for (id, d) in scores.detection.sorted(by: { $0.key < $1.key }) {
+      let advantage =
+        d.advantage_s.map { Report.fixed($0, 2) }
+        ?? "n/a (\(d.never.joined(separator: ", ")) never)"
       out.append(
-        "<tr><td>\(id)</td><td>\(show(times.fused_s, 2))</td><td>\(show(times.lidar_only_s, 2))"
-          + "</td><td>\(scores.time_advantage_s[id].map { Report.fixed($0, 2) } ?? "-")</td></tr>")
+        "<tr><td>\(id)</td><td>\(d.kind)</td><td>\(show(d.window_entry_s, 2))</td>"
+          + "<td>\(show(d.fused_s, 2))</td><td>\(show(d.lidar_only_s, 2))</td>"
+          + "<td>\(advantage)</td></tr>")
     }
     out.append("</table>")
     out.append(
-      "<table class=\"errors\"><tr><th>latency band (ms)</th>"
-        + "<th>median error, extrapolated (m)</th><th>median error, reported (m)</th></tr>")
-    let bands = scores.error_by_latency.sorted {
-      (Int($0.key.split(separator: "-")[0]) ?? 0) < (Int($1.key.split(separator: "-")[0]) ?? 0)
-    }
-    for (band, values) in bands where values.count == 2 {
-      out.append(
-        "<tr><td>\(band)</td><td>\(Report.fixed(values[0], 3))</td>"
-          + "<td>\(Report.fixed(values[1], 3))</td></tr>")
+      "<table class=\"errors\"><tr><th>kind</th><th>latency band (ms)</th><th>n</th>"
+        + "<th>extrapolated error, median / p95 (m)</th>"
+        + "<th>reported error, median / p95 (m)</th></tr>")
+    for kind in Eval.kindsInOrder(scores.position_error.keys) {
+      for band in scores.position_error[kind] ?? [] {
+        out.append(
+          "<tr><td>\(kind)</td><td>\(band.from_ms)-\(band.to_ms)</td><td>\(band.n)</td>"
+            + "<td>\(Report.fixed(band.extrapolated_m.median, 3)) / "
+            + "\(Report.fixed(band.extrapolated_m.p95, 3))</td>"
+            + "<td>\(Report.fixed(band.raw_m.median, 3)) / \(Report.fixed(band.raw_m.p95, 3))"
+            + "</td></tr>")
+      }
     }
     out.append("</table>")
     out.append(
-      "<table class=\"grid\"><tr><th>grid IoU</th><th>false free rate</th>"
-        + "<th>false occupied rate</th><th>oldest message (s)</th>"
-        + "<th>uncertainty grows with age</th></tr>"
-        + "<tr><td>\(Report.fixed(scores.grid_iou, 3))</td>"
-        + "<td>\(Report.fixed(scores.false_free_rate, 3))</td>"
-        + "<td>\(Report.fixed(scores.false_occupied_rate, 3))</td>"
-        + "<td>\(Report.fixed(scores.max_stale_agent_age_s, 3))</td>"
-        + "<td>\(scores.uncertainty_grows_with_age)</td></tr></table>")
+      "<table class=\"uncertainty\"><tr><th>kind</th><th>truth inside the 95% ellipse</th>"
+        + "<th>n</th><th>NEES (ideal 2)</th></tr>")
+    for kind in Eval.kindsInOrder(scores.coverage_95.keys) {
+      guard let c = scores.coverage_95[kind] else { continue }
+      out.append(
+        "<tr><td>\(kind)</td><td>\(share(c.fraction))</td><td>\(c.n)</td>"
+          + "<td>\(scores.nees[kind]?.mean.map(Eval.figure) ?? "n/a")</td></tr>")
+    }
+    out.append("</table>")
+    let g = scores.grid
+    out.append(
+      "<table class=\"grid\"><tr><th>grid IoU</th><th>IoU, observed cells</th>"
+        + "<th>false free (of free cells)</th><th>false occupied (of occupied cells)</th></tr>"
+        + "<tr><td>\(share(g.iou))</td><td>\(share(g.iou_observed))</td>"
+        + "<td>\(share(g.false_free))</td><td>\(share(g.false_occupied))</td></tr></table>")
     return out
   }
 

@@ -18,31 +18,32 @@ enum Plots {
       series: [
         SVGPlot.Series(
           name: "reported position (no extrapolation)", colour: rawColour,
-          points: rows.map { SVGPlot.Point(x: $0.latency_ms, y: $0.raw) }),
+          points: rows.map { SVGPlot.Point(x: $0.latency_ms, y: $0.raw_m) }),
         SVGPlot.Series(
           name: "extrapolated to the frame's time", colour: extrapolatedColour,
-          points: rows.map { SVGPlot.Point(x: $0.latency_ms, y: $0.extrapolated) }),
+          points: rows.map { SVGPlot.Point(x: $0.latency_ms, y: $0.extrapolated_m) }),
       ])
   }
 
   /// One row per agent, a bar from when the fused grid first has
   /// it (blue) and from when LiDAR alone does (grey), to the drive's end.
-  static func timeAdvantage(_ first: [String: Eval.AgentTimes], end: Double, drive: String)
+  static func timeAdvantage(_ detection: [String: Eval.Detection], end: Double, drive: String)
     -> SVGPlot
   {
-    let agents = first.keys.sorted()
+    let agents = detection.keys.sorted()
     var fused: [SVGPlot.Span] = []
     var lidar: [SVGPlot.Span] = []
     var notes: [String] = []
     for (row, id) in agents.enumerated() {
-      let times = first[id]
+      let times = detection[id]
       if let f = times?.fused_s { fused.append(SVGPlot.Span(row: row, from: f, to: end)) }
       if let l = times?.lidar_only_s { lidar.append(SVGPlot.Span(row: row, from: l, to: end)) }
       if let f = times?.fused_s {
-        let lead = (times?.lidar_only_s ?? end) - f
-        notes.append(
-          String(format: "%+.2f s ahead", lead)
-            + (times?.lidar_only_s == nil ? " (LiDAR never)" : ""))
+        if let lead = times?.advantage_s {
+          notes.append(String(format: "%+.2f s ahead", lead))
+        } else {
+          notes.append(String(format: "LiDAR never (%+.2f s to the end)", end - f))
+        }
       } else {
         notes.append("fused never")
       }

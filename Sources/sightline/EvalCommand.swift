@@ -10,12 +10,16 @@ struct EvalCommand: ParsableCommand {
     commandName: "eval",
     abstract: "Score a synthetic drive against its ground truth, fused and LiDAR-only.",
     discussion: """
-      Replays the drive twice (with its V2X log, and without) and reports per agent how much \
-      earlier the fused grid has it than LiDAR alone, the position error against latency with \
-      and without extrapolation, grid IoU and false free / false occupied rates, and the age of \
-      the stalest agent. Writes error-vs-latency and time-advantage plots (SVG with title, \
-      ticks, units and legend; PNG) to --out (default: the drive's eval/ folder), and with \
-      --html one self-contained HTML report: the table, the plots and a few frames.
+      Replays the drive twice (with its V2X log, and without) and reports per agent when it \
+      entered the grid's window and when the fused and the LiDAR-only grids first had an \
+      occupied cell on its true footprint; the position error of published agents by latency \
+      band, extrapolated and as reported (median, p95, n); the share of truths inside each \
+      agent's published 95% ellipse and the mean NEES (ideal 2); and the fused grid against \
+      the truth over the whole window (IoU, false free, false occupied, with their cell \
+      counts). Every key is defined in docs/EVAL.md. Writes error-vs-latency and \
+      time-advantage plots (SVG with title, ticks, units and legend; PNG) to --out (default: \
+      the drive's eval/ folder), and with --html one self-contained HTML report: the table, \
+      the plots and a few frames.
       """)
 
   @Argument(help: "A drive folder with ground truth (Replay/blind-intersection).")
