@@ -17,6 +17,8 @@ public enum Eval {
   /// The 95% point of the chi-square distribution with 2 degrees of freedom: a 2-D Gaussian
   /// error lies inside dᵀ Σ⁻¹ d ≤ 5.991 with probability 0.95.
   public static let chiSquare95TwoDimensions = 5.991
+  /// −2 ln 0.25: the 75% ellipse of a 2-D Gaussian.
+  public static let chiSquare75TwoDimensions = 2.773
   /// Latency bands of `position_error`, milliseconds wide.
   public static let bandMilliseconds = 100
 
@@ -81,22 +83,33 @@ public enum Eval {
     let kinds = ["all", "vehicle", "pedestrian"] + Set(fused.errors.map(\.kind)).sorted()
     var bands: [String: [ErrorBand]] = [:]
     var coverage: [String: Coverage] = [:]
+    var presence: [String: Coverage] = [:]
     var nees: [String: NEES] = [:]
     for kind in kinds where bands[kind] == nil {
       let rows = fused.errors.filter { kind == "all" || $0.kind == kind }
       bands[kind] = errorBands(rows)
       let values = rows.compactMap(\.nees)
-      let inside = values.filter { $0 <= chiSquare95TwoDimensions }.count
-      coverage[kind] = Coverage(
-        inside: inside, n: rows.count, invalid: rows.count - values.count,
-        fraction: rows.isEmpty ? nil : Double(inside) / Double(rows.count))
+      func covered(below threshold: Double) -> Coverage {
+        let inside = values.filter { $0 <= threshold }.count
+        return Coverage(
+          inside: inside, n: rows.count, invalid: rows.count - values.count,
+          fraction: rows.isEmpty ? nil : Double(inside) / Double(rows.count))
+      }
+      coverage[kind] = covered(below: chiSquare95TwoDimensions)
+      presence[kind] = covered(below: chiSquare75TwoDimensions)
       nees[kind] = NEES(
         mean: values.isEmpty ? nil : values.reduce(0, +) / Double(values.count), n: values.count)
     }
     return Scores(
       drive: drive, frames: fused.frames, frames_scored: fused.framesScored, detection: detection,
       position_error: bands, position_error_samples: fused.errors, coverage_95: coverage,
-      nees: nees, grid: gridScores(fused.cells, skipped: fused.frames - fused.framesScored))
+      coverage_75: presence, nees: nees,
+      grid: gridScores(fused.cells, skipped: fused.frames - fused.framesScored),
+      ego: fused.egoErrors.isEmpty
+        ? nil
+        : EgoError(
+          position_m: spread(fused.egoErrors), yaw_deg: spread(fused.egoYawErrors),
+          n: fused.egoErrors.count))
   }
 
   /// The rows grouped into latency bands of `bandMilliseconds`, in order.
@@ -187,6 +200,9 @@ public enum Eval {
     var firstOccupied: [UInt32: Double] = [:]
     var errors: [ErrorRow] = []
     var cells = GridScores.Cells()
+    /// The runtime's ego against the truth's, per scored frame: metres and degrees.
+    var egoErrors: [Double] = []
+    var egoYawErrors: [Double] = []
     /// The truth's footprints in the current window (Window.rasterize), reused frame to frame.
     private var truthCells: [UInt8] = []
 
@@ -200,8 +216,18 @@ public enum Eval {
       guard let origin = frame.enuOrigin,
         let states = truth.states(at: frame.referenceTimeNanoseconds)
       else { return }
-      let window = Window(truth: truth, frame: frame, origin: origin)
+      var window = Window(truth: truth, frame: frame, origin: origin)
       guard window.hasCells else { return }
+      if frame.egoWGS84 != nil {
+        let trueEgo = truth.point(x: states.ego.x, y: states.ego.y, in: window.plane)
+        let yawError = remainder(Double(frame.egoYaw) - states.ego.yaw, 2 * .pi)
+        window.vehicleFrame = .init(
+          trueEgo: trueEgo, believedEgo: (frame.egoEast, frame.egoNorth), yawError: yawError)
+        if fused {
+          egoErrors.append(hypot(frame.egoEast - trueEgo.x, frame.egoNorth - trueEgo.y))
+          egoYawErrors.append(abs(yawError) * 180 / .pi)
+        }
+      }
       framesScored += 1
       let seconds = Double(frame.referenceTimeNanoseconds - truth.header.startNanoseconds) / 1e9
       var agents: [TruthHeader.Solid] = []

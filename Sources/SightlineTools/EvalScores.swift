@@ -17,9 +17,21 @@ extension Eval {
     public var position_error_samples: [ErrorRow]
     /// Per kind: the share of truths inside the published 95% ellipse.
     public var coverage_95: [String: Coverage]
+    /// Per kind: the fraction of truths inside the 75% ellipse, the level of the presence region
+    /// fusion marks occupied (`V2XLayer.corePercent`): about 0.75 when that claim holds.
+    public var coverage_75: [String: Coverage]
     /// Per kind: the mean normalised estimation error squared (ideal 2).
     public var nees: [String: NEES]
     public var grid: GridScores
+    /// The runtime's ego pose against the truth's (nil when the drive has no ego): the grid and
+    /// detection are scored in the vehicle's frame, around the ego where the runtime believed it.
+    public var ego: EgoError?
+  }
+
+  public struct EgoError: Codable, Sendable, Equatable {
+    public var position_m: Spread
+    public var yaw_deg: Spread
+    public var n: Int
   }
 
   public struct Detection: Codable, Sendable, Equatable {

@@ -23,6 +23,24 @@ extension Eval {
     let resolution: Double
     let columns: Int
     let rows: Int
+    /// The vehicle's frame: the truth is placed around the ego where the runtime believes the
+    /// ego is (its own GNSS), as a planner sees it; nil places it by WGS-84 alone.
+    var vehicleFrame: VehicleFrame? = nil
+
+    /// Moves a truth point (in the frame's plane) from around the true ego to around the
+    /// runtime's ego: rotated by the yaw error about the true ego, then shifted by the position
+    /// error.
+    struct VehicleFrame {
+      var trueEgo: (x: Double, y: Double)
+      var believedEgo: (x: Double, y: Double)
+      var yawError: Double
+
+      func place(_ x: Double, _ y: Double) -> (x: Double, y: Double) {
+        let (c, s) = (cos(yawError), sin(yawError))
+        let (dx, dy) = (x - trueEgo.x, y - trueEgo.y)
+        return (believedEgo.x + c * dx - s * dy, believedEgo.y + s * dx + c * dy)
+      }
+    }
 
     init(truth: TruthFile, frame: GridFrame, origin: GeoPosition) {
       self.truth = truth
@@ -42,9 +60,14 @@ extension Eval {
     /// The footprint's corners in the frame's plane (the truth's yaw is kept: the two tangent
     /// planes turn by about 1e-5 rad over the drive's few hundred metres).
     func corners(of solid: TruthHeader.Solid) -> [(x: Double, y: Double)] {
-      let center = truth.point(x: solid.x, y: solid.y, in: plane)
-      let c = cos(solid.yaw)
-      let s = sin(solid.yaw)
+      var center = truth.point(x: solid.x, y: solid.y, in: plane)
+      var yaw = solid.yaw
+      if let vehicleFrame {
+        center = vehicleFrame.place(center.x, center.y)
+        yaw += vehicleFrame.yawError
+      }
+      let c = cos(yaw)
+      let s = sin(yaw)
       let a = solid.length / 2
       let b = solid.width / 2
       return [(a, b), (-a, b), (-a, -b), (a, -b)].map { along, across in
