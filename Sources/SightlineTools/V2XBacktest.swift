@@ -78,10 +78,12 @@ public enum V2XBacktest {
     return run(lines, horizons: horizons, file: path)
   }
 
-  /// Scores what `V2XBacktestLines.read` gave.
-  public static func run(_ input: V2XBacktestLines.Result, horizons: [Int], file: String)
-    -> V2XBacktestReport
-  {
+  /// Scores what `V2XBacktestLines.read` gave, with the runtime's process noise per kind
+  /// (`noise` is there to compare the model with a changed knob, as docs/BACKTEST.md does).
+  public static func run(
+    _ input: V2XBacktestLines.Result, horizons: [Int], file: String,
+    noise: (AgentKind) -> MotionModel.ProcessNoise = MotionModel.ProcessNoise.standard(for:)
+  ) -> V2XBacktestReport {
     let horizons = horizons.filter { $0 > 0 }
     let messages = input.messages
     let source: TimeSource =
@@ -100,7 +102,7 @@ public enum V2XBacktest {
     for id in order {
       let track = Track(messages: messages, indices: bySender[id]!, source: source)
       var samples = Array(repeating: Samples(), count: horizons.count)
-      track.pairs(horizons: horizons, into: &samples)
+      track.pairs(horizons: horizons, noise: noise, into: &samples)
       for k in horizons.indices { pooled[k].append(samples[k]) }
       report.duplicates += track.duplicates
       report.gnssStalls += track.stalls
@@ -108,6 +110,7 @@ public enum V2XBacktest {
         V2XBacktestReport.Sender(
           id: String(format: "%08x", id), kind: track.kind, messages: track.count,
           duplicates: track.duplicates, runs: track.runs.count, gnssStalls: track.stalls,
+          gnssStallLines: track.runs.joined().filter(\.stalled).map(\.line),
           horizons: horizons.indices.map { samples[$0].stats(horizon: horizons[$0]) }))
     }
     report.horizons = horizons.indices.map { pooled[$0].stats(horizon: horizons[$0]) }
@@ -118,6 +121,7 @@ public enum V2XBacktest {
   struct Track {
     struct Point {
       var time: Int64  // ms
+      var line: Int
       var msgCnt: UInt8
       var measurement: AgentMeasurement
       var stalled = false
@@ -151,7 +155,8 @@ public enum V2XBacktest {
             duplicates += 1
             continue
           }
-          points.append(Point(time: time, msgCnt: message.msgCnt, measurement: m))
+          points.append(
+            Point(time: time, line: message.line, msgCnt: message.msgCnt, measurement: m))
         }
         if let m = points.first?.measurement { kind = Self.name(m.kind) }
         stalls += Self.markStalls(&points)
@@ -231,7 +236,10 @@ public enum V2XBacktest {
     }
 
     /// Every pair (earlier i, later j) within ±5 % of a horizon, scored into `samples`.
-    func pairs(horizons: [Int], into samples: inout [Samples]) {
+    func pairs(
+      horizons: [Int], noise: (AgentKind) -> MotionModel.ProcessNoise,
+      into samples: inout [Samples]
+    ) {
       guard let longest = horizons.max() else { return }
       let reach = Double(longest) * (1 + horizonTolerance)
       for run in runs {
@@ -244,7 +252,8 @@ public enum V2XBacktest {
               if run[i].stalled || run[j].stalled {
                 samples[k].excludedStalled += 1
               } else {
-                samples[k].add(Self.score(from: run[i].measurement, to: run[j].measurement))
+                samples[k].add(
+                  Self.score(from: run[i].measurement, to: run[j].measurement, noise: noise))
               }
             }
           }
@@ -253,19 +262,19 @@ public enum V2XBacktest {
     }
 
     /// One prediction, its baselines and whether the target is inside its ellipses.
-    static func score(from i: AgentMeasurement, to j: AgentMeasurement) -> Samples.Score {
+    static func score(
+      from i: AgentMeasurement, to j: AgentMeasurement,
+      noise: (AgentKind) -> MotionModel.ProcessNoise
+    ) -> Samples.Score {
       let time = j.generationTimeNanoseconds
-      let predicted = MotionModel.extrapolate(
-        i, to: time, processNoise: .standard(for: i.kind))
+      let predicted = MotionModel.extrapolate(i, to: time, processNoise: noise(i.kind))
       // The target's own reported accuracy, as the runtime reads it: its covariance at τ = 0.
-      let target = MotionModel.extrapolate(
-        j, to: time, processNoise: .standard(for: j.kind)
-      ).covariance
+      let target = MotionModel.extrapolate(j, to: time, processNoise: noise(j.kind)).covariance
       var withoutAccuracy = i
       (withoutAccuracy.accuracySemiMajor, withoutAccuracy.accuracySemiMinor) = (0, 0)
       withoutAccuracy.accuracyOrientation = 0
       let motion = MotionModel.extrapolate(
-        withoutAccuracy, to: time, processNoise: .standard(for: i.kind)
+        withoutAccuracy, to: time, processNoise: noise(i.kind)
       ).covariance
       let (dx, dy) = (j.x - predicted.x, j.y - predicted.y)
       let combined = ExtrapolatedAgent.Covariance(

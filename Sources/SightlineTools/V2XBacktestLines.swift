@@ -65,7 +65,8 @@ public enum V2XBacktestLines {
     defer { ingest.release() }
     var result = Result()
     var number = 0
-    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    // Character.isNewline: "\r\n" is one Character, so splitting at "\n" would miss it.
+    for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
       number += 1
       let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
       if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }

@@ -66,11 +66,14 @@ public struct V2XBacktestReport: Sendable, Encodable {
     /// Stretches with no gap over 10 s (nor, in file order, a step back over 1 s).
     public var runs: Int
     public var gnssStalls: Int
+    /// The file's line numbers of the stalled messages.
+    public var gnssStallLines: [Int]
     public var horizons: [Horizon]
 
     enum CodingKeys: String, CodingKey {
       case id, kind, messages, duplicates, runs, horizons
       case gnssStalls = "gnss_stalls"
+      case gnssStallLines = "gnss_stall_lines"
     }
   }
 
@@ -133,7 +136,7 @@ public struct V2XBacktestReport: Sendable, Encodable {
   }
 
   /// The human table: a heading, then a row per sender and horizon with pairs, then the pooled
-  /// rows.
+  /// rows. "motion" is the coverage of the motion part of the covariance alone.
   public func table() -> [String] {
     var lines = [
       "v2x backtest \(file): \(self.lines) lines, \(messages) BSM/PSM messages,"
@@ -151,7 +154,10 @@ public struct V2XBacktestReport: Sendable, Encodable {
         + " \(Self.format(V2XBacktest.stallMinimumMetres, 1)) m; neither source nor target)",
       "",
       Self.row(
-        ["sender", "kind", "horizon", "n", "median m", "p95 m", "cov95", "no-extrap m", "CV m"]),
+        [
+          "sender", "kind", "horizon", "n", "median m", "p95 m", "cov95", "motion", "no-extrap m",
+          "CV m",
+        ]),
     ]
     for sender in senders {
       for h in sender.horizons where h.n > 0 {
@@ -167,12 +173,13 @@ public struct V2XBacktestReport: Sendable, Encodable {
   private static func cells(_ h: Horizon) -> [String] {
     [
       "\(h.horizonMilliseconds) ms", "\(h.n)", format(h.medianError, 3), format(h.p95Error, 3),
-      format(h.coverage95, 3), format(h.medianErrorNoExtrapolation, 3),
+      format(h.coverage95, 3), format(h.coverage95MotionOnly, 3),
+      format(h.medianErrorNoExtrapolation, 3),
       format(h.medianErrorConstantVelocity, 3),
     ]
   }
 
-  private static let widths = [9, 10, 8, 5, 9, 9, 6, 12, 8]
+  private static let widths = [9, 10, 8, 5, 9, 9, 6, 6, 12, 8]
 
   private static func row(_ cells: [String]) -> String {
     zip(cells, widths).enumerated().map { index, pair in
