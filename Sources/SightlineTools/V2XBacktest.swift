@@ -70,7 +70,9 @@ public enum V2XBacktest {
       throw InputError(description: "\(path) is empty: no V2X log entries or hex lines in it")
     }
     guard !lines.messages.isEmpty else {
-      let reasons = lines.skipped.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }
+      let reasons = lines.skipped.sorted { $0.key < $1.key }.map {
+        "\($0.key.rawValue) \($0.value)"
+      }
       throw InputError(
         description: "no BSM or PSM with a time and a position in \(path): all \(lines.lines)"
           + " lines skipped (\(reasons.joined(separator: ", ")))")

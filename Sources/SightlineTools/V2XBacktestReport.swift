@@ -139,8 +139,9 @@ public struct V2XBacktestReport: Sendable, Encodable {
   /// rows. "motion" is the coverage of the motion part of the covariance alone.
   public func table() -> [String] {
     var lines = [
-      "v2x backtest \(file): \(self.lines) lines, \(messages) BSM/PSM messages,"
-        + " \(senders.count) senders, \(duplicates) duplicates",
+      "v2x backtest \(file)",
+      "\(self.lines) lines, \(messages) BSM/PSM messages, \(senders.count) senders,"
+        + " \(duplicates) duplicates",
       "time: "
         + (timeSource == .receiveTime
           ? "secMark placed by each entry's receive time (t_ns)"
@@ -148,7 +149,8 @@ public struct V2XBacktestReport: Sendable, Encodable {
       "skipped lines: \(skippedLines)"
         + (skipped.isEmpty
           ? ""
-          : " (" + skipped.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }
+          : " ("
+            + skipped.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }
             .joined(separator: ", ") + ")"),
       "GNSS stalls: \(gnssStalls) (position unchanged while speed × Δt ≥"
         + " \(Self.format(V2XBacktest.stallMinimumMetres, 1)) m; neither source nor target)",

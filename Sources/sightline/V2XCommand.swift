@@ -7,7 +7,8 @@ import SightlineTools
 
 struct V2XCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "v2x", abstract: "V2X tools.", subcommands: [V2XDecodeCommand.self, V2XBacktestCommand.self])
+    commandName: "v2x", abstract: "V2X tools.",
+    subcommands: [V2XDecodeCommand.self, V2XBacktestCommand.self])
 }
 
 struct V2XDecodeCommand: ParsableCommand {

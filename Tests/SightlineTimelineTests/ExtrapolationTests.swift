@@ -345,7 +345,8 @@ import Testing
     let half = Int64(500_000_000)
     for speed in [0.0, 0.5, 1.39] {
       for yaw in [nil, 0.2] {
-        let slow = MotionModel.extrapolate(m(.vehicle, speed: speed, yaw: yaw), to: half, processNoise: .vehicle)
+        let slow = MotionModel.extrapolate(
+          m(.vehicle, speed: speed, yaw: yaw), to: half, processNoise: .vehicle)
         #expect(slow.model == .constantPosition, "speed \(speed)")
         #expect(slow.x == 5 && slow.y == -2 && slow.distanceTravelled == 0)
         // Base 1 m² + white acceleration σ_a²τ⁴/4 + the circle (vτ)²/2 + (σ_v τ)², each axis.
@@ -359,12 +360,15 @@ import Testing
         #expect(old.model != .constantPosition)
       }
     }
-    #expect(MotionModel.select(for: m(.vehicle, speed: 1.0), minimumHeadingSpeed: 1.4) == .constantPosition)
+    #expect(
+      MotionModel.select(for: m(.vehicle, speed: 1.0), minimumHeadingSpeed: 1.4)
+        == .constantPosition)
     #expect(MotionModel.select(for: m(.vehicle, speed: 1.0)) == .constantVelocity)
     let brisk = MotionModel.extrapolate(m(.vehicle, speed: 1.4), to: half, processNoise: .vehicle)
     #expect(brisk.model == .constantVelocity && abs(brisk.distanceTravelled - 0.7) < 1e-12)
     // A walking pedestrian (PSM) still follows its heading.
-    let walker = MotionModel.extrapolate(m(.pedestrian, speed: 1.0), to: half, processNoise: .pedestrian)
+    let walker = MotionModel.extrapolate(
+      m(.pedestrian, speed: 1.0), to: half, processNoise: .pedestrian)
     #expect(walker.model == .constantVelocity && abs(walker.distanceTravelled - 0.5) < 1e-12)
   }
 }
