@@ -136,8 +136,8 @@ public enum V2XBacktest {
 
     init(messages: [V2XBacktestLines.Message], indices: [Int], source: TimeSource) {
       let first = messages[indices[0]]
-      // One tangent plane per sender, at its first position: a sender's messages are within a
-      // few km of each other, where the plane's distortion is below a millimetre.
+      // One tangent plane per sender, at its first position: a pair is at most some tens of
+      // metres apart, and the plane's scale error is below 1e-4 even 100 km from its origin.
       let plane = LocalTangentPlane(
         origin: GeodeticPosition(
           latitudeDegrees: first.latitudeDegrees, longitudeDegrees: first.longitudeDegrees,
