@@ -22,6 +22,8 @@ let package = Package(
     .library(name: "SightlineReplay", targets: ["SightlineReplay"]),
     .library(name: "SightlineLive", targets: ["SightlineLive"]),
     .library(name: "SightlineTOML", targets: ["SightlineTOML"]),
+    // The commands' work (Tools/fuzz's backtest harness).
+    .library(name: "SightlineTools", targets: ["SightlineTools"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

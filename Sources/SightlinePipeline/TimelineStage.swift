@@ -75,6 +75,24 @@ public struct TimelineStage {
   static func measurement(_ observation: V2XObservation, plane stage: inout TimelineStage)
     -> AgentMeasurement?
   {
+    measurement(observation) { stage.place($0, $1, $2) }
+  }
+
+  /// A decoded message as the track measurement the timeline would make of it, placed in
+  /// `plane` (the backtest tests the runtime's own model with it); nil without a position or a
+  /// time.
+  public static func measurement(_ observation: V2XObservation, in plane: LocalTangentPlane)
+    -> AgentMeasurement?
+  {
+    measurement(observation) {
+      plane.enu(GeodeticPosition(latitudeDegrees: $0, longitudeDegrees: $1, heightMeters: $2))
+    }
+  }
+
+  /// The one conversion: `place` puts latitude, longitude (degrees) and height (m) in a plane.
+  private static func measurement(
+    _ observation: V2XObservation, place: (Double, Double, Double) -> ENUPoint
+  ) -> AgentMeasurement? {
     let received = observation.receiveTimeNanoseconds
     switch observation.message {
     case .bsm(let bsm):
@@ -83,7 +101,7 @@ public struct TimelineStage {
         let generated = SecMark.generationTime(
           secMark: bsm.coreData.secMark, receiveTimeNanoseconds: received)
       else { return nil }
-      let point = stage.place(latitude, longitude, si.elevationMetres ?? 0)
+      let point = place(latitude, longitude, si.elevationMetres ?? 0)
       // Devices send yaw rate 0 when they have none (the field has no sentinel).
       let yawRate =
         si.acceleration.yawRateDegreesPerSecond == 0
@@ -105,7 +123,7 @@ public struct TimelineStage {
         let generated = SecMark.generationTime(
           secMark: psm.secMark, receiveTimeNanoseconds: received)
       else { return nil }
-      let point = stage.place(latitude, longitude, si.elevationMetres ?? 0)
+      let point = place(latitude, longitude, si.elevationMetres ?? 0)
       let kind: AgentKind =
         switch psm.basicType {
         case 1: .pedestrian  // aPEDESTRIAN

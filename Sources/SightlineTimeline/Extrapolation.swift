@@ -87,11 +87,16 @@ extension MotionModel {
     public var unknownSpeedSigma: Double
     /// 1σ position error when the message carries no accuracy (m).
     public var unknownPositionSigma: Double
+    /// Below this reported speed (m/s) the reported heading is not used: the agent stays where
+    /// it was reported and its covariance spreads over the circle the speed allows (constant
+    /// position). At walking pace GNSS course over ground is noise, and devices hold (latch) the
+    /// last heading: on real BSMs, heading and motion disagree (docs/BACKTEST.md).
+    public var minimumHeadingSpeed: Double
 
     public init(
       accelerationVariance: Double, speedSigma: Double, headingSigma: Double,
       yawRateSigma: Double, unknownYawRateSigma: Double, unknownSpeedSigma: Double,
-      unknownPositionSigma: Double = 5
+      unknownPositionSigma: Double = 5, minimumHeadingSpeed: Double = 0
     ) {
       self.accelerationVariance = accelerationVariance
       self.speedSigma = speedSigma
@@ -100,11 +105,12 @@ extension MotionModel {
       self.unknownYawRateSigma = unknownYawRateSigma
       self.unknownSpeedSigma = unknownSpeedSigma
       self.unknownPositionSigma = unknownPositionSigma
+      self.minimumHeadingSpeed = minimumHeadingSpeed
     }
 
     public static let vehicle = ProcessNoise(
       accelerationVariance: 2.0, speedSigma: 0.3, headingSigma: 0.035, yawRateSigma: 0.035,
-      unknownYawRateSigma: 0.1, unknownSpeedSigma: 15)
+      unknownYawRateSigma: 0.1, unknownSpeedSigma: 15, minimumHeadingSpeed: 1.4)
     public static let pedestrian = ProcessNoise(
       accelerationVariance: 1.0, speedSigma: 0.3, headingSigma: 0.35, yawRateSigma: 0.2,
       unknownYawRateSigma: 0.5, unknownSpeedSigma: 1.5)
@@ -128,11 +134,16 @@ extension MotionModel {
     }
   }
 
-  /// The richest model the measurement's known fields support.
-  public static func select(for m: AgentMeasurement) -> MotionModel {
+  /// The richest model the measurement's known fields support; below `minimumHeadingSpeed` the
+  /// heading is not trusted, so constant position.
+  public static func select(for m: AgentMeasurement, minimumHeadingSpeed: Double = 0)
+    -> MotionModel
+  {
     let speed = Self.validSpeed(m.speed)
     let heading = Self.finite(m.heading)
-    guard speed != nil, heading != nil else { return .constantPosition }
+    guard let speed, heading != nil, !(speed < minimumHeadingSpeed) else {
+      return .constantPosition
+    }
     if Self.finite(m.yawRate) != nil, Self.finite(m.longitudinalAcceleration) != nil {
       return .ctra
     }
@@ -147,7 +158,7 @@ extension MotionModel {
     let futureDated = latency < 0
     let tau = futureDated ? 0 : Double(latency) * 1e-9
 
-    let model = select(for: m)
+    let model = select(for: m, minimumHeadingSpeed: q.minimumHeadingSpeed)
     var c = baseCovariance(m, q)
     addWhiteAcceleration(&c, tau: tau, q)
     var state = Propagated(

@@ -321,4 +321,54 @@ import Testing
     let far = MotionModel.extrapolate(m, to: .min, processNoise: .vehicle)
     #expect(far.futureDated && far.x == m.x)
   }
+
+  /// A vehicle below `minimumHeadingSpeed` (1.4 m/s) does not move along its reported heading:
+  /// real BSMs at walking pace carry a held heading that disagrees with their motion
+  /// (docs/BACKTEST.md). It stays put, its covariance the circle the speed allows.
+  @Test func slowVehicleStaysWhereItWasWithTheSpeedsCircle() {
+    #expect(MotionModel.ProcessNoise.vehicle.minimumHeadingSpeed == 1.4)
+    for kind in [AgentKind.pedestrian, .cyclist, .other] {
+      #expect(MotionModel.ProcessNoise.standard(for: kind).minimumHeadingSpeed == 0)
+    }
+    // A ProcessNoise built by hand keeps the old behaviour unless it asks.
+    let custom = MotionModel.ProcessNoise(
+      accelerationVariance: 1, speedSigma: 0.3, headingSigma: 0.1, yawRateSigma: 0.1,
+      unknownYawRateSigma: 0.1, unknownSpeedSigma: 1)
+    #expect(custom.minimumHeadingSpeed == 0)
+
+    func m(_ kind: AgentKind, speed: Double, yaw: Double? = nil) -> AgentMeasurement {
+      AgentMeasurement(
+        id: 3, kind: kind, generationTimeNanoseconds: 0, receiveTimeNanoseconds: 0, x: 5, y: -2,
+        speed: speed, heading: 0.7, longitudinalAcceleration: yaw == nil ? nil : 0,
+        yawRate: yaw, accuracySemiMajor: 1, accuracySemiMinor: 1, accuracyOrientation: 0)
+    }
+    let half = Int64(500_000_000)
+    for speed in [0.0, 0.5, 1.39] {
+      for yaw in [nil, 0.2] {
+        let slow = MotionModel.extrapolate(
+          m(.vehicle, speed: speed, yaw: yaw), to: half, processNoise: .vehicle)
+        #expect(slow.model == .constantPosition, "speed \(speed)")
+        #expect(slow.x == 5 && slow.y == -2 && slow.distanceTravelled == 0)
+        // Base 1 m² + white acceleration σ_a²τ⁴/4 + the circle (vτ)²/2 + (σ_v τ)², each axis.
+        let tau = 0.5
+        let expected = 1 + 2.0 * pow(tau, 4) / 4 + pow(speed * tau, 2) / 2 + pow(0.3 * tau, 2)
+        #expect(abs(slow.covariance.xx - expected) < 1e-12 && abs(slow.covariance.xy) < 1e-12)
+        #expect(abs(slow.covariance.yy - expected) < 1e-12)
+        // The same report with the knob off moves along the heading (the old behaviour).
+        let old = MotionModel.extrapolate(
+          m(.vehicle, speed: speed, yaw: yaw), to: half, processNoise: custom)
+        #expect(old.model != .constantPosition)
+      }
+    }
+    #expect(
+      MotionModel.select(for: m(.vehicle, speed: 1.0), minimumHeadingSpeed: 1.4)
+        == .constantPosition)
+    #expect(MotionModel.select(for: m(.vehicle, speed: 1.0)) == .constantVelocity)
+    let brisk = MotionModel.extrapolate(m(.vehicle, speed: 1.4), to: half, processNoise: .vehicle)
+    #expect(brisk.model == .constantVelocity && abs(brisk.distanceTravelled - 0.7) < 1e-12)
+    // A walking pedestrian (PSM) still follows its heading.
+    let walker = MotionModel.extrapolate(
+      m(.pedestrian, speed: 1.0), to: half, processNoise: .pedestrian)
+    #expect(walker.model == .constantVelocity && abs(walker.distanceTravelled - 0.5) < 1e-12)
+  }
 }

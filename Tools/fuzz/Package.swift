@@ -31,6 +31,7 @@ let package = Package(
       ["SightlineNet", "SightlinePcap", "SightlineLidar", "SightlineVelodyne", "SightlinePipeline"]),
     harness("FuzzConfig", ["SightlinePipeline", "SightlineReplay", "SightlineTOML"]),
     harness("FuzzHesai", ["SightlineLidar", "SightlineHesai"]),
+    harness("FuzzBacktest", ["SightlineTools"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -22,6 +22,8 @@ harness's input format (see the header of Sources/<Harness>/<Harness>.swift):
   hesai     8 control bytes + a Hesai data packet from the captures (and, rebuilt from them,
             Pandar64, XT16 and XT32M packets), replayed with the capture's own azimuth step;
             or + a calibration CSV of data/lidar/calibration/
+  backtest  a horizons byte + consecutive lines of data/v2x/*.jsonl (as {"hex": ...}), of the
+            drives' V2X logs, and of data/v2x/raw/*.hex
 """
 
 import argparse
@@ -157,6 +159,36 @@ def v2x_seeds(small):
                 seeds[f"raw-{name}-{index:02}-ode"] = b"\x03" + json.dumps(ode).encode()
                 if not small:
                     seeds[f"raw-{name}-{index:02}-hub"] = b"\x03" + json.dumps(hub).encode()
+    return seeds
+
+
+def backtest_seeds(small):
+    """Control byte (below 0x80: the default horizons) + a few lines of each input form the
+    backtest reads: vector lines (reduced to their "hex"), V2X log entries, bare hex."""
+    seeds = {}
+    window = 12
+    per_file = 3 if small else 30
+    for path in sorted(glob.glob(os.path.join(SHARED, "data", "v2x", "*.jsonl"))):
+        if "etsi" in os.path.basename(path):
+            continue
+        lines = [json.dumps({"hex": json.loads(l)["hex"]}) for l in open(path) if l.strip()]
+        step = max(1, len(lines) // per_file)
+        name = os.path.basename(path).split(".")[0]
+        for index, start in enumerate(range(0, len(lines), step)):
+            if index < per_file:
+                seeds[f"{name}-{index:03}"] = b"\x00" + "\n".join(lines[start:start + window]).encode()
+    for path in sorted(glob.glob(os.path.join(ROOT, "Replay", "*", "*.jsonl"))):
+        if "truth" in os.path.basename(path):
+            continue
+        lines = [l for l in open(path).read().split("\n") if l.strip()]
+        name = os.path.basename(os.path.dirname(path))
+        for index, start in enumerate(range(0, len(lines), max(1, len(lines) // per_file))):
+            if index < per_file:
+                seeds[f"log-{name}-{index:03}"] = b"\x85" + "\n".join(lines[start:start + window]).encode()
+    for path in sorted(glob.glob(os.path.join(SHARED, "data", "v2x", "raw", "*.hex"))):
+        lines = [l.strip() for l in open(path) if l.strip()]
+        name = os.path.basename(path).split(".")[0]
+        seeds[f"raw-{name}"] = b"\x00" + "\r\n".join(lines[:4]).encode()
     return seeds
 
 
@@ -567,6 +599,7 @@ def main():
     write(out, "datagram", datagram_seeds(caps, args.small), limit)
     write(out, "config", config_seeds(args.small), limit)
     write(out, "hesai", hesai_seeds(caps, args.small), limit)
+    write(out, "backtest", backtest_seeds(args.small), limit)
 
 
 if __name__ == "__main__":
