@@ -29,74 +29,108 @@ import velodyne_decoder as vd
 from oraclelib import check, finish
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-SYNTHETIC = ["blind-intersection", "degraded-comms", "highway"]
+SYNTHETIC = ["blind-intersection", "degraded-comms", "highway", "urban"]
 
-# What `sightline eval DRIVE --json` gives on the bundled synthetic drives today, with tight
-# bounds. Each row: drive, a path into the JSON ("a.b" keys, "list[key=value]" picks a list
-# entry, "*" every entry of an object), the lowest and highest value allowed (None: no
-# bound), and what it shows. The bundled drives carry no GNSS noise: the V2X positions are
-# exact while each message claims a 1 m (1 sigma) accuracy, so every truth is inside its 95%
-# ellipse and NEES is far below its ideal 2. Drives regenerated with noise change these
-# figures: change the rows here.
-PEDESTRIAN, CROSSING_CAR = "50454431", "43415231"  # blind-intersection and degraded-comms
+# What `sightline eval DRIVE --json` gives on the bundled synthetic drives, with bounds tight
+# enough to catch a regression. Each row: drive, a path into the JSON ("a.b" keys,
+# "list[key=value]" picks a list entry, "*" every entry of an object), the lowest and highest
+# value allowed (None: no bound), and what it shows. The drives are noisy (docs/SCENARIOS.md):
+# every sender's GNSS has white noise and a wandering bias it reports honestly, and the ego's
+# pose is its own receiver's GPRMC; the grid and detection are scored in the vehicle's frame.
+# Regenerated drives change these figures: change the rows here (and README, docs/EVAL.md).
+PEDESTRIAN, CROSSING_CAR, EAST_CAR = "50454431", "43415231", "43415235"  # blind-intersection
+HIDDEN = "50454432"  # urban: the pedestrian behind the parked van
+# The issue's calibration band for coverage_95, per drive, for vehicles and pedestrians.
+CALIBRATED = (0.85, 0.99)
 EXPECT = [
-    # blind-intersection: a pedestrian (PSM) behind a parked truck, a car (BSM) on the hidden
+    # blind-intersection: a pedestrian (PSM) behind a parked truck, cars (BSM) on the hidden
     # cross street, 60 ms link.
-    ("blind-intersection", f"detection.{PEDESTRIAN}.window_entry_s", 0.85, 0.95,
-     "the pedestrian enters the 100 m window at 0.9 s"),
-    ("blind-intersection", f"detection.{PEDESTRIAN}.fused_s", 0.85, 0.95,
+    ("blind-intersection", f"detection.{PEDESTRIAN}.window_entry_s", 0.95, 1.05,
+     "the pedestrian enters the 100 m window at 1.0 s"),
+    ("blind-intersection", f"detection.{PEDESTRIAN}.fused_s", 0.95, 1.05,
      "the fused grid has the pedestrian as soon as it is in the window"),
-    ("blind-intersection", f"detection.{PEDESTRIAN}.lidar_only_s", 8.75, 8.85,
+    ("blind-intersection", f"detection.{PEDESTRIAN}.lidar_only_s", 9.0, 9.2,
      "LiDAR alone sees the pedestrian when it steps out"),
-    ("blind-intersection", f"detection.{PEDESTRIAN}.advantage_s", 7.85, 7.95,
-     "the pedestrian is in the fused grid 7.9 s before LiDAR alone has it"),
-    ("blind-intersection", f"detection.{CROSSING_CAR}.advantage_s", 1.45, 1.55,
-     "the crossing car is in the fused grid 1.5 s before LiDAR alone has it"),
-    ("blind-intersection", "position_error.all[from_ms=0].extrapolated_m.median", 0, 0.01,
-     "extrapolated position within 1 cm at 0-100 ms"),
-    ("blind-intersection", "position_error.vehicle[from_ms=0].raw_m.median", 0.80, 0.90,
-     "the reported position of the 10 m/s car is 0.85 m behind at 0-100 ms"),
-    ("blind-intersection", "coverage_95.all.n", 240, 240, "two agents in each of 120 frames"),
-    ("blind-intersection", "coverage_95.all.fraction", 0.999, 1, "every truth in its 95% ellipse"),
-    ("blind-intersection", "nees.all.mean", 0, 0.001, "exact positions against a 1 m sigma"),
-    ("blind-intersection", "grid.iou", 0.003, 0.006,
-     "over the whole window: the buildings' insides are never observed"),
-    ("blind-intersection", "grid.iou_observed", 0.66, 0.72, "over the cells the grid observed"),
-    ("blind-intersection", "grid.false_free", 0.005, 0.009, "of the cells the grid calls free"),
-    ("blind-intersection", "grid.false_occupied", 0.06, 0.10,
-     "of the cells the grid calls occupied"),
+    ("blind-intersection", f"detection.{PEDESTRIAN}.advantage_s", 8.0, 8.2,
+     "the pedestrian is in the fused grid 8.1 s before LiDAR alone has it"),
+    ("blind-intersection", f"detection.{CROSSING_CAR}.advantage_s", 1.8, 2.0,
+     "the crossing car is in the fused grid 1.9 s before LiDAR alone has it"),
+    ("blind-intersection", f"detection.{EAST_CAR}.advantage_s", 5.4, 5.6,
+     "the car from the east is in the fused grid 5.5 s before LiDAR alone has it"),
+    ("blind-intersection", "position_error.vehicle[from_ms=0].extrapolated_m.median", 1.2, 1.35,
+     "the cars' GNSS (0.85 m 1 sigma) dominates the error at 0-100 ms"),
+    ("blind-intersection", "coverage_95.vehicle.fraction", *CALIBRATED, "vehicles calibrated"),
+    ("blind-intersection", "coverage_95.vehicle.fraction", 0.89, 0.93, "vehicles: 0.91"),
+    ("blind-intersection", "coverage_95.pedestrian.fraction", *CALIBRATED, "pedestrians calibrated"),
+    ("blind-intersection", "coverage_95.pedestrian.fraction", 0.91, 0.95, "pedestrians: 0.93"),
+    ("blind-intersection", "coverage_95.all.n", 600, 600, "five agents in each of 120 frames"),
+    ("blind-intersection", "nees.all.mean", 2.2, 2.6, "NEES near its ideal 2"),
+    ("blind-intersection", "ego.position_m.median", 0.6, 0.8, "the ego's own GNSS error"),
+    ("blind-intersection", "grid.iou_observed", 0.42, 0.47, "over the cells the grid observed"),
+    ("blind-intersection", "grid.false_free", 0.008, 0.012, "of the cells the grid calls free"),
+    ("blind-intersection", "grid.false_occupied", 0.46, 0.51,
+     "of the cells the grid calls occupied: mostly the agents' presence regions"),
     # degraded-comms: the same scene over a bad link (300 ms, burst loss, a dropout, sender
     # clocks 40 ms ahead).
-    ("degraded-comms", f"detection.{PEDESTRIAN}.advantage_s", 7.85, 7.95,
-     "the pedestrian is in the fused grid 7.9 s ahead even over the bad link"),
-    ("degraded-comms", "position_error.vehicle[from_ms=200].extrapolated_m.median", 0.38, 0.41,
-     "the senders' clocks are 40 ms ahead: 0.4 m at 10 m/s, which no receiver can know"),
-    ("degraded-comms", "position_error.vehicle[from_ms=300].raw_m.median", 3.80, 3.90,
-     "without extrapolation the car is 3.85 m off at 300-400 ms"),
-    ("degraded-comms", "coverage_95.all.fraction", 0.999, 1, "every truth in its 95% ellipse"),
-    ("degraded-comms", "nees.vehicle.mean", 0.13, 0.17,
-     "the clock offset's 0.4 m shows in the car's NEES"),
-    ("degraded-comms", "nees.all.mean", 0.07, 0.10, "NEES of both agents"),
-    ("degraded-comms", "grid.iou_observed", 0.66, 0.72, "the same LiDAR as blind-intersection"),
-    # highway: 30 m/s among five cars, 200 ms link.
+    ("degraded-comms", f"detection.{PEDESTRIAN}.advantage_s", 8.0, 8.2,
+     "the pedestrian is in the fused grid 8.1 s ahead even over the bad link"),
+    ("degraded-comms", "position_error.vehicle[from_ms=300].extrapolated_m.median", 1.15, 1.4,
+     "extrapolated over 300-400 ms: the GNSS error remains"),
+    ("degraded-comms", "position_error.vehicle[from_ms=300].raw_m.median", 3.3, 3.6,
+     "without extrapolation the cars are 3.45 m off at 300-400 ms"),
+    ("degraded-comms", "coverage_95.vehicle.fraction", *CALIBRATED, "vehicles calibrated"),
+    ("degraded-comms", "coverage_95.vehicle.fraction", 0.86, 0.91, "vehicles: 0.885"),
+    ("degraded-comms", "coverage_95.pedestrian.fraction", *CALIBRATED, "pedestrians calibrated"),
+    ("degraded-comms", "coverage_95.pedestrian.fraction", 0.87, 0.92, "pedestrians: 0.90"),
+    ("degraded-comms", "coverage_95.cyclist.fraction", 0.70, 0.76,
+     "the cyclist's ellipse is too small over the bad link (0.73): a known gap"),
+    ("degraded-comms", "nees.all.mean", 2.7, 3.2, "NEES above 2: clocks 40 ms ahead"),
+    ("degraded-comms", "grid.iou_observed", 0.43, 0.48, "the same LiDAR as blind-intersection"),
+    # highway: about 30 m/s among eleven cars that brake and change lanes, 200 ms link.
     ("highway", "detection.*.advantage_s", -0.001, 0.001,
-     "every car is in LiDAR's view from the start: no advantage"),
-    ("highway", "detection.*.window_entry_s", 0.05, 0.15, "every car is in the first frame's window"),
-    ("highway", "position_error.vehicle[from_ms=200].extrapolated_m.median", 0, 0.02,
-     "extrapolated within 2 cm at 200-300 ms and 30 m/s"),
-    ("highway", "position_error.vehicle[from_ms=200].raw_m.median", 7.5, 8.2,
-     "the reported position is 7.85 m behind at 200-300 ms"),
-    ("highway", "coverage_95.vehicle.fraction", 0.999, 1, "every truth in its 95% ellipse"),
-    ("highway", "nees.vehicle.mean", 0, 0.001, "exact positions against a 1 m sigma"),
-    ("highway", "grid.iou_observed", 0.57, 0.64, "over the cells the grid observed"),
-    ("highway", "grid.false_free", 0.012, 0.02, "of the cells the grid calls free"),
-    ("highway", "grid.false_occupied", 0.10, 0.13, "of the cells the grid calls occupied"),
+     "every car LiDAR can see is in its view from the start: no advantage"),
+    ("highway", "position_error.vehicle[from_ms=200].extrapolated_m.median", 0.85, 1.05,
+     "extrapolated over 200-300 ms at 30 m/s: the GNSS error (0.78 m 1 sigma) remains"),
+    ("highway", "position_error.vehicle[from_ms=200].raw_m.median", 7.2, 7.9,
+     "the reported position is 7.6 m behind at 200-300 ms"),
+    ("highway", "coverage_95.vehicle.fraction", *CALIBRATED, "vehicles calibrated"),
+    ("highway", "coverage_95.vehicle.fraction", 0.965, 0.99, "vehicles: 0.98"),
+    ("highway", "nees.vehicle.mean", 1.5, 1.85, "NEES below 2: the ellipses are a little wide"),
+    ("highway", "ego.position_m.median", 0.35, 0.5, "the ego's own GNSS error"),
+    ("highway", "grid.iou_observed", 0.27, 0.31, "over the cells the grid observed"),
+    ("highway", "grid.false_free", 0.028, 0.038, "of the cells the grid calls free"),
+    ("highway", "grid.false_occupied", 0.55, 0.61, "of the cells the grid calls occupied"),
+    # urban: a pedestrian hidden by a parked van, turning and braking cars, 1-3 m GNSS error.
+    ("urban", f"detection.{HIDDEN}.window_entry_s", 2.55, 2.65,
+     "the hidden pedestrian enters the window at 2.6 s"),
+    ("urban", f"detection.{HIDDEN}.fused_s", 2.55, 2.95, "the fused grid has her at 2.7 s"),
+    ("urban", f"detection.{HIDDEN}.lidar_only_s", 9.8, 10.0,
+     "LiDAR alone sees her when she steps out from behind the van, at 9.9 s"),
+    ("urban", f"detection.{HIDDEN}.advantage_s", 7.0, 7.4,
+     "the hidden pedestrian is in the fused grid 7.2 s before LiDAR alone has her"),
+    ("urban", "coverage_95.vehicle.fraction", *CALIBRATED, "vehicles calibrated"),
+    ("urban", "coverage_95.vehicle.fraction", 0.93, 0.97, "vehicles: 0.95"),
+    ("urban", "coverage_95.pedestrian.fraction", *CALIBRATED, "pedestrians calibrated"),
+    ("urban", "coverage_95.pedestrian.fraction", 0.975, 0.99, "pedestrians: 0.99"),
+    ("urban", "coverage_75.pedestrian.fraction", 0.75, 0.95,
+     "pedestrians are inside their 75% ellipse at least 75% of the time"),
+    ("urban", "nees.all.mean", 1.5, 1.9, "NEES below 2"),
+    ("urban", "position_error.pedestrian[from_ms=100].extrapolated_m.median", 2.0, 2.35,
+     "phones' GNSS (2.15 m 1 sigma) dominates"),
+    ("urban", "ego.position_m.median", 1.0, 1.3, "the ego's own GNSS error in the city"),
+    ("urban", "grid.iou_observed", 0.33, 0.38, "over the cells the grid observed"),
+    ("urban", "grid.false_free", 0.013, 0.018, "of the cells the grid calls free"),
+    ("urban", "grid.false_occupied", 0.58, 0.63,
+     "of the cells the grid calls occupied: mostly wide presence regions"),
 ]
 # Highway, samples at 180-220 ms latency: extrapolated error at most this, reported error in
-# this range (30 m/s x 0.2 s = 6 m).
-HIGHWAY_200MS_EXTRAPOLATED_MAX_M = 0.3
-HIGHWAY_200MS_RAW_M = (5.0, 7.5)
-KEYS = ["detection", "position_error", "position_error_samples", "coverage_95", "nees", "grid"]
+# this range (30 m/s x 0.2 s = 6 m, less the cars' braking).
+HIGHWAY_200MS_EXTRAPOLATED_MAX_M = 1.2
+HIGHWAY_200MS_RAW_M = (5.0, 6.5)
+KEYS = [
+    "detection", "position_error", "position_error_samples", "coverage_95", "coverage_75", "nees",
+    "grid", "ego",
+]
 REMOVED = ["max_stale_agent_age_s", "uncertainty_grows_with_age", "time_advantage_s",
            "first_occupied", "grid_iou", "error_by_latency"]
 
@@ -163,7 +197,13 @@ def figures(binary):
     for name, path, low, high, what in EXPECT:
         if scores.get(name) is None:
             continue
-        for where, value in lookup(scores[name], path):
+        found = lookup(scores[name], path)
+        if "*" in path:
+            # A wildcard holds for every entry that has the value (cars that never enter the
+            # window have no advantage), and at least one must.
+            check(f"{name}: {path} has values", any(v is not None for _, v in found))
+            found = [(where, v) for where, v in found if v is not None]
+        for where, value in found:
             ok = (isinstance(value, (int, float)) and (low is None or value >= low)
                   and (high is None or value <= high))
             check(f"{name}: {what} ({where} in [{low}, {high}])", ok, f"{where} = {value}")
@@ -229,18 +269,18 @@ def independent_decode(name, stride=7):
             x, y = ego["x"] + c * px - s * py, ego["y"] + s * px + c * py
             z = header["sensorHeight"] + pz
             checked += 1
-            good += on_a_surface(header, agents, x, y, z, 0.06)
+            good += on_a_surface(header, agents, x, y, z, 0.08)
     share = good / max(1, checked)
     check(f"{name}: velodyne-decoder reads the generated capture as the scene",
           total > 0 and share >= 0.995,
           f"{total} points in {len(scans)} scans; {good}/{checked} sampled on a surface "
-          f"within 6 cm ({share:.4f})")
+          f"within 8 cm, 4 sigma of the range noise ({share:.4f})")
 
 
 def main(binary):
     digests(binary)
     figures(binary)
-    for name in ("blind-intersection", "highway"):
+    for name in ("blind-intersection", "highway", "urban"):
         independent_decode(name)
 
 
