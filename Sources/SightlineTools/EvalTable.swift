@@ -33,17 +33,28 @@ extension Eval {
       }
     }
     var coverage: [String] = []
+    var presence: [String] = []
     var nees: [String] = []
     for kind in kindsInOrder(report.coverage_95.keys) {
       if let c = report.coverage_95[kind] {
         coverage.append("\(kind) \(share(c.fraction)) (\(c.inside)/\(c.n))")
+      }
+      if let c = report.coverage_75[kind] {
+        presence.append("\(kind) \(share(c.fraction))")
       }
       if let e = report.nees[kind] {
         nees.append("\(kind) \(e.mean.map(figure) ?? "n/a") (n \(e.n))")
       }
     }
     lines.append("coverage of the published 95% ellipse: " + coverage.joined(separator: ", "))
+    lines.append("coverage of the 75% ellipse (presence regions): " + presence.joined(separator: ", "))
     lines.append("NEES (ideal 2): " + nees.joined(separator: ", "))
+    if let ego = report.ego {
+      lines.append(
+        "ego (its own GNSS against the truth): position median \(Report.fixed(ego.position_m.median, 2)) m,"
+          + " p95 \(Report.fixed(ego.position_m.p95, 2)) m; yaw median"
+          + " \(Report.fixed(ego.yaw_deg.median, 2))°; grid and detection scored in the vehicle's frame")
+    }
     let g = report.grid
     lines.append(
       "grid: IoU \(share(g.iou)) (observed cells only \(share(g.iou_observed))),"
