@@ -70,7 +70,9 @@ public struct ScenarioFile {
     try top.allow([
       "name", "summary", "duration_s", "seed", "origin", "lidar", "radio", "ego", "box", "agent",
     ])
+    // An hour at most: the trajectories are integrated at 5 ms steps up front.
     let duration = try top.double("duration_s", above: 0)
+    guard duration <= 3600 else { throw top.fail("duration_s", "at most 3600 s, not \(duration)") }
     let originKeys = try top.table("origin")
     try originKeys.allow(["latitude", "longitude", "height_m"])
     let origin = (

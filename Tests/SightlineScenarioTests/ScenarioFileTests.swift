@@ -60,6 +60,9 @@ import Testing
     ("for_s = 1.0, yaw", "for_s = 0.0, yaw", "t.toml:29: agent[0].motion[1].for_s: must be above"),
     ("height = 4.0\n", "height = 4.0\ncolour = 1\n", "t.toml:21: box[0].colour: unknown key"),
     ("latency_ms = 100", "latency = 100", "t.toml:10: radio.latency: unknown key"),
+    ("duration_s = 4.0", "duration_s = 1e9", "t.toml:2: duration_s: at most 3600 s"),
+    ("seed = 7", "seed = -7", "t.toml:3: seed: must be a non-negative integer"),
+    ("\"0000abcd\"", "\"abcd\"", "t.toml:23: agent[0].id: must be the temporary id as 8"),
   ])
   func badValuesNameTheFileLineAndKey(_ original: String, _ replacement: String, _ expected: String)
     throws
