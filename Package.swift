@@ -24,6 +24,7 @@ let package = Package(
     .library(name: "SightlineTOML", targets: ["SightlineTOML"]),
     // The commands' work (Tools/fuzz's backtest harness).
     .library(name: "SightlineTools", targets: ["SightlineTools"]),
+    .library(name: "SightlineBacktest", targets: ["SightlineBacktest"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -148,6 +149,11 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
+    // `sightline v2x backtest`: the runtime's extrapolation scored on real V2X logs. Pure but
+    // for reading its file.
+    .target(
+      name: "SightlineBacktest",
+      dependencies: ["SightlinePipeline", "SightlineTimeline", "SightlineV2X"]),
     // The commands' work: inspect, check, eval with plots and truth, annotate, the CSV decode,
     // play, flood, record, the pictures.
     .target(
@@ -176,7 +182,8 @@ let package = Package(
       name: "sightline",
       dependencies: [
         "SightlinePipeline", "SightlineReplay", "SightlineLive", "SightlinePublish",
-        "SightlineTools", "SightlineBenchmarks", "SightlineGrid", "SightlineLidar",
+        "SightlineTools", "SightlineBacktest", "SightlineBenchmarks", "SightlineGrid",
+        "SightlineLidar",
         "SightlineVelodyne", "SightlineOuster", "SightlineHesai",
         "SightlinePNG", "SightlinePcap", "SightlineOps", "SightlineSchema", "SightlineZMQ",
         "SightlineFoxglove",
@@ -203,7 +210,7 @@ let package = Package(
         "SightlinePcap",
       ],
       exclude: ["Fixtures"]),
-    .testTarget(name: "SightlineGridTests", dependencies: ["SightlineGrid"]),
+    .testTarget(name: "SightlineGridTests", dependencies: ["SightlineGrid", "SightlineScenario"]),
     .testTarget(name: "SightlineTimelineTests", dependencies: ["SightlineTimeline"]),
     .testTarget(
       name: "SightlineV2XTests", dependencies: ["SightlineV2X"], exclude: ["Fixtures"]),
@@ -229,8 +236,9 @@ let package = Package(
       name: "SightlineRuntimeTests",
       dependencies: [
         "SightlinePipeline", "SightlineReplay", "SightlineLive", "SightlinePublish",
-        "SightlineTools", "SightlineSchema", "SightlineZMQ", "SightlinePNG", "SightlineMCAP",
-        "SightlineLidar", "SightlineVelodyne", "SightlineOuster", "SightlineHesai", "SightlineV2X",
+        "SightlineTools", "SightlineBacktest", "SightlineSchema", "SightlineZMQ", "SightlinePNG",
+        "SightlineMCAP", "SightlineLidar", "SightlineVelodyne", "SightlineOuster", "SightlineHesai",
+        "SightlineV2X",
         "SightlineUDP", "SightlineTimeline", "SightlineGrid",
         "SightlineZstd", "SightlineFoxglove", "SightlineBenchmarks", "SightlineScenario",
       ]),

@@ -89,11 +89,7 @@ public enum FootprintPainter {
     _ footprint: AgentFootprint, on geometry: GridGeometry, visit: (Int, Int, Float) -> Void
   ) -> Int {
     let f = footprint
-    guard geometry.columns > 0, geometry.rows > 0, geometry.resolution.isFinite,
-      geometry.resolution > 0, f.x.isFinite, f.y.isFinite, f.heading.isFinite,
-      f.covarianceXX.isFinite, f.covarianceXY.isFinite, f.covarianceYY.isFinite,
-      f.covarianceXX >= 0, f.covarianceYY >= 0
-    else { return 0 }
+    guard paintable(f, on: geometry) else { return 0 }
     return cdfTable.withUnsafeBufferPointer { table in
       let cdf = NormalCDF(table: table)
       switch f.shape {
@@ -124,11 +120,7 @@ public enum FootprintPainter {
     _ footprint: AgentFootprint, on geometry: GridGeometry, visit: (Int, Int) -> Void
   ) -> Int {
     let f = footprint
-    guard geometry.columns > 0, geometry.rows > 0, geometry.resolution.isFinite,
-      geometry.resolution > 0, f.x.isFinite, f.y.isFinite, f.heading.isFinite,
-      f.covarianceXX.isFinite, f.covarianceXY.isFinite, f.covarianceYY.isFinite,
-      f.covarianceXX >= 0, f.covarianceYY >= 0
-    else { return 0 }
+    guard paintable(f, on: geometry) else { return 0 }
     let (halfLength, halfWidth, radius): (Float, Float, Float)
     switch f.shape {
     case .rectangle(let length, let width):
@@ -270,6 +262,15 @@ public enum FootprintPainter {
   }
 
   // MARK: Helpers
+
+  /// A window and a centre, heading and covariance that can be painted: finite, and
+  /// variances not negative (sizes are checked per shape).
+  private static func paintable(_ f: AgentFootprint, on geometry: GridGeometry) -> Bool {
+    geometry.columns > 0 && geometry.rows > 0 && geometry.resolution.isFinite
+      && geometry.resolution > 0 && f.x.isFinite && f.y.isFinite && f.heading.isFinite
+      && f.covarianceXX.isFinite && f.covarianceXY.isFinite && f.covarianceYY.isFinite
+      && f.covarianceXX >= 0 && f.covarianceYY >= 0
+  }
 
   /// How far past the footprint (in σ) a cell can still reach minimumProbability: each factor
   /// of the rectangle's p, and the disc's Φ, is below Φ(−2.054) = 0.02 beyond 2.054σ. So

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import SightlineBacktest
 import SightlineTools
 
 struct V2XCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import SightlineGrid
+import SightlineScenario  // SeededRandom: the same samples on every machine
 
 #if canImport(Glibc)
   import Glibc
@@ -206,13 +207,13 @@ private func exactDisc(distance d: Double, radius: Double, sigma: Double) -> Dou
       region.insert(Cell(column: $0, row: $1))
     }
     #expect(returned == region.count && returned > 0)
-    var random = SplitMix(seed: 7)
+    var random = SeededRandom(seed: 7)
     var inside = 0
     var whollyInside = 0
     let samples = 20_000
     for _ in 0..<samples {
-      let x = 10 + sigma * random.normal()
-      let y = 10 + sigma * random.normal()
+      let x = 10 + sigma * Float(random.normal())
+      let y = 10 + sigma * Float(random.normal())
       let cell = Cell(column: Int(x / 0.1), row: Int(y / 0.1))
       if region.contains(cell) { inside += 1 }
       // The footprint's own cells at that centre all in the region.
@@ -435,20 +436,3 @@ private func exactDisc(distance d: Double, radius: Double, sigma: Double) -> Dou
   }
 }
 
-/// SplitMix64 with Box–Muller normals: the same samples on every machine.
-private struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  mutating func normal() -> Float {
-    let u = max(Double(next() >> 11) / Double(1 << 53), 1e-300)
-    let v = Double(next() >> 11) / Double(1 << 53)
-    return Float((-2 * log(u)).squareRoot() * cos(2 * .pi * v))
-  }
-}

@@ -1,7 +1,7 @@
 import Foundation
+import SightlineBacktest
 import SightlinePipeline
 import SightlineTimeline
-import SightlineTools
 import SightlineV2X
 import Testing
 

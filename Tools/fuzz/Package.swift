@@ -31,7 +31,7 @@ let package = Package(
       ["SightlineNet", "SightlinePcap", "SightlineLidar", "SightlineVelodyne", "SightlinePipeline"]),
     harness("FuzzConfig", ["SightlinePipeline", "SightlineReplay", "SightlineTOML"]),
     harness("FuzzHesai", ["SightlineLidar", "SightlineHesai"]),
-    harness("FuzzBacktest", ["SightlineTools"]),
+    harness("FuzzBacktest", ["SightlineBacktest"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -12,7 +12,7 @@
 
 import CFuzzer
 import Foundation
-import SightlineTools
+import SightlineBacktest
 
 /// SwiftPM links `main` to `FuzzBacktest_main`; libFuzzer's driver takes it from there.
 @_cdecl("FuzzBacktest_main")
