@@ -145,3 +145,43 @@ import Testing
     #expect(abs(correlation - 4 / 4.25 * exp(-0.005)) < 0.03)
   }
 }
+
+/// What docs/SCENARIOS.md says of the bundled files: its table's GNSS figures and its example
+/// error, checked against the files themselves.
+@Suite struct ScenarioDocsTests {
+  /// Per drive: duration, agents, and each kind's reported 1σ (m, two decimals).
+  static let table: [String: (Double, Int, [AgentKind: Set<Double>], Double)] = [
+    "blind-intersection": (
+      12, 5, [.vehicle: [0.85], .pedestrian: [1.58, 1.62], .cyclist: [1.34]], 0.5
+    ),
+    "urban": (14, 9, [.vehicle: [1.26], .pedestrian: [2.15], .cyclist: [1.62]], 0.8),
+    "highway": (8, 11, [.vehicle: [0.78]], 0.5),
+  ]
+
+  @Test func theTableIsTheFiles() throws {
+    for (name, (duration, agents, sigmas, egoBias)) in Self.table {
+      let scenario = try BundledScenario.load(name)
+      #expect(scenario.scene.duration == duration && scenario.scene.agents.count == agents, "\(name)")
+      var found: [AgentKind: Set<Double>] = [:]
+      for agent in scenario.scene.agents {
+        found[agent.kind, default: []].insert((agent.gnss.positionSigma * 100).rounded() / 100)
+      }
+      #expect(found == sigmas, "\(name)")
+      #expect(scenario.egoGNSS.biasSigma == egoBias && scenario.egoFixRate == 10, "\(name)")
+    }
+  }
+
+  @Test func theExampleErrorIsWhatTheReaderSays() throws {
+    let path = BundledScenario.replay.appendingPathComponent("urban/scenario.toml").path
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let range = try #require(text.range(of: "size = { length = 0.5,"))
+    let broken = text.replacingCharacters(in: range, with: "size = { length = -0.5,")
+    let error = try #require(throws: ScenarioFileError.self) {
+      try ScenarioFile.parse(broken, file: "Replay/urban/scenario.toml") { _ in "" }
+    }
+    let docs = try String(
+      contentsOfFile: BundledScenario.replay.deletingLastPathComponent()
+        .appendingPathComponent("docs/SCENARIOS.md").path, encoding: .utf8)
+    #expect(docs.contains("`\(error.description)`"), "\(error.description)")
+  }
+}
