@@ -222,7 +222,8 @@ let package = Package(
     .testTarget(name: "SightlineMCAPTests", dependencies: ["SightlineMCAP", "SightlineZstd"]),
     .testTarget(
       name: "SightlineZstdTests", dependencies: ["SightlineZstd", "SightlineMCAP", "CZstd"]),
-    .testTarget(name: "SightlineScenarioTests", dependencies: ["SightlineScenario", "SightlineTOML"]),
+    .testTarget(
+      name: "SightlineScenarioTests", dependencies: ["SightlineScenario", "SightlineTOML"]),
     .testTarget(name: "SightlineZMQTests", dependencies: ["SightlineZMQ"]),
     .testTarget(
       name: "SightlineOpsTests",

@@ -21,7 +21,9 @@ public struct GNSSError: Sendable, Equatable {
   public init() {}
 
   /// The total position error per axis, 1σ (m).
-  public var positionSigma: Double { (whiteSigma * whiteSigma + biasSigma * biasSigma).squareRoot() }
+  public var positionSigma: Double {
+    (whiteSigma * whiteSigma + biasSigma * biasSigma).squareRoot()
+  }
 }
 
 /// One receiver's error over time: draws the error of each fix in time order.

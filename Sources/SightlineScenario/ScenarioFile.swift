@@ -88,7 +88,9 @@ public struct ScenarioFile {
       boxes.append(try self.box(box, index: index))
     }
     var agents: [Agent] = []
-    for agentKeys in try top.tables("agent") { agents.append(try agent(agentKeys, until: duration)) }
+    for agentKeys in try top.tables("agent") {
+      agents.append(try agent(agentKeys, until: duration))
+    }
     let lidar = try top.table("lidar")
     let scene = Scene(
       name: try top.string("name"), origin: origin, duration: duration, buildings: boxes,
@@ -210,7 +212,8 @@ public struct ScenarioFile {
     error.biasSigma = try gnss.double("bias_m", from: 0, to: 50, default: 0)
     error.biasTime = try gnss.double("bias_time_s", above: 0, default: 30)
     error.speedSigma = try gnss.double("speed_sigma", from: 0, to: 10, default: 0)
-    error.headingSigma = try gnss.double("heading_sigma_deg", from: 0, to: 180, default: 0) * .pi / 180
+    error.headingSigma =
+      try gnss.double("heading_sigma_deg", from: 0, to: 180, default: 0) * .pi / 180
     let rate = fixRate ? try gnss.double("rate_hz", from: 0.1, to: 100, default: 10) : 10
     return (error, rate)
   }
@@ -268,7 +271,9 @@ public struct ScenarioFile {
 
   static func split(_ part: String) -> (String, Int?) {
     guard let open = part.firstIndex(of: "["), part.hasSuffix("]") else { return (part, nil) }
-    return (String(part[..<open]), Int(part[part.index(after: open)..<part.index(before: part.endIndex)]))
+    return (
+      String(part[..<open]), Int(part[part.index(after: open)..<part.index(before: part.endIndex)])
+    )
   }
 
   /// Whether `line` assigns `key` (as `key =`, at the start, after `{` or `,`).
@@ -276,7 +281,8 @@ public struct ScenarioFile {
     let text = Array(line)
     let name = Array(key)
     guard name.count <= text.count else { return false }
-    for start in 0...(text.count - name.count) where Array(text[start..<start + name.count]) == name {
+    for start in 0...(text.count - name.count) where Array(text[start..<start + name.count]) == name
+    {
       let before = start == 0 ? " " : text[start - 1]
       let after = text[(start + name.count)...].drop(while: { $0 == " " || $0 == "\t" })
       if " {,\t".contains(before), after.first == "=" { return true }

@@ -47,13 +47,15 @@ extension Eval {
       }
     }
     lines.append("coverage of the published 95% ellipse: " + coverage.joined(separator: ", "))
-    lines.append("coverage of the 75% ellipse (presence regions): " + presence.joined(separator: ", "))
+    lines.append(
+      "coverage of the 75% ellipse (presence regions): " + presence.joined(separator: ", "))
     lines.append("NEES (ideal 2): " + nees.joined(separator: ", "))
     if let ego = report.ego {
       lines.append(
         "ego (its own GNSS against the truth): position median \(Report.fixed(ego.position_m.median, 2)) m,"
           + " p95 \(Report.fixed(ego.position_m.p95, 2)) m; yaw median"
-          + " \(Report.fixed(ego.yaw_deg.median, 2))°; grid and detection scored in the vehicle's frame")
+          + " \(Report.fixed(ego.yaw_deg.median, 2))°; grid and detection scored in the vehicle's frame"
+      )
     }
     let g = report.grid
     lines.append(

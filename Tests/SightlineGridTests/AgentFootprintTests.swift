@@ -1,7 +1,7 @@
+import SightlineScenario  // SeededRandom: the same samples on every machine
 import Testing
 
 @testable import SightlineGrid
-import SightlineScenario  // SeededRandom: the same samples on every machine
 
 #if canImport(Glibc)
   import Glibc
@@ -435,4 +435,3 @@ private func exactDisc(distance d: Double, radius: Double, sigma: Double) -> Dou
     #expect(cells > 10 * 1000 && mass > 0)
   }
 }
-

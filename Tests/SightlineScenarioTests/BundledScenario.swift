@@ -10,7 +10,8 @@ enum BundledScenario {
   static var names: [String] {
     let folders = (try? FileManager.default.contentsOfDirectory(atPath: replay.path)) ?? []
     return folders.filter {
-      FileManager.default.fileExists(atPath: replay.appendingPathComponent("\($0)/scenario.toml").path)
+      FileManager.default.fileExists(
+        atPath: replay.appendingPathComponent("\($0)/scenario.toml").path)
     }.sorted()
   }
 

@@ -161,7 +161,8 @@ import Testing
   @Test func theTableIsTheFiles() throws {
     for (name, (duration, agents, sigmas, egoBias)) in Self.table {
       let scenario = try BundledScenario.load(name)
-      #expect(scenario.scene.duration == duration && scenario.scene.agents.count == agents, "\(name)")
+      #expect(
+        scenario.scene.duration == duration && scenario.scene.agents.count == agents, "\(name)")
       var found: [AgentKind: Set<Double>] = [:]
       for agent in scenario.scene.agents {
         found[agent.kind, default: []].insert((agent.gnss.positionSigma * 100).rounded() / 100)

@@ -138,7 +138,8 @@ func writeTruth(_ scenario: Scenario, to path: String) throws -> Int {
     let time = Double(step) * 0.05
     func state(_ id: UInt32, _ trajectory: Trajectory) -> TruthSample.State {
       let state = trajectory.state(at: time)
-      return .init(id: id, x: state.pose.x, y: state.pose.y, yaw: state.pose.yaw, speed: state.speed)
+      return .init(
+        id: id, x: state.pose.x, y: state.pose.y, yaw: state.pose.yaw, speed: state.speed)
     }
     let sample = TruthSample(
       t_ns: utc(time), ego: state(0, scene.ego),
@@ -177,7 +178,8 @@ func writeV2X(_ scenario: Scenario, to path: String) throws -> (sent: Int, recei
         let payload = try J2735Message.encode(
           agent: agent, latitude: geo.latitudeDegrees, longitude: geo.longitudeDegrees,
           elevation: scene.origin.height, speed: max(0, state.speed + error.speed),
-          headingDegrees: enuYawToHeading(radiansFromEastCounterClockwise: pose.yaw + error.heading),
+          headingDegrees: enuYawToHeading(
+            radiansFromEastCounterClockwise: pose.yaw + error.heading),
           yawRateDegrees: state.yawRate * 180 / .pi, acceleration: state.acceleration,
           generation: utc(time + agent.clockOffset + scenario.link.senderClockOffset),
           count: count)
