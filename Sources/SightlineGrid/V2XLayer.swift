@@ -36,8 +36,15 @@ public struct V2XLayer: Sendable {
   /// Per painted agent, its cells and its own probability there, in `agentCells[range]`.
   var agentCells: [AgentCell] = []
   var agentRanges: [PaintedAgent] = []
-  /// Per painted agent, its presence region's cells, in `presenceCells[range]`.
-  var presenceCells: [Int32] = []
+  /// Per painted agent, its presence region as runs of cells along rows, in
+  /// `presenceRuns[range]`: a region is convex, so a few hundred runs hold tens of thousands of
+  /// cells.
+  var presenceRuns: [CellRun] = []
+  /// Cells `first..<end` (window indexes) of one row.
+  struct CellRun {
+    var first: Int32
+    var end: Int32
+  }
   /// Per agent index of the frame, its entry in `agentRanges` (−1: not painted).
   var rangeOfAgent: [Int32] = []
   struct AgentCell {
@@ -79,7 +86,7 @@ public struct V2XLayer: Sendable {
     }
     paintedCells.removeAll(keepingCapacity: true)
     agentCells.removeAll(keepingCapacity: true)
-    presenceCells.removeAll(keepingCapacity: true)
+    presenceRuns.removeAll(keepingCapacity: true)
     agentRanges.removeAll(keepingCapacity: true)
     rangeOfAgent.removeAll(keepingCapacity: true)
   }
@@ -98,19 +105,25 @@ public struct V2XLayer: Sendable {
         AgentCell(index: Int32(row * columns + column), percent: percent, probability: probability))
     }
     agentCells = mine
-    let presenceStart = presenceCells.count
-    var region = presenceCells
-    presenceCells = []
+    let presenceStart = presenceRuns.count
+    var runs = presenceRuns
+    presenceRuns = []
     let inRegion = FootprintPainter.presence(footprint, on: geometry) { column, row in
-      region.append(Int32(row * columns + column))
+      let index = Int32(row * columns + column)
+      // Cells come row by row, left to right: extend the row's run or start one.
+      if runs.count > presenceStart, runs[runs.count - 1].end == index, column > 0 {
+        runs[runs.count - 1].end += 1
+      } else {
+        runs.append(CellRun(first: index, end: index + 1))
+      }
     }
-    presenceCells = region
+    presenceRuns = runs
     while rangeOfAgent.count <= agent { rangeOfAgent.append(-1) }
     rangeOfAgent[agent] = Int32(agentRanges.count)
     agentRanges.append(
       PaintedAgent(
         agent: agent, cells: start..<agentCells.count,
-        presence: presenceStart..<presenceCells.count))
+        presence: presenceStart..<presenceRuns.count))
     return visited + inRegion
   }
 
@@ -132,10 +145,12 @@ public struct V2XLayer: Sendable {
           cells[index] = Int8(min(100, Self.percent(combined)))
         }
       }
-      for cell in presenceCells[painted.presence] {
-        let index = Int(cell)
-        if cells[index] < 0, coreFloor[index] == 0 { paintedCells.append(cell) }
-        coreFloor[index] = corePercent
+      for run in presenceRuns[painted.presence] {
+        for cell in run.first..<run.end {
+          let index = Int(cell)
+          if cells[index] < 0, coreFloor[index] == 0 { paintedCells.append(cell) }
+          coreFloor[index] = corePercent
+        }
       }
     }
   }
@@ -167,7 +182,7 @@ public struct V2XLayer: Sendable {
     for agent in 0..<agentCount {
       let slot = agent < rangeOfAgent.count ? Int(rangeOfAgent[agent]) : -1
       let status =
-        slot < 0 ? .notPainted : judge(presenceCells[agentRanges[slot].presence], against: lidar)
+        slot < 0 ? .notPainted : judge(presenceRuns[agentRanges[slot].presence], against: lidar)
       statuses.append(status)
       switch status {
       case .confirmed: counts.confirmed += 1
@@ -180,22 +195,26 @@ public struct V2XLayer: Sendable {
   }
 
   /// One painted agent's presence region against the LiDAR layer (see `consistency`).
-  private func judge(_ region: ArraySlice<Int32>, against lidar: OccupancyGrid)
+  private func judge(_ region: ArraySlice<CellRun>, against lidar: OccupancyGrid)
     -> AgentConsistency
   {
-    guard !region.isEmpty else { return .notPainted }
     let columns = geometry.columns
+    var count = 0
     var occupied = 0
     var free = 0
-    for cell in region {
-      let index = Int(cell)
-      switch lidar.state(column: index % columns, row: index / columns) {
-      case .occupied: occupied += 1
-      case .free: free += 1
-      case .unknown: break
+    for run in region {
+      count += Int(run.end - run.first)
+      for cell in run.first..<run.end {
+        let index = Int(cell)
+        switch lidar.state(column: index % columns, row: index / columns) {
+        case .occupied: occupied += 1
+        case .free: free += 1
+        case .unknown: break
+        }
       }
     }
-    return occupied > 0 ? .confirmed : (free * 2 >= region.count ? .contradicted : .occluded)
+    guard count > 0 else { return .notPainted }
+    return occupied > 0 ? .confirmed : (free * 2 >= count ? .contradicted : .occluded)
   }
 
   /// Fuses V2X evidence into output cells that hold the LiDAR layer (nav_msgs values): where
