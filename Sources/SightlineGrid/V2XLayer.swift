@@ -49,7 +49,6 @@ public struct V2XLayer: Sendable {
   var rangeOfAgent: [Int32] = []
   struct AgentCell {
     var index: Int32
-    var percent: Int8
     var probability: Float
   }
   struct PaintedAgent {
@@ -100,9 +99,8 @@ public struct V2XLayer: Sendable {
     var mine = agentCells
     agentCells = []  // moved out for exclusive access inside the closure
     let visited = FootprintPainter.paint(footprint, on: geometry) { column, row, probability in
-      let percent = Int8(min(100, max(1, Self.percent(probability))))
       mine.append(
-        AgentCell(index: Int32(row * columns + column), percent: percent, probability: probability))
+        AgentCell(index: Int32(row * columns + column), probability: probability))
     }
     agentCells = mine
     let presenceStart = presenceRuns.count
@@ -139,7 +137,7 @@ public struct V2XLayer: Sendable {
         let before = cells[index]
         if before < 0 {
           if coreFloor[index] == 0 { paintedCells.append(cell.index) }
-          cells[index] = cell.percent
+          cells[index] = Int8(min(100, max(1, Self.percent(cell.probability))))
         } else {
           let combined = 1 - (1 - Float(before) / 100) * (1 - cell.probability)
           cells[index] = Int8(min(100, Self.percent(combined)))
