@@ -22,6 +22,7 @@ let package = Package(
     .library(name: "SightlineReplay", targets: ["SightlineReplay"]),
     .library(name: "SightlineLive", targets: ["SightlineLive"]),
     .library(name: "SightlineTOML", targets: ["SightlineTOML"]),
+    .library(name: "SightlineScenario", targets: ["SightlineScenario"]),
     // The commands' work (Tools/fuzz's backtest harness).
     .library(name: "SightlineTools", targets: ["SightlineTools"]),
   ],
@@ -215,7 +216,8 @@ let package = Package(
     .testTarget(name: "SightlineMCAPTests", dependencies: ["SightlineMCAP", "SightlineZstd"]),
     .testTarget(
       name: "SightlineZstdTests", dependencies: ["SightlineZstd", "SightlineMCAP", "CZstd"]),
-    .testTarget(name: "SightlineScenarioTests", dependencies: ["SightlineScenario", "SightlineTOML"]),
+    .testTarget(
+      name: "SightlineScenarioTests", dependencies: ["SightlineScenario", "SightlineTOML"]),
     .testTarget(name: "SightlineZMQTests", dependencies: ["SightlineZMQ"]),
     .testTarget(
       name: "SightlineOpsTests",
