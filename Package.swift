@@ -22,6 +22,7 @@ let package = Package(
     .library(name: "SightlineReplay", targets: ["SightlineReplay"]),
     .library(name: "SightlineLive", targets: ["SightlineLive"]),
     .library(name: "SightlineTOML", targets: ["SightlineTOML"]),
+    .library(name: "SightlineScenario", targets: ["SightlineScenario"]),
     // The commands' work (Tools/fuzz's backtest harness).
     .library(name: "SightlineTools", targets: ["SightlineTools"]),
     .library(name: "SightlineBacktest", targets: ["SightlineBacktest"]),

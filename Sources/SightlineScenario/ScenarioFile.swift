@@ -73,6 +73,17 @@ public struct ScenarioFile {
     // An hour at most: the trajectories are integrated at 5 ms steps up front.
     let duration = try top.double("duration_s", above: 0)
     guard duration <= 3600 else { throw top.fail("duration_s", "at most 3600 s, not \(duration)") }
+    // And so is every mover's (48 bytes a step): the movers' time in all is bounded too, or a
+    // few kilobytes of agents would take gigabytes and seconds before anything is checked.
+    let agentTables = try top.tables("agent")
+    let motion = duration * Double(agentTables.count + 1)
+    guard motion <= Self.motionLimit else {
+      throw top.fail(
+        "duration_s",
+        "\(duration) s for the ego and \(agentTables.count) agents is \(motion) s of motion, more"
+          + " than the \(Self.motionLimit) s integrated up front (5 ms steps): shorten the drive"
+          + " or drop agents")
+    }
     let originKeys = try top.table("origin")
     try originKeys.allow(["latitude", "longitude", "height_m"])
     let origin = (
@@ -88,9 +99,7 @@ public struct ScenarioFile {
       boxes.append(try self.box(box, index: index))
     }
     var agents: [Agent] = []
-    for agentKeys in try top.tables("agent") {
-      agents.append(try agent(agentKeys, until: duration))
-    }
+    for agentKeys in agentTables { agents.append(try agent(agentKeys, until: duration)) }
     let lidar = try top.table("lidar")
     let scene = Scene(
       name: try top.string("name"), origin: origin, duration: duration, buildings: boxes,
@@ -107,6 +116,11 @@ public struct ScenarioFile {
     scenario.egoSource = try egoKeys.choice("source", Scenario.EgoSource.self, default: .gprmc)
     return scenario
   }
+
+  /// The most seconds of motion (the duration times the ego and the agents) a file may ask for:
+  /// 2.9 M integrated states, about 140 MB. An hour with the ego and three agents, ten minutes
+  /// with 24 movers.
+  static let motionLimit = 14_400.0
 
   func lidar(_ keys: ScenarioKeys, into scenario: inout Scenario) throws {
     try keys.allow(["sensor", "returns", "height_m", "range_noise_m", "dropout", "from"])
@@ -125,11 +139,22 @@ public struct ScenarioFile {
   func link(_ keys: ScenarioKeys) throws -> RadioLink {
     try keys.allow(Self.radioKeys)
     let loss = try keys.double("loss", from: 0, to: 0.95, default: 0)
+    let burstLength = try keys.double("burst_length", from: 1, to: 1000, default: 1)
     var link = RadioLink.bursty(
       latency: try keys.double("latency_ms", from: 0, to: 10_000) / 1000,
       jitter: try keys.double("jitter_ms", from: 0, to: 10_000, default: 0) / 1000, loss: loss,
-      burstLength: try keys.double("burst_length", from: 1, to: 1000, default: 1))
+      burstLength: burstLength)
     if loss == 0 { link.pGoodToBad = 0 }
+    // Bursts of `burstLength` messages on average between good runs of at least one: no more
+    // than burstLength / (burstLength + 1) can be lost (beyond it the chance of going bad would
+    // be above 1, and the link would lose less than it says).
+    guard link.pGoodToBad <= 1 else {
+      throw keys.fail(
+        "loss",
+        "\(loss) cannot be lost in bursts of \(burstLength) messages on average: at most"
+          + " \(burstLength / (burstLength + 1)) (burst_length / (burst_length + 1));"
+          + " raise burst_length")
+    }
     link.duplicateRate = try keys.double("duplicate_rate", from: 0, to: 1, default: 0)
     link.senderClockOffset =
       try keys.double("sender_clock_offset_ms", from: -60_000, to: 60_000, default: 0) / 1000
@@ -154,7 +179,7 @@ public struct ScenarioFile {
     return Box(
       center: Pose2D(
         x: try keys.double("x"), y: try keys.double("y"),
-        yaw: try keys.double("yaw_deg", default: 0) * .pi / 180),
+        yaw: try keys.double("yaw_deg", from: -360, to: 360, default: 0) * .pi / 180),
       length: try keys.double("length", above: 0), width: try keys.double("width", above: 0),
       height: try keys.double("height", above: 0))
   }

@@ -71,8 +71,18 @@ public struct Trajectory: Sendable, Equatable {
     var states: [State] = []
     let count = Int((max(0, end) / step).rounded(.up)) + 2
     states.reserveCapacity(count)
+    // `controls(segments, at:)` for each step in turn, walking the segments once: the same
+    // partial sums in the same order, so the same segment, but not O(steps × segments).
+    var current = 0
+    var elapsed = 0.0
+    let coasting = Segment(duration: .infinity)
     for index in 0..<count {
-      let control = controls(segments, at: Double(index) * step)
+      let time = Double(index) * step
+      while current < segments.count, !(time < elapsed + segments[current].duration) {
+        elapsed += segments[current].duration
+        current += 1
+      }
+      let control = current < segments.count ? segments[current] : coasting
       let braking = v <= 0 && control.acceleration <= 0
       states.append(
         State(

@@ -63,6 +63,14 @@ import Testing
     ("duration_s = 4.0", "duration_s = 1e9", "t.toml:2: duration_s: at most 3600 s"),
     ("seed = 7", "seed = -7", "t.toml:3: seed: must be a non-negative integer"),
     ("\"0000abcd\"", "\"abcd\"", "t.toml:23: agent[0].id: must be the temporary id as 8"),
+    // Tools/fuzz's scenario harness: a yaw of 1e308° became an infinite one (box-yaw-overflow).
+    ("height = 4.0\n", "height = 4.0\nyaw_deg = 1e308\n", "t.toml:21: box[0].yaw_deg: 1e+308 is"),
+    // Tools/fuzz's scenario harness: bursts of 1 cannot lose 60%; the link lost 50%, with a
+    // chance above 1 of going bad (radio-loss-beyond-bursts).
+    (
+      "latency_ms = 100", "latency_ms = 100\nloss = 0.6",
+      "t.toml:11: radio.loss: 0.6 cannot be lost in bursts of 1.0 messages on average: at most 0.5"
+    ),
   ])
   func badValuesNameTheFileLineAndKey(_ original: String, _ replacement: String, _ expected: String)
     throws
@@ -86,6 +94,20 @@ import Testing
       try ScenarioFile.parse("name = \n", file: "t.toml")
     }
     #expect(broken.line == 1 && broken.file == "t.toml")
+  }
+
+  /// Every mover is integrated up front: 4 KB of agents for an hour each once took 1.7 GB and
+  /// seconds (Tools/fuzz's seed edge-too-much-motion).
+  @Test func theMoversTimeInAllIsBounded() throws {
+    let agent = String(Self.minimal[Self.minimal.range(of: "[[agent]]")!.lowerBound...])
+    let hour = Self.minimal.replacingOccurrences(of: "duration_s = 4.0", with: "duration_s = 3600")
+    let ok = try ScenarioFile.parse(hour + agent + agent, file: "t.toml")
+    #expect(ok.scene.agents.count == 3 && ok.scene.duration == 3600)
+    let error = try #require(throws: ScenarioFileError.self) {
+      try ScenarioFile.parse(hour + agent + agent + agent + agent, file: "t.toml")
+    }
+    #expect(error.line == 2 && error.key == "duration_s")
+    #expect(error.problem.hasPrefix("3600.0 s for the ego and 5 agents is 21600.0 s of motion"))
   }
 
   @Test func aBaseFileIsOverriddenKeyByKey() throws {

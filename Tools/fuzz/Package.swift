@@ -32,6 +32,7 @@ let package = Package(
     harness("FuzzConfig", ["SightlinePipeline", "SightlineReplay", "SightlineTOML"]),
     harness("FuzzHesai", ["SightlineLidar", "SightlineHesai"]),
     harness("FuzzBacktest", ["SightlineBacktest"]),
+    harness("FuzzScenario", ["SightlineScenario", "SightlineTOML"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -24,6 +24,10 @@ harness's input format (see the header of Sources/<Harness>/<Harness>.swift):
             or + a calibration CSV of data/lidar/calibration/
   backtest  a horizons byte + consecutive lines of data/v2x/*.jsonl (as {"hex": ...}), of the
             drives' V2X logs, and of data/v2x/raw/*.hex
+  scenario  Replay/*/scenario.toml and the ```toml blocks of docs/SCENARIOS.md (a `base` path
+            renamed to the harness's "base.toml"), and edge cases: inline and [[…]] arrays of
+            tables, the widest ranges, a file that is only a base, the most motion a file may
+            ask for and more
 """
 
 import argparse
@@ -501,6 +505,127 @@ digest = "00000000000000000000000000000000"
 
 
 # ---------------------------------------------------------------------------------------------
+# Scenario files
+
+SCENARIO_BASE = "base.toml"  # the one name FuzzScenario's `read` answers
+
+
+def scenario_seeds(small):
+    seeds = {}
+
+    def rebase(text):
+        return re.sub(r'^base = "[^"]*"', f'base = "{SCENARIO_BASE}"', text, flags=re.M)
+
+    for path in sorted(glob.glob(os.path.join(ROOT, "Replay", "*", "scenario.toml"))):
+        text = open(path, encoding="utf-8").read()
+        seeds["replay-" + os.path.basename(os.path.dirname(path))] = rebase(text).encode()
+    doc = os.path.join(ROOT, "docs", "SCENARIOS.md")
+    if os.path.exists(doc):
+        text = open(doc, encoding="utf-8").read()
+        for index, block in enumerate(re.findall(r"```toml\n(.*?)```", text, re.S)):
+            seeds[f"doc-SCENARIOS-{index}"] = rebase(block).encode()
+            # As written: a base the harness cannot read.
+            seeds[f"doc-SCENARIOS-{index}-unreadable-base"] = block.encode()
+    # Only a base, and the base with every table overridden.
+    seeds["edge-only-base"] = b'base = "base.toml"\n'
+    seeds["edge-base-overridden"] = b"""base = "base.toml"
+name = "over"
+duration_s = 3.5
+box = []
+[lidar]
+sensor = "VLS-128"
+returns = "last"
+from = "base"
+[radio]
+loss = 0
+burst_length = 1
+[ego]
+source = "truth"
+start = { x = 0, y = 0, heading_deg = -360 }
+gnss = { rate_hz = 0.1 }
+"""
+    # Arrays of tables both ways, integers for floats, the widest ranges, an hour-long drive.
+    seeds["edge-arrays-of-tables"] = b"""name = "edges"
+duration_s = 3600
+seed = 9223372036854775807
+origin = { latitude = -90, longitude = 180, height_m = 10000 }
+[lidar]
+height_m = 1e-9
+range_noise_m = 1
+dropout = 0.99
+[radio]
+latency_ms = 10000
+jitter_ms = 10000
+loss = 0.95
+burst_length = 1000
+duplicate_rate = 1
+dropouts_s = [[0, 0], [-1e300, 1e300]]
+sender_clock_offset_ms = -60000
+message_rate_hz = 100
+range_m = 1e300
+[ego]
+start = { x = -1e300, y = 1e300, heading_deg = 360, speed = 100 }
+gnss = { rate_hz = 100, white_m = 50, bias_m = 50, bias_time_s = 1e-300, speed_sigma = 10, heading_sigma_deg = 180 }
+[[ego.motion]]
+for_s = 1e-9
+accel = 12
+yaw_rate_deg = 720
+[[ego.motion]]
+for_s = 1e300
+accel = -12
+yaw_rate_deg = -720
+[[agent]]
+id = "FFFFFFFF"
+kind = "cyclist"
+equipped = false
+clock_offset_ms = 60000
+size = { length = 1e300, width = 5e-324, height = 1 }
+start = { x = 0, y = 0, heading_deg = 0 }
+[[agent]]
+id = "00000000"
+kind = "vehicle"
+size.length = 4
+size.width = 2
+size.height = 1.5
+start.x = 1
+start.y = 2
+start.heading_deg = 3
+start.speed = 4
+motion = [{ for_s = 1, accel = -12 }, { for_s = 1, yaw_rate_deg = 720 }]
+"""
+    seeds["edge-inline-agents-crlf"] = (
+        'name = "inline"\r\nduration_s = 2\r\nseed = 0\r\n'
+        "origin = { latitude = 0, longitude = 0, height_m = 0 }\r\n"
+        "radio = { latency_ms = 0 }\r\n"
+        "ego = { start = { x = 0, y = 0, heading_deg = 0 } }\r\n"
+        'box = [{ x = 1, y = 1, length = 1, width = 1, height = 1, yaw_deg = 45 }]\r\n'
+        'agent = [{ id = "0000abcd", kind = "pedestrian", size = { length = 1, width = 1, '
+        "height = 1 }, start = { x = 0, y = 0, heading_deg = 0, speed = 1.5 } }]\r\n"
+    ).encode()
+    # The most motion a file may ask for (an hour, the ego and three agents, many segments),
+    # and more than that (an hour for each of 42 agents: refused before any is integrated).
+    motion = ", ".join(["{ for_s = 0.5, accel = 1 }"] * 30)
+    agents = [
+        f'{{ id = "{i:08x}", kind = "vehicle", size = {{ length = 1, width = 1, height = 1 }}, '
+        f"start = {{ x = 0, y = {i}, heading_deg = 0 }}, motion = [{motion}] }}"
+        for i in range(3)
+    ]
+    seeds["edge-most-motion"] = (
+        f'base = "{SCENARIO_BASE}"\nduration_s = 3600\nagent = [\n' + ",\n".join(agents) + "]\n"
+    ).encode()
+    agents = [
+        f'{{id="{i:08x}",kind="vehicle",size={{length=1,width=1,height=1}},start={{x=0,y=0,heading_deg=0}}}}'
+        for i in range(42)
+    ]
+    seeds["edge-too-much-motion"] = (
+        f'base="{SCENARIO_BASE}"\nduration_s=3600\nagent=[\n' + ",\n".join(agents) + "]\n"
+    ).encode()
+    if small:
+        seeds = dict(list(seeds.items())[:24])
+    return seeds
+
+
+# ---------------------------------------------------------------------------------------------
 # Hesai
 
 HESAI_MODELS = ["Pandar40P", "Pandar64", "PandarQT64", "PandarQT128", "PandarXT16", "PandarXT32", "PandarXT32M"]
@@ -600,6 +725,7 @@ def main():
     write(out, "config", config_seeds(args.small), limit)
     write(out, "hesai", hesai_seeds(caps, args.small), limit)
     write(out, "backtest", backtest_seeds(args.small), limit)
+    write(out, "scenario", scenario_seeds(args.small), limit)
 
 
 if __name__ == "__main__":
