@@ -31,7 +31,7 @@ TARGETS=(v2x velodyne ouster hesai datagram config backtest scenario)
 declare -A BINARY=([v2x]=FuzzV2X [velodyne]=FuzzVelodyne [ouster]=FuzzOuster [hesai]=FuzzHesai [datagram]=FuzzDatagram [config]=FuzzConfig [backtest]=FuzzBacktest [scenario]=FuzzScenario)
 declare -A MAX_LEN=([v2x]=1500 [velodyne]=1300 [ouster]=16700 [hesai]=4096 [datagram]=9000 [config]=4096 [backtest]=8192 [scenario]=8192)
 # ci: about 20-40 s each on one core of the 2-core machine (ASan build).
-declare -A CI_RUNS=([v2x]=1000000 [velodyne]=800000 [ouster]=200000 [hesai]=150000 [datagram]=200000 [config]=150000 [backtest]=20000 [scenario]=150000)
+declare -A CI_RUNS=([v2x]=1000000 [velodyne]=800000 [ouster]=200000 [hesai]=150000 [datagram]=200000 [config]=150000 [backtest]=20000 [scenario]=60000)
 declare -A LEAKS=([v2x]=1 [velodyne]=1 [ouster]=1 [hesai]=1 [datagram]=1 [config]=1 [backtest]=1 [scenario]=1)
 # `long` restarts a harness every CHUNK runs (a fresh process, so slow growth cannot pile up).
 declare -A CHUNK=([v2x]=5000000 [velodyne]=5000000 [ouster]=2000000 [hesai]=5000000 [datagram]=2000000 [config]=2000000 [backtest]=2000000 [scenario]=2000000)
