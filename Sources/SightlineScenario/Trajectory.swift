@@ -52,16 +52,6 @@ public struct Trajectory: Sendable, Equatable {
     Trajectory(start: Pose2D(x: x0, y: y0, yaw: heading), speed: speed, until: end)
   }
 
-  /// The segment's controls at `time` (past the last: coasting, no acceleration or turn).
-  static func controls(_ segments: [Segment], at time: Double) -> Segment {
-    var elapsed = 0.0
-    for segment in segments {
-      if time < elapsed + segment.duration { return segment }
-      elapsed += segment.duration
-    }
-    return Segment(duration: .infinity)
-  }
-
   /// Midpoint integration at `step`: centimetre-exact over a drive at road speeds.
   static func integrate(start: Pose2D, speed: Double, _ segments: [Segment], until end: Double)
     -> [State]
@@ -71,8 +61,8 @@ public struct Trajectory: Sendable, Equatable {
     var states: [State] = []
     let count = Int((max(0, end) / step).rounded(.up)) + 2
     states.reserveCapacity(count)
-    // `controls(segments, at:)` for each step in turn, walking the segments once: the same
-    // partial sums in the same order, so the same segment, but not O(steps × segments).
+    // The segment in force at each step (past the last: coasting), found by walking the
+    // segments once rather than from the start at every step.
     var current = 0
     var elapsed = 0.0
     let coasting = Segment(duration: .infinity)

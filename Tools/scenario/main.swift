@@ -292,8 +292,10 @@ func run() throws {
   if arguments.count == 2 {
     // The drive keeps the scenario it was made from.
     let copy = (folder as NSString).appendingPathComponent("scenario.toml")
-    if copy != path { try? FileManager.default.removeItem(atPath: copy) }
-    if copy != path { try FileManager.default.copyItem(atPath: path, toPath: copy) }
+    if copy != path {
+      try? FileManager.default.removeItem(atPath: copy)
+      try FileManager.default.copyItem(atPath: path, toPath: copy)
+    }
   }
   let name = scenario.scene.name
   var pcap = "\(name).pcap"
