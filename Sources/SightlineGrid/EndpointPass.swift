@@ -11,11 +11,16 @@ struct EndpointPass {
   let window: WindowPlacement
   let bins: Int
   let binsPerRadian: Float
+  /// The sensor's cell offset from the centre cell: reach is counted from its own cell.
+  let originColumn: Int
+  let originRow: Int
 
   init(
     band: HeightBand, floor: ObstacleFloor?, maximumRange: Float, polar: Bool,
-    window: WindowPlacement, bins: Int
+    window: WindowPlacement, bins: Int, origin: (column: Int, row: Int) = (0, 0)
   ) {
+    originColumn = origin.column
+    originRow = origin.row
     self.band = band
     self.floor = floor
     self.maximumRange = maximumRange
@@ -52,10 +57,12 @@ struct EndpointPass {
     let (dc, dr) = window.offset(x: p.x, y: p.y)
     // The bin's reach is raised later, a batch at a time (`raiseReach`): kept only when polar
     // and not the sensor cell.
-    batch.dc[raised] = Float(dc)
-    batch.dr[raised] = Float(dr)
+    let fromSensorColumn = dc &- originColumn
+    let fromSensorRow = dr &- originRow
+    batch.dc[raised] = Float(fromSensorColumn)
+    batch.dr[raised] = Float(fromSensorRow)
     batch.half[raised] = isObstacle ? -0.5 : 0.5
-    raised &+= polar && (dc != 0 || dr != 0) ? 1 : 0
+    raised &+= polar && (fromSensorColumn != 0 || fromSensorRow != 0) ? 1 : 0
     let column = window.sensorColumn &+ dc
     let row = window.sensorRow &+ dr
     let inside = isObstacle && window.contains(column: column, row: row)

@@ -18,6 +18,11 @@ public struct LidarUpdater: Sendable {
   /// Measured cost of applying one hit (wall budgets reserve it before the frame's end).
   var hitNanoseconds: Float = 40
   var polar = PolarFreeSpace()
+  /// The reach of the rig's other sensors (`RaySource`), one caster each, sharing `polar`'s
+  /// tables: grown to the most sources a frame had, then reused.
+  var otherPolar: [PolarFreeSpace] = []
+  /// The one source of a sweep from the vehicle frame's origin.
+  var originOnly = [RaySource(points: 0..<0)]
   var endpointBatch = EndpointBatch()
   var perPoint = PerPointRays()
 
@@ -28,9 +33,14 @@ public struct LidarUpdater: Sendable {
   }
 
   /// Builds what `rays` needs ahead of the first frame (polar tables: the costly part, once).
-  public mutating func prepare(_ rays: RayCasting) {
+  public mutating func prepare(_ rays: RayCasting, sources: Int = 1) {
     switch rays {
-    case .polar(let bins): polar.prepare(geometry: geometry, binsPerTurn: bins)
+    case .polar(let bins):
+      polar.prepare(geometry: geometry, binsPerTurn: bins)
+      while otherPolar.count < sources - 1 { otherPolar.append(PolarFreeSpace(sharing: polar)) }
+      for index in otherPolar.indices where otherPolar[index].bins != bins {
+        otherPolar[index] = PolarFreeSpace(sharing: polar)
+      }
     case .perPoint: perPoint.prepare(cellCount: geometry.cellCount)
     }
   }
@@ -46,10 +56,28 @@ public struct LidarUpdater: Sendable {
     rays: RayCasting = .standard, budget: inout WorkBudget, into grid: inout OccupancyGrid,
     position: (Int) -> (x: Float, y: Float, z: Float)
   ) -> LidarUpdateReport {
+    originOnly[0].points = 0..<count
+    let sources = originOnly
+    return integrate(
+      sources: sources, band: band, floor: floor, maximumRange: maximumRange, rays: rays,
+      budget: &budget, into: &grid, position: position)
+  }
+
+  /// Integrates points from several sensors (`sources`, in the budget's order): every
+  /// source's endpoints first, so that no sensor's free space clears a cell another's return
+  /// claimed this frame; then each source's free space from its own origin, near to far; the
+  /// claimed hits last. `position(i)` is relative to the vehicle's origin (the centre cell),
+  /// as for one sensor. The per-point caster casts from the centre only (one source).
+  public mutating func integrate(
+    sources: [RaySource], band: HeightBand, floor: ObstacleFloor? = nil,
+    maximumRange: Float = .infinity, rays: RayCasting = .standard, budget: inout WorkBudget,
+    into grid: inout OccupancyGrid, position: (Int) -> (x: Float, y: Float, z: Float)
+  ) -> LidarUpdateReport {
     precondition(grid.geometry == geometry, "a LidarUpdater integrates into grids of its geometry")
     var report = LidarUpdateReport()
     beginFrame()
-    prepare(rays)
+    prepare(rays, sources: sources.count)
+    let count = sources.reduce(0) { $0 + $1.points.count }
     let isPolar = rays != .perPoint
     guard budget.allowsStart() else {
       report.pointsSkipped = count
@@ -57,9 +85,15 @@ public struct LidarUpdater: Sendable {
       report.freeSpaceReachMeters = 0
       return report
     }
-    let processed = claimEndpoints(
-      count: count, band: band, floor: floor, maximumRange: maximumRange, polar: isPolar,
-      window: WindowPlacement(grid), budget: &budget, report: &report, position: position)
+    let window = WindowPlacement(grid)
+    var processed = 0
+    for (index, source) in sources.enumerated() {
+      let done = claimEndpoints(
+        source, caster: index, band: band, floor: floor, maximumRange: maximumRange,
+        polar: isPolar, window: window, budget: &budget, report: &report, position: position)
+      processed += done
+      if done < source.points.count { break }
+    }
     if processed < count {
       report.pointsSkipped = count - processed
       report.degradation = processed == 0 ? .lidarSkipped : .pointsSkipped
@@ -67,8 +101,9 @@ public struct LidarUpdater: Sendable {
       // No free space this frame: forget the reach its endpoints gathered, or the next frame
       // would cast it from its own pose (a frame without points would cast nothing else).
       polar.clearReach()
+      for index in otherPolar.indices { otherPolar[index].clearReach() }
     } else if isPolar {
-      polar.cast(into: &grid, claimed: claimedBits, budget: &budget, report: &report)
+      castFreeSpace(sources, window: window, budget: &budget, into: &grid, report: &report)
     } else {
       perPoint.cast(
         count: count, band: band, floor: floor, maximumRange: maximumRange, claimed: claimedBits,
@@ -82,6 +117,30 @@ public struct LidarUpdater: Sendable {
       hitNanoseconds = Float(done - applying) / Float(frameHitCount)
     }
     return report
+  }
+
+  /// Each source's free space from its own cell, in order, while the budget lasts (a source
+  /// the budget stopped leaves the later ones none).
+  mutating func castFreeSpace(
+    _ sources: [RaySource], window: WindowPlacement, budget: inout WorkBudget,
+    into grid: inout OccupancyGrid, report: inout LidarUpdateReport
+  ) {
+    for (index, source) in sources.enumerated() {
+      let origin = window.offset(x: source.originX, y: source.originY)
+      let unitsBefore = report.freeSpaceUnits
+      if index == 0 {
+        polar.cast(
+          into: &grid, claimed: claimedBits, origin: origin, budget: &budget, report: &report)
+      } else {
+        otherPolar[index - 1].cast(
+          into: &grid, claimed: claimedBits, origin: origin, budget: &budget, report: &report)
+      }
+      report.freeSpaceUnits += unitsBefore
+      if report.degradation != .none {
+        for later in sources.indices.dropFirst(index + 1) { otherPolar[later - 1].clearReach() }
+        break
+      }
+    }
   }
 
   /// A convenience for tests and tools with an unlimited budget.
@@ -148,27 +207,31 @@ public struct LidarUpdater: Sendable {
   /// polar casting, raises each point's bin reach. Touches no cell of the map. Returns the
   /// points processed.
   mutating func claimEndpoints(
-    count: Int, band: HeightBand, floor: ObstacleFloor?, maximumRange: Float, polar: Bool,
-    window: WindowPlacement, budget: inout WorkBudget, report: inout LidarUpdateReport,
-    position: (Int) -> (x: Float, y: Float, z: Float)
+    _ source: RaySource, caster: Int, band: HeightBand, floor: ObstacleFloor?,
+    maximumRange: Float, polar: Bool, window: WindowPlacement, budget: inout WorkBudget,
+    report: inout LidarUpdateReport, position: (Int) -> (x: Float, y: Float, z: Float)
   ) -> Int {
     let chunk = EndpointBatch.capacity
     let perHit = hitNanoseconds
-    var processed = 0
+    let first = source.points.lowerBound
+    let count = source.points.upperBound
+    var processed = first
     // Moved out for exclusive access inside the closures; put back below.
-    var reachScratch = self.polar.reach
-    self.polar.reach = []
+    var reachScratch = caster == 0 ? self.polar.reach : otherPolar[caster - 1].reach
+    if caster == 0 { self.polar.reach = [] } else { otherPolar[caster - 1].reach = [] }
     var claimed = claimedBits
     claimedBits = []
     var hits = frameHits
     frameHits = []
     // One slot per point, written unconditionally and kept only for a new claim: no branch on
     // whether a point claims. Grows only when a sweep has more points than any before.
-    if hits.count < count { hits = [Int32](repeating: 0, count: count) }
-    var hitCount = 0
+    if hits.count < frameHitCount + source.points.count {
+      hits += [Int32](repeating: 0, count: frameHitCount + source.points.count - hits.count)
+    }
+    var hitCount = frameHitCount
     let pass = EndpointPass(
       band: band, floor: floor, maximumRange: maximumRange, polar: polar, window: window,
-      bins: self.polar.bins)
+      bins: self.polar.bins, origin: window.offset(x: source.originX, y: source.originY))
     var batch = endpointBatch
     endpointBatch = EndpointBatch()
     claimed.withUnsafeMutableBufferPointer { claimed in
@@ -198,11 +261,13 @@ public struct LidarUpdater: Sendable {
       }
     }
     endpointBatch = batch
-    self.polar.reach = reachScratch
+    if caster == 0 { self.polar.reach = reachScratch } else {
+      otherPolar[caster - 1].reach = reachScratch
+    }
     claimedBits = claimed
     frameHits = hits
     frameHitCount = hitCount
-    return processed
+    return processed - first
   }
 
   /// The frame's obstacle cells, last: occupied wins over any free space cast through them.

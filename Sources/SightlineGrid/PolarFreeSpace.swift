@@ -15,6 +15,14 @@ struct PolarFreeSpace: Sendable {
 
   var bins: Int { tables?.bins ?? 0 }
 
+  init() {}
+
+  /// A caster with `other`'s tables (shared, not copied) and a reach of its own.
+  init(sharing other: PolarFreeSpace) {
+    tables = other.tables
+    reach = [Float](repeating: 0, count: other.reach.count)
+  }
+
   /// Builds the tables (once per geometry and bin count: this is the expensive part).
   mutating func prepare(geometry: GridGeometry, binsPerTurn bins: Int) {
     if tables?.bins != bins || tables?.geometry != geometry {
@@ -52,9 +60,11 @@ struct PolarFreeSpace: Sendable {
 
   /// Free space from the bins' reach, run by run, near to far, until the budget runs out.
   /// Cells an obstacle `claimed` this frame are left for their hit.
+  /// `origin` is the sensor's cell offset from the window's centre cell (a sensor mounted
+  /// away from the vehicle's origin casts from its own cell; the tables are relative).
   mutating func cast(
-    into grid: inout OccupancyGrid, claimed: [UInt64], budget: inout WorkBudget,
-    report: inout LidarUpdateReport
+    into grid: inout OccupancyGrid, claimed: [UInt64], origin: (column: Int, row: Int) = (0, 0),
+    budget: inout WorkBudget, report: inout LidarUpdateReport
   ) {
     guard let tables else { return }
     var reachTable = reach
@@ -70,7 +80,7 @@ struct PolarFreeSpace: Sendable {
             claimed.withUnsafeBufferPointer { claimed in
               let pass = Pass(
                 cells: cells, table: table, cellRays: cellRays, claimed: claimed.baseAddress!,
-                placement: placement)
+                placement: placement, origin: origin)
               stoppedAt = Self.castRuns(runs, pass: pass, budget: &budget, cells: &cells)
             }
           }
@@ -129,17 +139,21 @@ struct PolarFreeSpace: Sendable {
       units &+= 1
       let runReach = max(pass.table[Int(run.reachA)], pass.table[Int(run.reachB)])
       guard runReach > run.minimumRange else { continue }
-      let row = Int(run.row)
+      // The run in window cells: moved by the sensor's offset, cut at the window's edges.
+      let row = Int(run.row) &+ pass.shiftRow
+      let first = max(Int(run.column), -pass.shiftColumn)
+      let last = min(Int(run.column) &+ Int(run.columns), pass.columns &- pass.shiftColumn)
+      guard row >= 0, row < pass.rows, first < last else { continue }
       let stored = pass.storedRowStart(row)
-      let storedFirst = pass.storedColumn(Int(run.column))
-      if pass.isSaturated(stored &+ storedFirst, storedFirst: storedFirst, run: run) {
+      let storedFirst = pass.storedColumn(first &+ pass.shiftColumn)
+      if pass.isSaturated(stored &+ storedFirst, storedFirst: storedFirst, length: last &- first) {
         units &+= 1
         continue
       }
       pass.miss(
-        run, rays: number &* PolarTables.runLength, row: row, stored: stored,
+        run, rays: number &* PolarTables.runLength, columns: first..<last, stored: stored,
         storedFirst: storedFirst, tally: &tally)
-      units &+= Int(run.columns)
+      units &+= last &- first
     }
     _ = budget.allowsMore(afterSpending: units, of: .freeSpaceCell)
     tally.fold(into: &cells)
@@ -164,11 +178,14 @@ struct PolarFreeSpace: Sendable {
     let columnOffset: Int
     let sensorColumn: Int
     let sensorRow: Int
+    /// The casting sensor's cell offset from the centre cell (the tables' origin).
+    let shiftColumn: Int
+    let shiftRow: Int
 
     @inline(__always) init(
       cells: CellUpdater, table: UnsafeBufferPointer<Float>,
       cellRays: UnsafeBufferPointer<PolarTables.CellRay>, claimed: UnsafePointer<UInt64>,
-      placement: WindowPlacement
+      placement: WindowPlacement, origin: (column: Int, row: Int)
     ) {
       odds = cells.logOdds
       occupancy = cells.occupancy
@@ -186,6 +203,8 @@ struct PolarFreeSpace: Sendable {
       columnOffset = placement.columnOffset
       sensorColumn = placement.sensorColumn
       sensorRow = placement.sensorRow
+      shiftColumn = origin.column
+      shiftRow = origin.row
     }
 
     /// Storage index of the first cell of window row `row`.
@@ -204,10 +223,7 @@ struct PolarFreeSpace: Sendable {
 
     /// Whether the run's cells, if contiguous in storage, all sit at the free clamp: then free
     /// space cannot change them, and they are not read at all.
-    @inline(__always) func isSaturated(_ start: Int, storedFirst: Int, run: PolarTables.Run)
-      -> Bool
-    {
-      let length = Int(run.columns)
+    @inline(__always) func isSaturated(_ start: Int, storedFirst: Int, length: Int) -> Bool {
       guard storedFirst &+ length <= columns else { return false }
       let firstRun = start &>> OccupancyGrid.runShift
       let lastRun = (start &+ length &- 1) &>> OccupancyGrid.runShift
@@ -216,16 +232,17 @@ struct PolarFreeSpace: Sendable {
 
     /// Misses every cell of the run that its bins reach past. This is the grid's hottest loop:
     /// the miss is inlined with register counters rather than going through `CellUpdater`.
-    /// `rays` is where the run's cells start in `cellRays`.
+    /// `rays` is where the run's cells start in `cellRays`; `columns` are the run's table
+    /// columns inside the window, the first of them at `storedFirst`.
     @inline(__always) func miss(
-      _ run: PolarTables.Run, rays: Int, row: Int, stored: Int, storedFirst: Int,
-      tally: inout MissTally
+      _ run: PolarTables.Run, rays: Int, columns tableColumns: Range<Int>, stored: Int,
+      storedFirst: Int, tally: inout MissTally
     ) {
-      let firstColumn = Int(run.column)
-      let lastColumn = firstColumn + Int(run.columns)
+      let firstColumn = tableColumns.lowerBound
+      let lastColumn = tableColumns.upperBound
       let shift = storedFirst &- firstColumn
-      let rayBase = rays &- firstColumn
-      let dr = Float(row &- sensorRow)
+      let rayBase = rays &- Int(run.column)
+      let dr = Float(Int(run.row) &- sensorRow)
       let dr2 = dr * dr
       for column in firstColumn..<lastColumn {
         let ray = cellRays[rayBase &+ column]

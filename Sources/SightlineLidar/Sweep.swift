@@ -5,6 +5,9 @@ public struct Sweep: Sendable {
   public init() {}
   /// Points in firing order. Capacity is kept between sweeps.
   public var points: [LidarPoint] = []
+  /// Which sensor gave which points, for a frame merged from several sensors (`LidarRig`);
+  /// empty for one sensor's own sweep (all of it from the vehicle frame's origin).
+  public var segments: [SweepSegment] = []
   public var packetCount = 0
   /// Packets that should have been in this sweep but never arrived, judged from jumps in
   /// azimuth between consecutive packets (the rotation rate is tracked, so RPM drift is fine).
@@ -24,6 +27,7 @@ public struct Sweep: Sendable {
   /// Empties the sweep for the next one, keeping its point buffer's capacity.
   public mutating func clear() {
     points.removeAll(keepingCapacity: true)
+    segments.removeAll(keepingCapacity: true)
     packetCount = 0
     packetsMissing = 0
     startNanoseconds = 0

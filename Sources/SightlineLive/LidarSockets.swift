@@ -9,9 +9,32 @@ struct LidarSockets {
   let position: UDPReceiver?
   /// The stream's ports: data, and the second one (0 when it has none).
   let streamPorts: (data: UInt16, second: UInt16)
+  /// The rig's other sensors' ports (`[[lidar.sensor]]`), each bound as configured.
+  let others: [(receiver: UDPReceiver, port: UInt16)]
 
-  init(options: LiveOptions, ports: [UInt16], maxPayloadBytes: Int, log: (String) -> Void) throws {
+  /// `ports`: the frame sensor's (data first, then its second port); `otherPorts`: the other
+  /// sensors' data ports (big buffers) and second ports.
+  init(
+    options: LiveOptions, ports: [UInt16], otherPorts: (data: [UInt16], second: [UInt16]) = ([], []),
+    maxPayloadBytes: Int, log: (String) -> Void
+  ) throws {
     streamPorts = (ports.first ?? 0, ports.dropFirst().first ?? 0)
+    others =
+      try otherPorts.data.map {
+        (
+          try UDPReceiver(
+            bindAddress: options.bindAddress, port: $0,
+            receiveBufferBytes: options.receiveBufferBytes,
+            maxDatagramSize: max(2048, maxPayloadBytes)), $0
+        )
+      }
+      + otherPorts.second.map {
+        (
+          try UDPReceiver(
+            bindAddress: options.bindAddress, port: $0, receiveBufferBytes: 1 << 20, batchSize: 8,
+            maxDatagramSize: 1024), $0
+        )
+      }
     data = try UDPReceiver(
       bindAddress: options.bindAddress, port: options.dataPort ?? streamPorts.data,
       receiveBufferBytes: options.receiveBufferBytes, maxDatagramSize: max(2048, maxPayloadBytes))
@@ -28,7 +51,8 @@ struct LidarSockets {
     }
     log(
       "listening on \(options.bindAddress):\(data.boundPort)"
-        + (position.map { " (second port \($0.boundPort))" } ?? ""))
+        + (position.map { " (second port \($0.boundPort))" } ?? "")
+        + (others.isEmpty ? "" : "; other sensors on \(others.map { String($0.port) }.joined(separator: ", "))"))
     options.onListening?(data.boundPort, position?.boundPort)
   }
 }

@@ -20,9 +20,10 @@ public struct LiveRun {
   public func run(context: ZMQContext, log: @escaping @Sendable (String) -> Void) throws
     -> LiveSummary
   {
-    var ingest = try LidarIngest(config: options.config)
+    let ingest = try LidarRig(config: options.config)
     let sockets = try LidarSockets(
-      options: options, ports: ingest.ports, maxPayloadBytes: ingest.maxPayloadBytes, log: log)
+      options: options, ports: ingest.frameIngest.ports.filter { $0 != 0 },
+      otherPorts: ingest.otherSensorPorts, maxPayloadBytes: ingest.maxPayloadBytes, log: log)
     let security = try SocketSecurity.make(config: options.config, context: context)
     defer { security?.stop() }
     let metrics = RuntimeMetrics()
@@ -32,7 +33,7 @@ public struct LiveRun {
     // Two spare buffers: the frame loop may fall a whole sweep behind before one is dropped.
     // Each VLS-128 sweep fills about 7 MiB; a third spare was resident after any longer stall
     // (Tools/bench/RESULTS.md, memory).
-    let mailbox = SweepMailbox(buffers: 2, capacity: 300_000)
+    let mailbox = SweepMailbox(buffers: 2, capacity: ingest.sensors.count > 1 ? 400_000 : 300_000)
     let v2x = startV2X(context: context, security: security)
     let frames = FrameThread(
       context: context, options: options, mailbox: mailbox, security: security,
@@ -44,7 +45,7 @@ public struct LiveRun {
       frames.join()
       throw frames.failure ?? CancellationError()
     }
-    try receive(into: &ingest, from: sockets, mailbox: mailbox, fixes: frames.fixQueue)
+    try receive(into: ingest, from: sockets, mailbox: mailbox, fixes: frames.fixQueue)
     mailbox.finish()
     frames.join()
     stop(v2x?.thread)
@@ -74,7 +75,7 @@ public struct LiveRun {
   /// Receives and decodes until stopped (by the token, the duration, or the idle rule), handing
   /// every sweep to the mailbox and every GNSS fix to the frame thread.
   private func receive(
-    into ingest: inout LidarIngest, from sockets: LidarSockets, mailbox: SweepMailbox,
+    into ingest: LidarRig, from sockets: LidarSockets, mailbox: SweepMailbox,
     fixes: BoundedQueue<GNSSFix>
   ) throws {
     let clock = options.hostClock
@@ -89,24 +90,33 @@ public struct LiveRun {
     var lastData: Int64?
     while !options.stop.isRequested && !isOver(started: started, lastData: lastData) {
       let received = try sockets.data.receiveBatch(timeoutMilliseconds: 20) { datagram in
-        ingest.ingest(
+        try ingest.ingest(
           payload: datagram.payload, destinationPort: sockets.streamPorts.data,
-          captureTime: clock.map(kernelTime: datagram.kernelTimeNanoseconds), onSweep: deposit)
+          captureTime: clock.map(kernelTime: datagram.kernelTimeNanoseconds), onFrame: deposit)
+      }
+      // The other sensors' sockets hold their packets in the kernel until now (at most the
+      // 20 ms above: their buffers are as large as the data port's).
+      for (receiver, port) in sockets.others {
+        try receiver.receiveBatch(timeoutMilliseconds: 0) { datagram in
+          try ingest.ingest(
+            payload: datagram.payload, destinationPort: port,
+            captureTime: clock.map(kernelTime: datagram.kernelTimeNanoseconds), onFrame: deposit)
+        }
       }
       if received > 0 {
         lastData = MonotonicClock.nanoseconds()
       } else if let lastData, MonotonicClock.nanoseconds() - lastData > Self.flushAfterNanoseconds {
         // The stream paused: hand on the sweep it left half done now, not when it resumes
         // (it would then arrive after the frames made without LiDAR in between).
-        ingest.flush(onSweep: deposit)
+        try ingest.flush(onFrame: deposit)
       }
       try sockets.position?.receiveBatch(timeoutMilliseconds: 0) { datagram in
-        ingest.ingest(
+        try ingest.ingest(
           payload: datagram.payload, destinationPort: sockets.streamPorts.second,
-          captureTime: clock.map(kernelTime: datagram.kernelTimeNanoseconds), onSweep: deposit)
+          captureTime: clock.map(kernelTime: datagram.kernelTimeNanoseconds), onFrame: deposit)
       }
     }
-    ingest.flush(onSweep: deposit)
+    try ingest.flush(onFrame: deposit)
   }
 
   /// The run's duration has passed, or data flowed and then paused for the idle time.

@@ -8,6 +8,9 @@ import SightlinePipeline
 final class SweepMailbox: @unchecked Sendable {
   private let condition = NSCondition()
   private var pool: [[LidarPoint]]
+  /// Segment buffers circulate with the points (a merged frame's sensors), so neither side
+  /// copies them.
+  private var segmentPool: [[SweepSegment]]
   private var queue: [(Sweep, Int64, Int64)] = []
   private var finished = false
   private var dropCount = 0
@@ -18,6 +21,11 @@ final class SweepMailbox: @unchecked Sendable {
       var buffer = [LidarPoint]()
       buffer.reserveCapacity(capacity)
       return buffer
+    }
+    segmentPool = (0..<buffers).map { _ in
+      var segments = [SweepSegment]()
+      segments.reserveCapacity(16)
+      return segments
     }
     queue.reserveCapacity(buffers)
   }
@@ -31,13 +39,15 @@ final class SweepMailbox: @unchecked Sendable {
     condition.lock()
     defer { condition.unlock() }
     self.totals = totals
-    guard var buffer = pool.popLast() else {
+    guard var buffer = pool.popLast(), var segments = segmentPool.popLast() else {
       dropCount += 1
       return
     }
     swap(&buffer, &sweep.points)
+    swap(&segments, &sweep.segments)
     var handed = sweep
     handed.points = buffer
+    handed.segments = segments
     queue.append((handed, decodeNanoseconds, hostTime))
     condition.signal()
   }
@@ -65,8 +75,12 @@ final class SweepMailbox: @unchecked Sendable {
     var buffer = [LidarPoint]()
     swap(&buffer, &sweep.points)
     buffer.removeAll(keepingCapacity: true)
+    var segments = [SweepSegment]()
+    swap(&segments, &sweep.segments)
+    segments.removeAll(keepingCapacity: true)
     condition.lock()
     pool.append(buffer)
+    segmentPool.append(segments)
     condition.unlock()
   }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import SightlineLidar
 import SightlineSchema
 import SightlineTimeline
@@ -32,6 +37,10 @@ public final class FrameLoop {
   private var contradictions: ContradictionJudge
   private var emptySweep = Sweep()
   let live: Bool
+  /// Every sensor's health and blockage, from the segments of the sweeps.
+  public private(set) var sensors: SensorMonitor
+  /// The GNSS antenna in the vehicle frame: fixes are its position, not the vehicle's origin.
+  let antenna: SIMD2<Double>
 
   public init(config: SightlineConfig, live: Bool, sinks: [any FrameSink]) {
     self.live = live
@@ -45,6 +54,8 @@ public final class FrameLoop {
     timeline.checksPlausibility = config.v2x.plausibility
     contradictions = ContradictionJudge(
       frames: config.v2x.plausibility ? config.v2x.lidarContradictionFrames : 0)
+    sensors = SensorMonitor(config: config)
+    antenna = SIMD2(config.vehicle.gnssAntenna.x, config.vehicle.gnssAntenna.y)
   }
 
   /// The one entry for V2X: an admitted message joins its sender's track, and its age feeds
@@ -87,6 +98,7 @@ public final class FrameLoop {
     lidarSilentNanoseconds: Int64? = nil
   ) throws -> SweepRecord {
     let started = MonotonicClock.nanoseconds()
+    sensors.observe(&sweep)
     deskew(&sweep)
     let frame = build(
       sweep, decodeNanoseconds: decodeNanoseconds, clock: clock, startedAt: started,
@@ -117,8 +129,8 @@ public final class FrameLoop {
 
   /// De-skews into the sensor frame at the sweep's end when the ego's motion is known.
   private func deskew(_ sweep: inout Sweep) {
-    guard let start = timeline.ego.state(at: sweep.startNanoseconds),
-      let end = timeline.ego.state(at: sweep.endNanoseconds)
+    guard let start = egoState(at: sweep.startNanoseconds),
+      let end = egoState(at: sweep.endNanoseconds)
     else { return }
     Deskew.apply(
       &sweep.points, from: Self.pose(start), to: Self.pose(end), reference: Self.pose(end))
@@ -131,14 +143,42 @@ public final class FrameLoop {
     _ sweep: borrowing Sweep, decodeNanoseconds: Int64, clock: Int64, startedAt: Int64,
     lidarSilentNanoseconds: Int64?
   ) -> GridFrame {
-    let ego = timeline.ego.state(at: sweep.endNanoseconds)
+    let ego = egoState(at: sweep.endNanoseconds)
     timeline.extrapolateAgents(to: sweep.endNanoseconds)
+    sensors.write(into: &framer.sensors, at: sweep.endNanoseconds)
     framer.quarantinedSenders = UInt32(
       clamping: timeline.plausibility.quarantinedSenders(at: sweep.endNanoseconds))
     if lidarSilentNanoseconds != nil { framer.counters.framesWithoutLidar += 1 }
     return framer.process(
       sweep, decodeNanoseconds: decodeNanoseconds, ego: ego, agents: timeline.agents, clock: clock,
       plane: timeline.plane, startedAt: startedAt, lidarSilentNanoseconds: lidarSilentNanoseconds)
+  }
+
+  /// The vehicle's origin at `time`: the ego track is the GNSS antenna's, so the antenna's
+  /// lever arm is taken off along the heading.
+  func egoState(at time: Int64) -> EgoState? {
+    guard var state = timeline.ego.state(at: time) else { return nil }
+    if antenna != .zero {
+      let (c, s) = (cos(state.yaw), sin(state.yaw))
+      state.position.east -= c * antenna.x - s * antenna.y
+      state.position.north -= s * antenna.x + c * antenna.y
+    }
+    return state
+  }
+
+  /// Each sensor as reports show it: the frame side's health with the ingest's refusals.
+  public func sensorReports(refusals: [LidarRig.Refusals]) -> [SensorReport] {
+    sensors.health.enumerated().map { index, health in
+      let blocked = sensors.blockage[index]
+      let time = lastReferenceTime
+      return SensorReport(
+        name: health.name, packets: health.packets, points: health.points, sweeps: health.sweeps,
+        pointsInFrames: health.pointsInFrames,
+        status: health.status(at: time, blocked: blocked.blockedSectors != 0).name,
+        blockedSectors: (0..<blocked.sectors).filter { blocked.blockedSectors >> UInt64($0) & 1 == 1 },
+        sweepsClockOff: health.sweepsClockOff,
+        packetsIgnored: index < refusals.count ? refusals[index].packetsIgnored : 0)
+    }
   }
 
   /// The frame to every sink, then the stats about once a second of the run's own clock (the
@@ -184,6 +224,8 @@ public final class FrameLoop {
     stats.endOfStream = endOfStream
     stats.inputError = inputError
     stats.counters = framer.counters
+    stats.sensors = framer.frame.sensors
+    for index in stats.sensors.indices { stats.sensors[index].pointsInFrame = 0 }
     stats.publishTimeNanoseconds =
       framer.frame.flags.contains(.deterministic) ? clock : framer.hostTime()
     let message = stats.encode()

@@ -50,6 +50,27 @@ public struct IngestCounters: Sendable, Equatable {
     positionProblems = velodyne.positionProblems
   }
 
+  /// Adds another ingest's counts (a rig's sensors).
+  mutating func merge(_ other: IngestCounters) {
+    records += other.records
+    udpDatagrams += other.udpDatagrams
+    lidarPackets += other.lidarPackets
+    decodedPackets += other.decodedPackets
+    positionPackets += other.positionPackets
+    gnssFixes += other.gnssFixes
+    otherUDPDatagrams += other.otherUDPDatagrams
+    for i in framesSkipped.indices { framesSkipped[i] += other.framesSkipped[i] }
+    for i in packetsRejected.indices { packetsRejected[i] += other.packetsRejected[i] }
+    for i in positionProblems.indices { positionProblems[i] += other.positionProblems[i] }
+    latePackets += other.latePackets
+    packetsMissing += other.packetsMissing
+    returnsOutOfRange += other.returnsOutOfRange
+    mergedDualReturns += other.mergedDualReturns
+    points += other.points
+    dataPacketsRejected += other.dataPacketsRejected
+    otherPacketsRejected += other.otherPacketsRejected
+  }
+
   public var totalFramesSkipped: Int { framesSkipped.reduce(0, +) }
   public var totalPacketsRejected: Int { packetsRejected.reduce(0, +) }
 }

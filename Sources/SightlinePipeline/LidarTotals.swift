@@ -12,6 +12,8 @@ public struct LidarTotals: Sendable, Equatable {
   public var framesSkipped = 0
   public var positionProblems = 0
   public var returnsOutOfRange = 0
+  /// Points decoded.
+  public var points = 0
 
   public init() {}
 }
@@ -41,6 +43,20 @@ extension IngestCounters {
     totals.framesSkipped = totalFramesSkipped
     totals.positionProblems = counts.otherPacketsRejected
     totals.returnsOutOfRange = counts.returnsOutOfRange
+    totals.points = counts.points
     return totals
+  }
+}
+
+extension LidarTotals {
+  /// Adds one sensor's stream counts (a rig's sensors: their ingests count no datagrams).
+  mutating func addStream(_ other: LidarTotals) {
+    packets += other.packets
+    packetsMissing += other.packetsMissing
+    latePackets += other.latePackets
+    packetsRejected += other.packetsRejected
+    positionProblems += other.positionProblems
+    returnsOutOfRange += other.returnsOutOfRange
+    points += other.points
   }
 }

@@ -21,13 +21,24 @@ public struct SightlineConfig: Sendable, Equatable {
     public var cutAngleDegrees: Double = 0
     public var minRangeMeters: Double = 0.1
     public var maxRangeMeters: Double = 200
+    /// `[[lidar.sensor]]` tables; empty: one sensor from the keys above (`rig`).
+    public var sensors: [LidarSensorConfig] = []
+    /// The sensor whose sweeps close frames (the others' sweeps join the next frame to close);
+    /// nil: the first enabled sensor.
+    public var frameSensor: String? = nil
+  }
+  /// The vehicle the sensors ride on; its frame is REP 105's `base_link`.
+  public struct Vehicle: Sendable, Equatable {
+    /// The GNSS antenna in the vehicle frame (x forward, y left, z up, metres): a GPRMC fix is
+    /// the antenna's position, so the vehicle's origin is this far behind it.
+    public var gnssAntenna = SIMD3<Double>(0, 0, 0)
   }
   public struct Grid: Sendable, Equatable {
     public var columns = 1000
     public var rows = 1000
     public var resolutionMeters: Double = 0.1
-    /// Returns below this height (sensor frame, metres) are ground; above `obstacleMaxZ`,
-    /// overhangs.
+    /// Returns below this height (vehicle frame, metres: the sensor's own with one unmounted
+    /// sensor) are ground; above `obstacleMaxZ`, overhangs.
     public var obstacleMinZ: Double = -1.3
     public var obstacleMaxZ: Double = 0.5
     /// A fully confident cell not observed for this long becomes unknown; 0 never decays.
@@ -149,6 +160,7 @@ public struct SightlineConfig: Sendable, Equatable {
   }
 
   public var lidar = Lidar()
+  public var vehicle = Vehicle()
   public var security = Security()
   public var metrics = Metrics()
   public var foxglove = Foxglove()
@@ -228,6 +240,7 @@ extension SightlineConfig {
     comparable.grid.decaySeconds = running.grid.decaySeconds
     var changed = [String]()
     if comparable.lidar != running.lidar { changed.append("lidar") }
+    if comparable.vehicle != running.vehicle { changed.append("vehicle") }
     if comparable.grid != running.grid { changed.append("grid") }
     if comparable.v2x != running.v2x { changed.append("v2x") }
     if comparable.publish != running.publish { changed.append("publish") }
@@ -239,22 +252,10 @@ extension SightlineConfig {
 
   /// Rules that involve more than one key; the error names the key that must change.
   public func checkConsistency(file: String) throws(ConfigError) {
-    if lidar.metadataPath != nil && (lidar.model != nil || lidar.calibrationPath != nil) {
-      throw ConfigError(
-        file: file, key: "lidar.metadata",
-        problem: "an Ouster's metadata describes its model and geometry: leave lidar.model at "
-          + "auto and lidar.calibration unset")
-    }
-    if lidar.model?.hesai != nil && lidar.calibrationPath == nil {
-      throw ConfigError(
-        file: file, key: "lidar.model",
-        problem: "a Hesai sensor needs its angle corrections: set lidar.calibration to its CSV")
-    }
-    if lidar.calibrationPath != nil && lidar.model == nil {
-      throw ConfigError(
-        file: file, key: "lidar.calibration",
-        problem: "a calibration file describes one model: set lidar.model too")
-    }
+    try checkRig(file: file)
+    try Self.checkStream(
+      model: lidar.model, calibration: lidar.calibrationPath, metadata: lidar.metadataPath,
+      prefix: "lidar", file: file)
     if lidar.minRangeMeters >= lidar.maxRangeMeters {
       throw ConfigError(
         file: file, key: "lidar.min_range_m",
@@ -332,76 +333,6 @@ extension SightlineConfig {
     return int
   }
 
-  static let sourceKeys = [
-    "name", "endpoint", "bind", "topics", "format", "framing", "rcvhwm", "curve_allow",
-    "curve_server_key",
-  ]
-
-  /// `[[v2x.source]]` tables; a problem names the source's position and key.
-  static func v2xSources(_ value: TOMLValue) throws(ValueProblem) -> [V2XSource] {
-    guard let array = value.array else {
-      throw ValueProblem(message: "expected [[v2x.source]] tables")
-    }
-    var sources = [V2XSource]()
-    for (index, element) in array.enumerated() {
-      let at = "[\(index + 1)]"
-      guard let table = element.table else {
-        throw ValueProblem(message: "\(at) is not a table")
-      }
-      var source = V2XSource()
-      source.name = "source\(index + 1)"
-      for key in table.keys.sorted() {
-        let item = table[key]!
-        func problem(_ message: String) -> ValueProblem {
-          ValueProblem(message: "\(at).\(key): \(message)")
-        }
-        switch key {
-        case "name":
-          guard let name = item.string, !name.isEmpty else { throw problem("expected a name") }
-          source.name = name
-        case "endpoint":
-          guard let endpoint = item.string, endpoint.contains("://") else {
-            throw problem("expected a ZeroMQ endpoint like tcp://host:port")
-          }
-          source.endpoint = endpoint
-        case "bind":
-          guard let bind = item.bool else { throw problem("expected true or false") }
-          source.bind = bind
-        case "topics":
-          guard let topics = item.array?.compactMap({ $0.string }),
-            topics.count == item.array?.count
-          else { throw problem("expected a list of strings") }
-          source.topics = topics.isEmpty ? [""] : topics
-        case "format":
-          guard let format = item.string.flatMap(V2XPayloadFormat.init(rawValue:)) else {
-            throw problem("expected one of uper, hex, json")
-          }
-          source.format = format
-        case "framing":
-          guard let framing = item.string.flatMap(V2XSource.Framing.init(rawValue:)) else {
-            throw problem("expected single or multipart")
-          }
-          source.framing = framing
-        case "rcvhwm":
-          guard let hwm = item.int, (1...10_000_000).contains(hwm) else {
-            throw problem("expected an integer in 1...10000000")
-          }
-          source.receiveHighWaterMark = hwm
-        case "curve_allow":
-          guard let path = item.string, !path.isEmpty else { throw problem("expected a path") }
-          source.curveAllowPath = path
-        case "curve_server_key":
-          guard let path = item.string, !path.isEmpty else { throw problem("expected a path") }
-          source.curveServerKeyPath = path
-        default:
-          throw problem("unknown key (known: \(sourceKeys.sorted().joined(separator: ", ")))")
-        }
-      }
-      sources.append(source)
-    }
-    return sources
-  }
-
   /// One of an enumeration's names; the error lists them all.
   static func choice<Choice: RawRepresentable & CaseIterable>(
     _ value: TOMLValue, named what: String
@@ -463,6 +394,17 @@ extension SightlineConfig {
       "max_range_m": { config, value throws(ValueProblem) in
         config.lidar.maxRangeMeters = try number(value, in: 0.1...1000)
       },
+      "sensor": { config, value throws(ValueProblem) in
+        config.lidar.sensors = try LidarSensorConfig.list(value)
+      },
+      "frame_sensor": { config, value throws(ValueProblem) in
+        config.lidar.frameSensor = try string(value)
+      },
+    ],
+    "vehicle": [
+      "gnss_antenna": { config, value throws(ValueProblem) in
+        config.vehicle.gnssAntenna = try position(value)
+      }
     ],
     "grid": [
       "columns": { config, value throws(ValueProblem) in

@@ -31,6 +31,11 @@ public struct SweepToFrame {
     get { frame.counters }
     _modify { yield &frame.counters }
   }
+  /// Every sensor's state, for the next frame (`SensorMonitor.write`).
+  public var sensors: [FrameSensor] {
+    get { frame.sensors }
+    _modify { yield &frame.sensors }
+  }
   /// V2X senders in quarantine, for the next frame's agent summary.
   public var quarantinedSenders: UInt32 {
     get { frame.quarantinedSenders }
@@ -47,6 +52,8 @@ public struct SweepToFrame {
   public private(set) var lastDecayCells = 0
   public private(set) var lastAgentCells = 0
   private var lidar: LidarUpdater
+  /// Each sensor's points and origin this frame (`setRaySources`), reused.
+  private var raySources: [RaySource] = []
   private var nextSequence: UInt64 = 0
   private var lastEgo: (x: Double, y: Double)?
   private var lastYaw: Double = 0
@@ -241,13 +248,15 @@ public struct SweepToFrame {
     return paint(agents, around: (pose.x, pose.y), budget: &budget)
   }
 
-  /// The sweep's points, rotated by the ego's yaw into the ENU plane, through the ground model
-  /// and the LiDAR updater.
+  /// The sweep's points (vehicle frame), rotated by the ego's yaw into the ENU plane, through
+  /// the ground model and the LiDAR updater, each sensor's from its own origin.
   private mutating func integrate(_ sweep: borrowing Sweep, yaw: Float, budget: inout WorkBudget)
     -> LidarUpdateReport
   {
     let cosine = cosf(yaw)
     let sine = sinf(yaw)
+    setRaySources(sweep, cosine: cosine, sine: sine)
+    let sources = raySources
     return sweep.points.withUnsafeBufferPointer { points in
       // A local function, not a closure value: it must not allocate a context per frame.
       func position(_ index: Int) -> (x: Float, y: Float, z: Float) {
@@ -258,8 +267,24 @@ public struct SweepToFrame {
         ground!.fit(count: points.count, into: &floor, position: position)
       }
       return lidar.integrate(
-        count: points.count, band: band, floor: ground == nil ? nil : floor,
+        sources: sources, band: band, floor: ground == nil ? nil : floor,
         maximumRange: maximumRange, budget: &budget, into: &grid, position: position)
+    }
+  }
+
+  /// One ray source per segment (one from the origin for a sweep without segments), the
+  /// sensors' origins rotated like their points. Reuses its buffer.
+  private mutating func setRaySources(_ sweep: borrowing Sweep, cosine: Float, sine: Float) {
+    raySources.removeAll(keepingCapacity: true)
+    guard !sweep.segments.isEmpty else {
+      raySources.append(RaySource(points: sweep.points.indices))
+      return
+    }
+    for segment in sweep.segments {
+      raySources.append(
+        RaySource(
+          points: segment.range, originX: cosine * segment.originX - sine * segment.originY,
+          originY: sine * segment.originX + cosine * segment.originY))
     }
   }
 

@@ -40,6 +40,73 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// Worst first: a sensor reports the first that applies.
+public nonisolated enum Sightline_V1_SensorStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case ok // = 0
+
+  /// enabled = false: its packets are counted and ignored.
+  case disabled // = 1
+
+  /// No sweep for 500 ms (or none yet).
+  case silent // = 2
+
+  /// Its last sweep was more than a second from the frame sensor's clock: not merged.
+  case clockOff // = 3
+
+  /// Some sectors of its azimuth have had no usable return for many revolutions.
+  case blocked // = 4
+
+  /// Its newest sweep is older than one and a half of its own periods.
+  case late // = 5
+
+  /// Packets were missing from its newest sweep.
+  case packetLoss // = 6
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .ok
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .ok
+    case 1: self = .disabled
+    case 2: self = .silent
+    case 3: self = .clockOff
+    case 4: self = .blocked
+    case 5: self = .late
+    case 6: self = .packetLoss
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .ok: return 0
+    case .disabled: return 1
+    case .silent: return 2
+    case .clockOff: return 3
+    case .blocked: return 4
+    case .late: return 5
+    case .packetLoss: return 6
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Sightline_V1_SensorStatus] = [
+    .ok,
+    .disabled,
+    .silent,
+    .clockOff,
+    .blocked,
+    .late,
+    .packetLoss,
+  ]
+
+}
+
 public nonisolated enum Sightline_V1_LayerEncoding: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
 
@@ -216,11 +283,54 @@ public nonisolated struct Sightline_V1_FusedFrame: @unchecked Sendable {
     set {_uniqueStorage()._layerEncoding = newValue}
   }
 
+  /// Every LiDAR of the vehicle ([[lidar.sensor]]; one named "lidar" without sensor tables), in
+  /// the config's order, as of this frame.
+  public var sensors: [Sightline_V1_Sensor] {
+    get {_storage._sensors}
+    set {_uniqueStorage()._sensors = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// One LiDAR of the vehicle and how it is doing.
+public nonisolated struct Sightline_V1_Sensor: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var status: Sightline_V1_SensorStatus = .ok
+
+  /// Its points in this frame (in stats, 0).
+  public var pointsInFrame: UInt32 = 0
+
+  /// Since the start of the run: its packets and points decoded.
+  public var packets: UInt64 = 0
+
+  public var points: UInt64 = 0
+
+  /// How long before header.reference_time_ns its newest sweep ended (-1: no sweep yet).
+  public var ageNs: Int64 = 0
+
+  /// The azimuth its newest sweep covered, hundredths of a degree.
+  public var coverageCdeg: UInt32 = 0
+
+  /// Sectors of the sensor's own azimuth (sector_count equal sectors counter-clockwise from its
+  /// x axis, REP 103) flagged blocked: bit i is sector i. Points in a blocked sector are left
+  /// out of the grid, so its rays clear no free space.
+  public var blockedSectors: UInt64 = 0
+
+  public var sectorCount: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// Topic "agents\0": the agents of a frame without the grid, for light consumers.
@@ -284,6 +394,12 @@ public nonisolated struct Sightline_V1_Stats: @unchecked Sendable {
   public var publishTimeNs: Int64 {
     get {_storage._publishTimeNs}
     set {_uniqueStorage()._publishTimeNs = newValue}
+  }
+
+  /// Every LiDAR of the vehicle, as of the last frame (points_in_frame 0).
+  public var sensors: [Sightline_V1_Sensor] {
+    get {_storage._sensors}
+    set {_uniqueStorage()._sensors = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -917,6 +1033,10 @@ public nonisolated struct Sightline_V1_DropCount: Sendable {
 
 fileprivate nonisolated let _protobuf_package = "sightline.v1"
 
+nonisolated extension Sightline_V1_SensorStatus: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SENSOR_STATUS_OK\0\u{1}SENSOR_STATUS_DISABLED\0\u{1}SENSOR_STATUS_SILENT\0\u{1}SENSOR_STATUS_CLOCK_OFF\0\u{1}SENSOR_STATUS_BLOCKED\0\u{1}SENSOR_STATUS_LATE\0\u{1}SENSOR_STATUS_PACKET_LOSS\0")
+}
+
 nonisolated extension Sightline_V1_LayerEncoding: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LAYER_ENCODING_RAW\0\u{1}LAYER_ENCODING_ZLIB\0")
 }
@@ -927,7 +1047,7 @@ nonisolated extension Sightline_V1_LidarStatus: SwiftProtobuf._ProtoNameProvidin
 
 nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FusedFrame"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}layout\0\u{1}budget\0\u{3}cell_counts\0\u{3}agent_summary\0\u{1}agents\0\u{1}counters\0\u{1}occupancy\0\u{1}v2x\0\u{3}log_odds\0\u{1}source\0\u{3}layer_encoding\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}layout\0\u{1}budget\0\u{3}cell_counts\0\u{3}agent_summary\0\u{1}agents\0\u{1}counters\0\u{1}occupancy\0\u{1}v2x\0\u{3}log_odds\0\u{1}source\0\u{3}layer_encoding\0\u{1}sensors\0")
 
   fileprivate class _StorageClass {
     var _header: Sightline_V1_Header? = nil
@@ -942,6 +1062,7 @@ nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProto
     var _logOdds: Data = Data()
     var _source: Data = Data()
     var _layerEncoding: Sightline_V1_LayerEncoding = .raw
+    var _sensors: [Sightline_V1_Sensor] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -964,6 +1085,7 @@ nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProto
       _logOdds = source._logOdds
       _source = source._source
       _layerEncoding = source._layerEncoding
+      _sensors = source._sensors
     }
   }
 
@@ -994,6 +1116,7 @@ nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProto
         case 10: try { try decoder.decodeSingularBytesField(value: &_storage._logOdds) }()
         case 11: try { try decoder.decodeSingularBytesField(value: &_storage._source) }()
         case 12: try { try decoder.decodeSingularEnumField(value: &_storage._layerEncoding) }()
+        case 13: try { try decoder.decodeRepeatedMessageField(value: &_storage._sensors) }()
         default: break
         }
       }
@@ -1042,6 +1165,9 @@ nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProto
       if _storage._layerEncoding != .raw {
         try visitor.visitSingularEnumField(value: _storage._layerEncoding, fieldNumber: 12)
       }
+      if !_storage._sensors.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._sensors, fieldNumber: 13)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1063,10 +1189,81 @@ nonisolated extension Sightline_V1_FusedFrame: SwiftProtobuf.Message, SwiftProto
         if _storage._logOdds != rhs_storage._logOdds {return false}
         if _storage._source != rhs_storage._source {return false}
         if _storage._layerEncoding != rhs_storage._layerEncoding {return false}
+        if _storage._sensors != rhs_storage._sensors {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Sightline_V1_Sensor: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Sensor"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}status\0\u{3}points_in_frame\0\u{1}packets\0\u{1}points\0\u{3}age_ns\0\u{3}coverage_cdeg\0\u{3}blocked_sectors\0\u{3}sector_count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.pointsInFrame) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.packets) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.points) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.ageNs) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.coverageCdeg) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.blockedSectors) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.sectorCount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.status != .ok {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 2)
+    }
+    if self.pointsInFrame != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pointsInFrame, fieldNumber: 3)
+    }
+    if self.packets != 0 {
+      try visitor.visitSingularUInt64Field(value: self.packets, fieldNumber: 4)
+    }
+    if self.points != 0 {
+      try visitor.visitSingularUInt64Field(value: self.points, fieldNumber: 5)
+    }
+    if self.ageNs != 0 {
+      try visitor.visitSingularInt64Field(value: self.ageNs, fieldNumber: 6)
+    }
+    if self.coverageCdeg != 0 {
+      try visitor.visitSingularUInt32Field(value: self.coverageCdeg, fieldNumber: 7)
+    }
+    if self.blockedSectors != 0 {
+      try visitor.visitSingularUInt64Field(value: self.blockedSectors, fieldNumber: 8)
+    }
+    if self.sectorCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sectorCount, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Sightline_V1_Sensor, rhs: Sightline_V1_Sensor) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.pointsInFrame != rhs.pointsInFrame {return false}
+    if lhs.packets != rhs.packets {return false}
+    if lhs.points != rhs.points {return false}
+    if lhs.ageNs != rhs.ageNs {return false}
+    if lhs.coverageCdeg != rhs.coverageCdeg {return false}
+    if lhs.blockedSectors != rhs.blockedSectors {return false}
+    if lhs.sectorCount != rhs.sectorCount {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1113,7 +1310,7 @@ nonisolated extension Sightline_V1_AgentsFrame: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Stats"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}frames_published\0\u{3}end_of_stream\0\u{3}input_error\0\u{1}counters\0\u{3}publish_time_ns\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}frames_published\0\u{3}end_of_stream\0\u{3}input_error\0\u{1}counters\0\u{3}publish_time_ns\0\u{1}sensors\0")
 
   fileprivate class _StorageClass {
     var _framesPublished: UInt64 = 0
@@ -1121,6 +1318,7 @@ nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._
     var _inputError: Bool = false
     var _counters: Sightline_V1_Counters? = nil
     var _publishTimeNs: Int64 = 0
+    var _sensors: [Sightline_V1_Sensor] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1136,6 +1334,7 @@ nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._
       _inputError = source._inputError
       _counters = source._counters
       _publishTimeNs = source._publishTimeNs
+      _sensors = source._sensors
     }
   }
 
@@ -1159,6 +1358,7 @@ nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._
         case 3: try { try decoder.decodeSingularBoolField(value: &_storage._inputError) }()
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._counters) }()
         case 5: try { try decoder.decodeSingularInt64Field(value: &_storage._publishTimeNs) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._sensors) }()
         default: break
         }
       }
@@ -1186,6 +1386,9 @@ nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._
       if _storage._publishTimeNs != 0 {
         try visitor.visitSingularInt64Field(value: _storage._publishTimeNs, fieldNumber: 5)
       }
+      if !_storage._sensors.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._sensors, fieldNumber: 6)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1200,6 +1403,7 @@ nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._inputError != rhs_storage._inputError {return false}
         if _storage._counters != rhs_storage._counters {return false}
         if _storage._publishTimeNs != rhs_storage._publishTimeNs {return false}
+        if _storage._sensors != rhs_storage._sensors {return false}
         return true
       }
       if !storagesAreEqual {return false}

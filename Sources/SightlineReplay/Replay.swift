@@ -30,7 +30,7 @@ public struct Replay {
   ) throws -> ReplaySummary {
     let capture = try LinkLayerCapture(
       path: options.lidarPath, filter: options.config.lidar.captureFilter)
-    var ingest = try LidarIngest(config: options.config)
+    let ingest = try LidarRig(config: options.config)
     let frames = try makeFrameLoop(context: context)
     defer { frames.close() }
     if options.egoFromGNSS { ingest.onFix = { frames.observe($0) } }
@@ -63,18 +63,19 @@ public struct Replay {
       clock = record.timestampNanoseconds
       feed(through: clock)
       try ingest.ingest(
-        frame: record.bytes, linkType: capture.linkType, captureTime: clock, onSweep: emit)
+        frame: record.bytes, linkType: capture.linkType, captureTime: clock, onFrame: emit)
       if let position { throttle.update(position.fraction(captureTime: clock)) }
     }
     summary.stoppedEarly = summary.inputError == nil && options.shouldStop()
-    try ingest.flush(onSweep: emit)
+    try ingest.flush(onFrame: emit)
     if !summary.stoppedEarly { feed(through: .max) }
     summary.v2x = v2x.ingest.counters
     summary.sweeps = frames.records
     summary.digest = frames.digest
     summary.counters = ingest.counters
     summary.lidarHint = ingest.otherVendorHint
-    summary.lidarDrops = ingest.stream.drops.map { LidarDrop(reason: $0.reason, count: $0.count) }
+    summary.lidarDrops = ingest.drops.map { LidarDrop(reason: $0.reason, count: $0.count) }
+    summary.sensors = frames.sensorReports(refusals: ingest.refusals)
     frames.counters.update(
       lidar: ingest.counters.totals, v2x: v2x.ingest.counters, timeline: frames.timeline)
     try frames.publishEndOfStream(inputError: summary.inputError != nil, clock: clock)

@@ -17,6 +17,13 @@ public enum ReplayReport {
         + " \(c.positionPackets) position packets, \(c.otherUDPDatagrams) other UDP,"
         + " \(c.points) points, \(c.returnsOutOfRange) returns out of range",
     ]
+    for sensor in summary.sensors where summary.sensors.count > 1 {
+      lines.append(
+        "sensor \(sensor.name): \(sensor.packets) packets, \(sensor.points) points,"
+          + " \(sensor.sweeps) sweeps, \(sensor.status)"
+          + (sensor.blockedSectors.isEmpty
+            ? "" : ", blocked sectors \(sensor.blockedSectors.map(String.init).joined(separator: " "))"))
+    }
     if let hint = summary.lidarHint { lines.append("hint: \(hint)") }
     for reason in FrameSkipReason.allCases where c.framesSkipped[reason.rawValue] > 0 {
       lines.append("skipped \(c.framesSkipped[reason.rawValue]) records: \(reason)")
@@ -77,6 +84,7 @@ public enum ReplayReport {
     var framesSkipped: [String: Int]
     var packetsRejected: [String: Int]
     var inputError: String?
+    var sensors: [SensorReport]
   }
 
   public static func writeJSON(_ summary: ReplaySummary, to path: String) throws {
@@ -93,7 +101,7 @@ public enum ReplayReport {
       sweeps: summary.sweeps, records: c.records, lidarPackets: c.lidarPackets,
       decodedPackets: c.decodedPackets, positionPackets: c.positionPackets,
       otherUDPDatagrams: c.otherUDPDatagrams, framesSkipped: skipped, packetsRejected: rejected,
-      inputError: summary.inputError.map { "\($0)" })
+      inputError: summary.inputError.map { "\($0)" }, sensors: summary.sensors)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try encoder.encode(report).write(to: URL(fileURLWithPath: path))

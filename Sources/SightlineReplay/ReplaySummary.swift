@@ -18,6 +18,8 @@ public struct ReplaySummary: Sendable {
   public var lidarHint: String?
   /// The LiDAR stream's drops by reason (`LidarStream.drops`: "velodyne.…", "ouster.…").
   public var lidarDrops: [LidarDrop] = []
+  /// Per sensor of the rig: packets, points, status.
+  public var sensors: [SensorReport] = []
 }
 
 /// Payloads a LiDAR stream did not decode, and why.

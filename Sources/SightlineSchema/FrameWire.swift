@@ -50,6 +50,9 @@ extension GridFrame {
       buffer.protoMessage(6) { agent.write(into: &$0) }
     }
     buffer.protoMessage(7) { counters.write(into: &$0) }
+    for sensor in sensors {
+      buffer.protoMessage(13) { sensor.write(into: &$0) }
+    }
     func layer(_ field: UInt32, _ bytes: UnsafeRawBufferPointer) {
       guard let deflater, !bytes.isEmpty else { return buffer.protoBytes(field, bytes) }
       buffer.protoMessage(field) { deflater.compress(bytes, appendingTo: &$0) }
@@ -126,6 +129,7 @@ extension GridFrame {
     frame.agentsSkippedForBudget = summary.skippedForBudget
     frame.agents = proto.agents.map(AgentsFrame.Agent.init)
     frame.counters = RunCounters(proto.counters)
+    frame.sensors = proto.sensors.map(FrameSensor.init)
     let cellCount = Int(frame.columns) * Int(frame.rows)
     let zlib = proto.layerEncoding == .zlib
     guard zlib || proto.layerEncoding == .raw else {
@@ -245,6 +249,9 @@ extension StatsMessage {
     buffer.protoBool(3, inputError)
     buffer.protoMessage(4) { counters.write(into: &$0) }
     buffer.protoInt(5, publishTimeNanoseconds)
+    for sensor in sensors {
+      buffer.protoMessage(6) { sensor.write(into: &$0) }
+    }
     return buffer
   }
 
@@ -256,6 +263,7 @@ extension StatsMessage {
     stats.inputError = proto.inputError
     stats.counters = RunCounters(proto.counters)
     stats.publishTimeNanoseconds = proto.publishTimeNs
+    stats.sensors = proto.sensors.map(FrameSensor.init)
     return stats
   }
 }

@@ -164,6 +164,8 @@ public struct GridFrame: Sendable, Equatable {
   /// The V2X agents, extrapolated to the reference time.
   public var agents: [AgentsFrame.Agent] = []
   public var counters = RunCounters()
+  /// Every LiDAR of the vehicle, in the config's order (updated in place each frame).
+  public var sensors: [FrameSensor] = []
   /// The fused grid, nav_msgs semantics: row-major from cell (0, 0), −1 unknown, 0...50 free,
   /// 51...100 occupied.
   public var cells: [Int8] = []
@@ -267,6 +269,7 @@ public struct StatsMessage: Sendable, Equatable {
   public var inputError = false
   public var counters = RunCounters()
   public var publishTimeNanoseconds: Int64 = 0
+  public var sensors: [FrameSensor] = []
 
   public init() {}
 }
