@@ -53,7 +53,7 @@ public struct BlockageDetector: Sendable {
   public private(set) var sweeps = 0
 
   /// Per sector: returns at or beyond `nearMeters` in the sweep being observed, then nearer ones.
-  @usableFromInline var counts: [Int32]
+  var counts: [Int32]
   var level: [Float]
   var fraction: [Float]
   var emptyRun: [Int32]
@@ -106,32 +106,52 @@ public struct BlockageDetector: Sendable {
 
   /// Observes one sweep of the sensor.
   public mutating func observe(_ sweep: Sweep) {
-    observe(sweep.points, coverageCentidegrees: sweep.coverageCentidegrees)
+    sweep.points.withUnsafeBufferPointer {
+      observe($0, coverageCentidegrees: sweep.coverageCentidegrees)
+    }
   }
 
   /// Observes one sweep's points, in the order they were fired, and the azimuth it swept.
-  @inlinable public mutating func observe(
+  public mutating func observe(
+    _ points: UnsafeBufferPointer<LidarPoint>, coverageCentidegrees: Int
+  ) {
+    for index in 0..<counts.count { counts[index] = 0 }
+    for index in 0..<points.count { tally(points[index]) }
+    let first = points.isEmpty ? -1 : Int(points[0].azimuthCentidegrees)
+    let last = points.isEmpty ? -1 : Int(points[points.count - 1].azimuthCentidegrees)
+    finishSweep(coverageCentidegrees: coverageCentidegrees, first: first, last: last)
+  }
+
+  /// The same, for any collection (contiguous ones go through the buffer).
+  public mutating func observe(
     _ points: some Collection<LidarPoint>, coverageCentidegrees: Int
   ) {
-    for index in counts.indices { counts[index] = 0 }
+    let done: Void? = points.withContiguousStorageIfAvailable {
+      observe($0, coverageCentidegrees: coverageCentidegrees)
+    }
+    guard done == nil else { return }
+    for index in 0..<counts.count { counts[index] = 0 }
     var first = -1
     var last = -1
     for point in points {
-      let azimuth = Int(point.azimuthCentidegrees)
-      let sector = min(azimuth &* sectors / 36000, sectors - 1)
-      if point.distance >= nearMeters {
-        counts[sector] &+= 1
-      } else if point.distance >= 0 {
-        counts[sectors &+ sector] &+= 1
-      }
-      if first < 0 { first = azimuth }
-      last = azimuth
+      tally(point)
+      if first < 0 { first = Int(point.azimuthCentidegrees) }
+      last = Int(point.azimuthCentidegrees)
     }
     finishSweep(coverageCentidegrees: coverageCentidegrees, first: first, last: last)
   }
 
+  @inline(__always) mutating func tally(_ point: LidarPoint) {
+    let sector = min(Int(point.azimuthCentidegrees) &* sectors / 36000, sectors - 1)
+    if point.distance >= nearMeters {
+      counts[sector] &+= 1
+    } else if point.distance >= 0 {
+      counts[sectors &+ sector] &+= 1
+    }
+  }
+
   /// Judges the sweep whose points `counts` holds.
-  @usableFromInline mutating func finishSweep(coverageCentidegrees: Int, first: Int, last: Int) {
+  mutating func finishSweep(coverageCentidegrees: Int, first: Int, last: Int) {
     sweeps += 1
     sweptSectors = swept(coverageCentidegrees: coverageCentidegrees, first: first, last: last)
     emptySectors = 0
