@@ -16,17 +16,21 @@
 /// keeps its state.
 ///
 /// **Empty.** A swept sector is EMPTY when its returns are fewer than `emptyFraction` (10 %) of
-/// its own level, and that level is at least `minimumLevel` (8) returns (fewer is no basis). The level follows
-/// the sector's count on sweeps that do not find it empty: at once upwards, by 1/16 of the
-/// difference downwards, so a scene that changes slowly moves it; an empty sweep leaves it as it
-/// was, so a sector with no returns stays empty until they come back. Each sector is measured
-/// against itself, not against the others: a sensor sees the sky, the road and its own vehicle
-/// at very different densities (the MRPT VLP-16 capture has sectors with 0 to 5 returns, and
-/// ones with 60 beside 600), and a blockage that covers the whole sensor is found as one that
-/// covers a part. What this cannot find: a blockage that is there from the sensor's first sweep
-/// (it is the sector's normal, as a bracket or the vehicle's own body is), and a sensor that
-/// dims slowly (a film of dust, over many sweeps). What it cannot tell from a blockage: a sector
-/// that sees nothing the sensor can return from (open water, the sky alone).
+/// its own level, and that level is at least `minimumLevel` (8) returns (fewer is no basis).
+/// The level follows the sector's count on sweeps that do not find it empty: at once upwards,
+/// by 1/16 of the difference downwards, so a scene that changes slowly moves it. While the
+/// sector is empty the level sinks by 1/256 of its height above `minimumLevel / emptyFraction`
+/// (80) a sweep: a sector with no returns, or fewer than `minimumLevel`, stays empty until they
+/// come back, while one that is only quieter than a busy moment it remembers (a truck went by,
+/// 800 returns, and it is back to 60 of sky and far road) clears itself: from 800 to 64
+/// returns, empty for 65 sweeps. Each sector is measured against itself, not against the
+/// others: a sensor sees the sky, the road and its own vehicle at very different densities (the
+/// MRPT VLP-16 capture has a sector with 0 to 5 returns, and ones with 60 beside 600), and a
+/// blockage that covers the whole sensor is found as one that covers a part. What this cannot
+/// find: a blockage that is there from the sensor's first sweep (it is the sector's normal, as
+/// a bracket or the vehicle's own body is), and a sensor that dims slowly (a film of dust, over
+/// many sweeps). What it cannot tell from a blockage: a sector that sees nothing the sensor can
+/// return from (open water, the sky alone).
 ///
 /// **Blocked.** A sector becomes BLOCKED on the `revolutions`-th consecutive sweep that found it
 /// empty (default 5: half a second at 10 Hz) and is cleared on the `clearRevolutions`-th
@@ -186,6 +190,8 @@ public struct BlockageDetector: Sendable {
     fraction[sector] = judged ? count / reference : .nan
     if empty {
       emptySectors |= bit
+      let floor = minimumLevel / emptyFraction
+      if level[sector] > floor { level[sector] -= (level[sector] - floor) / 256 }
       if emptyRun[sector] < revolutions { emptyRun[sector] += 1 }
       clearRun[sector] = 0
       if emptyRun[sector] >= revolutions { blockedSectors |= bit }

@@ -243,6 +243,37 @@ enum BlockageCaptures {
     #expect(detector.blockedSectors == 0)
   }
 
+  /// `count(sector)` returns at 10 m in each 10° sector, spread over it.
+  static func returns(_ count: (Int) -> Int) -> [LidarPoint] {
+    (0..<36).flatMap { sector in
+      let n = count(sector)
+      return (0..<n).map { i in
+        LidarPoint(
+          x: 10, y: 0, z: 0, distance: 10, timeNanoseconds: 0,
+          azimuthCentidegrees: UInt16(sector * 1000 + i * 1000 / n), intensity: 0, ring: 0,
+          returnType: ReturnType.strongest)
+      }
+    }
+  }
+
+  /// A sector back to 8 % of a busy moment it remembers is blocked, then clears itself: the
+  /// level sinks 1/256 of its height above 80 a sweep, from 800 to 640 in 65 sweeps. One with no
+  /// returns stays blocked.
+  @Test func aQuietSectorClearsItselfAndAnEmptyOneDoesNot() {
+    var detector = BlockageDetector()
+    let busy = Self.returns { _ in 800 }
+    for _ in 0..<10 { detector.observe(busy, coverageCentidegrees: 36000) }
+    let quiet = Self.returns { $0 == 5 ? 64 : $0 == 9 ? 0 : 800 }
+    for sweep in 10..<400 {
+      detector.observe(quiet, coverageCentidegrees: 36000)
+      let sector5Empty = sweep < 10 + 65
+      #expect(detector.emptySectors == sectorMask(sector5Empty ? [5, 9] : [9]), "\(sweep)")
+      // Both blocked on their fifth empty sweep; sector 5 cleared on its third sweep back.
+      let blocked = sweep < 14 ? [] : sweep < 77 ? [5, 9] : [9]
+      #expect(detector.blockedSectors == sectorMask(blocked), "\(sweep)")
+    }
+  }
+
   @Test func aWholeSensorCoveredAfterItWasSeenClearIsFlaggedWhole() {
     var lidar = SyntheticSweeps()
     var detector = BlockageDetector()
