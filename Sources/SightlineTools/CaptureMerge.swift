@@ -1,7 +1,6 @@
 import Foundation
 import SightlineNet
 import SightlinePcap
-import SightlinePublish
 import SightlineVelodyne
 
 /// `sightline merge`: several Velodyne captures made one, as if their sensors had shared a
@@ -25,33 +24,6 @@ public struct CaptureMerge {
       self.path = path
       self.port = port
       self.positionPort = positionPort
-    }
-
-    /// `FILE:PORT` or `FILE:PORT:POSITION_PORT`; the file may hold colons (the ports are the
-    /// last fields).
-    public init(argument: String) throws(CaptureMergeError) {
-      var fields = argument.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-      func port(_ text: String) throws(CaptureMergeError) -> UInt16 {
-        guard let value = UInt16(text), value > 0 else {
-          throw CaptureMergeError("\(argument): port \"\(text)\" is not a number from 1 to 65535")
-        }
-        return value
-      }
-      let numeric = fields.reversed().prefix { !$0.isEmpty && $0.allSatisfy(\.isNumber) }.count
-      let ports = min(numeric, 2, fields.count - 1)
-      guard ports > 0 || fields.count > 1 else {
-        throw CaptureMergeError("\(argument): expected INPUT.pcap:PORT[:POSITION_PORT]")
-      }
-      // A last field that is not a port ("x.pcap:abc") is a bad port, not part of the name.
-      let count = max(ports, 1)
-      let values = try fields.suffix(count).map { (text) throws(CaptureMergeError) in
-        try port(text)
-      }
-      fields.removeLast(count)
-      self.init(
-        path: fields.joined(separator: ":"), port: values[0],
-        positionPort: values.count > 1 ? values[1] : nil)
-      guard !path.isEmpty else { throw CaptureMergeError("\(argument): no capture named") }
     }
   }
 
@@ -159,24 +131,6 @@ public struct CaptureMerge {
           + (damage.map { " before its damage: \($0)" } ?? ""))
     }
     return first
-  }
-
-  /// One line per input and one for the output.
-  public static func report(_ summary: Summary, inputs: [Input], output: String) -> [String] {
-    var lines = [String]()
-    for (input, got) in zip(inputs, summary.inputs) {
-      lines.append(
-        "\(input.path): \(got.dataPackets) data packets to port \(input.port)"
-          + (input.positionPort.map { ", \(got.positionPackets) position packets to port \($0)" }
-            ?? "")
-          + ", times moved \(Report.fixed(Double(got.shiftNanoseconds) / 1e9, 6)) s"
-          + (got.leftOut > 0 ? ", \(got.leftOut) records left out" : ""))
-    }
-    let span = (summary.lastNanoseconds ?? 0) - (summary.firstNanoseconds ?? 0)
-    lines.append(
-      "\(output): \(summary.records) records, \(Report.fixed(Double(span) / 1e9, 3)) s"
-        + (summary.firstNanoseconds.map { " from \(Report.utc($0))" } ?? ""))
-    return lines
   }
 
   /// One input being read: its next kept record waits, framed and moved, in `framer.frame` at

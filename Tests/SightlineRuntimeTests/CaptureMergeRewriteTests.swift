@@ -163,21 +163,28 @@ import Testing
   }
 
   @Test func anInputArgumentNamesAFileAndItsPorts() throws {
-    #expect(try CaptureMerge.Input(argument: "a.pcap:2369") == .init(path: "a.pcap", port: 2369))
+    let (a, b) = try Self.writeInputs()
+    // A folder with a colon in its name: the ports are the last fields.
+    let folder = temporaryPath("with:colon")
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let colon = folder + "/b.pcap"
+    try FileManager.default.copyItem(atPath: b, toPath: colon)
+    let output = temporaryPath("colon.pcap")
+    let merged = try sightline(["merge", output, "\(a):2368", "\(colon):2370:8309"])
+    #expect(merged.status == 0, "\(merged.errors)")
     #expect(
-      try CaptureMerge.Input(argument: "d:e/a.pcap:2369:8308")
-        == .init(path: "d:e/a.pcap", port: 2369, positionPort: 8308))
+      merged.output.contains(
+        "\(colon): 2 data packets to port 2370, 1 position packets to port 8309"),
+      "\(merged.output)")
     let bad = [
-      "a.pcap": "expected INPUT.pcap:PORT", "a.pcap:0": "port \"0\"",
+      "a.pcap": "a.pcap: expected INPUT.pcap:PORT", "a.pcap:0": "port \"0\" is not a number",
       "a.pcap:65536": "port \"65536\"", "a.pcap:x": "port \"x\"", "a.pcap:2368:": "port \"\"",
       ":2368": "no capture named",
     ]
     for (argument, message) in bad {
-      #expect {
-        try CaptureMerge.Input(argument: argument)
-      } throws: {
-        "\($0)".contains(message)
-      }
+      let result = try sightline(["merge", output, argument])
+      #expect(
+        result.status != 0 && result.errors.contains(message), "\(argument): \(result.errors)")
     }
   }
 

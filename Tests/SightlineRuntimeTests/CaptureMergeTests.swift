@@ -87,12 +87,12 @@ import Testing
         == Counts(
           dataPackets: 293, decodedPackets: 293, points: 73_486, sweeps: 5, positionPackets: 57,
           gnssFixes: 57))
-    #expect(try decode(merged, filter: "udp port 2368") == vlsAlone)
+    #expect(try decode(merged, filter: "udp dst port 2368") == vlsAlone)
     #expect(
-      try decode(merged, filter: "udp port 2369 or udp port 8308", dataPort: 2369) == vlpAlone)
+      try decode(merged, filter: "udp dst port 2369 or udp dst port 8308", dataPort: 2369) == vlpAlone)
     // The config's capture filter through `sightline inspect`'s path gives the same.
     var config = SightlineConfig()
-    config.lidar.captureFilter = "udp port 2368"
+    config.lidar.captureFilter = "udp dst port 2368"
     let inspected = try Inspect.run(capture: merged, config: config)
     #expect(inspected.streams.count == 1 && inspected.streams.first?.points == vlsAlone.points)
     #expect(summary.records == 2193 + 293 + 57)
@@ -112,9 +112,9 @@ import Testing
     // The cut is inside both captures, about half of each.
     #expect(vlsAlone.dataPackets > 1000 && vlsAlone.dataPackets < 2193)
     #expect(vlpAlone.dataPackets > 100 && vlpAlone.dataPackets < 293)
-    #expect(try decode(merged, filter: "udp port 2368") == vlsAlone)
+    #expect(try decode(merged, filter: "udp dst port 2368") == vlsAlone)
     #expect(
-      try decode(merged, filter: "udp port 2369 or udp port 8308", dataPort: 2369) == vlpAlone)
+      try decode(merged, filter: "udp dst port 2369 or udp dst port 8308", dataPort: 2369) == vlpAlone)
     let span = try #require(
       summary.lastNanoseconds.flatMap { last in
         summary.firstNanoseconds.map { last - $0 }
