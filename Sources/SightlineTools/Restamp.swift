@@ -21,7 +21,8 @@ public struct Restamp: Sendable {
     return UInt32(moved < 0 ? moved + Self.hourMicroseconds : moved)
   }
 
-  /// A data packet with its timestamp (bytes 1200–1203) moved.
+  /// A data packet with its timestamp (bytes 1200–1203) moved; one past the hour (which the
+  /// decoder rejects) stays as it was rather than becoming a valid time.
   public func dataPacket(_ payload: UnsafeRawBufferPointer, into out: inout [UInt8]) {
     out.removeAll(keepingCapacity: true)
     out.append(contentsOf: payload)
@@ -30,6 +31,7 @@ public struct Restamp: Sendable {
     let old =
       UInt32(out[at]) | UInt32(out[at + 1]) << 8 | UInt32(out[at + 2]) << 16
       | UInt32(out[at + 3]) << 24
+    guard Int64(old) < Self.hourMicroseconds else { return }
     let new = pastHour(old)
     for index in 0..<4 { out[at + index] = UInt8(truncatingIfNeeded: new >> (8 * index)) }
   }

@@ -18,6 +18,7 @@
 //   play       PlayCommand.swift       feed a drive into the live path (UDP and ZeroMQ)
 //   keygen     KeygenCommand.swift     write a CURVE key pair
 //   flood      FloodCommand.swift      load test: many BSM senders at a fixed rate
+//   merge      MergeCommand.swift      Velodyne captures merged, each sensor on its own ports
 //
 // Shared pieces: LidarOptions.swift (the LiDAR options and the sensor options in them),
 // FrameOutputOptions.swift (--record, --foxglove), Failure.swift (the one-line error,
@@ -36,6 +37,6 @@ struct Sightline: AsyncParsableCommand {
       ReplayCommand.self, SubscribeCommand.self, DecodeCommand.self, InspectCommand.self,
       RunCommand.self, BenchCommand.self, V2XCommand.self, RecordCommand.self,
       AnnotateCommand.self, CheckCommand.self, RenderCommand.self, EvalCommand.self,
-      PlayCommand.self, KeygenCommand.self, FloodCommand.self,
+      PlayCommand.self, KeygenCommand.self, FloodCommand.self, MergeCommand.self,
     ])
 }
