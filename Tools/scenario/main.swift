@@ -165,6 +165,7 @@ func manifest(_ scenario: Scenario, pcap: String) -> String {
 func rigConfig(_ scenario: Scenario) -> String {
   let antenna = scenario.gnssAntenna
   var text = """
+
     [config.vehicle]
     # The GNSS antenna in the vehicle frame (REP 105 base_link: on the ground under the rear axle,
     # x forward, y left, z up): the GPRMC fixes are its position, not base_link's.
