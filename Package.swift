@@ -232,6 +232,7 @@ let package = Package(
       name: "SightlineScenarioTests",
       dependencies: [
         "SightlineScenario", "SightlineTOML", "SightlineVelodyne", "SightlineLidar", "SightlineNet",
+        "SightlineTimeline",
       ]),
     .testTarget(name: "SightlineZMQTests", dependencies: ["SightlineZMQ"]),
     .testTarget(

@@ -55,7 +55,9 @@ extension ScenarioFile {
   }
 
   func rigSensor(_ keys: ScenarioKeys) throws -> RigSensor {
-    try keys.allow(["name", "model", "port", "position_port", "mount", "rpm", "phase_deg", "blockage"])
+    try keys.allow([
+      "name", "model", "port", "position_port", "mount", "rpm", "phase_deg", "blockage",
+    ])
     let name = try keys.string("name")
     let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
     guard (1...32).contains(name.count), name.allSatisfy({ allowed.contains($0) }) else {

@@ -272,7 +272,11 @@ public struct ScenarioFile {
       let (name, index) = Self.split(first)
       let dotted = section.isEmpty ? name : section + "." + name
       let header = index == nil ? "[\(dotted)]" : "[[\(dotted)]]"
-      let headers = (at..<lines.count).filter { lines[$0].trimmingSpaces().hasPrefix(header) }
+      // A key without an index names the first of its tables too (`lidar.sensor`).
+      let headers = (at..<lines.count).filter {
+        let text = lines[$0].trimmingSpaces()
+        return text.hasPrefix(header) || (index == nil && text.hasPrefix("[[\(dotted)]]"))
+      }
       guard (index ?? 0) < headers.count else {
         // `[lidar]` may be left unwritten above its `[[lidar.sensor]]` tables.
         let deeper = lines[at...].contains {

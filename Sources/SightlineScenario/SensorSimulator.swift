@@ -90,7 +90,8 @@ public struct SensorSimulator: Sendable {
     let firingTime = packetTime + Double(firing.timeOffsetNanoseconds) * 1e-9
     if firingTime != poseTime { updatePose(at: firingTime) }
     let o = pose.rotation.apply(
-      SensorMount.Vector(x: Double(firing.origin.x), y: Double(firing.origin.y), z: Double(firing.origin.z)))
+      SensorMount.Vector(
+        x: Double(firing.origin.x), y: Double(firing.origin.y), z: Double(firing.origin.z)))
     let d = pose.rotation.apply(
       SensorMount.Vector(
         x: Double(firing.direction.x), y: Double(firing.direction.y),
@@ -125,7 +126,8 @@ public struct SensorSimulator: Sendable {
   mutating func updatePose(at time: Double) {
     let ego = scene.ego.state(at: time).pose
     let heading = SensorMount.Rotation.yaw(ego.yaw)
-    let lever = heading.apply(SensorMount.Vector(x: sensor.mount.x, y: sensor.mount.y, z: sensor.mount.z))
+    let lever = heading.apply(
+      SensorMount.Vector(x: sensor.mount.x, y: sensor.mount.y, z: sensor.mount.z))
     pose = (
       SensorMount.Vector(x: ego.x + lever.x, y: ego.y + lever.y, z: lever.z),
       heading.multiplied(by: mountRotation)
