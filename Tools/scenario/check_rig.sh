@@ -38,6 +38,24 @@ expected=$(cut -d' ' -f1 Replay/rig/rig.pcap.sha256)
 found=$(cd "$scratch" && sha256sum rig.pcap 2>/dev/null | cut -d' ' -f1)
 [ -n "$found" ] && [ "$found" = "$expected" ] && verdict=ok || verdict=fail
 check "rig: rig.pcap's sha256 is Replay/rig/rig.pcap.sha256's" $verdict "$found, not $expected"
+# The capture itself: one pcap, records in time order, every sensor on its own port.
+order=$(python3 - "$scratch/rig.pcap" <<'PY' 2>&1
+import collections, struct, sys
+with open(sys.argv[1], "rb") as f:
+    f.read(24)
+    last, ordered, ports = 0, True, collections.Counter()
+    while len(header := f.read(16)) == 16:
+        seconds, fraction, length, _ = struct.unpack("<IIII", header)
+        frame = f.read(length)
+        time = seconds * 10**9 + fraction
+        ordered, last = ordered and time >= last, time
+        ports[struct.unpack(">H", frame[36:38])[0]] += 1
+print("ordered" if ordered else "out of order", dict(sorted(ports.items())))
+PY
+)
+[ "$order" = "ordered {2368: 28125, 2369: 3391, 2370: 3391, 8308: 45}" ] && verdict=ok || verdict=fail
+check "rig: records in time order, 2368 (VLS-128), 2369 and 2370 (VLP-16), 8308 (GPRMC)" \
+  $verdict "$order"
 for file in truth.jsonl v2x.jsonl drive.toml README.md; do
   cmp -s "Replay/rig/$file" "$scratch/$file" && verdict=ok || verdict=fail
   check "rig: $file is the committed one" $verdict
