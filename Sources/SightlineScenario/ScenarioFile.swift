@@ -293,13 +293,26 @@ public struct ScenarioFile {
       section = dotted
       parts = parts.dropFirst()
     }
+    // A key inside an inline table (`mount = { … }`) is looked for there only.
+    var end = lines.count
     for part in parts {
       let (name, index) = Self.split(part)
-      guard let number = (at..<lines.count).first(where: { Self.assigns(lines[$0], name) }) else {
+      guard let number = (at..<end).first(where: { Self.assigns(lines[$0], name) }) else {
         return found
       }
       at = number
       found = number + 1
+      if index == nil, lines[number].contains("{") {
+        var depth = 0
+        for candidate in number..<end {
+          depth += lines[candidate].filter { $0 == "{" }.count
+          depth -= lines[candidate].filter { $0 == "}" }.count
+          if depth <= 0 {
+            end = candidate + 1
+            break
+          }
+        }
+      }
       if let index {
         var braces = -1
         for candidate in at..<lines.count {

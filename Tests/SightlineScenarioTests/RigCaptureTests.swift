@@ -169,7 +169,8 @@ import Testing
     var fixes: [GNSSFix] = []
     while fixes.isEmpty, let record = try capture.next() {
       guard record.port == 8308 else { continue }
-      let packet = try Array(record.frame[42...]).withUnsafeBytes { PositionPacket.parse($0).get() }
+      let parsed = Array(record.frame[42...]).withUnsafeBytes { PositionPacket.parse($0) }
+      let packet = try parsed.get()
       fixes.append(try #require(packet.fix))
     }
     let plane = LocalTangentPlane(

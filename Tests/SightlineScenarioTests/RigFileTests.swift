@@ -128,7 +128,7 @@ import Testing
     ),
     (
       "range_noise_m = 0.0", "range_noise_m = 0.0\nreturns = \"dual\"",
-      "t.toml:11: lidar.sensor[0].model: a VLS-128 cannot be written in dual return"
+      "t.toml:12: lidar.sensor[0].model: a VLS-128 cannot be written in dual return"
     ),
     (
       "gnss_antenna = { x = 0.5,", "gnss_antenna = { x = inf,",
