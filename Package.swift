@@ -67,8 +67,13 @@ let package = Package(
       name: "SightlineProto",
       dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
     .target(name: "SightlineSchema", dependencies: ["SightlineProto", "CZlib"]),
-    // Pure: synthetic drives — scenes, ray casting, radio links (Tools/scenario writes them).
-    .target(name: "SightlineScenario", dependencies: ["SightlineTOML"]),
+    // Pure: synthetic drives — scenes, ray casting, radio links, a rig's LiDAR packets
+    // (Tools/scenario writes them).
+    .target(
+      name: "SightlineScenario",
+      dependencies: [
+        "SightlineTOML", "SightlineLidar", "SightlineVelodyne", "SightlineNet", "SightlineTimeline",
+      ]),
     // Pure: MCAP recordings (chunks, indexes, summary) written to and read from bytes.
     .target(name: "SightlineMCAP"),
     // Pure: one timeline — clock alignment, WGS-84/ENU, ego pose, agent tracks, extrapolation.
@@ -224,7 +229,11 @@ let package = Package(
     .testTarget(
       name: "SightlineZstdTests", dependencies: ["SightlineZstd", "SightlineMCAP", "CZstd"]),
     .testTarget(
-      name: "SightlineScenarioTests", dependencies: ["SightlineScenario", "SightlineTOML"]),
+      name: "SightlineScenarioTests",
+      dependencies: [
+        "SightlineScenario", "SightlineTOML", "SightlineVelodyne", "SightlineLidar", "SightlineNet",
+        "SightlineTimeline",
+      ]),
     .testTarget(name: "SightlineZMQTests", dependencies: ["SightlineZMQ"]),
     .testTarget(
       name: "SightlineOpsTests",

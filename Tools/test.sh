@@ -99,6 +99,9 @@ release_check() {
 # Drives: bit-identical replays, the evaluation figures of the synthetic drives, and
 # velodyne-decoder reading their generated captures as the scene.
 release_check drives .venv/bin/python Tools/oracle/check_drives.py
+# The rig drive's capture (44 MB, not committed): regenerated, its sha256 and files as committed.
+Tools/scenario/check_rig.sh | tee "$results/rig.log"
+rig_status=${PIPESTATUS[0]}
 # Allocations: the hot paths of the optimised build allocate nothing once warm (decode of every
 # vendor, V2X, the grid stage with agents), through the benchmarks with the malloc counter.
 release_check allocations .venv/bin/python Tools/oracle/check_allocations.py "$malloc_count"
@@ -170,7 +173,7 @@ for path in glob.glob(sys.argv[1] + "/xunit*.xml"):
         passed += tests - bad - skipped
         failed += bad + skipped  # a test that did not run checked nothing
 for log in ("oracle.log", "mcap-interop.log", "peer-captures.log", "allocations.log", "decode-oracle.log", "v2x.log", "pictures.log", "structure.log", "recording.log",
-            "cpp.log", "plots.log", "foxglove.log", "livepage.log", "nebula.log", "drives.log", "loopback.log", "load.log", "soak.log", "fuzz.log"):
+            "cpp.log", "plots.log", "foxglove.log", "livepage.log", "nebula.log", "drives.log", "rig.log", "loopback.log", "load.log", "soak.log", "fuzz.log"):
     text = open(sys.argv[1] + "/" + log).read()
     found = re.findall(r"^(\d+) passed, (\d+) failed", text, re.M)
     if found:
@@ -186,6 +189,6 @@ fi
 echo "$passed passed, $failed failed"
 [ "$swift_status" -eq 0 ] && [ "$mcap_status" -eq 0 ] && [ "$peer_status" -eq 0 ] && [ "$oracle_status" -eq 0 ] && [ "$decode_status" -eq 0 ] \
   && [ "$v2x_status" -eq 0 ] && [ "$pictures_status" -eq 0 ] && [ "$nebula_status" -eq 0 ] \
-  && [ "$structure_status" -eq 0 ] \
+  && [ "$structure_status" -eq 0 ] && [ "$rig_status" -eq 0 ] \
   && [ "$release_failed" -eq 0 ] && [ "$loopback_status" -eq 0 ] && [ "$load_status" -eq 0 ] \
   && [ "$soak_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ] && [ "$failed" -eq 0 ]

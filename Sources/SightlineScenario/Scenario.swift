@@ -39,10 +39,27 @@ public struct Scenario: Sendable {
   public var egoGNSS = GNSSError()
   public var egoFixRate = 10.0
   public var egoSource = EgoSource.gprmc
+  /// The ego's LiDARs at their mounting poses (`[[lidar.sensor]]`); empty for the one sensor
+  /// of `sensor` at `scene.sensorHeight` above the ego's ground point (`sensors`).
+  public var rig: [RigSensor] = []
+  /// Where the GNSS antenna is in the vehicle frame (m): the receiver's fixes are its position,
+  /// not base_link's.
+  public var gnssAntenna = SensorMount.Vector(x: 0, y: 0, z: 0)
   /// A scenario whose scene and LiDAR are another's reuses that drive's capture.
   public var lidarFrom: String? = nil
   /// What the drive shows, for its README.
   public var summary = ""
+
+  /// The LiDARs the drive's capture holds: the rig, or a scenario's one sensor on its default
+  /// ports (data 2368, position 8308), upright at `scene.sensorHeight`, 600 RPM from azimuth 0.
+  public var sensors: [RigSensor] {
+    guard rig.isEmpty else { return rig }
+    return [
+      RigSensor(
+        name: "lidar", model: sensor, port: 2368, positionPort: 8308,
+        mount: SensorMount(z: scene.sensorHeight))
+    ]
+  }
 
   public init(scene: Scene, link: RadioLink, seed: UInt64) {
     self.scene = scene

@@ -92,7 +92,7 @@ public struct ScenarioFile {
       height: try originKeys.double("height_m", from: -1000, to: 10_000)
     )
     let egoKeys = try top.table("ego")
-    try egoKeys.allow(["source", "start", "motion", "gnss"])
+    try egoKeys.allow(["source", "start", "motion", "gnss", "gnss_antenna"])
     let ego = try trajectory(egoKeys, until: duration)
     var boxes: [Box] = []
     for (index, box) in try top.tables("box").enumerated() {
@@ -108,12 +108,13 @@ public struct ScenarioFile {
     var scenario = Scenario(
       scene: scene, link: try link(try top.table("radio")), seed: UInt64(seed))
     scenario.summary = try top.string("summary", default: "")
+    scenario.egoSource = try egoKeys.choice("source", Scenario.EgoSource.self, default: .gprmc)
     try self.lidar(lidar, into: &scenario)
     try radioRates(try top.table("radio"), into: &scenario)
     let (gnss, rate) = try receiver(egoKeys, fixRate: true)
     scenario.egoGNSS = gnss
     scenario.egoFixRate = rate
-    scenario.egoSource = try egoKeys.choice("source", Scenario.EgoSource.self, default: .gprmc)
+    scenario.gnssAntenna = try gnssAntenna(egoKeys)
     return scenario
   }
 
@@ -124,10 +125,18 @@ public struct ScenarioFile {
 
   func lidar(_ keys: ScenarioKeys, into scenario: inout Scenario) throws {
     try keys.allow(["sensor", "returns", "height_m", "range_noise_m", "dropout", "from"])
-    scenario.sensor = try keys.choice("sensor", Scenario.Sensor.self, default: .vlp16)
+    let rig = Self.isRig(keys)
+    if !rig { scenario.sensor = try keys.choice("sensor", Scenario.Sensor.self, default: .vlp16) }
     scenario.returns = try keys.choice("returns", Scenario.Returns.self, default: .strongest)
     scenario.rangeNoise = try keys.double("range_noise_m", from: 0, to: 1, default: 0.02)
     scenario.returnDropout = try keys.double("dropout", from: 0, to: 0.99, default: 0)
+    if rig {
+      // Several LiDARs at their mounts ([[lidar.sensor]]); the first is the rig's frame sensor.
+      scenario.rig = try self.rig(keys, returns: scenario.returns, egoSource: scenario.egoSource)
+      scenario.sensor = scenario.rig[0].model
+      scenario.scene.sensorHeight = scenario.rig[0].mount.z
+      return
+    }
     scenario.lidarFrom = keys.has("from") ? try keys.string("from") : nil
   }
 
@@ -256,29 +265,54 @@ public struct ScenarioFile {
     var at = 0  // index into lines of where the search is
     var found = 0
     var parts = key.split(separator: ".").map(String.init)[...]
-    // The section: `[[name]]` n-th occurrence, or `[name]`.
-    if let first = parts.first {
+    // The sections: `[[name]]`'s n-th occurrence or `[name]`, then tables under it
+    // (`[[lidar.sensor]]`, then `[[lidar.sensor.blockage]]` counted from that sensor's header).
+    var section = ""
+    while let first = parts.first {
       let (name, index) = Self.split(first)
-      let header = index == nil ? "[\(name)]" : "[[\(name)]]"
-      var seen = -1
-      for (number, text) in lines.enumerated()
-      where text.trimmingSpaces().hasPrefix(header) {
-        seen += 1
-        if seen == (index ?? 0) {
-          at = number
-          found = number + 1
-          parts = parts.dropFirst()
-          break
-        }
+      let dotted = section.isEmpty ? name : section + "." + name
+      let header = index == nil ? "[\(dotted)]" : "[[\(dotted)]]"
+      // A key without an index names the first of its tables too (`lidar.sensor`).
+      let headers = (at..<lines.count).filter {
+        let text = lines[$0].trimmingSpaces()
+        return text.hasPrefix(header) || (index == nil && text.hasPrefix("[[\(dotted)]]"))
       }
+      guard (index ?? 0) < headers.count else {
+        // `[lidar]` may be left unwritten above its `[[lidar.sensor]]` tables.
+        let deeper = lines[at...].contains {
+          let text = $0.trimmingSpaces()
+          return text.hasPrefix("[\(dotted).") || text.hasPrefix("[[\(dotted).")
+        }
+        guard index == nil, deeper else { break }
+        section = dotted
+        parts = parts.dropFirst()
+        continue
+      }
+      at = headers[index ?? 0]
+      found = at + 1
+      section = dotted
+      parts = parts.dropFirst()
     }
+    // A key inside an inline table (`mount = { … }`) is looked for there only.
+    var end = lines.count
     for part in parts {
       let (name, index) = Self.split(part)
-      guard let number = (at..<lines.count).first(where: { Self.assigns(lines[$0], name) }) else {
+      guard let number = (at..<end).first(where: { Self.assigns(lines[$0], name) }) else {
         return found
       }
       at = number
       found = number + 1
+      if index == nil, lines[number].contains("{") {
+        var depth = 0
+        for candidate in number..<end {
+          depth += lines[candidate].filter { $0 == "{" }.count
+          depth -= lines[candidate].filter { $0 == "}" }.count
+          if depth <= 0 {
+            end = candidate + 1
+            break
+          }
+        }
+      }
       if let index {
         var braces = -1
         for candidate in at..<lines.count {

@@ -58,10 +58,17 @@ public struct TruthHeader: Codable, Sendable, Equatable {
   public var sensorHeight: Double
   public var buildings: [Solid]
   public var agents: [Body]
+  /// A rig's drive only ([[lidar.sensor]]): every LiDAR with its ports and mount, the GNSS
+  /// antenna's place on the vehicle (the fixes are its position), and when which sensor's view
+  /// was blocked (TruthHeader+Rig.swift). Absent for a one-sensor drive.
+  public var sensors: [Sensor]?
+  public var gnssAntenna: Point?
+  public var blockages: [Blockage]?
 
   public init(
     scenario: String, origin: Origin, startNanoseconds: Int64, durationSeconds: Double,
-    sensor: String, sensorHeight: Double, buildings: [Solid], agents: [Body]
+    sensor: String, sensorHeight: Double, buildings: [Solid], agents: [Body],
+    sensors: [Sensor]? = nil, gnssAntenna: Point? = nil, blockages: [Blockage]? = nil
   ) {
     self.scenario = scenario
     self.origin = origin
@@ -71,6 +78,9 @@ public struct TruthHeader: Codable, Sendable, Equatable {
     self.sensorHeight = sensorHeight
     self.buildings = buildings
     self.agents = agents
+    self.sensors = sensors
+    self.gnssAntenna = gnssAntenna
+    self.blockages = blockages
   }
 }
 
@@ -91,7 +101,8 @@ public struct TruthSample: Codable, Sendable, Equatable {
   }
   /// UTC nanoseconds.
   public var t_ns: Int64
-  /// The ego (the sensor's ground point), id 0.
+  /// The ego (base_link: the ground point under the rear axle; a one-sensor drive's sensor
+  /// stands on it), id 0.
   public var ego: State
   public var agents: [State]
 

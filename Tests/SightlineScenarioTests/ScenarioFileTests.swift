@@ -178,6 +178,8 @@ import Testing
     ),
     "urban": (14, 9, [.vehicle: [1.26], .pedestrian: [2.15], .cyclist: [1.62]], 0.8),
     "highway": (8, 11, [.vehicle: [0.78]], 0.5),
+    // The child has no radio (no GNSS error: 0).
+    "rig": (4.5, 5, [.vehicle: [1.26], .pedestrian: [0, 2.15], .cyclist: [1.62]], 0.8),
   ]
 
   @Test func theTableIsTheFiles() throws {

@@ -23,101 +23,21 @@ let startNanoseconds: Int64 = 1_772_446_500_000_000_000  // 2026-03-02T10:15:00Z
 
 func utc(_ seconds: Double) -> Int64 { startNanoseconds + Int64((seconds * 1e9).rounded()) }
 
+/// Every sensor's packets and the relayed GPRMC, interleaved by time (RigCapture).
 func writeLidar(_ scenario: Scenario, to path: String) throws -> (packets: Int, points: Int) {
-  let scene = scenario.scene
-  let model: VelodyneModel = scenario.sensor == .vlp16 ? .vlp16 : .vls128
-  let mode: ReturnMode =
-    switch scenario.returns {
-    case .strongest: .strongest
-    case .last: .last
-    case .dual: .dual
-    }
-  var writer = try VelodynePacketWriter(model: model, returnMode: mode)
-  var data = UDPFrameWriter.velodyne(port: 2368)
-  var position = UDPFrameWriter.velodyne(port: 8308)
-  var positionWriter = PositionPacketWriter()
+  var capture = try RigCapture(scenario: scenario, startNanoseconds: startNanoseconds)
   let pcap = try PcapWriter(path: path)
   defer { try? pcap.close() }
-  let plane = LocalTangentPlane(
-    origin: GeodeticPosition(
-      latitudeDegrees: scene.origin.latitude, longitudeDegrees: scene.origin.longitude,
-      heightMeters: scene.origin.height))
-  var noise = SeededRandom(seed: scenario.seed ^ 0x4C49_4441_5200_0000)
-  let maximumRange = model == .vlp16 ? 100.0 : 200.0
-  var packets = 0
-  var points = 0
-  var fixes = 0
-  var receiver = GNSSErrorTrack(model: scenario.egoGNSS, seed: scenario.seed ^ 0x474E_5353)
-  var course = scene.ego.state(at: 0).pose.yaw
-  // Time in whole nanoseconds from the packet count (a VLP-16 packet period is 1,327,104 ns):
-  // no drift over a drive.
-  let period = writer.packetPeriodNanoseconds
-  while Double(Int64(packets) * period) * 1e-9 < scene.duration {
-    let sinceStart = Int64(packets) * period
-    let packetTime = Double(sinceStart) * 1e-9
-    let time = startNanoseconds + sinceStart
-    // 600 RPM from azimuth 0 at time 0.
-    let turns = Double(sinceStart % 100_000_000) / 100_000_000
-    let spin = VelodynePacketWriter.Spin(
-      azimuthCentidegrees: 36000 * turns, revolutionsPerSecond: 10)
-    let pastHour = UInt32((time / 1000) % 3_600_000_000)
-    // Agents move at most a few centimetres within a packet: their bodies are placed once.
-    let bodies = scene.agentBoxes(at: packetTime)
-    let payload = try writer.writePacket(microsecondsPastHour: pastHour, spin: spin) { firing in
-      let firingTime = packetTime + Double(firing.timeOffsetNanoseconds) * 1e-9
-      let ego = scene.ego.state(at: firingTime).pose
-      let c = cos(ego.yaw)
-      let s = sin(ego.yaw)
-      let o = firing.origin
-      let d = firing.direction
-      let origin = (
-        x: ego.x + c * Double(o.x) - s * Double(o.y), y: ego.y + s * Double(o.x) + c * Double(o.y),
-        z: scene.sensorHeight + Double(o.z)
-      )
-      let direction = (
-        x: c * Double(d.x) - s * Double(d.y), y: s * Double(d.x) + c * Double(d.y), z: Double(d.z)
-      )
-      let range = scene.cast(
-        from: origin, direction: direction, at: firingTime, maximumRange: maximumRange,
-        agentBoxes: bodies)
-      // The same draws for every ray, hit or not, so one change does not reshuffle the rest.
-      let rangeDraw = noise.normal()
-      let dropDraw = noise.unit()
-      let measured = range.map { $0 + scenario.rangeNoise * rangeDraw }
-      guard let measured, measured > 0.5, dropDraw >= scenario.returnDropout else { return .none }
-      points += 1
-      let intensity: UInt8 = origin.z + direction.z * measured < 0.05 ? 12 : 60
-      let only = LaserReturn(distanceMeters: Float(measured), intensity: intensity)
-      return FiringReturns(last: only, strongest: only)
-    }
-    try pcap.write(try data.write(payload: payload), timestampNanoseconds: time)
-    packets += 1
-    // The ego's receiver, relayed by the sensor at its fix rate: its own error, not the truth.
-    let nextFix = Double(fixes) / scenario.egoFixRate
-    if packetTime >= nextFix {
-      let state = scene.ego.state(at: nextFix)
-      let error = receiver.sample(at: nextFix)
-      let geo = plane.geodetic(
-        ENUPoint(east: state.pose.x + error.east, north: state.pose.y + error.north))
-      // Course over ground is noise when standing still: a receiver holds its last one.
-      if state.speed > 0.5 { course = state.pose.yaw + error.heading }
-      let fix = GNSSFix(
-        utcNanoseconds: utc(nextFix), latitude: geo.latitudeDegrees,
-        longitude: geo.longitudeDegrees,
-        speedMetersPerSecond: max(0, state.speed + error.speed),
-        courseDegrees: enuYawToHeading(radiansFromEastCounterClockwise: course))
-      let packet = positionWriter.write(microsecondsPastHour: pastHour, ppsStatus: 2, fix: fix)
-      try pcap.write(try position.write(payload: packet), timestampNanoseconds: time)
-      fixes += 1
-    }
+  while let record = try capture.next() {
+    try pcap.write(record.frame, timestampNanoseconds: record.timeNanoseconds)
   }
   try pcap.close()
-  return (packets, points)
+  return (capture.packets, capture.points)
 }
 
 func writeTruth(_ scenario: Scenario, to path: String) throws -> Int {
   let scene = scenario.scene
-  let header = TruthHeader(
+  var header = TruthHeader(
     scenario: scene.name,
     origin: .init(
       latitude: scene.origin.latitude, longitude: scene.origin.longitude,
@@ -130,6 +50,11 @@ func writeTruth(_ scenario: Scenario, to path: String) throws -> Int {
         id: $0.id, kind: $0.kind, length: $0.length, width: $0.width, height: $0.height,
         equipped: $0.equipped)
     })
+  if !scenario.rig.isEmpty {
+    header.sensor = scenario.rig.map(\.model.rawValue).joined(separator: ",")
+    header.describeRig(
+      scenario.rig, antenna: scenario.gnssAntenna, startNanoseconds: startNanoseconds)
+  }
   let encoder = JSONEncoder()
   encoder.outputFormatting = [.sortedKeys]
   var lines = [String(decoding: try encoder.encode(header), as: UTF8.self)]
@@ -204,52 +129,104 @@ func writeV2X(_ scenario: Scenario, to path: String) throws -> (sent: Int, recei
 }
 
 func manifest(_ scenario: Scenario, pcap: String) -> String {
-  """
-  # Written by Tools/scenario from scenario.toml (Tools/scenario/regenerate.sh); see README.md.
-  name = "\(scenario.scene.name)"
-  summary = "synthetic: \(scenario.scene.name), \(scenario.sensor.rawValue), with ground truth"
+  let lidars = scenario.sensors.map(\.model.rawValue).joined(separator: " + ")
+  var relay = "the LiDAR"
+  if let sensor = scenario.rig.first(where: { $0.positionPort != nil }) {
+    relay = "the LiDAR \"\(sensor.name)\", at the GNSS antenna"
+  }
+  let ego =
+    scenario.egoSource == .gprmc
+    ? "# The simulated receiver's GPRMC (\(scenario.egoFixRate) Hz,"
+      + " \(scenario.egoGNSS.positionSigma) m 1σ), relayed by \(relay)."
+    : "# The truth's ego poses at 20 Hz: an ideal GNSS/INS."
+  return """
+    # Written by Tools/scenario from scenario.toml (Tools/scenario/regenerate.sh); see README.md.
+    name = "\(scenario.scene.name)"
+    summary = "synthetic: \(scenario.scene.name), \(lidars), with ground truth"
 
-  [lidar]
-  pcap = "\(pcap)"
+    [lidar]
+    pcap = "\(pcap)"
 
-  [v2x]
-  log = "v2x.jsonl"
+    [v2x]
+    log = "v2x.jsonl"
 
-  [ego]
-  \(scenario.egoSource == .gprmc
-      ? "# The simulated receiver's GPRMC (\(scenario.egoFixRate) Hz, \(scenario.egoGNSS.positionSigma) m 1σ), relayed by the LiDAR."
-      : "# The truth's ego poses at 20 Hz: an ideal GNSS/INS.")
-  source = "\(scenario.egoSource.rawValue)"
+    [ego]
+    \(ego)
+    source = "\(scenario.egoSource.rawValue)"
 
-  [truth]
-  file = "truth.jsonl"
+    [truth]
+    file = "truth.jsonl"
 
-  """
+    """ + (scenario.rig.isEmpty ? "" : rigConfig(scenario))
+}
+
+/// A rig's drive: the runtime's view of the vehicle (`[config.vehicle]`, `[config.lidar]` and
+/// its sensor tables), written as the runtime reads them.
+func rigConfig(_ scenario: Scenario) -> String {
+  let antenna = scenario.gnssAntenna
+  var text = """
+
+    [config.vehicle]
+    # The GNSS antenna in the vehicle frame (REP 105 base_link: on the ground under the rear axle,
+    # x forward, y left, z up): the GPRMC fixes are its position, not base_link's.
+    gnss_antenna = { x = \(antenna.x), y = \(antenna.y), z = \(antenna.z) }
+
+    [config.lidar]
+    # Points of every sensor go into this one's frame; mounts: R = Rz(yaw)·Ry(pitch)·Rx(roll),
+    # point_vehicle = R·point_sensor + (x, y, z).
+    frame_sensor = "\(scenario.rig[0].name)"
+
+    """
+  for sensor in scenario.rig {
+    let mount = sensor.mount
+    let angles = mount.degrees
+    text += """
+
+      [[config.lidar.sensor]]
+      name = "\(sensor.name)"
+      model = "\(sensor.model.rawValue)"
+      port = \(sensor.port)
+
+      """
+    if let port = sensor.positionPort { text += "position_port = \(port)\n" }
+    text += """
+      mount = { x = \(mount.x), y = \(mount.y), z = \(mount.z), roll_deg = \(angles.roll), \
+      pitch_deg = \(angles.pitch), yaw_deg = \(angles.yaw) }
+
+      """
+  }
+  return text + """
+
+    # No expected digest yet: it is recorded (Tools/scenario/regenerate.sh) once the runtime reads
+    # the rig's sensor tables.
+
+    """
 }
 
 func readme(_ scenario: Scenario, pcap: String) -> String {
-  """
-  # \(scenario.scene.name) (synthetic)
+  guard scenario.rig.isEmpty else { return RigReadme.text(scenario, pcap: pcap) }
+  return """
+    # \(scenario.scene.name) (synthetic)
 
-  \(scenario.summary)
+    \(scenario.summary)
 
-  - `scenario.toml`: the scenario (docs/SCENARIOS.md): scene, motion, every sender's GNSS
-    error and clock, the radio link, the LiDAR's noise and the ego's receiver.
-  - `\(pcap)`: real \(scenario.sensor.rawValue) packets (\(scenario.returns.rawValue) return, 600 RPM,
-    \(scenario.rangeNoise * 100) cm range noise) ray-cast against the scene from the moving ego,
-    and the ego receiver's GPRMC at \(scenario.egoFixRate) Hz (\(scenario.egoGNSS.positionSigma) m
-    1σ). Any Velodyne decoder reads it (`make test` checks it with velodyne-decoder).
-  - `v2x.jsonl`: the BSMs and PSMs the ego's radio received (docs/V2X-LOG.md), UPER-encoded
-    MessageFrames at \(Int(scenario.messageRate)) Hz per equipped agent, after the radio link model.
-  - `truth.jsonl`: every agent's and the ego's true pose every 50 ms, and the scene's boxes
-    (`sightline eval` scores against it).
+    - `scenario.toml`: the scenario (docs/SCENARIOS.md): scene, motion, every sender's GNSS
+      error and clock, the radio link, the LiDAR's noise and the ego's receiver.
+    - `\(pcap)`: real \(scenario.sensor.rawValue) packets (\(scenario.returns.rawValue) return, 600 RPM,
+      \(scenario.rangeNoise * 100) cm range noise) ray-cast against the scene from the moving ego,
+      and the ego receiver's GPRMC at \(scenario.egoFixRate) Hz (\(scenario.egoGNSS.positionSigma) m
+      1σ). Any Velodyne decoder reads it (`make test` checks it with velodyne-decoder).
+    - `v2x.jsonl`: the BSMs and PSMs the ego's radio received (docs/V2X-LOG.md), UPER-encoded
+      MessageFrames at \(Int(scenario.messageRate)) Hz per equipped agent, after the radio link model.
+    - `truth.jsonl`: every agent's and the ego's true pose every 50 ms, and the scene's boxes
+      (`sightline eval` scores against it).
 
-  Regenerate (the same bytes every time): `swift run -c release sightline-scenario
-  Replay/\(scenario.scene.name)/scenario.toml`. Run: `sightline replay
-  Replay/\(scenario.scene.name)`; score: `sightline eval Replay/\(scenario.scene.name)`.
-  Generated by this project; the same licence as the code.
+    Regenerate (the same bytes every time): `swift run -c release sightline-scenario
+    Replay/\(scenario.scene.name)/scenario.toml`. Run: `sightline replay
+    Replay/\(scenario.scene.name)`; score: `sightline eval Replay/\(scenario.scene.name)`.
+    Generated by this project; the same licence as the code.
 
-  """
+    """
 }
 
 func run() throws {
@@ -274,6 +251,9 @@ func run() throws {
     try String(contentsOfFile: (home as NSString).appendingPathComponent(base), encoding: .utf8)
   }
   if let sensor {
+    guard scenario.rig.isEmpty else {
+      throw GeneratorError(description: "--sensor: \(path) has its own [[lidar.sensor]] tables")
+    }
     guard let parsed = Scenario.Sensor(rawValue: sensor) else {
       throw GeneratorError(description: usage)
     }

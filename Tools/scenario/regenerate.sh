@@ -2,11 +2,13 @@
 # Regenerates the synthetic drives in Replay/ (the same bytes every time) and records each
 # drive's replay digest in its drive.toml, so that `make test` can hold replays bit-identical.
 #   Tools/scenario/regenerate.sh [NAME ...]     default: every Replay/*/scenario.toml
+# A rig's drive ([[lidar.sensor]]; Replay/rig) has a capture too big to commit: its sha256 is
+# recorded in <name>.pcap.sha256 instead (Tools/scenario/check_rig.sh holds it), and no digest
+# while its drive.toml says "No expected digest yet" (the runtime does not read the rig yet).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
 swift build -c release --product sightline-scenario
-swift build -c release --product sightline
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   # Drives whose capture others reuse ([lidar] from) come first.
@@ -17,8 +19,21 @@ if [ ${#names[@]} -eq 0 ]; then
     grep -q '^from = ' "$file" && names+=("$(basename "$(dirname "$file")")")
   done
 fi
+built=no
 for name in "${names[@]}"; do
   .build/release/sightline-scenario "Replay/$name/scenario.toml"
+  if grep -q '^\[\[lidar\.sensor\]\]' "Replay/$name/scenario.toml"; then
+    (cd "Replay/$name" && sha256sum "$name.pcap" >"$name.pcap.sha256")
+    echo "$name: $(cat "Replay/$name/$name.pcap.sha256")"
+  fi
+  if grep -q '^# No expected digest yet' "Replay/$name/drive.toml"; then
+    echo "$name: no digest yet (see its drive.toml)"
+    continue
+  fi
+  if [ "$built" = no ]; then
+    swift build -c release --product sightline
+    built=yes
+  fi
   digest=$(.build/release/sightline replay "Replay/$name" --publish "inproc://regenerate" --digest \
     | sed -n 's/^digest=//p')
   printf '[expect]\n# sightline replay DRIVE --digest must print this (bit-identical replays).\ndigest = "%s"\n' \

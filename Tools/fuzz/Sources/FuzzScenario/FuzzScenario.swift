@@ -158,6 +158,34 @@ func check(_ scenario: Scenario) {
       precondition(arrival.isFinite && arrival > time, "sent at \(time), arrived at \(arrival)")
     }
   }
+  checkRig(scenario)
+}
+
+/// A rig ([[lidar.sensor]]): distinct names and ports, one relay of the GNSS receiver at most
+/// (one when the ego's pose is its GPRMC), finite mounts above the ground, whole rpm, blocked
+/// sectors and windows that run forwards, a finite antenna.
+func checkRig(_ scenario: Scenario) {
+  let sensors = scenario.sensors
+  precondition(!sensors.isEmpty)
+  precondition(Set(sensors.map(\.name)).count == sensors.count, "names \(sensors.map(\.name))")
+  let ports = sensors.flatMap { [$0.port] + ($0.positionPort.map { [$0] } ?? []) }
+  precondition(Set(ports).count == ports.count, "ports \(ports)")
+  let relays = sensors.filter { $0.positionPort != nil }.count
+  precondition(relays <= 1 && (scenario.egoSource == .truth || relays == 1), "\(relays) relays")
+  for sensor in sensors {
+    let m = sensor.mount
+    precondition(
+      [m.x, m.y, m.roll, m.pitch, m.yaw].allSatisfy(\.isFinite) && positive(m.z), "mount \(m)")
+    precondition((300...1200).contains(sensor.rpm), "rpm \(sensor.rpm)")
+    precondition(
+      sensor.phaseDegrees >= 0 && sensor.phaseDegrees < 360, "phase \(sensor.phaseDegrees)")
+    for blockage in sensor.blockages {
+      precondition(blockage.toDegrees > blockage.fromDegrees, "sector \(blockage)")
+      precondition(blockage.end > blockage.start && blockage.start >= 0, "window \(blockage)")
+    }
+  }
+  let antenna = scenario.gnssAntenna
+  precondition(antenna.x.isFinite && antenna.y.isFinite && antenna.z.isFinite, "\(antenna)")
 }
 
 func check(_ trajectory: Trajectory, _ times: [Double], _ who: String) {
