@@ -11,6 +11,10 @@ results=.build/test-results
 rm -rf "$results" && mkdir -p "$results"
 
 swift build --build-tests || { echo "0 passed, 1 failed"; exit 1; }
+# The rig drive's capture (44 MB, not committed): regenerated into Replay/rig before the tests
+# replay it, its sha256 and files as committed.
+Tools/scenario/check_rig.sh | tee "$results/rig.log"
+rig_status=${PIPESTATUS[0]}
 # The malloc counter (Tools/bench/malloc_count.c) is preloaded, so the allocation checks of the
 # hot paths run rather than skip; the MCAP writer's standard recording and the Velodyne packet
 # writer's captures go to files that independent readers check below (the official mcap reader,
@@ -99,9 +103,6 @@ release_check() {
 # Drives: bit-identical replays, the evaluation figures of the synthetic drives, and
 # velodyne-decoder reading their generated captures as the scene.
 release_check drives .venv/bin/python Tools/oracle/check_drives.py
-# The rig drive's capture (44 MB, not committed): regenerated, its sha256 and files as committed.
-Tools/scenario/check_rig.sh | tee "$results/rig.log"
-rig_status=${PIPESTATUS[0]}
 # Allocations: the hot paths of the optimised build allocate nothing once warm (decode of every
 # vendor, V2X, the grid stage with agents), through the benchmarks with the malloc counter.
 release_check allocations .venv/bin/python Tools/oracle/check_allocations.py "$malloc_count"

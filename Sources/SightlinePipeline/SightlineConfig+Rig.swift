@@ -121,3 +121,20 @@ extension SightlineConfig {
     }
   }
 }
+
+extension SightlineConfig.Lidar {
+  /// Disables every sensor of `[[lidar.sensor]]` but `names` (`--only-sensor`: what each
+  /// sensor adds, or a run without a failed one). The frame sensor moves to the first left on.
+  public mutating func enableOnly(_ names: [String]) throws(ConfigError) {
+    guard !names.isEmpty else { return }
+    let known = rig.map(\.name)
+    for name in names where !known.contains(name) {
+      throw ConfigError(
+        file: "command line", key: "--only-sensor",
+        problem: "no sensor is named \"\(name)\" (\(known.joined(separator: ", ")))")
+    }
+    guard !sensors.isEmpty else { return }  // the one sensor of a config without tables
+    for index in sensors.indices { sensors[index].enabled = names.contains(sensors[index].name) }
+    if let name = frameSensor, !names.contains(name) { frameSensor = nil }
+  }
+}

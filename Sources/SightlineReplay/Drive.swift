@@ -187,6 +187,16 @@ public struct Drive: Sendable, Equatable {
           throw LoadError(description: error.description)
         }
       }
+      // A sensor table's files are the drive folder's, like [lidar]'s.
+      for index in config.lidar.sensors.indices {
+        let key = "config.lidar.sensor[\(index + 1)]"
+        if let calibration = config.lidar.sensors[index].calibrationPath {
+          config.lidar.sensors[index].calibrationPath = try file(calibration, key + ".calibration")
+        }
+        if let metadata = config.lidar.sensors[index].metadataPath {
+          config.lidar.sensors[index].metadataPath = try file(metadata, key + ".metadata")
+        }
+      }
       return config
     }
   }

@@ -39,9 +39,21 @@ struct EvalCommand: ParsableCommand {
     help: "Also write one self-contained HTML report here (table, plots, frame pictures).")
   var html: String?
 
+  @Option(
+    name: .customLong("only-sensor"),
+    help:
+      "Score the drive with only this sensor of its [[lidar.sensor]] tables (repeat for several)."
+  )
+  var onlySensors: [String] = []
+
   func run() throws {
     let settings = try loadConfig(config)
-    let loaded = try loadDrive(drive, base: settings)
+    var loaded = try loadDrive(drive, base: settings)
+    do {
+      try loaded.config.lidar.enableOnly(onlySensors)
+    } catch {
+      throw Failure(description: "\(error)")
+    }
     let folder = out ?? (drive as NSString).appendingPathComponent("eval")
     let scores: Eval.Scores
     do {

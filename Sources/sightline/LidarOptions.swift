@@ -60,6 +60,13 @@ struct LidarOptions: ParsableArguments {
   @Option(name: .long, help: "Cut sweeps at this azimuth, degrees.")
   var cutAngle: Double?
 
+  @Option(
+    name: .customLong("only-sensor"),
+    help:
+      "Decode only this sensor of the config's [[lidar.sensor]] tables (repeat for several); the others are disabled."
+  )
+  var onlySensors: [String] = []
+
   var metadata: String? { sensor.metadata }
   var filter: String? { sensor.filter }
 
@@ -86,6 +93,11 @@ struct LidarOptions: ParsableArguments {
     }
     sensor.set(on: &config)
     if let cutAngle { config.lidar.cutAngleDegrees = cutAngle }
+    do {
+      try config.lidar.enableOnly(onlySensors)
+    } catch {
+      throw Failure(description: "\(error)")
+    }
     try checkConsistency(config)
   }
 }

@@ -171,6 +171,11 @@ func rigConfig(_ scenario: Scenario) -> String {
     # x forward, y left, z up): the GPRMC fixes are its position, not base_link's.
     gnss_antenna = { x = \(antenna.x), y = \(antenna.y), z = \(antenna.z) }
 
+    [config.grid]
+    # Heights are the vehicle frame's (ground at 0): kerbs and planters are obstacles.
+    obstacle_min_z_m = 0.08
+    obstacle_max_z_m = 2.5
+
     [config.lidar]
     # Points of every sensor go into this one's frame; mounts: R = Rz(yaw)·Ry(pitch)·Rx(roll),
     # point_vehicle = R·point_sensor + (x, y, z).
@@ -195,12 +200,7 @@ func rigConfig(_ scenario: Scenario) -> String {
 
       """
   }
-  return text + """
-
-    # No expected digest yet: it is recorded (Tools/scenario/regenerate.sh) once the runtime reads
-    # the rig's sensor tables.
-
-    """
+  return text
 }
 
 func readme(_ scenario: Scenario, pcap: String) -> String {

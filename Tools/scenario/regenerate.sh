@@ -3,8 +3,8 @@
 # drive's replay digest in its drive.toml, so that `make test` can hold replays bit-identical.
 #   Tools/scenario/regenerate.sh [NAME ...]     default: every Replay/*/scenario.toml
 # A rig's drive ([[lidar.sensor]]; Replay/rig) has a capture too big to commit: its sha256 is
-# recorded in <name>.pcap.sha256 instead (Tools/scenario/check_rig.sh holds it), and no digest
-# while its drive.toml says "No expected digest yet" (the runtime does not read the rig yet).
+# recorded in <name>.pcap.sha256 instead (Tools/scenario/check_rig.sh holds it and writes the
+# capture before the tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
@@ -25,10 +25,6 @@ for name in "${names[@]}"; do
   if grep -q '^\[\[lidar\.sensor\]\]' "Replay/$name/scenario.toml"; then
     (cd "Replay/$name" && sha256sum "$name.pcap" >"$name.pcap.sha256")
     echo "$name: $(cat "Replay/$name/$name.pcap.sha256")"
-  fi
-  if grep -q '^# No expected digest yet' "Replay/$name/drive.toml"; then
-    echo "$name: no digest yet (see its drive.toml)"
-    continue
   fi
   if [ "$built" = no ]; then
     swift build -c release --product sightline
