@@ -10,7 +10,7 @@ public final class FrameLoop {
   /// Where frames go, in this order (the publisher first, so recording never delays it).
   public private(set) var sinks: [any FrameSink]
   /// Ego pose and V2X agent tracks.
-  public private(set) var timeline = TimelineStage()
+  public internal(set) var timeline = TimelineStage()
   /// Over every frame published so far, when asked for (set it to `FrameDigest()`).
   public var digest: FrameDigest?
   /// The V2X senders' clocks against the receiving host's: the lower envelope of receive time
@@ -43,6 +43,7 @@ public final class FrameLoop {
     limits.quarantineNanoseconds = Int64(config.v2x.quarantineSeconds * 1e9)
     timeline = TimelineStage(plausibilityLimits: limits)
     timeline.checksPlausibility = config.v2x.plausibility
+    timeline.select(EgoSelection(config.ego))
     contradictions = ContradictionJudge(
       frames: config.v2x.plausibility ? config.v2x.lidarContradictionFrames : 0)
   }
@@ -184,6 +185,7 @@ public final class FrameLoop {
     stats.endOfStream = endOfStream
     stats.inputError = inputError
     stats.counters = framer.counters
+    stats.ego = egoStatus
     stats.publishTimeNanoseconds =
       framer.frame.flags.contains(.deterministic) ? clock : framer.hostTime()
     let message = stats.encode()

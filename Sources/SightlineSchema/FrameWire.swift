@@ -245,6 +245,7 @@ extension StatsMessage {
     buffer.protoBool(3, inputError)
     buffer.protoMessage(4) { counters.write(into: &$0) }
     buffer.protoInt(5, publishTimeNanoseconds)
+    buffer.protoMessage(6) { ego.write(into: &$0) }
     return buffer
   }
 
@@ -256,6 +257,7 @@ extension StatsMessage {
     stats.inputError = proto.inputError
     stats.counters = RunCounters(proto.counters)
     stats.publishTimeNanoseconds = proto.publishTimeNs
+    stats.ego = EgoStatus(proto.ego)
     return stats
   }
 }

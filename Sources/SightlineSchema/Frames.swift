@@ -267,6 +267,8 @@ public struct StatsMessage: Sendable, Equatable {
   public var inputError = false
   public var counters = RunCounters()
   public var publishTimeNanoseconds: Int64 = 0
+  /// The ego pose's source and age.
+  public var ego = EgoStatus()
 
   public init() {}
 }
