@@ -59,14 +59,19 @@ extension SightlineConfig {
     },
   ]
 
-  /// A J2735 temporary id as 8 hex digits ("5EED0001"), the way BSM logs print it.
   static func temporaryID(_ value: TOMLValue) throws(ValueProblem) -> UInt32 {
     let text = try string(value)
-    guard text.utf8.count == 8, text.allSatisfy(\.isHexDigit), let id = UInt32(text, radix: 16)
-    else {
+    guard let id = temporaryID(text) else {
       throw ValueProblem(message: "\"\(text)\" is not a temporary id: 8 hex digits like \"5EED0001\"")
     }
     return id
+  }
+
+  /// A J2735 temporary id as 8 hex digits ("5EED0001"), the way BSM logs print it; nil for
+  /// anything else.
+  public static func temporaryID(_ text: String) -> UInt32? {
+    guard text.utf8.count == 8, text.allSatisfy(\.isHexDigit) else { return nil }
+    return UInt32(text, radix: 16)
   }
 
   /// The `[ego]` rules that involve more than one key; the error names the key to change.

@@ -1,5 +1,6 @@
 import SightlinePcap
 import SightlinePipeline
+import SightlineSchema
 
 /// What a replay did: its frames, the LiDAR and V2X counters, and how the input ended.
 public struct ReplaySummary: Sendable {
@@ -18,6 +19,8 @@ public struct ReplaySummary: Sendable {
   public var lidarHint: String?
   /// The LiDAR stream's drops by reason (`LidarStream.drops`: "velodyne.…", "ouster.…").
   public var lidarDrops: [LidarDrop] = []
+  /// The ego source, and the newest pose's age at the last frame.
+  public var ego = EgoStatus()
 }
 
 /// Payloads a LiDAR stream did not decode, and why.
