@@ -176,6 +176,8 @@ public struct Drive: Sendable, Equatable {
       let log = try string(egoTable, "log", at: "ego.")
       let id = try string(egoTable, "temporary_id", at: "ego.")
       switch (parsed, log, id) {
+      case (.localization, _, .some):
+        throw fail("ego.temporary_id is only for ego.source \"bsm\"")
       case (.localization, let log?, nil):
         return (parsed, try file(log, "ego.log"), nil)
       case (.localization, nil, _):
