@@ -67,7 +67,8 @@ final class PoseThread: @unchecked Sendable {
           ingest.countOversized()
           continue
         }
-        let message = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<last.size])
+        let message = UnsafeRawBufferPointer(
+          rebasing: UnsafeRawBufferPointer(buffer)[0..<last.size])
         guard let body = first.more ? message : Self.body(of: message, topic: topic) else {
           ingest.countMalformed()
           continue

@@ -62,7 +62,8 @@ extension SightlineConfig {
   static func temporaryID(_ value: TOMLValue) throws(ValueProblem) -> UInt32 {
     let text = try string(value)
     guard let id = temporaryID(text) else {
-      throw ValueProblem(message: "\"\(text)\" is not a temporary id: 8 hex digits like \"5EED0001\"")
+      throw ValueProblem(
+        message: "\"\(text)\" is not a temporary id: 8 hex digits like \"5EED0001\"")
     }
     return id
   }

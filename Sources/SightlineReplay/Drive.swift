@@ -184,7 +184,8 @@ public struct Drive: Sendable, Equatable {
         throw fail("ego.source \"localization\" needs ego.log = \"…\" (the recorded poses)")
       case (.bsm, nil, let id?):
         guard let own = SightlineConfig.temporaryID(id) else {
-          throw fail("ego.temporary_id \"\(id)\" is not a temporary id: 8 hex digits like \"5EED0001\"")
+          throw fail(
+            "ego.temporary_id \"\(id)\" is not a temporary id: 8 hex digits like \"5EED0001\"")
         }
         return (parsed, nil, own)
       case (.bsm, _, nil):

@@ -94,7 +94,8 @@ struct EgoPoseFeed {
       let json = try? JSONSerialization.data(withJSONObject: pose)
     {
       let decoded = try? LocalizationPose.decode(json: String(decoding: json, as: UTF8.self))
-      return Entry(receiveTimeNanoseconds: received, content: decoded.map { .pose($0) } ?? .malformed)
+      return Entry(
+        receiveTimeNanoseconds: received, content: decoded.map { .pose($0) } ?? .malformed)
     }
     return nil
   }

@@ -75,7 +75,8 @@ public enum EgoFromPose {
     } else if let prior, prior.dt <= EgoFromGNSS.maximumGapForYawRateSeconds {
       yawRate = egoWrapRadians(yaw - prior.state.yaw) / prior.dt
     }
-    let nominal = EgoFromGNSS.nominalHorizontalSigmaMeters * EgoFromGNSS.nominalHorizontalSigmaMeters
+    let nominal =
+      EgoFromGNSS.nominalHorizontalSigmaMeters * EgoFromGNSS.nominalHorizontalSigmaMeters
     let variance =
       report.covariance?.horizontalVarianceMajor ?? report.positionVariance ?? nominal
     return EgoState(

@@ -40,7 +40,9 @@ import Testing
     var frames = [GridFrame]()
     let summary = try Replay(options: options).run(context: try ZMQContext()) {
       _ in
-    } onFrameData: { frames.append($0) }
+    } onFrameData: {
+      frames.append($0)
+    }
     return (frames, summary)
   }
 

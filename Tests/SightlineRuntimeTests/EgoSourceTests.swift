@@ -81,7 +81,8 @@ import Testing
     #expect(abs(state.yawRate - 0.2) < 1e-6)
     // The frame's status names the source.
     #expect(frames.egoSource == .localization)
-    #expect(frames.timeline.egoStatus(at: Self.t0 + 1_100_000_000).poseAgeNanoseconds == 100_000_000)
+    #expect(
+      frames.timeline.egoStatus(at: Self.t0 + 1_100_000_000).poseAgeNanoseconds == 100_000_000)
   }
 
   @Test func covarianceIsCarriedAndInterpolated() throws {
@@ -143,7 +144,8 @@ import Testing
     let frames = Self.loop(Self.localization)
     frames.counters.update(
       lidar: LidarTotals(), v2x: nil, timeline: frames.timeline, egoPoses: ingest.counters)
-    let drops = Dictionary(uniqueKeysWithValues: frames.counters.drops.map { ($0.reason, $0.count) })
+    let drops = Dictionary(
+      uniqueKeysWithValues: frames.counters.drops.map { ($0.reason, $0.count) })
     #expect(drops["ego.pose_malformed"] == 1)
     #expect(drops["ego.pose_invalid"] == 5)
     #expect(drops["ego.pose_oversized"] == 1)
