@@ -5,6 +5,7 @@ import SightlineLidar
 import SightlineOps
 import SightlinePipeline
 import SightlinePublish
+import SightlineSchema
 import SightlineVelodyne
 import SightlineZMQ
 
@@ -22,6 +23,11 @@ final class FrameThread: @unchecked Sendable {
   /// The V2X thread and its queue, when the run has V2X sources.
   let v2x: (thread: V2XThread, queue: V2XQueue)?
   let fixQueue = BoundedQueue<GNSSFix>(capacity: 256)
+  /// The localization thread and its queue, with `[ego] source = "localization"` (set before
+  /// `start`).
+  var poses: (thread: PoseThread, queue: EgoPoseQueue)?
+  /// The ego source and the newest pose's age at the last frame; read after `join()`.
+  private(set) var egoStatus = EgoStatus()
   private let worker = WorkerThread(name: "sightline-frames")
   /// The config in force (reloads replace the parts that may change while running).
   private var config: SightlineConfig
@@ -33,7 +39,9 @@ final class FrameThread: @unchecked Sendable {
   /// Events worth a line (each call site is rate-limited when `SightlineLogging` is set up, so
   /// a flood of bad senders cannot flood the log); counts stay in the frames' counters.
   private let logger = Logger(label: "sightline.frames")
-  private var reported = (clockSteps: 0, quarantines: 0, denied: 0, lidarSilent: false)
+  private var reported = (
+    clockSteps: 0, quarantines: 0, denied: 0, lidarSilent: false, egoStale: false
+  )
   /// Frames built, for trimming the heap now and then (`trimHeapNowAndThen`).
   private var framesBuilt = 0
   /// Read after `join()`.
@@ -125,6 +133,7 @@ final class FrameThread: @unchecked Sendable {
   private func close(_ loop: FrameLoop) {
     records = loop.records
     framesPublished = loop.framesProcessed
+    egoStatus = loop.egoStatus
     loop.close(discardPending: options.stop.isRequested)
   }
 
@@ -228,6 +237,7 @@ final class FrameThread: @unchecked Sendable {
   private func takeQueued(_ loop: FrameLoop) {
     v2x?.queue.drain { loop.observe($0) }
     fixQueue.drain { loop.observe($0) }
+    poses?.queue.drain { loop.observe($0) }
     updateCounters(loop)
   }
 
@@ -266,12 +276,27 @@ final class FrameThread: @unchecked Sendable {
     counts.hostClockStepTotalNanoseconds = steps.totalNanoseconds
     counts.sweepsDropped = mailbox.dropped
     counts.v2xQueueOverflow = v2x?.queue.overflowed ?? 0
+    counts.egoPoseQueueOverflow = poses?.queue.overflowed ?? 0
     counts.authDenied = security?.denied ?? 0
     counts.recordingFramesDropped = recording?.dropped ?? 0
     (counts.foxgloveMessagesDropped, counts.foxgloveFramesDropped) = foxgloveDrops
     reportEvents(loop, steps: steps)
     loop.counters.update(
-      lidar: mailbox.lidarTotals, v2x: v2x?.thread.counters, timeline: loop.timeline, live: counts)
+      lidar: mailbox.lidarTotals, v2x: v2x?.thread.counters, timeline: loop.timeline, live: counts,
+      egoPoses: poses?.thread.counters ?? .init())
+  }
+
+  /// A line when the ego pose goes stale or is fresh again (from the second frame on).
+  private func reportEgo(_ loop: FrameLoop) {
+    guard loop.framesProcessed > 0 else { return }
+    let status = loop.egoStatus
+    guard let line = egoEvent(status, wasStale: reported.egoStale) else { return }
+    reported.egoStale = status.stale
+    if status.stale {
+      logger.warning(Logger.Message(stringLiteral: line))
+    } else {
+      logger.notice(Logger.Message(stringLiteral: line))
+    }
   }
 
   private func reportEvents(_ loop: FrameLoop, steps: (count: Int, totalNanoseconds: Int64)) {
@@ -292,6 +317,7 @@ final class FrameThread: @unchecked Sendable {
             + " \(config.v2x.quarantineSeconds) s by the misbehaviour checks (counters v2x.*)"))
       reported.quarantines = quarantines
     }
+    reportEgo(loop)
     if let security, security.denied > reported.denied {
       reported.denied = security.denied
       logger.warning(

@@ -34,13 +34,18 @@ public struct LiveRun {
     // Each VLS-128 sweep fills about 7 MiB; a third spare was resident after any longer stall
     // (Tools/bench/RESULTS.md, memory).
     let mailbox = SweepMailbox(buffers: 2, capacity: ingest.sensors.count > 1 ? 400_000 : 300_000)
+    try checkEgoSource()
+    log(FrameThread.egoSourceLine(options.config.ego))
     let v2x = startV2X(context: context, security: security)
+    let poses = startPoses(context: context)
     let frames = FrameThread(
       context: context, options: options, mailbox: mailbox, security: security,
       metrics: metrics, v2x: v2x, log: log)
+    frames.poses = poses
     frames.start()
     guard frames.waitUntilReady() else {
       stop(v2x?.thread)
+      stop(poses?.thread)
       mailbox.finish()
       frames.join()
       throw frames.failure ?? CancellationError()
@@ -49,10 +54,14 @@ public struct LiveRun {
     mailbox.finish()
     frames.join()
     stop(v2x?.thread)
+    stop(poses?.thread)
     if let failure = v2x?.thread.failure { throw failure }
+    if let failure = poses?.thread.failure { throw failure }
     if let failure = frames.failure { throw failure }
-    return LiveSummary(
+    var summary = LiveSummary(
       sockets: sockets, lidar: ingest.counters, frames: frames, mailbox: mailbox, v2x: v2x)
+    summary.takeEgo(frames.egoStatus, poses: poses)
+    return summary
   }
 
   private func startV2X(context: ZMQContext, security: SocketSecurity?) -> (
@@ -70,6 +79,32 @@ public struct LiveRun {
   private func stop(_ thread: V2XThread?) {
     thread?.requestStop()
     thread?.join()
+  }
+
+  /// The localization thread, when it is the ego source.
+  private func startPoses(context: ZMQContext) -> (thread: PoseThread, queue: EgoPoseQueue)? {
+    guard options.config.ego.source == .localization else { return nil }
+    let queue = EgoPoseQueue(capacity: 1024)
+    let thread = PoseThread(
+      context: context, config: options.config.ego, queue: queue, clock: options.hostClock,
+      stop: options.stop)
+    thread.start()
+    return (thread, queue)
+  }
+
+  private func stop(_ thread: PoseThread?) {
+    thread?.requestStop()
+    thread?.join()
+  }
+
+  /// The own-BSM source hears the vehicle's BSMs on a V2X source: a run without one would
+  /// never have an ego.
+  private func checkEgoSource() throws {
+    if options.config.ego.source == .bsm && options.config.v2x.sources.isEmpty {
+      throw ConfigError(
+        file: options.configPath ?? "the config", key: "ego.source",
+        problem: "\"bsm\" needs a [[v2x.source]] that carries the vehicle's own BSMs")
+    }
   }
 
   /// Receives and decodes until stopped (by the token, the duration, or the idle rule), handing

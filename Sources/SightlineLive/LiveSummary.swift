@@ -28,6 +28,13 @@ public struct LiveSummary: Sendable, Codable {
   public var v2x = V2XCounters()
   /// Decoded V2X messages dropped because the frame loop did not take them in time.
   public var v2xQueueOverflow = 0
+  /// The ego source (`[ego] source`, "gnss", "localization" or "bsm"), the newest pose's age at
+  /// the last frame (nil: none came), poses taken, and the localization messages counted.
+  public var egoSource = "gnss"
+  public var egoPoseAgeNanoseconds: Int64?
+  public var egoPoses = 0
+  public var egoPoseMessages = EgoPoseCounters()
+  public var egoPoseQueueOverflow = 0
   /// Frames the recording left out because its thread was behind (they were published).
   public var recordingFramesDropped = 0
   /// Messages the Foxglove server dropped for clients that fell behind (their oldest), and

@@ -15,7 +15,7 @@ public final class FrameLoop {
   /// Where frames go, in this order (the publisher first, so recording never delays it).
   public private(set) var sinks: [any FrameSink]
   /// Ego pose and V2X agent tracks.
-  public private(set) var timeline = TimelineStage()
+  public internal(set) var timeline = TimelineStage()
   /// Over every frame published so far, when asked for (set it to `FrameDigest()`).
   public var digest: FrameDigest?
   /// The V2X senders' clocks against the receiving host's: the lower envelope of receive time
@@ -52,6 +52,7 @@ public final class FrameLoop {
     limits.quarantineNanoseconds = Int64(config.v2x.quarantineSeconds * 1e9)
     timeline = TimelineStage(plausibilityLimits: limits)
     timeline.checksPlausibility = config.v2x.plausibility
+    timeline.select(EgoSelection(config.ego))
     contradictions = ContradictionJudge(
       frames: config.v2x.plausibility ? config.v2x.lidarContradictionFrames : 0)
     sensors = SensorMonitor(config: config)
@@ -226,6 +227,7 @@ public final class FrameLoop {
     stats.counters = framer.counters
     stats.sensors = framer.frame.sensors
     for index in stats.sensors.indices { stats.sensors[index].pointsInFrame = 0 }
+    stats.ego = egoStatus
     stats.publishTimeNanoseconds =
       framer.frame.flags.contains(.deterministic) ? clock : framer.hostTime()
     let message = stats.encode()

@@ -8,6 +8,8 @@ public struct LiveCounters: Sendable, Equatable {
   /// Times the sensor's clock turned out far behind the frames without LiDAR before it.
   public var lidarClockChanges = 0
   public var v2xQueueOverflow = 0
+  /// Localization poses dropped because the frame loop did not take them in time.
+  public var egoPoseQueueOverflow = 0
   /// CURVE handshakes refused.
   public var authDenied = 0
   /// Steps of the host's system clock, which the run's own timeline does not follow.

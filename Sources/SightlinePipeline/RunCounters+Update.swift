@@ -3,10 +3,11 @@ import SightlineTimeline
 
 extension RunCounters {
   /// The run's counters as a frame carries them, made from each stage's own: the LiDAR
-  /// ingest's, the V2X ingest's, the timeline's, and a live run's. Reuses `drops`' storage:
-  /// the reasons are made once.
+  /// ingest's, the V2X ingest's, the timeline's, the localization pose ingest's, and a live
+  /// run's. Reuses `drops`' storage: the reasons are made once.
   public mutating func update(
-    lidar: LidarTotals, v2x: V2XCounters?, timeline: TimelineStage, live: LiveCounters = .init()
+    lidar: LidarTotals, v2x: V2XCounters?, timeline: TimelineStage, live: LiveCounters = .init(),
+    egoPoses: EgoPoseCounters = .init()
   ) {
     lidarDatagrams = UInt64(lidar.datagrams)
     lidarPackets = UInt64(lidar.packets)
@@ -22,11 +23,12 @@ extension RunCounters {
       v2xAccepted = UInt64(v2x.accepted)
     }
     sendersQuarantined = UInt64(timeline.plausibility.quarantines)
-    updateDrops(lidar: lidar, v2x: v2x, timeline: timeline, live: live)
+    updateDrops(lidar: lidar, v2x: v2x, timeline: timeline, live: live, egoPoses: egoPoses)
   }
 
   private mutating func updateDrops(
-    lidar: LidarTotals, v2x: V2XCounters?, timeline: TimelineStage, live: LiveCounters
+    lidar: LidarTotals, v2x: V2XCounters?, timeline: TimelineStage, live: LiveCounters,
+    egoPoses: EgoPoseCounters
   ) {
     drops.removeAll(keepingCapacity: true)
     func add(_ reason: String, _ count: Int) {
@@ -50,6 +52,11 @@ extension RunCounters {
     add("record.frame_dropped_writer_busy", live.recordingFramesDropped)
     add("foxglove.message_dropped_client_behind", live.foxgloveMessagesDropped)
     add("foxglove.frame_dropped_converter_busy", live.foxgloveFramesDropped)
+    add("ego.pose_malformed", egoPoses.malformed)
+    add("ego.pose_invalid", egoPoses.invalid)
+    add("ego.pose_oversized", egoPoses.oversized)
+    add("ego.pose_queue_overflow", live.egoPoseQueueOverflow)
+    add("ego.pose_refused", timeline.egoSelection.posesRefused)
     for (index, count) in timeline.plausibility.dropped.enumerated() {
       add(Self.plausibilityReasons[index], count)
     }

@@ -168,6 +168,7 @@ public struct SightlineConfig: Sendable, Equatable {
   public var grid = Grid()
   public var frame = Frame()
   public var publish = Publish()
+  public var ego = Ego()
 
   public init() {}
 }
@@ -247,6 +248,7 @@ extension SightlineConfig {
     if comparable.security != running.security { changed.append("security") }
     if comparable.metrics != running.metrics { changed.append("metrics") }
     if comparable.foxglove != running.foxglove { changed.append("foxglove") }
+    if comparable.ego != running.ego { changed.append("ego") }
     return changed.isEmpty ? nil : changed
   }
 
@@ -291,6 +293,7 @@ extension SightlineConfig {
         file: file, key: "grid.obstacle_min_z_m",
         problem: "\(grid.obstacleMinZ) must be below grid.obstacle_max_z_m (\(grid.obstacleMaxZ))")
     }
+    try checkEgo(file: file)
   }
 
   struct ValueProblem: Error { let message: String }
@@ -365,6 +368,7 @@ extension SightlineConfig {
   }
 
   static let settings: [String: [String: Setter]] = [
+    "ego": egoSettings,
     "lidar": [
       "model": { config, value throws(ValueProblem) in
         let name = try string(value)

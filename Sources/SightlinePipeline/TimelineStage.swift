@@ -11,7 +11,9 @@ import SightlineVelodyne
 /// position any stream reports.
 public struct TimelineStage {
   public private(set) var plane: LocalTangentPlane?
-  public private(set) var ego = EgoTrajectory()
+  public internal(set) var ego = EgoTrajectory()
+  /// Where the ego comes from (`[ego]`): only that source's poses reach `ego`.
+  public internal(set) var egoSelection = EgoSelection()
   public private(set) var tracks = AgentTrackStore()
   private var lastEgo: EgoState?
   private var scratch: [ExtrapolatedAgent] = []
@@ -52,16 +54,21 @@ public struct TimelineStage {
   }
 
   public mutating func observe(_ fix: GNSSFix) {
-    guard fix.isValid else { return }
+    guard fix.isValid, egoSelection.takesFixes else { return }
     let plane = planeAnchored(at: fix.latitude, fix.longitude, 0)
     let state = EgoFromGNSS.state(
       latitude: fix.latitude, longitude: fix.longitude, heightMeters: 0,
       speedMetersPerSecond: fix.speedMetersPerSecond, courseDegrees: fix.courseDegrees,
       timeNanoseconds: fix.utcNanoseconds, plane: plane, previous: lastEgo)
-    if ego.append(state) { lastEgo = state }
+    if ego.append(state) {
+      lastEgo = state
+      egoSelection.posesTaken += 1
+    }
   }
 
   public mutating func observe(_ observation: V2XObservation) {
+    // The vehicle's own BSMs are the ego (the BSM source), never an agent.
+    if observeOwn(observation) { return }
     guard let measurement = Self.measurement(observation, plane: &self) else {
       unplaceable += 1
       return

@@ -145,6 +145,62 @@ public nonisolated enum Sightline_V1_LayerEncoding: SwiftProtobuf.Enum, Swift.Ca
 
 }
 
+public nonisolated enum Sightline_V1_EgoSource: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// No ego pose: the grid stays in the sensor frame.
+  case none // = 0
+
+  /// The LiDAR's GPRMC (a Velodyne's position packets).
+  case gnss // = 1
+
+  /// The vehicle's localization over ZeroMQ (LocalizationPose, pose.proto).
+  case localization // = 2
+
+  /// The vehicle's own BSMs, by ego.temporary_id.
+  case bsm // = 3
+
+  /// A synthetic drive's ground truth (replays).
+  case truth // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .none
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .none
+    case 1: self = .gnss
+    case 2: self = .localization
+    case 3: self = .bsm
+    case 4: self = .truth
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .none: return 0
+    case .gnss: return 1
+    case .localization: return 2
+    case .bsm: return 3
+    case .truth: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Sightline_V1_EgoSource] = [
+    .none,
+    .gnss,
+    .localization,
+    .bsm,
+    .truth,
+  ]
+
+}
+
 public nonisolated enum Sightline_V1_LidarStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case ok // = 0
@@ -396,6 +452,16 @@ public nonisolated struct Sightline_V1_Stats: @unchecked Sendable {
     set {_uniqueStorage()._publishTimeNs = newValue}
   }
 
+  /// Where the ego pose comes from, and how old it is.
+  public var ego: Sightline_V1_EgoStatus {
+    get {_storage._ego ?? Sightline_V1_EgoStatus()}
+    set {_uniqueStorage()._ego = newValue}
+  }
+  /// Returns true if `ego` has been explicitly set.
+  public var hasEgo: Bool {_storage._ego != nil}
+  /// Clears the value of `ego`. Subsequent reads from it will return its default value.
+  public mutating func clearEgo() {_uniqueStorage()._ego = nil}
+
   /// Every LiDAR of the vehicle, as of the last frame (points_in_frame 0).
   public var sensors: [Sightline_V1_Sensor] {
     get {_storage._sensors}
@@ -407,6 +473,37 @@ public nonisolated struct Sightline_V1_Stats: @unchecked Sendable {
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The ego pose's source (`[ego] source`) and its freshness at the last frame.
+public nonisolated struct Sightline_V1_EgoStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var source: Sightline_V1_EgoSource = .none
+
+  /// The last frame's reference_time_ns less the newest pose's time; absent before any pose.
+  public var poseAgeNs: Int64 {
+    get {_poseAgeNs ?? 0}
+    set {_poseAgeNs = newValue}
+  }
+  /// Returns true if `poseAgeNs` has been explicitly set.
+  public var hasPoseAgeNs: Bool {self._poseAgeNs != nil}
+  /// Clears the value of `poseAgeNs`. Subsequent reads from it will return its default value.
+  public mutating func clearPoseAgeNs() {self._poseAgeNs = nil}
+
+  /// No pose yet, or pose_age_ns above ego.max_age_ms.
+  public var stale: Bool = false
+
+  /// Poses taken into the ego trajectory so far.
+  public var poses: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _poseAgeNs: Int64? = nil
 }
 
 public nonisolated struct Sightline_V1_Header: @unchecked Sendable {
@@ -1041,6 +1138,10 @@ nonisolated extension Sightline_V1_LayerEncoding: SwiftProtobuf._ProtoNameProvid
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LAYER_ENCODING_RAW\0\u{1}LAYER_ENCODING_ZLIB\0")
 }
 
+nonisolated extension Sightline_V1_EgoSource: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EGO_SOURCE_NONE\0\u{1}EGO_SOURCE_GNSS\0\u{1}EGO_SOURCE_LOCALIZATION\0\u{1}EGO_SOURCE_BSM\0\u{1}EGO_SOURCE_TRUTH\0")
+}
+
 nonisolated extension Sightline_V1_LidarStatus: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LIDAR_STATUS_OK\0\u{1}LIDAR_STATUS_ABSENT\0")
 }
@@ -1310,7 +1411,7 @@ nonisolated extension Sightline_V1_AgentsFrame: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Stats"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}frames_published\0\u{3}end_of_stream\0\u{3}input_error\0\u{1}counters\0\u{3}publish_time_ns\0\u{1}sensors\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}frames_published\0\u{3}end_of_stream\0\u{3}input_error\0\u{1}counters\0\u{3}publish_time_ns\0\u{1}ego\0\u{1}sensors\0")
 
   fileprivate class _StorageClass {
     var _framesPublished: UInt64 = 0
@@ -1318,6 +1419,7 @@ nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._
     var _inputError: Bool = false
     var _counters: Sightline_V1_Counters? = nil
     var _publishTimeNs: Int64 = 0
+    var _ego: Sightline_V1_EgoStatus? = nil
     var _sensors: [Sightline_V1_Sensor] = []
 
       // This property is used as the initial default value for new instances of the type.
@@ -1334,6 +1436,7 @@ nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._
       _inputError = source._inputError
       _counters = source._counters
       _publishTimeNs = source._publishTimeNs
+      _ego = source._ego
       _sensors = source._sensors
     }
   }
@@ -1358,7 +1461,8 @@ nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._
         case 3: try { try decoder.decodeSingularBoolField(value: &_storage._inputError) }()
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._counters) }()
         case 5: try { try decoder.decodeSingularInt64Field(value: &_storage._publishTimeNs) }()
-        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._sensors) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._ego) }()
+        case 7: try { try decoder.decodeRepeatedMessageField(value: &_storage._sensors) }()
         default: break
         }
       }
@@ -1386,8 +1490,11 @@ nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._
       if _storage._publishTimeNs != 0 {
         try visitor.visitSingularInt64Field(value: _storage._publishTimeNs, fieldNumber: 5)
       }
+      try { if let v = _storage._ego {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
       if !_storage._sensors.isEmpty {
-        try visitor.visitRepeatedMessageField(value: _storage._sensors, fieldNumber: 6)
+        try visitor.visitRepeatedMessageField(value: _storage._sensors, fieldNumber: 7)
       }
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -1403,11 +1510,61 @@ nonisolated extension Sightline_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._inputError != rhs_storage._inputError {return false}
         if _storage._counters != rhs_storage._counters {return false}
         if _storage._publishTimeNs != rhs_storage._publishTimeNs {return false}
+        if _storage._ego != rhs_storage._ego {return false}
         if _storage._sensors != rhs_storage._sensors {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Sightline_V1_EgoStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EgoStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}source\0\u{3}pose_age_ns\0\u{1}stale\0\u{1}poses\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.source) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self._poseAgeNs) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.stale) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.poses) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.source != .none {
+      try visitor.visitSingularEnumField(value: self.source, fieldNumber: 1)
+    }
+    try { if let v = self._poseAgeNs {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 2)
+    } }()
+    if self.stale != false {
+      try visitor.visitSingularBoolField(value: self.stale, fieldNumber: 3)
+    }
+    if self.poses != 0 {
+      try visitor.visitSingularUInt64Field(value: self.poses, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Sightline_V1_EgoStatus, rhs: Sightline_V1_EgoStatus) -> Bool {
+    if lhs.source != rhs.source {return false}
+    if lhs._poseAgeNs != rhs._poseAgeNs {return false}
+    if lhs.stale != rhs.stale {return false}
+    if lhs.poses != rhs.poses {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

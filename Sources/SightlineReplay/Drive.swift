@@ -14,6 +14,10 @@ public struct Drive: Sendable, Equatable {
     case none
     /// The ground truth's ego poses (synthetic drives): an ideal GNSS/INS at 20 Hz.
     case truth
+    /// The vehicle's localization, recorded: `[ego] log` (docs/SCHEMA.md, "Ego pose in").
+    case localization
+    /// The vehicle's own BSMs in the V2X log, by `[ego] temporary_id`.
+    case bsm
   }
 
   public var folder: String
@@ -22,6 +26,8 @@ public struct Drive: Sendable, Equatable {
   public var lidarPath: String
   public var v2xPath: String?
   public var ego: EgoSource
+  /// The recorded localization poses (`ego = .localization`).
+  public var egoPoseLogPath: String?
   /// The drive's config: the base config with the manifest's `[config.*]` overrides applied.
   public var config: SightlineConfig
   /// Ground truth written by the scenario generator, if any.
@@ -43,7 +49,7 @@ public struct Drive: Sendable, Equatable {
     // Section by section, in this order: the first problem found is the one reported.
     let pcap = try manifest.lidarPcap()
     let v2xPath = try manifest.v2xPath()
-    let ego = try manifest.ego()
+    let (ego, egoPoseLogPath, ownID) = try manifest.ego()
     let truthPath = try manifest.truthPath()
     if ego == .truth && truthPath == nil {
       throw manifest.fail("ego.source \"truth\" needs [truth] file = \"…\"")
@@ -51,14 +57,20 @@ public struct Drive: Sendable, Equatable {
     let expectedDigest = try manifest.expectedDigest()
     var config = try manifest.config(base: base)
     try manifest.sensorFiles(into: &config)
+    if let ownID {
+      config.ego = SightlineConfig.Ego()
+      config.ego.source = .bsm
+      config.ego.temporaryID = ownID
+    }
     let root = manifest.root
-    let drive = Drive(
+    var drive = Drive(
       folder: folder,
       name: try manifest.string(root, "name", at: "") ?? (folder as NSString).lastPathComponent,
       summary: try manifest.string(root, "summary", at: "") ?? "",
       lidarPath: try manifest.file(pcap, "lidar.pcap"),
       v2xPath: v2xPath, ego: ego, config: config, truthPath: truthPath,
       expectedDigest: expectedDigest)
+    drive.egoPoseLogPath = egoPoseLogPath
     try drive.checkOverlap(manifest.fail)
     return drive
   }
@@ -151,16 +163,40 @@ public struct Drive: Sendable, Equatable {
       }
     }
 
-    func ego() throws(LoadError) -> EgoSource {
-      guard let egoTable = try table("ego") else { return .gprmc }
-      try checkKeys(egoTable, allowed: ["source"], at: "ego.", fail)
-      guard let source = try string(egoTable, "source", at: "ego.") else { return .gprmc }
+    /// The source, the pose log (localization) and the vehicle's own temporary id (bsm).
+    func ego() throws(LoadError) -> (EgoSource, log: String?, temporaryID: UInt32?) {
+      guard let egoTable = try table("ego") else { return (.gprmc, nil, nil) }
+      try checkKeys(egoTable, allowed: ["source", "log", "temporary_id"], at: "ego.", fail)
+      let source = try string(egoTable, "source", at: "ego.") ?? EgoSource.gprmc.rawValue
       guard let parsed = EgoSource(rawValue: source) else {
         throw fail(
           "ego.source \"\(source)\" is not one of \(EgoSource.allCases.map(\.rawValue).joined(separator: ", "))"
         )
       }
-      return parsed
+      let log = try string(egoTable, "log", at: "ego.")
+      let id = try string(egoTable, "temporary_id", at: "ego.")
+      switch (parsed, log, id) {
+      case (.localization, _, .some):
+        throw fail("ego.temporary_id is only for ego.source \"bsm\"")
+      case (.localization, let log?, nil):
+        return (parsed, try file(log, "ego.log"), nil)
+      case (.localization, nil, _):
+        throw fail("ego.source \"localization\" needs ego.log = \"…\" (the recorded poses)")
+      case (.bsm, nil, let id?):
+        guard let own = SightlineConfig.temporaryID(id) else {
+          throw fail(
+            "ego.temporary_id \"\(id)\" is not a temporary id: 8 hex digits like \"5EED0001\"")
+        }
+        return (parsed, nil, own)
+      case (.bsm, _, nil):
+        throw fail("ego.source \"bsm\" needs ego.temporary_id = \"…\" (the vehicle's own)")
+      case (_, .some, _):
+        throw fail("ego.log is only for ego.source \"localization\"")
+      case (_, _, .some):
+        throw fail("ego.temporary_id is only for ego.source \"bsm\"")
+      case (_, nil, nil):
+        return (parsed, nil, nil)
+      }
     }
 
     func truthPath() throws(LoadError) -> String? {
@@ -245,6 +281,7 @@ public struct Drive: Sendable, Equatable {
     options.v2xPath = v2xPath
     options.egoFromGNSS = ego == .gprmc
     options.egoTruthPath = ego == .truth ? truthPath : nil
+    options.egoPoseLogPath = ego == .localization ? egoPoseLogPath : nil
     return options
   }
 }

@@ -31,7 +31,9 @@ public struct Replay {
     let capture = try LinkLayerCapture(
       path: options.lidarPath, filter: options.config.lidar.captureFilter)
     let ingest = try LidarRig(config: options.config)
+    let egoSource = try options.egoSource()
     let frames = try makeFrameLoop(context: context)
+    frames.egoSource = egoSource
     defer { frames.close() }
     if options.egoFromGNSS { ingest.onFix = { frames.observe($0) } }
     var v2x = try V2XLogFeed(
@@ -39,12 +41,14 @@ public struct Replay {
       staleAfterMilliseconds: Int64(options.config.v2x.staleAfterMilliseconds))
     defer { v2x.release() }
     var ego = try EgoTruthFeed(path: options.egoTruthPath)
+    var poses = try EgoPoseFeed(path: options.egoPoseLogPath)
     var pacer = Pacer(pacing: options.pacing)
     let position = progress == nil ? nil : ReplayProgress(capture: options.lidarPath)
     var throttle = ProgressThrottle(progress, intervalNanoseconds: progressIntervalNanoseconds)
     var clock: Int64 = .min
     func feed(through time: Int64) {
       ego.feed(through: time, into: frames)
+      poses.feed(through: time, into: frames)
       v2x.feed(
         through: time, hostAhead: ingest.clock.estimate?.offsetNanoseconds ?? 0, into: frames)
     }
@@ -52,7 +56,8 @@ public struct Replay {
     ingest.onTotals = { lidarTotals = $0 }
     func emit(_ sweep: inout Sweep, _ decodeNanoseconds: Int64) throws {
       frames.counters.update(
-        lidar: lidarTotals, v2x: v2x.ingest.counters, timeline: frames.timeline)
+        lidar: lidarTotals, v2x: v2x.ingest.counters, timeline: frames.timeline,
+        egoPoses: poses.ingest.counters)
       onFrame(try frames.process(&sweep, decodeNanoseconds: decodeNanoseconds, clock: clock))
       try onFrameData?(frames.frame)
     }
@@ -77,7 +82,9 @@ public struct Replay {
     summary.lidarDrops = ingest.drops.map { LidarDrop(reason: $0.reason, count: $0.count) }
     summary.sensors = frames.sensorReports(refusals: ingest.refusals)
     frames.counters.update(
-      lidar: ingest.counters.totals, v2x: v2x.ingest.counters, timeline: frames.timeline)
+      lidar: ingest.counters.totals, v2x: v2x.ingest.counters, timeline: frames.timeline,
+      egoPoses: poses.ingest.counters)
+    summary.ego = frames.egoStatus
     try frames.publishEndOfStream(inputError: summary.inputError != nil, clock: clock)
     if summary.inputError == nil && !summary.stoppedEarly { throttle.finish() }
     return summary

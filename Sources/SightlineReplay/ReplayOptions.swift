@@ -22,6 +22,8 @@ public struct ReplayOptions: Sendable {
   public var digest = false
   /// Take the ego pose from this ground-truth file instead (synthetic drives).
   public var egoTruthPath: String?
+  /// Take the ego pose from these recorded localization poses instead (EgoPoseFeed).
+  public var egoPoseLogPath: String?
   /// Asked between records: true ends the replay there as if the capture had ended (the
   /// partial sweep flushed, end-of-stream sent, the recording finished). The CLI ties it to
   /// SIGINT and SIGTERM.

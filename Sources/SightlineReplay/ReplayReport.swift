@@ -3,6 +3,7 @@ import SightlineLidar
 import SightlineNet
 import SightlinePipeline
 import SightlinePublish
+import SightlineSchema
 import SightlineVelodyne
 
 /// The end-of-replay summary, as text and as JSON.
@@ -24,6 +25,10 @@ public enum ReplayReport {
           + (sensor.blockedSectors.isEmpty
             ? "" : ", blocked sectors \(sensor.blockedSectors.map(String.init).joined(separator: " "))"))
     }
+    lines.append(
+      "ego: \(summary.ego.source), \(summary.ego.poses) poses, the newest "
+        + (summary.ego.poseAgeNanoseconds.map { "\(Double($0) / 1e6) ms old at the last frame" }
+          ?? "never came"))
     if let hint = summary.lidarHint { lines.append("hint: \(hint)") }
     for reason in FrameSkipReason.allCases where c.framesSkipped[reason.rawValue] > 0 {
       lines.append("skipped \(c.framesSkipped[reason.rawValue]) records: \(reason)")

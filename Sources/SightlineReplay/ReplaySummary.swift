@@ -1,5 +1,6 @@
 import SightlinePcap
 import SightlinePipeline
+import SightlineSchema
 
 /// What a replay did: its frames, the LiDAR and V2X counters, and how the input ended.
 public struct ReplaySummary: Sendable {
@@ -20,6 +21,8 @@ public struct ReplaySummary: Sendable {
   public var lidarDrops: [LidarDrop] = []
   /// Per sensor of the rig: packets, points, status.
   public var sensors: [SensorReport] = []
+  /// The ego source, and the newest pose's age at the last frame.
+  public var ego = EgoStatus()
 }
 
 /// Payloads a LiDAR stream did not decode, and why.

@@ -249,8 +249,9 @@ extension StatsMessage {
     buffer.protoBool(3, inputError)
     buffer.protoMessage(4) { counters.write(into: &$0) }
     buffer.protoInt(5, publishTimeNanoseconds)
+    buffer.protoMessage(6) { ego.write(into: &$0) }
     for sensor in sensors {
-      buffer.protoMessage(6) { sensor.write(into: &$0) }
+      buffer.protoMessage(7) { sensor.write(into: &$0) }
     }
     return buffer
   }
@@ -264,6 +265,7 @@ extension StatsMessage {
     stats.counters = RunCounters(proto.counters)
     stats.publishTimeNanoseconds = proto.publishTimeNs
     stats.sensors = proto.sensors.map(FrameSensor.init)
+    stats.ego = EgoStatus(proto.ego)
     return stats
   }
 }

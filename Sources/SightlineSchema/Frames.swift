@@ -270,6 +270,8 @@ public struct StatsMessage: Sendable, Equatable {
   public var counters = RunCounters()
   public var publishTimeNanoseconds: Int64 = 0
   public var sensors: [FrameSensor] = []
+  /// The ego pose's source and age.
+  public var ego = EgoStatus()
 
   public init() {}
 }

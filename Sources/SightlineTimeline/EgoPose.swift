@@ -10,7 +10,9 @@
 #endif
 
 /// One ego state. Yaw is radians counter-clockwise from east (use `headingToENUYaw` for compass
-/// courses); the position variance is isotropic in the horizontal plane.
+/// courses); the position variance is isotropic in the horizontal plane. Roll and pitch (ENU,
+/// as a localization reports them) are 0 from sources that have none; `covariance` is the
+/// source's full pose covariance when it gives one.
 public struct EgoState: Sendable, Equatable {
   public var timeNanoseconds: Int64
   public var position: ENUPoint
@@ -18,10 +20,14 @@ public struct EgoState: Sendable, Equatable {
   public var speed: Double  // m/s
   public var yawRate: Double  // rad/s
   public var positionVariance: Double  // m², isotropic
+  public var roll: Double  // rad, about east
+  public var pitch: Double  // rad, about north
+  public var covariance: PoseCovariance?
 
   public init(
     timeNanoseconds: Int64, position: ENUPoint, yaw: Double, speed: Double, yawRate: Double = 0,
-    positionVariance: Double = 0
+    positionVariance: Double = 0, roll: Double = 0, pitch: Double = 0,
+    covariance: PoseCovariance? = nil
   ) {
     self.timeNanoseconds = timeNanoseconds
     self.position = position
@@ -29,6 +35,9 @@ public struct EgoState: Sendable, Equatable {
     self.speed = speed
     self.yawRate = yawRate
     self.positionVariance = positionVariance
+    self.roll = roll
+    self.pitch = pitch
+    self.covariance = covariance
   }
 }
 
@@ -73,7 +82,8 @@ public struct EgoTrajectory: Sendable {
     let p = state.position
     guard
       p.east.isFinite, p.north.isFinite, p.up.isFinite, state.yaw.isFinite,
-      state.speed.isFinite, state.yawRate.isFinite, state.positionVariance.isFinite
+      state.speed.isFinite, state.yawRate.isFinite, state.positionVariance.isFinite,
+      state.roll.isFinite, state.pitch.isFinite, state.covariance?.isValid ?? true
     else {
       rejected += 1
       return false
@@ -138,7 +148,19 @@ public struct EgoTrajectory: Sendable {
       yawRate: lerp(a.yawRate, b.yawRate),
       // Between two fixes the error is no worse than the worse of them; linear is the simple,
       // continuous choice.
-      positionVariance: lerp(a.positionVariance, b.positionVariance))
+      positionVariance: lerp(a.positionVariance, b.positionVariance),
+      roll: egoWrapRadians(a.roll + egoWrapRadians(b.roll - a.roll) * s),
+      pitch: egoWrapRadians(a.pitch + egoWrapRadians(b.pitch - a.pitch) * s),
+      covariance: Self.interpolate(a.covariance, b.covariance, s))
+  }
+
+  /// Both covariances interpolated entry by entry; the one there is when only one has one.
+  private static func interpolate(_ a: PoseCovariance?, _ b: PoseCovariance?, _ s: Double)
+    -> PoseCovariance?
+  {
+    guard let a else { return b }
+    guard let b else { return a }
+    return a.interpolated(to: b, s)
   }
 
   /// Constant speed and yaw rate (CTRV). The chord of the arc is v·Δt·sinc(ωΔt/2) along the mean
@@ -149,6 +171,11 @@ public struct EgoTrajectory: Sendable {
     let heading = s.yaw + halfTurn
     let sv = extrapolationSpeedSigma * dt
     let sa = 0.5 * extrapolationAccelerationSigma * dt * dt
+    var covariance = s.covariance
+    if covariance != nil {
+      covariance![0, 0] += sv * sv + sa * sa
+      covariance![1, 1] += sv * sv + sa * sa
+    }
     return EgoState(
       timeNanoseconds: time,
       position: ENUPoint(
@@ -158,7 +185,8 @@ public struct EgoTrajectory: Sendable {
       yaw: egoWrapRadians(s.yaw + s.yawRate * dt),
       speed: s.speed,
       yawRate: s.yawRate,
-      positionVariance: s.positionVariance + sv * sv + sa * sa)
+      positionVariance: s.positionVariance + sv * sv + sa * sa, roll: s.roll, pitch: s.pitch,
+      covariance: covariance)
   }
 
   /// The i-th oldest state.
@@ -246,7 +274,7 @@ public enum EgoFromGNSS {
 }
 
 /// Wraps an angle to (-π, π].
-private func egoWrapRadians(_ angle: Double) -> Double {
+func egoWrapRadians(_ angle: Double) -> Double {
   var a = angle.truncatingRemainder(dividingBy: 2 * Double.pi)
   if a > Double.pi { a -= 2 * Double.pi }
   if a <= -Double.pi { a += 2 * Double.pi }
@@ -254,7 +282,7 @@ private func egoWrapRadians(_ angle: Double) -> Double {
 }
 
 /// sin(x)/x, with its Taylor series near 0 where the quotient loses precision.
-private func egoSinc(_ x: Double) -> Double {
+func egoSinc(_ x: Double) -> Double {
   let x2 = x * x
   if x2 < 1e-8 { return 1 - x2 / 6 + x2 * x2 / 120 }
   return sin(x) / x

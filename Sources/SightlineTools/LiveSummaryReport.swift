@@ -23,6 +23,15 @@ public enum LiveSummaryReport {
             + " \(summary.foxgloveFramesDropped) frames left out (converter busy)"
           : ""),
     ]
+    lines.append(
+      "ego: \(summary.egoSource), \(summary.egoPoses) poses, the newest "
+        + (summary.egoPoseAgeNanoseconds.map { "\(Double($0) / 1e6) ms old at the last frame" }
+          ?? "never came")
+        + (summary.egoSource == "localization"
+          ? "; localization messages: \(summary.egoPoseMessages.received) received,"
+            + " \(summary.egoPoseMessages.accepted) accepted, \(summary.egoPoseMessages.malformed)"
+            + " malformed, \(summary.egoPoseMessages.invalid) invalid,"
+            + " \(summary.egoPoseMessages.oversized) oversized" : ""))
     if let memory = summary.memory {
       lines.append(
         "memory: RSS peak \(mib(memory.peakResidentKiB)) MiB, \(mib(memory.residentKiB)) MiB at the"

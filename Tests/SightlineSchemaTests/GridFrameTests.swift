@@ -317,6 +317,10 @@ func referenceAgent(_ agent: AgentsFrame.Agent) -> Sightline_V1_Agent {
     stats.inputError = true
     stats.counters = sampleFrame().counters
     stats.publishTimeNanoseconds = 77
+    stats.ego.source = .localization
+    stats.ego.poseAgeNanoseconds = 0
+    stats.ego.stale = false
+    stats.ego.poses = 12
     let bytes = stats.encode()
     #expect(try StatsMessage.decode(bytes) == stats)
     let reference: [UInt8] = try Sightline_V1_Stats.with {
@@ -325,6 +329,9 @@ func referenceAgent(_ agent: AgentsFrame.Agent) -> Sightline_V1_Agent {
       $0.inputError = true
       $0.counters = referenceMessage(sampleFrame()).counters
       $0.publishTimeNs = 77
+      $0.ego.source = .localization
+      $0.ego.poseAgeNs = 0
+      $0.ego.poses = 12
     }.serializedBytes()
     #expect(Array(bytes.dropFirst(6)) == reference)
   }

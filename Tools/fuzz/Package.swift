@@ -33,6 +33,7 @@ let package = Package(
     harness("FuzzHesai", ["SightlineLidar", "SightlineHesai"]),
     harness("FuzzBacktest", ["SightlineBacktest"]),
     harness("FuzzScenario", ["SightlineScenario", "SightlineTOML"]),
+    harness("FuzzPose", ["SightlinePipeline"]),
   ],
   swiftLanguageModes: [.v6]
 )

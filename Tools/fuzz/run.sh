@@ -10,7 +10,7 @@
 #   Tools/fuzz/run.sh minimize TARGET CRASH [NAME]
 #                                                minimise a crash into regressions/TARGET/NAME
 #   Tools/fuzz/run.sh seed                       seeds from shared data into seeds/ (seed.py)
-# TARGET is v2x, velodyne, ouster, hesai, datagram, config, backtest or scenario.
+# TARGET is v2x, velodyne, ouster, hesai, datagram, config, backtest, scenario or pose.
 # Environment: SIGHTLINE_SHARED (shared data, default <project root>/../shared), FUZZ_SANITIZE
 # (address, or none for a build without ASan, in .build-none), FUZZ_SCRATCH (build folder,
 # default Tools/fuzz/.build), FUZZ_CI_SCALE (multiplies the ci run counts), FUZZ_SEED (ci's
@@ -27,15 +27,15 @@ SCRATCH=${FUZZ_SCRATCH:-$HERE/.build$([[ $SANITIZE == address ]] || echo "-$SANI
 # stack anyway, and Swift still prints a precondition's message.
 export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 
-TARGETS=(v2x velodyne ouster hesai datagram config backtest scenario)
-declare -A BINARY=([v2x]=FuzzV2X [velodyne]=FuzzVelodyne [ouster]=FuzzOuster [hesai]=FuzzHesai [datagram]=FuzzDatagram [config]=FuzzConfig [backtest]=FuzzBacktest [scenario]=FuzzScenario)
-declare -A MAX_LEN=([v2x]=1500 [velodyne]=1300 [ouster]=16700 [hesai]=4096 [datagram]=9000 [config]=4096 [backtest]=8192 [scenario]=8192)
+TARGETS=(v2x velodyne ouster hesai datagram config backtest scenario pose)
+declare -A BINARY=([v2x]=FuzzV2X [velodyne]=FuzzVelodyne [ouster]=FuzzOuster [hesai]=FuzzHesai [datagram]=FuzzDatagram [config]=FuzzConfig [backtest]=FuzzBacktest [scenario]=FuzzScenario [pose]=FuzzPose)
+declare -A MAX_LEN=([v2x]=1500 [velodyne]=1300 [ouster]=16700 [hesai]=4096 [datagram]=9000 [config]=4096 [backtest]=8192 [scenario]=8192 [pose]=1024)
 # ci: about 20-40 s each on one core of the 2-core machine (ASan build).
-declare -A CI_RUNS=([v2x]=1000000 [velodyne]=800000 [ouster]=200000 [hesai]=150000 [datagram]=200000 [config]=150000 [backtest]=20000 [scenario]=60000)
-declare -A LEAKS=([v2x]=1 [velodyne]=1 [ouster]=1 [hesai]=1 [datagram]=1 [config]=1 [backtest]=1 [scenario]=1)
+declare -A CI_RUNS=([v2x]=1000000 [velodyne]=800000 [ouster]=200000 [hesai]=150000 [datagram]=200000 [config]=150000 [backtest]=20000 [scenario]=60000 [pose]=200000)
+declare -A LEAKS=([v2x]=1 [velodyne]=1 [ouster]=1 [hesai]=1 [datagram]=1 [config]=1 [backtest]=1 [scenario]=1 [pose]=1)
 # `long` restarts a harness every CHUNK runs (a fresh process, so slow growth cannot pile up).
-declare -A CHUNK=([v2x]=5000000 [velodyne]=5000000 [ouster]=2000000 [hesai]=5000000 [datagram]=2000000 [config]=2000000 [backtest]=2000000 [scenario]=2000000)
-declare -A ASAN=([v2x]= [velodyne]= [ouster]= [hesai]= [datagram]= [config]= [backtest]= [scenario]=)
+declare -A CHUNK=([v2x]=5000000 [velodyne]=5000000 [ouster]=2000000 [hesai]=5000000 [datagram]=2000000 [config]=2000000 [backtest]=2000000 [scenario]=2000000 [pose]=5000000)
+declare -A ASAN=([v2x]= [velodyne]= [ouster]= [hesai]= [datagram]= [config]= [backtest]= [scenario]= [pose]=)
 MAX_CRASHES=${FUZZ_MAX_CRASHES:-5}
 
 die() { echo "fuzz: $*" >&2; exit 1; }

@@ -28,12 +28,13 @@ descriptors=Schemas/descriptors
 mkdir -p "$descriptors"
 .venv/bin/python Tools/proto/foxglove_descriptors.py "$descriptors" >/dev/null
 protoc -ISchemas --include_imports --descriptor_set_out="$descriptors/sightline.v1.binpb" \
-  sightline/v1/fused_frame.proto
+  sightline/v1/fused_frame.proto sightline/v1/pose.proto
 
 rm -rf Sources/SightlineProto && mkdir -p Sources/SightlineProto
 protoc -ISchemas --plugin=protoc-gen-swift="$plugin" \
   --swift_opt=Visibility=Public --swift_opt=FileNaming=PathToUnderscores \
-  --swift_out=Sources/SightlineProto sightline/v1/fused_frame.proto
+  --swift_out=Sources/SightlineProto sightline/v1/fused_frame.proto \
+  sightline/v1/pose.proto
 # The foxglove files, from the official descriptors (google/protobuf ones ship in SwiftProtobuf).
 foxglove_files=$(.venv/bin/python -c "
 from google.protobuf import descriptor_pb2
