@@ -39,8 +39,10 @@ public final class FrameLoop {
   let live: Bool
   /// Every sensor's health and blockage, from the segments of the sweeps.
   public private(set) var sensors: SensorMonitor
-  /// The GNSS antenna in the vehicle frame: fixes are its position, not the vehicle's origin.
-  let antenna: SIMD2<Double>
+  /// The GNSS antenna in the vehicle frame when the ego comes from GNSS fixes: they are its
+  /// position, not the vehicle's origin (zero for a localization pose or ground truth, which
+  /// are the vehicle's own).
+  public var antenna: SIMD2<Double>
 
   public init(config: SightlineConfig, live: Bool, sinks: [any FrameSink]) {
     self.live = live
@@ -56,7 +58,9 @@ public final class FrameLoop {
     contradictions = ContradictionJudge(
       frames: config.v2x.plausibility ? config.v2x.lidarContradictionFrames : 0)
     sensors = SensorMonitor(config: config)
-    antenna = SIMD2(config.vehicle.gnssAntenna.x, config.vehicle.gnssAntenna.y)
+    antenna =
+      config.ego.source == .gnss
+      ? SIMD2(config.vehicle.gnssAntenna.x, config.vehicle.gnssAntenna.y) : .zero
   }
 
   /// The one entry for V2X: an admitted message joins its sender's track, and its age feeds
@@ -168,12 +172,15 @@ public final class FrameLoop {
   }
 
   /// Each sensor as reports show it: the frame side's health with the ingest's refusals.
-  public func sensorReports(refusals: [LidarRig.Refusals]) -> [SensorReport] {
-    sensors.health.enumerated().map { index, health in
+  public func sensorReports(of rig: LidarRig) -> [SensorReport] {
+    let counts = rig.sensorCounts
+    let refusals = rig.refusals
+    return sensors.health.enumerated().map { index, health in
       let blocked = sensors.blockage[index]
       let time = lastReferenceTime
       return SensorReport(
-        name: health.name, packets: health.packets, points: health.points, sweeps: health.sweeps,
+        name: health.name, packets: counts[index].packets, points: counts[index].points,
+        sweeps: health.sweeps,
         pointsInFrames: health.pointsInFrames,
         status: health.status(at: time, blocked: blocked.blockedSectors != 0).name,
         blockedSectors: (0..<blocked.sectors).filter { blocked.blockedSectors >> UInt64($0) & 1 == 1 },

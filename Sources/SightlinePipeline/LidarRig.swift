@@ -197,7 +197,22 @@ public final class LidarRig {
       try ingests[frameSensor].flush { sweep, decodeNanoseconds in
         try self.take(&sweep, from: self.frameSensor, decodeNanoseconds: decodeNanoseconds)
       }
+      // Sweeps still waiting (the frame sensor had nothing left): a last frame of their own.
+      if pending.segments.contains(where: { !$0.clockOff }) {
+        var last = Sweep()
+        swap(&last, &pending)
+        last.endNanoseconds = last.segments.map(\.sweepEndNanoseconds).max() ?? 0
+        let decode = pendingDecodeNanoseconds
+        pendingDecodeNanoseconds = 0
+        onTotals?(totals)
+        try onFrame(&last, decode)
+      }
     }
+  }
+
+  /// Each sensor's counts at the end: packets and points decoded, by sensor.
+  public var sensorCounts: [(packets: Int, points: Int)] {
+    ingests.map { ($0.counters.decodedPackets, $0.counters.points) }
   }
 
   // MARK: Steps

@@ -41,6 +41,7 @@ public struct Replay {
       staleAfterMilliseconds: Int64(options.config.v2x.staleAfterMilliseconds))
     defer { v2x.release() }
     var ego = try EgoTruthFeed(path: options.egoTruthPath)
+    if options.egoTruthPath != nil { frames.antenna = .zero }  // the truth is base_link's
     var poses = try EgoPoseFeed(path: options.egoPoseLogPath)
     var pacer = Pacer(pacing: options.pacing)
     let position = progress == nil ? nil : ReplayProgress(capture: options.lidarPath)
@@ -80,7 +81,7 @@ public struct Replay {
     summary.counters = ingest.counters
     summary.lidarHint = ingest.otherVendorHint
     summary.lidarDrops = ingest.drops.map { LidarDrop(reason: $0.reason, count: $0.count) }
-    summary.sensors = frames.sensorReports(refusals: ingest.refusals)
+    summary.sensors = frames.sensorReports(of: ingest)
     frames.counters.update(
       lidar: ingest.counters.totals, v2x: v2x.ingest.counters, timeline: frames.timeline,
       egoPoses: poses.ingest.counters)

@@ -191,3 +191,124 @@ import Testing
     #expect(frames.sensors.health[1].pointsBlocked > 0)
   }
 }
+
+/// The config's sensor tables: every bad input refused with the key that is wrong.
+@Suite struct RigConfigTests {
+  static let mount = "mount = { x = 1.0, y = 0.0, z = 1.9, roll_deg = 0.0, pitch_deg = 0.0, yaw_deg = 0.0 }"
+
+  func error(_ text: String) -> String {
+    do {
+      _ = try SightlineConfig.parse(text, file: "rig.toml")
+      return "no error"
+    } catch {
+      return error.description
+    }
+  }
+
+  func sensor(_ lines: String, name: String = "a", port: Int = 2368) -> String {
+    "[[lidar.sensor]]\nname = \"\(name)\"\nport = \(port)\n" + lines + "\n"
+  }
+
+  @Test func badSensorTablesNameTheirKey() {
+    let nan = "mount = { x = nan, y = 0.0, z = 1.9, roll_deg = 0.0, pitch_deg = 0.0, yaw_deg = 0.0 }"
+    #expect(error(sensor(nan)).hasPrefix("rig.toml: lidar.sensor: [1].mount.x: nan is not a finite"))
+    let missing = "mount = { x = 1.0, y = 0.0, z = 1.9, roll_deg = 0.0, pitch_deg = 0.0 }"
+    #expect(error(sensor(missing)) == "rig.toml: lidar.sensor: [1].mount.yaw_deg: missing")
+    #expect(error("[[lidar.sensor]]\nname = \"a\"\nport = 2368\n") == "rig.toml: lidar.sensor: [1].mount: missing")
+    #expect(
+      error(sensor(Self.mount) + sensor(Self.mount, name: "b"))
+        == "rig.toml: lidar.sensor[2].port: port 2368 is already a's: each sensor sends to ports of its own")
+    #expect(
+      error(sensor(Self.mount + "\nposition_port = 2369") + sensor(Self.mount, name: "b", port: 2369))
+        .hasPrefix("rig.toml: lidar.sensor[2].port: port 2369 is already a's"))
+    #expect(error(sensor(Self.mount + "\nmodel = \"VLP-17\"")).hasPrefix("rig.toml: lidar.sensor: [1].model: unknown model \"VLP-17\""))
+    #expect(error(sensor(Self.mount) + sensor(Self.mount, name: "a", port: 2369)) == "rig.toml: lidar.sensor[2].name: \"a\" names two sensors")
+    #expect(error(sensor(Self.mount + "\ncalibration = \"x.xml\"")).hasPrefix("rig.toml: lidar.sensor[1].calibration: a calibration file describes one model"))
+    #expect(error(sensor(Self.mount + "\nsize = 3")).hasPrefix("rig.toml: lidar.sensor: [1].size: unknown key"))
+    #expect(error("[lidar]\nframe_sensor = \"c\"\n" + sensor(Self.mount)).hasPrefix("rig.toml: lidar.frame_sensor: \"c\" is not an enabled sensor"))
+    #expect(error("[lidar]\nmodel = \"VLP-16\"\n" + sensor(Self.mount)).hasPrefix("rig.toml: lidar.model: with [[lidar.sensor]] tables"))
+    #expect(error(sensor(Self.mount + "\nenabled = false")) == "rig.toml: lidar.sensor: every sensor is disabled: enable one")
+    #expect(error("[vehicle]\ngnss_antenna = { x = 1.0, y = inf, z = 0.0 }\n").hasPrefix("rig.toml: vehicle.gnss_antenna: y: expected a finite number"))
+  }
+
+  /// A calibration file for another model than the sensor's is refused when the stream is
+  /// built, naming the sensor's key.
+  @Test func aCalibrationForTheWrongModelNamesTheSensor() throws {
+    let calibration = sharedData("lidar/calibration/VLP-16.xml")
+    try #require(FileManager.default.fileExists(atPath: calibration))
+    var config = try SightlineConfig.parse(
+      sensor(Self.mount) + sensor(Self.mount + "\nmodel = \"VLS-128\"\ncalibration = \"\(calibration)\"", name: "b", port: 2369),
+      file: "rig.toml")
+    config.lidar.sensors[1].calibrationPath = calibration
+    #expect(throws: ConfigError.self) { try LidarRig(config: config) }
+    do {
+      _ = try LidarRig(config: config)
+    } catch let error as ConfigError {
+      #expect(error.key == "lidar.sensor[2].calibration", "\(error)")
+    }
+  }
+}
+
+func sharedData(_ path: String) -> String {
+  repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data/" + path).path
+}
+
+/// The bundled rig drives, replayed whole.
+@Suite(.serialized) struct RigDriveTests {
+  func replay(_ name: String, onFrame: ((GridFrame) throws -> Void)? = nil) throws
+    -> ReplaySummary
+  {
+    let drive = try Drive.load(folder: repositoryRoot.appendingPathComponent("Replay/\(name)").path)
+    var options = drive.replayOptions()
+    options.config.publish.endpoint = uniqueEndpoint()
+    return try Replay(options: options).run(context: try ZMQContext(), onFrameData: onFrame)
+  }
+
+  /// Two real sensors on two ports of one capture (`sightline merge` of two held-back
+  /// captures): each gives the rig exactly what its own capture gives decoded alone.
+  @Test func eachRealSensorGetsItsSoloCountFromTheMergedCapture() throws {
+    let solo = CaptureMergeTests()
+    try solo.requireInputs()
+    let vls128 = try solo.decode(CaptureMergeTests.vls128)
+    let vlp16 = try solo.decode(CaptureMergeTests.vlp16)
+    let summary = try replay("two-velodynes")
+    let sensors = Dictionary(uniqueKeysWithValues: summary.sensors.map { ($0.name, $0) })
+    let roof = try #require(sensors["vls128"])
+    let second = try #require(sensors["vlp16"])
+    #expect(roof.packets == vls128.decodedPackets && roof.points == vls128.points)
+    #expect(second.packets == vlp16.decodedPackets && second.points == vlp16.points)
+    #expect(roof.packets == 2193 && roof.points == 764_149)
+    #expect(second.packets == 293 && second.points == 73_486)
+    // Both sensors' sweeps reached the frames (none refused for its clock).
+    #expect(roof.pointsInFrames > 0 && second.pointsInFrames > 0 && second.sweepsClockOff == 0)
+  }
+
+  /// The synthetic rig: the front-left corner is covered with mud (no returns in its own
+  /// azimuth −30°…30°) from 1.5 s to 3.5 s. It is flagged in those sectors only, within
+  /// 6 revolutions of it starting (5 empty ones, and the frame its sweep joins), and cleared
+  /// within 4 of it ending.
+  @Test func theSyntheticRigsMudIsFlaggedInItsSectorsInTime() throws {
+    let start: Int64 = 1_772_446_500_000_000_000
+    var flagged: [(time: Double, sectors: UInt64)] = []
+    var statuses: Set<FrameSensor.Status> = []
+    _ = try replay("rig") { frame in
+      let corner = try #require(frame.sensors.first { $0.name == "front-left" })
+      statuses.insert(corner.status)
+      if corner.blockedSectors != 0 {
+        flagged.append((Double(frame.referenceTimeNanoseconds - start) / 1e9, corner.blockedSectors))
+      }
+      for other in frame.sensors where other.name != "front-left" {
+        #expect(other.blockedSectors == 0, "\(other.name) at \(frame.referenceTimeNanoseconds)")
+      }
+    }
+    // −30°…30° of the sensor's own azimuth: sectors 33, 34, 35, 0, 1, 2.
+    let mud: UInt64 = (1 << 33) | (1 << 34) | (1 << 35) | 0b111
+    let first = try #require(flagged.first)
+    let last = try #require(flagged.last)
+    #expect(flagged.allSatisfy { $0.sectors & ~mud == 0 }, "\(flagged)")
+    #expect(flagged.contains { $0.sectors == mud })
+    #expect(first.time > 1.5 && first.time <= 1.5 + 0.6, "\(first.time)")
+    #expect(last.time >= 3.5 && last.time <= 3.5 + 0.4, "\(last.time)")
+    #expect(statuses.contains(.blocked))
+  }
+}
