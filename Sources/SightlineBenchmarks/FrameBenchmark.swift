@@ -75,7 +75,7 @@ public enum FrameBenchmark {
     var framesPerPass = 0
     var throttle = ProgressThrottle(progress)
     for pass in 0..<(max(1, passes) + 1) {
-      var ingest = try LidarIngest(config: config)
+      let ingest = try LidarRig(config: config)
       ingest.onFix = { loop.observe($0) }
       let warmUp = pass == 0
       if pass == 1 {
@@ -109,9 +109,9 @@ public enum FrameBenchmark {
         for (index, range) in loaded.records.enumerated() {
           try ingest.ingest(
             frame: UnsafeRawBufferPointer(rebasing: all[range]), linkType: loaded.linkType,
-            captureTime: loaded.times[index], onSweep: frame)
+            captureTime: loaded.times[index], onFrame: frame)
         }
-        try ingest.flush(onSweep: frame)
+        try ingest.flush(onFrame: frame)
       }
       if !warmUp, let before, let after = AllocationCounter.count() {
         result.wholePathAllocations = (result.wholePathAllocations ?? 0) + (after - before)

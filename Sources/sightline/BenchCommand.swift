@@ -74,7 +74,7 @@ struct BenchFrameCommand: ParsableCommand {
       "The whole per-frame path on every sweep of a capture; last line: ms_per_frame_p50=<x> ms_per_frame_p99=<y>."
   )
 
-  @Argument(help: "pcap or pcapng capture.")
+  @Argument(help: "pcap or pcapng capture, or a drive folder (its capture and config: a rig).")
   var capture: String
 
   @Option(name: .long, help: "Timed passes over the capture (after one warm-up pass).")
@@ -97,7 +97,16 @@ struct BenchFrameCommand: ParsableCommand {
   @OptionGroup var lidarOptions: LidarOptions
 
   func run() throws {
-    var settings = try lidarOptions.settings(from: config)
+    var settings = try loadConfig(config)
+    var capture = capture
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: capture, isDirectory: &isFolder), isFolder.boolValue {
+      // A drive folder: its capture, with its config (a rig's sensors and mounts).
+      let drive = try loadDrive(capture, base: settings)
+      capture = drive.lidarPath
+      settings = drive.config
+    }
+    try lidarOptions.apply(to: &settings)
     let budget = budgetMs.map { FrameBudget.wall(nanoseconds: Int64($0 * 1e6)) }
     if let budgetMs { settings.frame.budgetMilliseconds = budgetMs }
     let result = try ProgressBar(label: "bench frame").run {
