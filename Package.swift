@@ -80,6 +80,11 @@ let package = Package(
     .target(name: "SightlineTimeline"),
     // Pure: SAE J2735 MessageFrames in UPER (BSM, PSM), IEEE 1609.3/1609.2 unwrapping.
     .target(name: "SightlineV2X"),
+    // Pure: the runtime's config (SightlineConfig: typed settings, their defaults, the strict
+    // TOML loader; a rig's LidarSensorConfig tables). SightlinePipeline re-exports it.
+    .target(
+      name: "SightlineSettings",
+      dependencies: ["SightlineTOML", "SightlineLidar", "SightlineVelodyne", "SightlineHesai"]),
     // Pure: TOML 1.0 text → tables (the config and drive manifests; strict, fuzzed).
     .target(name: "SightlineTOML"),
     // Pure: calibration file text → per-laser corrections (VeloView XML, ros-drivers/nebula YAML).
@@ -112,7 +117,7 @@ let package = Package(
       name: "SightlinePipeline",
       dependencies: [
         "SightlineNet", "SightlineLidar", "SightlineVelodyne", "SightlineOuster", "SightlineHesai",
-        "SightlineGrid", "SightlineSchema",
+        "SightlineGrid", "SightlineSchema", "SightlineSettings",
         "SightlineCalibration", "SightlineV2X", "SightlineTimeline", "SightlineTOML",
       ]),
     // Where frames go: the ZeroMQ publisher, the MCAP recorder, the subscriber, CURVE.

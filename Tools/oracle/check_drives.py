@@ -151,15 +151,17 @@ def digests(binary):
         last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
         check(f"{name}: replays to its recorded digest", result.returncode == 0,
               last if result.returncode == 0 else result.stderr.strip()[-300:])
-    folder = os.path.join(ROOT, "Replay", "blind-intersection")
-    twice = [run(binary, "replay", folder, "--publish", "inproc://twice", "--digest").stdout
-             .strip().splitlines()[-1] for _ in range(2)]
-    check("blind-intersection: two replays give the same digest", twice[0] == twice[1], twice[0])
+    for name in ("blind-intersection", "rig"):
+        folder = os.path.join(ROOT, "Replay", name)
+        twice = [run(binary, "replay", folder, "--publish", "inproc://twice", "--digest").stdout
+                 .strip().splitlines()[-1] for _ in range(2)]
+        check(f"{name}: two replays give the same digest", twice[0] == twice[1], twice[0])
 
 
-def evaluate(binary, name):
+def evaluate(binary, name, *options):
     with tempfile.TemporaryDirectory() as tmp:
-        result = run(binary, "eval", os.path.join(ROOT, "Replay", name), "--json", "--out", tmp)
+        result = run(binary, "eval", os.path.join(ROOT, "Replay", name), "--json", "--out", tmp,
+                     *options)
         if result.returncode != 0:
             check(f"{name}: sightline eval runs", False, result.stderr.strip()[-300:])
             return None
@@ -296,9 +298,39 @@ def docs_example(binary):
           f"first difference: {differing[:1]}" if differing else f"{len(printed.splitlines())} lines")
 
 
+# The rig: the roof VLS-128 and the two corner VLP-16s together against each alone, on the
+# same drive and truth (`sightline eval Replay/rig [--only-sensor NAME]`). The figures are
+# printed and held by RIG_EXPECT; together must beat every one alone on both IoUs.
+RIG_SENSORS = ["roof", "front-left", "front-right"]
+RIG_EXPECT = {
+    # name: (iou, iou_observed, false_free) ranges, set from the printed run
+}
+
+
+def rig(binary):
+    scores = {"all": evaluate(binary, "rig")}
+    for sensor in RIG_SENSORS:
+        scores[sensor] = evaluate(binary, "rig", "--only-sensor", sensor)
+    if any(v is None for v in scores.values()):
+        return
+    grid = {name: score["grid"] for name, score in scores.items()}
+    for name, g in grid.items():
+        print(f"rig {name}: iou {g['iou']:.4f}, iou_observed {g['iou_observed']:.4f},"
+              f" false_free {g['false_free']:.4f}, false_occupied {g['false_occupied']:.4f}")
+    for key in ("iou", "iou_observed"):
+        alone = max(grid[s][key] for s in RIG_SENSORS)
+        check(f"rig: all sensors together beat each alone on {key}", grid["all"][key] > alone,
+              f"together {grid['all'][key]:.4f}, best alone {alone:.4f}")
+    for name, ranges in RIG_EXPECT.items():
+        for key, (low, high) in zip(("iou", "iou_observed", "false_free"), ranges):
+            value = grid[name][key]
+            check(f"rig {name}: {key} in [{low}, {high}]", low <= value <= high, f"{value:.4f}")
+
+
 def main(binary):
     digests(binary)
     figures(binary)
+    rig(binary)
     docs_example(binary)
     for name in ("blind-intersection", "highway", "urban"):
         independent_decode(name)

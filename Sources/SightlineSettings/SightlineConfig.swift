@@ -1,12 +1,14 @@
-// SightlinePipeline: the frame pipeline replay and live runs share. This file is the configuration:
-// typed settings, their defaults, and a strict TOML loader that names the file and key of any
+// SightlineSettings: the runtime's configuration, which SightlinePipeline re-exports. This file is the
+// config itself: typed settings, their defaults, and a strict TOML loader that names the file and key of any
 // unknown key or bad value, so that a typo never silently falls back to a default.
 
+import Foundation
 import SightlineLidar
 import SightlineTOML
 
 public struct SightlineConfig: Sendable, Equatable {
   public struct Lidar: Sendable, Equatable {
+    public init() {}
     /// nil: take the model from each packet's product byte (Velodyne). A Velodyne model
     /// overrides the product byte; a Hesai model selects Hesai's decoder (with its
     /// calibration CSV).
@@ -29,11 +31,13 @@ public struct SightlineConfig: Sendable, Equatable {
   }
   /// The vehicle the sensors ride on; its frame is REP 105's `base_link`.
   public struct Vehicle: Sendable, Equatable {
+    public init() {}
     /// The GNSS antenna in the vehicle frame (x forward, y left, z up, metres): a GPRMC fix is
     /// the antenna's position, so the vehicle's origin is this far behind it.
     public var gnssAntenna = SIMD3<Double>(0, 0, 0)
   }
   public struct Grid: Sendable, Equatable {
+    public init() {}
     public var columns = 1000
     public var rows = 1000
     public var resolutionMeters: Double = 0.1
@@ -64,6 +68,7 @@ public struct SightlineConfig: Sendable, Equatable {
     public var groundMaximumSlope: Double = 0.15
   }
   public struct Frame: Sendable, Equatable {
+    public init() {}
     public enum BudgetMode: String, Sendable, CaseIterable {
       /// Wall clock for live runs, work units for replays.
       case auto
@@ -85,6 +90,7 @@ public struct SightlineConfig: Sendable, Equatable {
     public var realtimePriority = 0
   }
   public struct Publish: Sendable, Equatable {
+    public init() {}
     public var endpoint = "tcp://127.0.0.1:5560"
     public var sendHighWaterMark = 1000
     /// How the grid layers travel: raw cells, or zlib streams (smaller, costs CPU per frame).
@@ -130,6 +136,7 @@ public struct SightlineConfig: Sendable, Equatable {
     public init() {}
   }
   public struct V2X: Sendable, Equatable {
+    public init() {}
     public var sources: [V2XSource] = []
     /// Messages older than this on arrival are dropped as stale.
     public var staleAfterMilliseconds = 2000
@@ -145,17 +152,20 @@ public struct SightlineConfig: Sendable, Equatable {
   }
 
   public struct Security: Sendable, Equatable {
+    public init() {}
     /// This runtime's CURVE key pair (`sightline keygen`), used by every socket that has a
     /// CURVE setting; the file must not be readable by others.
     public var curveSecretKeyPath: String? = nil
   }
   /// Prometheus text endpoint (`GET /metrics`), off when empty: for example "127.0.0.1:9464".
   public struct Metrics: Sendable, Equatable {
+    public init() {}
     public var listen = ""
   }
   /// The Foxglove WebSocket server, the live page at `/`, `/metrics` and `/healthz`, all on one
   /// listener, off when empty: for example "127.0.0.1:8765" (`--foxglove` overrides it).
   public struct Foxglove: Sendable, Equatable {
+    public init() {}
     public var listen = ""
   }
 
