@@ -10,6 +10,7 @@
 #                                         grid update vs the naive C baseline (1000x1000 at
 #                                         0.1 m and 500x500 at 0.2 m), and vs OctoMap
 #   Tools/bench/run.sh frame [CAPTURE]    whole frame on core 0, malloc counter preloaded
+#   Tools/bench/run.sh rig                  the rig's frame (VLS-128 + 2 VLP-16) vs the VLS-128 alone
 #   Tools/bench/run.sh record [DRIVE]       recording bytes and CPU per frame, uncompressed
 #                                         against zstd chunks
 #   Tools/bench/run.sh compare BEFORE_BINARY [CAPTURE]
@@ -265,6 +266,18 @@ PY
     build_malloc_count
     echo "== sightline bench frame, $capture (core 0, malloc counter preloaded) =="
     LD_PRELOAD=$malloc_count taskset -c 0 "$sightline" bench frame "$capture"
+    ;;
+  rig)
+    # A roof VLS-128 with two corner VLP-16s (Replay/rig) against the VLS-128 alone on the same
+    # drive, interleaved in rounds on core 0; each line ends ms_per_frame_p50=<x> ms_per_frame_p99=<y>.
+    build_sightline
+    [ -f Replay/rig/rig.pcap ] || Tools/scenario/check_rig.sh >/dev/null
+    for round in $(seq "${ROUNDS:-3}"); do
+      echo "== round $round: roof + front-left + front-right =="
+      taskset -c 0 "$sightline" bench frame Replay/rig --repeat 10 | tail -2
+      echo "== round $round: roof alone (--only-sensor roof) =="
+      taskset -c 0 "$sightline" bench frame Replay/rig --repeat 10 --only-sensor roof | tail -2
+    done
     ;;
   subscribers)
     # The frame loop with no subscriber, one that reads and one that never reads (TCP, SNDHWM

@@ -67,6 +67,22 @@ func check(_ config: SightlineConfig) {
   precondition(config.lidar.minRangeMeters < config.lidar.maxRangeMeters)
   precondition(config.grid.obstacleMinZ < config.grid.obstacleMaxZ)
   for source in config.v2x.sources { precondition(!source.topics.isEmpty) }
+  // A rig's promises: names and ports once each, an enabled frame sensor, finite mounts.
+  let rig = config.lidar.rig
+  precondition(!rig.isEmpty && rig[config.lidar.frameSensorIndex].enabled)
+  precondition(Set(rig.map(\.name)).count == rig.count)
+  let ports = rig.flatMap { [$0.port, $0.positionPort].compactMap { $0 } }
+  precondition(Set(ports).count == ports.count)
+  for sensor in rig {
+    let m = sensor.mount
+    precondition([m.x, m.y, m.z, m.rollDegrees, m.pitchDegrees, m.yawDegrees].allSatisfy(\.isFinite))
+  }
+  // The streams the sensors describe: a missing or wrong file is a ConfigError, never a crash.
+  do {
+    _ = try LidarRig(config: config)
+  } catch {
+    _ = "\(error)"
+  }
 }
 
 enum Fixture {
@@ -98,7 +114,8 @@ enum Fixture {
     // The names the project's drives and configs use, and a plain one.
     for name in [
       "drive/lidar.pcap", "drive/blind-intersection.pcap", "drive/highway.pcap",
-      "drive/hdl32e-strongest-gps.pcap", "drive/vlp16-strongest-gps.pcap",
+      "drive/hdl32e-strongest-gps.pcap", "drive/vlp16-strongest-gps.pcap", "drive/rig.pcap",
+      "drive/two-velodynes.pcap", "drive/urban.pcap",
       "blind-intersection/blind-intersection.pcap",
     ] {
       files.createFile(atPath: root + "/" + name, contents: capture)
