@@ -261,7 +261,9 @@ public struct LidarUpdater: Sendable {
       }
     }
     endpointBatch = batch
-    if caster == 0 { self.polar.reach = reachScratch } else {
+    if caster == 0 {
+      self.polar.reach = reachScratch
+    } else {
       otherPolar[caster - 1].reach = reachScratch
     }
     claimedBits = claimed

@@ -15,7 +15,8 @@ struct LidarSockets {
   /// `ports`: the frame sensor's (data first, then its second port); `otherPorts`: the other
   /// sensors' data ports (big buffers) and second ports.
   init(
-    options: LiveOptions, ports: [UInt16], otherPorts: (data: [UInt16], second: [UInt16]) = ([], []),
+    options: LiveOptions, ports: [UInt16],
+    otherPorts: (data: [UInt16], second: [UInt16]) = ([], []),
     maxPayloadBytes: Int, log: (String) -> Void
   ) throws {
     streamPorts = (ports.first ?? 0, ports.dropFirst().first ?? 0)
@@ -52,7 +53,8 @@ struct LidarSockets {
     log(
       "listening on \(options.bindAddress):\(data.boundPort)"
         + (position.map { " (second port \($0.boundPort))" } ?? "")
-        + (others.isEmpty ? "" : "; other sensors on \(others.map { String($0.port) }.joined(separator: ", "))"))
+        + (others.isEmpty
+          ? "" : "; other sensors on \(others.map { String($0.port) }.joined(separator: ", "))"))
     options.onListening?(data.boundPort, position?.boundPort)
   }
 }

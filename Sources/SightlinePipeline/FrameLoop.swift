@@ -1,12 +1,13 @@
+import SightlineLidar
+import SightlineSchema
+import SightlineTimeline
+import SightlineVelodyne
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import SightlineLidar
-import SightlineSchema
-import SightlineTimeline
-import SightlineVelodyne
 
 /// The frame stage shared by replay and live runs: sweep → grid → encoded frame → sinks. Owned
 /// by one thread. V2X observations and GNSS fixes come in through `observe`, whoever reads them.
@@ -183,7 +184,9 @@ public final class FrameLoop {
         sweeps: health.sweeps,
         pointsInFrames: health.pointsInFrames,
         status: health.status(at: time, blocked: blocked.blockedSectors != 0).name,
-        blockedSectors: (0..<blocked.sectors).filter { blocked.blockedSectors >> UInt64($0) & 1 == 1 },
+        blockedSectors: (0..<blocked.sectors).filter {
+          blocked.blockedSectors >> UInt64($0) & 1 == 1
+        },
         sweepsClockOff: health.sweepsClockOff,
         packetsIgnored: index < refusals.count ? refusals[index].packetsIgnored : 0)
     }

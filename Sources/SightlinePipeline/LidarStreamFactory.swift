@@ -83,6 +83,7 @@ public enum LidarStreamFactory {
     // A sensor without a position port takes none: 0 is no destination port.
     return VelodyneStream(
       decoder: decoder, assembler: assembler,
-      dataPort: sensor.port ?? VelodynePacketLayout.dataPort, positionPort: sensor.positionPort ?? 0)
+      dataPort: sensor.port ?? VelodynePacketLayout.dataPort, positionPort: sensor.positionPort ?? 0
+    )
   }
 }

@@ -23,7 +23,8 @@ public enum ReplayReport {
         "sensor \(sensor.name): \(sensor.packets) packets, \(sensor.points) points,"
           + " \(sensor.sweeps) sweeps, \(sensor.status)"
           + (sensor.blockedSectors.isEmpty
-            ? "" : ", blocked sectors \(sensor.blockedSectors.map(String.init).joined(separator: " "))"))
+            ? ""
+            : ", blocked sectors \(sensor.blockedSectors.map(String.init).joined(separator: " "))"))
     }
     lines.append(
       "ego: \(summary.ego.source), \(summary.ego.poses) poses, the newest "

@@ -57,7 +57,9 @@ public struct LidarSensorConfig: Sendable, Equatable {
   private mutating func set(_ key: String, _ value: TOMLValue)
     throws(SightlineConfig.ValueProblem)
   {
-    func problem(_ message: String) -> SightlineConfig.ValueProblem { .init(message: ": " + message) }
+    func problem(_ message: String) -> SightlineConfig.ValueProblem {
+      .init(message: ": " + message)
+    }
     switch key {
     case "name":
       guard let name = value.string, !name.isEmpty else { throw problem("expected a name") }

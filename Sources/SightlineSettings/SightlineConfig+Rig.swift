@@ -94,7 +94,8 @@ extension SightlineConfig {
     if let name = lidar.frameSensor, !sensors.contains(where: { $0.name == name && $0.enabled }) {
       throw ConfigError(
         file: file, key: "lidar.frame_sensor",
-        problem: "\"\(name)\" is not an enabled sensor (\(sensors.map(\.name).joined(separator: ", ")))")
+        problem:
+          "\"\(name)\" is not an enabled sensor (\(sensors.map(\.name).joined(separator: ", ")))")
     }
   }
 

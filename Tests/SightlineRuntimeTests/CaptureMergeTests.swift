@@ -89,7 +89,8 @@ import Testing
           gnssFixes: 57))
     #expect(try decode(merged, filter: "udp dst port 2368") == vlsAlone)
     #expect(
-      try decode(merged, filter: "udp dst port 2369 or udp dst port 8308", dataPort: 2369) == vlpAlone)
+      try decode(merged, filter: "udp dst port 2369 or udp dst port 8308", dataPort: 2369)
+        == vlpAlone)
     // The config's capture filter through `sightline inspect`'s path gives the same.
     var config = SightlineConfig()
     config.lidar.captureFilter = "udp dst port 2368"
@@ -114,7 +115,8 @@ import Testing
     #expect(vlpAlone.dataPackets > 100 && vlpAlone.dataPackets < 293)
     #expect(try decode(merged, filter: "udp dst port 2368") == vlsAlone)
     #expect(
-      try decode(merged, filter: "udp dst port 2369 or udp dst port 8308", dataPort: 2369) == vlpAlone)
+      try decode(merged, filter: "udp dst port 2369 or udp dst port 8308", dataPort: 2369)
+        == vlpAlone)
     let span = try #require(
       summary.lastNanoseconds.flatMap { last in
         summary.firstNanoseconds.map { last - $0 }

@@ -77,7 +77,9 @@ import Testing
     sweep.points = [Self.point(6, 0, 0)]
     let mount = MountPose(x: 3.6, y: -0.8, z: 0.6)
     mount.apply(to: &sweep.points, range: 0..<1)
-    sweep.segments = [SweepSegment(sensor: 0, range: 0..<1, originX: 3.6, originY: -0.8, originZ: 0.6)]
+    sweep.segments = [
+      SweepSegment(sensor: 0, range: 0..<1, originX: 3.6, originY: -0.8, originZ: 0.6)
+    ]
     sweep.endNanoseconds = 1
     var config = SightlineConfig.Grid()
     config.obstacleMinZ = 0.2
@@ -194,7 +196,8 @@ import Testing
 
 /// The config's sensor tables: every bad input refused with the key that is wrong.
 @Suite struct RigConfigTests {
-  static let mount = "mount = { x = 1.0, y = 0.0, z = 1.9, roll_deg = 0.0, pitch_deg = 0.0, yaw_deg = 0.0 }"
+  static let mount =
+    "mount = { x = 1.0, y = 0.0, z = 1.9, roll_deg = 0.0, pitch_deg = 0.0, yaw_deg = 0.0 }"
 
   func error(_ text: String) -> String {
     do {
@@ -210,25 +213,48 @@ import Testing
   }
 
   @Test func badSensorTablesNameTheirKey() {
-    let nan = "mount = { x = nan, y = 0.0, z = 1.9, roll_deg = 0.0, pitch_deg = 0.0, yaw_deg = 0.0 }"
-    #expect(error(sensor(nan)).hasPrefix("rig.toml: lidar.sensor: [1].mount.x: nan is not a finite"))
+    let nan =
+      "mount = { x = nan, y = 0.0, z = 1.9, roll_deg = 0.0, pitch_deg = 0.0, yaw_deg = 0.0 }"
+    #expect(
+      error(sensor(nan)).hasPrefix("rig.toml: lidar.sensor: [1].mount.x: nan is not a finite"))
     let missing = "mount = { x = 1.0, y = 0.0, z = 1.9, roll_deg = 0.0, pitch_deg = 0.0 }"
     #expect(error(sensor(missing)) == "rig.toml: lidar.sensor: [1].mount.yaw_deg: missing")
-    #expect(error("[[lidar.sensor]]\nname = \"a\"\nport = 2368\n") == "rig.toml: lidar.sensor: [1].mount: missing")
+    #expect(
+      error("[[lidar.sensor]]\nname = \"a\"\nport = 2368\n")
+        == "rig.toml: lidar.sensor: [1].mount: missing")
     #expect(
       error(sensor(Self.mount) + sensor(Self.mount, name: "b"))
-        == "rig.toml: lidar.sensor[2].port: port 2368 is already a's: each sensor sends to ports of its own")
+        == "rig.toml: lidar.sensor[2].port: port 2368 is already a's: each sensor sends to ports of its own"
+    )
     #expect(
-      error(sensor(Self.mount + "\nposition_port = 2369") + sensor(Self.mount, name: "b", port: 2369))
-        .hasPrefix("rig.toml: lidar.sensor[2].port: port 2369 is already a's"))
-    #expect(error(sensor(Self.mount + "\nmodel = \"VLP-17\"")).hasPrefix("rig.toml: lidar.sensor: [1].model: unknown model \"VLP-17\""))
-    #expect(error(sensor(Self.mount) + sensor(Self.mount, name: "a", port: 2369)) == "rig.toml: lidar.sensor[2].name: \"a\" names two sensors")
-    #expect(error(sensor(Self.mount + "\ncalibration = \"x.xml\"")).hasPrefix("rig.toml: lidar.sensor[1].calibration: a calibration file describes one model"))
-    #expect(error(sensor(Self.mount + "\nsize = 3")).hasPrefix("rig.toml: lidar.sensor: [1].size: unknown key"))
-    #expect(error("[lidar]\nframe_sensor = \"c\"\n" + sensor(Self.mount)).hasPrefix("rig.toml: lidar.frame_sensor: \"c\" is not an enabled sensor"))
-    #expect(error("[lidar]\nmodel = \"VLP-16\"\n" + sensor(Self.mount)).hasPrefix("rig.toml: lidar.model: with [[lidar.sensor]] tables"))
-    #expect(error(sensor(Self.mount + "\nenabled = false")) == "rig.toml: lidar.sensor: every sensor is disabled: enable one")
-    #expect(error("[vehicle]\ngnss_antenna = { x = 1.0, y = inf, z = 0.0 }\n").hasPrefix("rig.toml: vehicle.gnss_antenna: y: expected a finite number"))
+      error(
+        sensor(Self.mount + "\nposition_port = 2369") + sensor(Self.mount, name: "b", port: 2369)
+      )
+      .hasPrefix("rig.toml: lidar.sensor[2].port: port 2369 is already a's"))
+    #expect(
+      error(sensor(Self.mount + "\nmodel = \"VLP-17\"")).hasPrefix(
+        "rig.toml: lidar.sensor: [1].model: unknown model \"VLP-17\""))
+    #expect(
+      error(sensor(Self.mount) + sensor(Self.mount, name: "a", port: 2369))
+        == "rig.toml: lidar.sensor[2].name: \"a\" names two sensors")
+    #expect(
+      error(sensor(Self.mount + "\ncalibration = \"x.xml\"")).hasPrefix(
+        "rig.toml: lidar.sensor[1].calibration: a calibration file describes one model"))
+    #expect(
+      error(sensor(Self.mount + "\nsize = 3")).hasPrefix(
+        "rig.toml: lidar.sensor: [1].size: unknown key"))
+    #expect(
+      error("[lidar]\nframe_sensor = \"c\"\n" + sensor(Self.mount)).hasPrefix(
+        "rig.toml: lidar.frame_sensor: \"c\" is not an enabled sensor"))
+    #expect(
+      error("[lidar]\nmodel = \"VLP-16\"\n" + sensor(Self.mount)).hasPrefix(
+        "rig.toml: lidar.model: with [[lidar.sensor]] tables"))
+    #expect(
+      error(sensor(Self.mount + "\nenabled = false"))
+        == "rig.toml: lidar.sensor: every sensor is disabled: enable one")
+    #expect(
+      error("[vehicle]\ngnss_antenna = { x = 1.0, y = inf, z = 0.0 }\n").hasPrefix(
+        "rig.toml: vehicle.gnss_antenna: y: expected a finite number"))
   }
 
   /// A calibration file for another model than the sensor's is refused when the stream is
@@ -237,7 +263,10 @@ import Testing
     let calibration = sharedData("lidar/calibration/VLP-16.xml")
     try #require(FileManager.default.fileExists(atPath: calibration))
     var config = try SightlineConfig.parse(
-      sensor(Self.mount) + sensor(Self.mount + "\nmodel = \"VLS-128\"\ncalibration = \"\(calibration)\"", name: "b", port: 2369),
+      sensor(Self.mount)
+        + sensor(
+          Self.mount + "\nmodel = \"VLS-128\"\ncalibration = \"\(calibration)\"", name: "b",
+          port: 2369),
       file: "rig.toml")
     config.lidar.sensors[1].calibrationPath = calibration
     #expect(throws: ConfigError.self) { try LidarRig(config: config) }
@@ -295,7 +324,8 @@ func sharedData(_ path: String) -> String {
       let corner = try #require(frame.sensors.first { $0.name == "front-left" })
       statuses.insert(corner.status)
       if corner.blockedSectors != 0 {
-        flagged.append((Double(frame.referenceTimeNanoseconds - start) / 1e9, corner.blockedSectors))
+        flagged.append(
+          (Double(frame.referenceTimeNanoseconds - start) / 1e9, corner.blockedSectors))
       }
       for other in frame.sensors where other.name != "front-left" {
         #expect(other.blockedSectors == 0, "\(other.name) at \(frame.referenceTimeNanoseconds)")

@@ -75,7 +75,8 @@ func check(_ config: SightlineConfig) {
   precondition(Set(ports).count == ports.count)
   for sensor in rig {
     let m = sensor.mount
-    precondition([m.x, m.y, m.z, m.rollDegrees, m.pitchDegrees, m.yawDegrees].allSatisfy(\.isFinite))
+    precondition(
+      [m.x, m.y, m.z, m.rollDegrees, m.pitchDegrees, m.yawDegrees].allSatisfy(\.isFinite))
   }
   // The streams the sensors describe: a missing or wrong file is a ConfigError, never a crash.
   do {
