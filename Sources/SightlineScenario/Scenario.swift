@@ -18,6 +18,9 @@ public struct Scenario: Sendable {
     case gprmc
     /// The truth's poses: an ideal GNSS/INS, for drives that isolate another effect.
     case truth
+    /// The vehicle's localization (an INS), `egoLocalization`: its poses in the drive's
+    /// `pose.jsonl`.
+    case localization
   }
 
   public var scene: Scene
@@ -39,6 +42,8 @@ public struct Scenario: Sendable {
   public var egoGNSS = GNSSError()
   public var egoFixRate = 10.0
   public var egoSource = EgoSource.gprmc
+  /// The localization's rate and error, for `egoSource == .localization`.
+  public var egoLocalization = EgoLocalization.Model()
   /// The ego's LiDARs at their mounting poses (`[[lidar.sensor]]`); empty for the one sensor
   /// of `sensor` at `scene.sensorHeight` above the ego's ground point (`sensors`).
   public var rig: [RigSensor] = []

@@ -92,7 +92,7 @@ public struct ScenarioFile {
       height: try originKeys.double("height_m", from: -1000, to: 10_000)
     )
     let egoKeys = try top.table("ego")
-    try egoKeys.allow(["source", "start", "motion", "gnss", "gnss_antenna"])
+    try egoKeys.allow(["source", "start", "motion", "gnss", "gnss_antenna", "localization"])
     let ego = try trajectory(egoKeys, until: duration)
     var boxes: [Box] = []
     for (index, box) in try top.tables("box").enumerated() {
@@ -115,7 +115,32 @@ public struct ScenarioFile {
     scenario.egoGNSS = gnss
     scenario.egoFixRate = rate
     scenario.gnssAntenna = try gnssAntenna(egoKeys)
+    scenario.egoLocalization = try localization(egoKeys, source: scenario.egoSource)
     return scenario
+  }
+
+  /// The ego's localization (`localization = {…}`), only with `source = "localization"`.
+  func localization(_ keys: ScenarioKeys, source: Scenario.EgoSource) throws
+    -> EgoLocalization.Model
+  {
+    var model = EgoLocalization.Model()
+    guard keys.has("localization") else { return model }
+    guard source == .localization else {
+      throw keys.fail("localization", "only with source = \"localization\"")
+    }
+    let table = try keys.table("localization")
+    try table.allow([
+      "rate_hz", "white_m", "bias_m", "bias_time_s", "yaw_sigma_deg", "speed_sigma", "latency_ms",
+    ])
+    model.rate = try table.double("rate_hz", from: 1, to: 1000, default: model.rate)
+    model.whiteSigma = try table.double("white_m", from: 0, to: 10, default: model.whiteSigma)
+    model.biasSigma = try table.double("bias_m", from: 0, to: 10, default: model.biasSigma)
+    model.biasTime = try table.double("bias_time_s", above: 0, default: model.biasTime)
+    model.yawSigma =
+      try table.double("yaw_sigma_deg", from: 0, to: 30, default: 0.1) * .pi / 180
+    model.speedSigma = try table.double("speed_sigma", from: 0, to: 10, default: model.speedSigma)
+    model.latency = try table.double("latency_ms", from: 0, to: 10_000, default: 10) / 1000
+    return model
   }
 
   /// The most seconds of motion (the duration times the ego and the agents) a file may ask for:

@@ -135,7 +135,9 @@ import Testing
         #expect(agent.gnss.positionSigma >= 0.5, "\(name) \(agent.id)")
         #expect(agent.gnss.biasSigma > 0, "\(name) \(agent.id): a bias that wanders")
       }
-      #expect(scenario.egoSource == .gprmc && scenario.egoGNSS.positionSigma > 0)
+      // The rig's ego is its localization; its receiver still sends GPRMC.
+      #expect(scenario.egoSource == (name == "rig" ? .localization : .gprmc), "\(name)")
+      #expect(scenario.egoGNSS.positionSigma > 0)
       // Somebody brakes or turns in every drive.
       #expect(
         scenario.scene.agents.contains {

@@ -60,7 +60,7 @@ PY
 [ "$order" = "ordered {2368: 28125, 2369: 3391, 2370: 3391, 8308: 45}" ] && verdict=ok || verdict=fail
 check "rig: records in time order, 2368 (VLS-128), 2369 and 2370 (VLP-16), 8308 (GPRMC)" \
   $verdict "$order"
-for file in truth.jsonl v2x.jsonl README.md; do
+for file in truth.jsonl v2x.jsonl pose.jsonl README.md; do
   cmp -s "Replay/rig/$file" "$scratch/$file" && verdict=ok || verdict=fail
   check "rig: $file is the committed one" $verdict
 done

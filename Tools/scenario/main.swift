@@ -128,17 +128,38 @@ func writeV2X(_ scenario: Scenario, to path: String) throws -> (sent: Int, recei
   return (sent, entries.count)
 }
 
+/// The localization's poses (`[ego] source = "localization"`): `pose.jsonl`, one a line.
+func writePoses(_ scenario: Scenario, to path: String) throws -> Int {
+  let poses = EgoLocalization.poses(scenario: scenario, startNanoseconds: startNanoseconds)
+  let text = poses.map(\.jsonLine).joined(separator: "\n") + "\n"
+  try text.write(toFile: path, atomically: true, encoding: .utf8)
+  return poses.count
+}
+
 func manifest(_ scenario: Scenario, pcap: String) -> String {
   let lidars = scenario.sensors.map(\.model.rawValue).joined(separator: " + ")
   var relay = "the LiDAR"
   if let sensor = scenario.rig.first(where: { $0.positionPort != nil }) {
     relay = "the LiDAR \"\(sensor.name)\", at the GNSS antenna"
   }
-  let ego =
-    scenario.egoSource == .gprmc
-    ? "# The simulated receiver's GPRMC (\(scenario.egoFixRate) Hz,"
+  let ego: String
+  switch scenario.egoSource {
+  case .gprmc:
+    ego =
+      "# The simulated receiver's GPRMC (\(scenario.egoFixRate) Hz,"
       + " \(scenario.egoGNSS.positionSigma) m 1σ), relayed by \(relay)."
-    : "# The truth's ego poses at 20 Hz: an ideal GNSS/INS."
+  case .truth:
+    ego = "# The truth's ego poses at 20 Hz: an ideal GNSS/INS."
+  case .localization:
+    let model = scenario.egoLocalization
+    ego = """
+      # The vehicle's localization (INS): base_link's pose at \(model.rate) Hz, \
+      \((model.positionSigma * 1e4).rounded() / 1e4) m 1σ per axis
+      # (\(model.whiteSigma) m white, \(model.biasSigma) m wandering bias), yaw \
+      \((model.yawSigma * 180 / .pi * 1e9).rounded() / 1e9)° 1σ, received \(model.latency * 1000) ms after its time.
+      """
+  }
+  let log = scenario.egoSource == .localization ? "\nlog = \"pose.jsonl\"" : ""
   return """
     # Written by Tools/scenario from scenario.toml (Tools/scenario/regenerate.sh); see README.md.
     name = "\(scenario.scene.name)"
@@ -152,7 +173,7 @@ func manifest(_ scenario: Scenario, pcap: String) -> String {
 
     [ego]
     \(ego)
-    source = "\(scenario.egoSource.rawValue)"
+    source = "\(scenario.egoSource.rawValue)"\(log)
 
     [truth]
     file = "truth.jsonl"
@@ -220,7 +241,7 @@ func readme(_ scenario: Scenario, pcap: String) -> String {
       MessageFrames at \(Int(scenario.messageRate)) Hz per equipped agent, after the radio link model.
     - `truth.jsonl`: every agent's and the ego's true pose every 50 ms, and the scene's boxes
       (`sightline eval` scores against it).
-
+    \(RigReadme.poseLine(scenario).isEmpty ? "" : RigReadme.poseLine(scenario) + "\n")
     Regenerate (the same bytes every time): `swift run -c release sightline-scenario
     Replay/\(scenario.scene.name)/scenario.toml`. Run: `sightline replay
     Replay/\(scenario.scene.name)`; score: `sightline eval Replay/\(scenario.scene.name)`.
@@ -288,13 +309,17 @@ func run() throws {
   }
   let v2x = try writeV2X(scenario, to: "\(folder)/v2x.jsonl")
   let samples = try writeTruth(scenario, to: "\(folder)/truth.jsonl")
+  var poses = ""
+  if scenario.egoSource == .localization {
+    poses = ", \(try writePoses(scenario, to: "\(folder)/pose.jsonl")) localization poses"
+  }
   try manifest(scenario, pcap: pcap).write(
     toFile: "\(folder)/drive.toml", atomically: true, encoding: .utf8)
   try readme(scenario, pcap: pcap).write(
     toFile: "\(folder)/README.md", atomically: true, encoding: .utf8)
   print(
     "\(name): \(lidarLine), \(v2x.sent) V2X messages sent, \(v2x.received) received,"
-      + " \(samples) truth samples → \(folder)")
+      + " \(samples) truth samples\(poses) → \(folder)")
 }
 
 do {
