@@ -160,11 +160,17 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
-    // `sightline v2x backtest`: the runtime's extrapolation scored on real V2X logs. Pure but
-    // for reading its file.
+    // `sightline v2x backtest`: the runtime's extrapolation scored on real V2X logs (pure but
+    // for reading its file); `v2x decode`'s hex lines to JSON lines.
     .target(
       name: "SightlineBacktest",
       dependencies: ["SightlinePipeline", "SightlineTimeline", "SightlineV2X"]),
+    // A rig's sensors, each on its own and against each other, for inspect and check: a capture
+    // read through the config's LidarRig, and the mount check (pure: ground planes over two
+    // sensors' overlap).
+    .target(
+      name: "SightlineRigCheck",
+      dependencies: ["SightlineLidar", "SightlinePipeline", "SightlinePcap"]),
     // The commands' work: inspect, check, eval with plots and truth, annotate, the CSV decode,
     // play, flood, record, the pictures.
     .target(
@@ -174,7 +180,7 @@ let package = Package(
         "SightlinePcap", "SightlineNet", "SightlineLidar", "SightlineVelodyne", "SightlineOuster",
         "SightlineHesai", "SightlineTimeline", "SightlineV2X",
         "SightlinePNG", "SightlineScenario", "SightlineSchema", "SightlineZMQ", "SightlineUDP",
-        "SightlineGrid",
+        "SightlineGrid", "SightlineRigCheck",
       ]),
     // Benchmarks: decode, V2X, grid, the whole frame, the budget, subscribers, Foxglove clients,
     // end-to-end latency (a live run fed by the play tool's restamping).
@@ -197,7 +203,7 @@ let package = Package(
         "SightlineLidar",
         "SightlineVelodyne", "SightlineOuster", "SightlineHesai",
         "SightlinePNG", "SightlinePcap", "SightlineOps", "SightlineSchema", "SightlineZMQ",
-        "SightlineFoxglove",
+        "SightlineFoxglove", "SightlineRigCheck",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]),
@@ -257,6 +263,7 @@ let package = Package(
         "SightlineV2X",
         "SightlineUDP", "SightlineTimeline", "SightlineGrid",
         "SightlineZstd", "SightlineFoxglove", "SightlineBenchmarks", "SightlineScenario",
+        "SightlineRigCheck",
       ]),
   ],
   swiftLanguageModes: [.v6]

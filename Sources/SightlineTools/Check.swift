@@ -5,6 +5,7 @@ import SightlinePcap
 import SightlinePipeline
 import SightlinePublish
 import SightlineReplay
+import SightlineRigCheck
 import SightlineTimeline
 import SightlineV2X
 import SightlineVelodyne
@@ -67,6 +68,10 @@ public enum Check {
     /// was sent shows the two timelines are off by at least that much.
     public var lidarV2XMisalignmentMilliseconds: Double?
     public var flags: [String] = []
+    /// With several sensors: each one's counts and clock, and the mount check of each pair of
+    /// enabled sensors over the first second of sweeps.
+    public var sensors: [RigSensorReport]?
+    public var mounts: [MountReport]?
     /// UTC ns of the capture's first and last records.
     public var lidarFirstNanoseconds: Int64?
     public var lidarLastNanoseconds: Int64?
@@ -160,18 +165,19 @@ public enum Check {
     var lidarAlignment = ClockAlignment()
     var lidarJumps = 0
     var lidarSamples = 0
-    var ingest = try LidarIngest(config: config)
+    let pass = try RigPass(config: config)
     var fixOffsets = [Double]()
     var captureTime: Int64 = 0
     var fixes = [GNSSFix]()
-    ingest.onFix = { fixes.append($0) }
+    pass.rig.onFix = { fixes.append($0) }
     var previousMicros: UInt32?
     var firstCapture: Int64?
     if let damage = try capture.read({ record in
       captureTime = record.timestampNanoseconds
       if firstCapture == nil { firstCapture = captureTime }
       let fixesBefore = fixes.count
-      ingest.ingest(frame: record.bytes, linkType: linkType, captureTime: captureTime) { _, _ in }
+      try pass.rig.ingest(
+        frame: record.bytes, linkType: linkType, captureTime: captureTime, onFrame: pass.frame)
       if fixes.count > fixesBefore, let fix = fixes.last {
         fixOffsets.append(Double(fix.utcNanoseconds - captureTime) / 1e6)
       }
@@ -186,7 +192,8 @@ public enum Check {
       previousMicros = header.microsecondsPastHour
       let sensorTime = TopOfHour.resolve(
         microsecondsPastHour: header.microsecondsPastHour,
-        referenceNanoseconds: ingest.velodyne?.hour.reference(captureTime: captureTime)
+        referenceNanoseconds: pass.rig.frameIngest.velodyne?.hour.reference(
+          captureTime: captureTime)
           ?? captureTime)
       lidarSamples += 1
       if case .jump = lidarAlignment.add(
@@ -197,15 +204,17 @@ public enum Check {
     }) {
       throw damage
     }
-    ingest.flush { _, _ in }
+    try pass.rig.flush(onFrame: pass.frame)
+    if pass.isRig { (report.sensors, report.mounts) = (pass.sensors, pass.mounts) }
     if let firstCapture {
       report.lidarFirstNanoseconds = firstCapture
       report.lidarLastNanoseconds = captureTime
       report.lidarSpanSeconds = Double(captureTime - firstCapture) / 1e9
     }
-    report.lidarPackets = ingest.counters.decodedPackets
-    report.lidarPacketsLost = ingest.counters.packetsMissing
-    report.lidarPacketsLate = ingest.counters.latePackets
+    let counters = pass.rig.counters
+    report.lidarPackets = counters.decodedPackets
+    report.lidarPacketsLost = counters.packetsMissing
+    report.lidarPacketsLate = counters.latePackets
     report.gnssFixes = fixes.count
     report.gnssValid = fixes.filter(\.isValid).count
     report.gnssMinusCaptureMilliseconds = median(fixOffsets)
@@ -322,6 +331,8 @@ public enum Check {
         "  GNSS fixes \(r.gnssFixes) (\(r.gnssValid) valid), GPRMC − capture time"
           + " \(ms(r.gnssMinusCaptureMilliseconds))")
     }
+    lines += (r.sensors ?? []).map { "  " + $0.line }
+    lines += (r.mounts ?? []).map { "  " + $0.line }
     if let v2x = r.v2x, let clock = r.v2xClock {
       lines.append("V2X \(v2x)")
       lines.append(

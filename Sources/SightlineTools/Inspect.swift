@@ -4,6 +4,7 @@ import SightlineNet
 import SightlinePcap
 import SightlinePipeline
 import SightlinePublish
+import SightlineRigCheck
 import SightlineVelodyne
 
 /// `sightline inspect`: what a capture holds, per sensor (source address), without publishing.
@@ -59,6 +60,8 @@ public enum Inspect {
     public var otherUDPDatagrams: Int
     public var fragmentsReassembled: Int
     public var streams: [StreamReport]
+    /// With several sensors in the config: each, as the run's `LidarRig` reads the capture.
+    public var sensors: [RigSensorReport]?
     /// Other UDP payloads that look like another vendor's packets, and what that one needs.
     public var hint: String?
     public var error: String?
@@ -153,7 +156,7 @@ public enum Inspect {
       capture: path, linkType: "\(linkType)", records: capture.records,
       truncatedRecords: capture.truncatedRecords, skipped: skippedByName,
       otherUDPDatagrams: other, fragmentsReassembled: extractor.counters.reassembled,
-      streams: reports,
+      streams: reports, sensors: try RigPass.sensors(capture: path, config: config),
       hint: LidarIngest.hint(guesses)
         ?? order.lazy.compactMap { streams[$0]?.ingest.otherVendorHint }.first,
       error: damage.map { "\($0)" })
@@ -276,6 +279,7 @@ public enum Inspect {
       }
       for anomaly in s.anomalies { lines.append("  anomaly: \(anomaly)") }
     }
+    for sensor in report.sensors ?? [] { lines.append("rig " + sensor.line) }
     if let error = report.error { lines.append("error: \(error)") }
     return lines
   }

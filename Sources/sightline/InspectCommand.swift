@@ -13,13 +13,18 @@ struct InspectCommand: ParsableCommand {
   @Argument(help: "pcap or pcapng capture.")
   var capture: String
 
+  @Option(
+    name: .long,
+    help: "TOML config: its [lidar] and [[lidar.sensor]]s (several: a report per sensor too).")
+  var config: String?
+
   @OptionGroup var lidarOptions: LidarOptions
 
   @Flag(name: .long, help: "Print JSON instead of text.")
   var json = false
 
   func run() throws {
-    var settings = SightlineConfig()
+    var settings = try loadConfig(config)
     try lidarOptions.apply(to: &settings)
     let report: Inspect.CaptureReport
     do {

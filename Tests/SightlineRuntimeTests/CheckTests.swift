@@ -62,8 +62,31 @@ import Testing
     } else {
       #expect(report["truth"] == nil)
     }
+    try expectSensors(report, drive: drive)
     let flags = report["flags"] as? [String] ?? []
     #expect(!flags.contains { $0.hasPrefix("ego.source") || $0.contains("misaligned") }, "\(flags)")
+  }
+
+  /// A drive with several sensors: each one's counts, and a mount check per pair of enabled
+  /// sensors; with one sensor, neither.
+  func expectSensors(_ report: [String: Any], drive: Drive) throws {
+    let rig = drive.config.lidar.sensors
+    guard rig.count > 1 else {
+      #expect(report["sensors"] == nil && report["mounts"] == nil)
+      return
+    }
+    let sensors = try #require(report["sensors"] as? [[String: Any]])
+    #expect(sensors.compactMap { $0["name"] as? String } == rig.map(\.name))
+    let packets = sensors.compactMap { $0["packets"] as? Int }
+    #expect(packets.count == rig.count && packets.allSatisfy { $0 > 0 }, "\(sensors)")
+    #expect(packets.reduce(0, +) == report["lidarPackets"] as? Int)
+    let enabled = rig.filter(\.enabled).count
+    let mounts = try #require(report["mounts"] as? [[String: Any]])
+    #expect(mounts.count == enabled * (enabled - 1) / 2)
+    for mount in mounts {
+      #expect(mount["first"] is String && mount["second"] is String)
+      #expect(mount["height_difference_m"] is Double || mount["failure"] is String, "\(mount)")
+    }
   }
 
   @Test func aDriveMayBeGivenByItsManifest() throws {

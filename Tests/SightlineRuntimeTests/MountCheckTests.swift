@@ -1,5 +1,5 @@
 import Foundation
-import SightlineTools
+import SightlineRigCheck
 import Testing
 
 /// Hand-made clouds in the vehicle frame: flat ground (z = 0) with ±2 cm of range noise, seen by

@@ -23,7 +23,20 @@ public enum MountCheck {
     public var minimumOverlapCells = 12
     public var rejectionRounds = 2
     public var rejectionFloor = 0.05
+    /// When set: only points within this of z = 0 may be ground (metres). In the vehicle frame
+    /// the ground is z = 0 (REP 105 base_link), and far from a low sensor the lowest it sees in
+    /// a cell may be a car's side or a wall, never the ground: without the window such cells
+    /// vote (on the rig drive they lift a corner sensor's plane 0.4 m). A mount off by more
+    /// than the window loses its cells: too little or no overlap, itself the finding.
+    public var groundWindow: Float? = nil
     public init() {}
+
+    /// For clouds in the vehicle frame of a real drive: ground points within 0.3 m of z = 0.
+    public static var vehicleGround: Settings {
+      var settings = Settings()
+      settings.groundWindow = 0.3
+      return settings
+    }
   }
 
   /// z = a·x + b·y + c, in metres.
@@ -183,10 +196,13 @@ extension MountCheck {
     let cells: [Cell: Ground]
 
     init(_ points: [SIMD3<Float>], _ settings: MountCheck.Settings) {
-      self.points = points
       self.settings = settings
       var lowest: [Cell: Float] = [:]
-      for p in points where p.x.isFinite && p.y.isFinite && p.z.isFinite {
+      let window = settings.groundWindow ?? .infinity
+      let points = points.filter {
+        $0.x.isFinite && $0.y.isFinite && $0.z.isFinite && abs($0.z) <= window
+      }
+      for p in points {
         let cell = Self.cell(p, settings.cellSize)
         lowest[cell] = min(lowest[cell] ?? .infinity, p.z)
       }
@@ -197,6 +213,7 @@ extension MountCheck {
         cells[cell, default: Ground()].sum += SIMD3<Double>(p)
         cells[cell, default: Ground()].count += 1
       }
+      self.points = points
       self.lowest = lowest
       self.cells = cells.filter { $0.value.count >= settings.minimumPointsPerCell }
     }
