@@ -30,8 +30,6 @@ public final class LidarRig {
   /// Finished sweeps of the other sensors, in the vehicle frame, waiting for the next frame.
   private var pending = Sweep()
   private var pendingDecodeNanoseconds: Int64 = 0
-  /// Frames to the caller: the merged sweep, and the time spent decoding it.
-  private var onFrame: ((inout Sweep, Int64) throws -> Void)?
   /// Called with the totals just before each frame is handed on.
   public var onTotals: ((LidarTotals) -> Void)?
   /// A sweep this far from the frame sensor's clock is not merged (its clock is off).
@@ -173,40 +171,34 @@ public final class LidarRig {
       refusals[index].packetsIgnored += 1
       return
     }
-    try withoutActuallyEscaping(onFrame) { onFrame in
-      self.onFrame = onFrame
-      defer { self.onFrame = nil }
-      try ingests[index].ingest(
-        payload: payload, destinationPort: destinationPort, captureTime: captureTime
-      ) { sweep, decodeNanoseconds in
-        try self.take(&sweep, from: index, decodeNanoseconds: decodeNanoseconds)
-      }
+    // Non-escaping all the way down: no closure context is allocated per packet.
+    try ingests[index].ingest(
+      payload: payload, destinationPort: destinationPort, captureTime: captureTime
+    ) { sweep, decodeNanoseconds in
+      try self.take(&sweep, from: index, decodeNanoseconds: decodeNanoseconds, onFrame: onFrame)
     }
   }
 
   /// Emits what is being assembled: every sensor's partial sweep, the frame sensor's last.
   public func flush(onFrame: (inout Sweep, Int64) throws -> Void) throws {
-    try withoutActuallyEscaping(onFrame) { onFrame in
-      self.onFrame = onFrame
-      defer { self.onFrame = nil }
-      for index in ingests.indices where index != frameSensor && sensors[index].enabled {
-        try ingests[index].flush { sweep, decodeNanoseconds in
-          try self.take(&sweep, from: index, decodeNanoseconds: decodeNanoseconds)
-        }
+    for index in ingests.indices where index != frameSensor && sensors[index].enabled {
+      try ingests[index].flush { sweep, decodeNanoseconds in
+        try self.take(&sweep, from: index, decodeNanoseconds: decodeNanoseconds, onFrame: onFrame)
       }
-      try ingests[frameSensor].flush { sweep, decodeNanoseconds in
-        try self.take(&sweep, from: self.frameSensor, decodeNanoseconds: decodeNanoseconds)
-      }
-      // Sweeps still waiting (the frame sensor had nothing left): a last frame of their own.
-      if pending.segments.contains(where: { !$0.clockOff }) {
-        var last = Sweep()
-        swap(&last, &pending)
-        last.endNanoseconds = last.segments.map(\.sweepEndNanoseconds).max() ?? 0
-        let decode = pendingDecodeNanoseconds
-        pendingDecodeNanoseconds = 0
-        onTotals?(totals)
-        try onFrame(&last, decode)
-      }
+    }
+    try ingests[frameSensor].flush { sweep, decodeNanoseconds in
+      try self.take(
+        &sweep, from: self.frameSensor, decodeNanoseconds: decodeNanoseconds, onFrame: onFrame)
+    }
+    // Sweeps still waiting (the frame sensor had nothing left): a last frame of their own.
+    if pending.segments.contains(where: { !$0.clockOff }) {
+      var last = Sweep()
+      swap(&last, &pending)
+      last.endNanoseconds = last.segments.map(\.sweepEndNanoseconds).max() ?? 0
+      let decode = pendingDecodeNanoseconds
+      pendingDecodeNanoseconds = 0
+      onTotals?(totals)
+      try onFrame(&last, decode)
     }
   }
 
@@ -219,7 +211,10 @@ public final class LidarRig {
 
   /// A sensor's finished sweep: timed, counted, moved onto the vehicle, then either waiting
   /// for the frame or closing it.
-  private func take(_ sweep: inout Sweep, from index: Int, decodeNanoseconds: Int64) throws {
+  private func take(
+    _ sweep: inout Sweep, from index: Int, decodeNanoseconds: Int64,
+    onFrame: (inout Sweep, Int64) throws -> Void
+  ) throws {
     let sensor = sensors[index]
     if sensor.timeOffsetNanoseconds != 0 { Self.shift(&sweep, by: sensor.timeOffsetNanoseconds) }
     sensor.mount.apply(to: &sweep.points, range: sweep.points.indices)
@@ -227,7 +222,7 @@ public final class LidarRig {
     sweep.segments.append(segment(index, of: sweep, range: sweep.points.indices))
     if index == frameSensor {
       frameSensorTime = sweep.endNanoseconds
-      try close(&sweep, decodeNanoseconds: decodeNanoseconds)
+      try close(&sweep, decodeNanoseconds: decodeNanoseconds, onFrame: onFrame)
     } else {
       hold(sweep, from: index, decodeNanoseconds: decodeNanoseconds)
     }
@@ -282,7 +277,9 @@ public final class LidarRig {
   }
 
   /// The frame sensor's sweep closes the frame: the waiting sweeps join it, then it goes out.
-  private func close(_ sweep: inout Sweep, decodeNanoseconds: Int64) throws {
+  private func close(
+    _ sweep: inout Sweep, decodeNanoseconds: Int64, onFrame: (inout Sweep, Int64) throws -> Void
+  ) throws {
     var decode = decodeNanoseconds
     if !pending.segments.isEmpty {
       let base = sweep.points.count
@@ -297,7 +294,7 @@ public final class LidarRig {
       pendingDecodeNanoseconds = 0
     }
     onTotals?(totals)
-    try onFrame?(&sweep, decode)
+    try onFrame(&sweep, decode)
   }
 
   private static func shift(_ sweep: inout Sweep, by nanoseconds: Int64) {
