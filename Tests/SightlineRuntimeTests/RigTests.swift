@@ -2,6 +2,8 @@ import Foundation
 import SightlineGrid
 import SightlineLidar
 import SightlineSchema
+import SightlineTimeline
+import SightlineVelodyne
 import SightlineZMQ
 import Testing
 
@@ -340,5 +342,36 @@ func sharedData(_ path: String) -> String {
     #expect(first.time > 1.5 && first.time <= 1.5 + 0.6, "\(first.time)")
     #expect(last.time >= 3.5 && last.time <= 3.5 + 0.4, "\(last.time)")
     #expect(statuses.contains(.blocked))
+  }
+}
+
+/// A GNSS ego is the antenna's track: the vehicle's origin is the antenna's lever arm behind
+/// it, turned with the heading.
+@Suite struct RigAntennaTests {
+  @Test func theVehicleIsTheAntennasLeverArmFromItsFix() throws {
+    var config = SightlineConfig()
+    config.vehicle.gnssAntenna = SIMD3(1.0, 0.5, 1.5)
+    let frames = FrameLoop(config: config, live: false, sinks: [])
+    let plane = EgoSourceTests.plane
+    let t0 = EgoSourceTests.t0
+    // Driving north at 10 m/s (course 0°: ENU yaw π/2), fixes a second apart.
+    for second in 0...2 {
+      let geo = plane.geodetic(ENUPoint(east: 0, north: 10 * Double(second)))
+      frames.observe(
+        GNSSFix(
+          utcNanoseconds: t0 + Int64(second) * 1_000_000_000, latitude: geo.latitudeDegrees,
+          longitude: geo.longitudeDegrees, speedMetersPerSecond: 10, courseDegrees: 0))
+    }
+    let time = t0 + 1_000_000_000
+    let antenna = try #require(frames.timeline.ego.state(at: time))
+    let vehicle = try #require(frames.egoState(at: time))
+    // Facing north, the antenna 1 m forward and 0.5 m left: the vehicle is 1 m south and
+    // 0.5 m east of it.
+    #expect(abs(vehicle.position.north - (antenna.position.north - 1.0)) < 1e-6)
+    #expect(abs(vehicle.position.east - (antenna.position.east + 0.5)) < 1e-6)
+    // Ground truth is base_link's own: no lever arm.
+    frames.antenna = .zero
+    let truth = try #require(frames.egoState(at: time))
+    #expect(truth.position.north == antenna.position.north)
   }
 }
