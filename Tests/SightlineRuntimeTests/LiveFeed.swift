@@ -25,6 +25,8 @@ final class LiveFeed: @unchecked Sendable {
   /// The LiDAR's clock against the real one (its times past the hour), milliseconds.
   let lidarClockOffsetMilliseconds = Atomic<Int64>(0)
   private let stopping = Atomic<Bool>(false)
+  /// A second sensor of a rig: the same packets, also sent to this port when set.
+  let secondSensorPort = Atomic<UInt16>(0)
   let bsmsSent = Atomic<Int>(0)
   let sweepsSent = Atomic<Int>(0)
   private let finished = NSCondition()
@@ -71,6 +73,8 @@ final class LiveFeed: @unchecked Sendable {
 
   private func body(dataPort: UInt16) throws {
     let sender = try UDPSender(address: "127.0.0.1", port: dataPort)
+    let second = secondSensorPort.load(ordering: .relaxed)
+    let secondSender = second == 0 ? nil : try UDPSender(address: "127.0.0.1", port: second)
     var radio: ZMQSocket? = try bindRadio()
     var writer = try VelodynePacketWriter(model: .vlp16, returnMode: .strongest)
     let wall = LaserReturn(distanceMeters: 8, intensity: 40)
@@ -100,6 +104,7 @@ final class LiveFeed: @unchecked Sendable {
             FiringReturns(wall)
           }
           try packet.withUnsafeBytes { try sender.send($0) }
+          try packet.withUnsafeBytes { bytes in try secondSender.map { try $0.send(bytes) } }
         }
         sweepsSent.add(1, ordering: .relaxed)
       }

@@ -3,6 +3,7 @@ import SightlineGrid
 import SightlineLidar
 import SightlineSchema
 import SightlineTimeline
+import SightlineUDP
 import SightlineVelodyne
 import SightlineZMQ
 import Testing
@@ -373,5 +374,36 @@ func sharedData(_ path: String) -> String {
     frames.antenna = .zero
     let truth = try #require(frames.egoState(at: time))
     #expect(truth.position.north == antenna.position.north)
+  }
+}
+
+/// A live run reading two sensors on two ports: both sensors' points reach the frames, each
+/// with its own status, through the ingest thread's sockets and the mailbox.
+@Suite(.serialized) struct RigLiveTests {
+  @Test func aLiveRunTakesBothSensorsOfARig() throws {
+    // A free port for the second sensor (the first is bound wherever the run likes).
+    let secondPort = try UDPReceiver(
+      bindAddress: "127.0.0.1", port: 0, receiveBufferBytes: 1 << 16
+    ).boundPort
+    let rig = try LiveRig(seconds: 3) { options in
+      var first = LidarSensorConfig(name: "front")
+      first.port = 2368
+      first.positionPort = 8308
+      var second = LidarSensorConfig(name: "rear")
+      second.port = secondPort
+      second.mount = MountPose(x: -1, y: 0, z: 0, yawDegrees: 180)
+      options.config.lidar.sensors = [first, second]
+    }
+    rig.feed.secondSensorPort.store(secondPort, ordering: .relaxed)
+    rig.start()
+    let (observed, summary) = try rig.finish()
+    let withLidar = observed.frames.filter { !$0.flags.contains(GridFrame.Flags.lidarAbsent) }
+    #expect(withLidar.count >= 8, "\(withLidar.count) frames with LiDAR")
+    let both = withLidar.filter { frame in
+      frame.sensors.count == 2 && frame.sensors.allSatisfy { $0.pointsInFrame > 0 }
+    }
+    #expect(both.count >= withLidar.count / 2, "\(both.count) of \(withLidar.count) frames")
+    #expect(withLidar.last?.sensors.map(\.name) == ["front", "rear"])
+    #expect(summary.sweepsDroppedFrameLoopBusy == 0)
   }
 }
