@@ -12,11 +12,10 @@ public struct SweepSegment: Sendable, Equatable {
   public var sweepEndNanoseconds: Int64 = 0
   public var coverageCentidegrees = 0
   public var packetsMissing = 0
-  /// The sensor's totals when the sweep was handed on: packets and points decoded, sweeps
-  /// refused for their clock (the frame side reports them without reaching into the ingest).
+  /// The sensor's totals when the sweep was handed on: packets and points decoded (the frame
+  /// side reports them without reaching into the ingest).
   public var packets = 0
   public var points = 0
-  public var sweepsClockOff = 0
   /// The sweep was refused for a clock far from the frame sensor's: the segment is empty and
   /// only says so.
   public var clockOff = false

@@ -187,8 +187,8 @@ public final class FrameLoop {
         blockedSectors: (0..<blocked.sectors).filter {
           blocked.blockedSectors >> UInt64($0) & 1 == 1
         },
-        sweepsClockOff: health.sweepsClockOff,
-        packetsIgnored: index < refusals.count ? refusals[index].packetsIgnored : 0)
+        sweepsClockOff: refusals[index].sweepsClockOff,
+        packetsIgnored: refusals[index].packetsIgnored)
     }
   }
 

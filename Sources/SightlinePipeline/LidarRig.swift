@@ -33,7 +33,7 @@ public final class LidarRig {
   /// Called with the totals just before each frame is handed on.
   public var onTotals: ((LidarTotals) -> Void)?
   /// A sweep this far from the frame sensor's clock is not merged (its clock is off).
-  public var clockToleranceNanoseconds: Int64 = 1_000_000_000
+  static let clockToleranceNanoseconds: Int64 = 1_000_000_000
   /// Sweeps a sensor may have waiting for a frame; beyond, its newest are dropped (counted).
   static let pendingLimit = 4
 
@@ -81,9 +81,6 @@ public final class LidarRig {
       }
     }
   }
-
-  /// Every UDP port some sensor takes (each sensor's data port first, in sensor order).
-  public var ports: [UInt16] { ingests.flatMap(\.ports).filter { $0 != 0 } }
 
   /// The other enabled sensors' ports, data and second (a live run binds each).
   public var otherSensorPorts: (data: [UInt16], second: [UInt16]) {
@@ -241,7 +238,6 @@ public final class LidarRig {
     segment.packetsMissing = sweep.packetsMissing
     segment.packets = sensorTotals[index].packets
     segment.points = sensorTotals[index].points
-    segment.sweepsClockOff = refusals[index].sweepsClockOff
     return segment
   }
 
@@ -256,11 +252,10 @@ public final class LidarRig {
     var held = sweep.segments[0]
     let start = pending.points.count
     if let frameTime = frameSensorTime,
-      abs(sweep.endNanoseconds - frameTime) > clockToleranceNanoseconds
+      abs(sweep.endNanoseconds - frameTime) > Self.clockToleranceNanoseconds
     {
       // Not merged; an empty segment tells the frame why.
       refusals[index].sweepsClockOff += 1
-      held.sweepsClockOff = refusals[index].sweepsClockOff
       held.clockOff = true
       held.range = start..<start
       pending.segments.append(held)

@@ -19,9 +19,9 @@ public struct SensorHealth: Sendable, Equatable {
   public internal(set) var lastPacketsMissing = 0
   /// Its sweep period, from its last two sweeps.
   public internal(set) var periodNanoseconds: Int64 = 100_000_000
-  /// Whether its newest sweep was refused for its clock, and how many were.
+  /// Whether its newest sweep was refused for its clock (the ingest counts them:
+  /// `LidarRig.Refusals`).
   public internal(set) var lastSweepClockOff = false
-  public internal(set) var sweepsClockOff = 0
   /// Points left out of frames because their sector was blocked.
   public internal(set) var pointsBlocked = 0
   /// Without a sweep for this long a sensor is silent.
@@ -36,7 +36,6 @@ public struct SensorHealth: Sendable, Equatable {
   mutating func observe(_ segment: SweepSegment) {
     packets = segment.packets
     points = segment.points
-    sweepsClockOff = segment.sweepsClockOff
     lastSweepClockOff = segment.clockOff
     guard !segment.clockOff else { return }
     if let last = lastSweepEndNanoseconds, segment.sweepEndNanoseconds > last {
